@@ -1,0 +1,45 @@
+import { DTypeError, FeedError, formatShape } from "../errors.js";
+import type { FeedSpec, Program } from "../ir/program.js";
+import { sameShape, stridesOf } from "../shape.js";
+import { type Feeds, isDeviceTensor } from "./backend.js";
+
+/**
+ * Checks feeds against a program before anything runs: every name known and present, shapes
+ * and dtypes exact, device tensors alive and on this backend, host data free of NaN. Every
+ * backend calls this, so the same mistake gives the same message everywhere.
+ */
+export function checkFeeds(program: Program, feeds: Feeds, backend: string): void {
+  const expected = new Map<string, FeedSpec>(program.feeds.map((f) => [f.name, f]));
+  const list = (): string => [...expected.keys()].join(", ") || "(none)";
+  for (const name of Object.keys(feeds)) {
+    if (!expected.has(name)) throw new FeedError("run", `unknown feed '${name}'; the program takes: ${list()}`);
+  }
+  for (const spec of program.feeds) {
+    const feed = feeds[spec.name];
+    const want = `${spec.kind} ${spec.dtype}${formatShape(spec.shape)}`;
+    if (!feed) throw new FeedError("run", `missing feed '${spec.name}' (${want})`);
+    if (!sameShape(feed.shape, spec.shape)) {
+      throw new FeedError("run", `feed '${spec.name}' has shape ${formatShape(feed.shape)}, the program expects ${formatShape(spec.shape)}`);
+    }
+    if (feed.dtype !== spec.dtype) {
+      throw new DTypeError("run", `feed '${spec.name}' is ${feed.dtype}, the program expects ${spec.dtype}`);
+    }
+    if (isDeviceTensor(feed)) {
+      if (feed.disposed) throw new FeedError("run", `feed '${spec.name}' was disposed`);
+      if (feed.backend !== backend) {
+        throw new FeedError("run", `feed '${spec.name}' lives on backend '${feed.backend}', not '${backend}'`);
+      }
+      continue;
+    }
+    const data = feed.data;
+    for (let i = 0; i < data.length; i++) {
+      if (Number.isNaN(data[i])) {
+        throw new FeedError("run", `feed '${spec.name}' contains NaN at element ${formatShape(unravel(i, spec.shape))}`);
+      }
+    }
+  }
+}
+
+function unravel(flat: number, shape: readonly number[]): number[] {
+  return stridesOf(shape).map((s, i) => Math.floor(flat / s) % shape[i]!);
+}

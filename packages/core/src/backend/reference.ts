@@ -1,0 +1,87 @@
+import { type DType, DTYPES, allocate } from "../dtype.js";
+import { DTypeError, FeedError } from "../errors.js";
+import type { Program } from "../ir/program.js";
+import type { Shape } from "../shape.js";
+import { type Backend, type DeviceTensor, type Executable, type Feeds, isDeviceTensor } from "./backend.js";
+import { CompileCache } from "./compile-cache.js";
+import { checkFeeds } from "./feeds.js";
+import { interpret } from "./interpret.js";
+import { type HostTensor, toFloat64 } from "./tensor.js";
+
+const NAME = "reference";
+
+/** A resident tensor of the reference backend: float64 values in host memory. */
+class ReferenceTensor implements DeviceTensor {
+  readonly backend = NAME;
+  private values: Float64Array | undefined;
+
+  constructor(
+    values: Float64Array,
+    readonly shape: Shape,
+    readonly dtype: DType,
+  ) {
+    this.values = values;
+  }
+
+  get disposed(): boolean {
+    return this.values === undefined;
+  }
+
+  get float64(): Float64Array {
+    if (!this.values) throw new FeedError("read", "tensor was disposed");
+    return this.values;
+  }
+
+  async read(): Promise<HostTensor> {
+    const data = allocate(this.dtype, this.float64.length);
+    data.set(this.float64);
+    return { shape: this.shape, dtype: this.dtype, data };
+  }
+
+  dispose(): void {
+    this.values = undefined;
+  }
+}
+
+/**
+ * The reference backend: runs programs with the float64 interpreter. Simple enough to be
+ * obviously right; every other backend is measured against it.
+ */
+export class ReferenceBackend implements Backend {
+  readonly name = NAME;
+  readonly dtypes = DTYPES;
+  private readonly cache = new CompileCache<Executable>();
+
+  compile(program: Program): Promise<Executable> {
+    return this.cache.get(program, async () => {
+      for (const node of program.nodes) {
+        if (!this.dtypes.includes(node.dtype)) throw new DTypeError("compile", `reference backend does not support ${node.dtype}`);
+      }
+      return {
+        program,
+        run: async (feeds: Feeds) => {
+          checkFeeds(program, feeds, NAME);
+          const values = new Map<string, Float64Array>();
+          for (const [name, feed] of Object.entries(feeds)) {
+            values.set(name, isDeviceTensor(feed) ? (feed as ReferenceTensor).float64 : toFloat64(feed));
+          }
+          const outs = interpret(program, values);
+          const result: Record<string, DeviceTensor> = {};
+          for (const o of program.outputs) {
+            const node = program.nodes[o.id]!;
+            result[o.name] = new ReferenceTensor(outs.get(o.name)!.slice(), node.shape, node.dtype);
+          }
+          return result;
+        },
+      };
+    });
+  }
+
+  async upload(tensor: HostTensor): Promise<DeviceTensor> {
+    return new ReferenceTensor(Float64Array.from(tensor.data), tensor.shape, tensor.dtype);
+  }
+
+  async dispose(): Promise<void> {
+    this.cache.clear();
+  }
+}

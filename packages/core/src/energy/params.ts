@@ -1,0 +1,52 @@
+import { DTypeError, FeedError, UnfoldError, formatShape } from "../errors.js";
+import type { DType } from "../dtype.js";
+import { sameShape, sizeOf } from "../shape.js";
+import type { HostTensor } from "../backend/tensor.js";
+import { asymmetry } from "../linalg/dense.js";
+import type { Energy } from "./energy.js";
+
+export type ParamValues = Readonly<Record<string, HostTensor>>;
+
+/** Relative asymmetry allowed for a 'symmetric' parameter (rounding of a symmetrized float32). */
+const SYMMETRY_TOLERANCE = 1e-6;
+
+/**
+ * Checks parameter values against an energy's declarations: every parameter present with the
+ * declared shape and dtype, nothing extra, constraints satisfied. Called before any run, so a
+ * non-symmetric matrix is reported as such rather than as an energy that fails to descend.
+ */
+export function checkParams(energy: Energy, values: ParamValues, dtype: DType, where = "params"): void {
+  for (const name of Object.keys(values)) {
+    if (!energy.params[name]) {
+      throw new FeedError(where, `unknown parameter '${name}' for energy '${energy.name}' (parameters: ${Object.keys(energy.params).join(", ")})`);
+    }
+  }
+  for (const [name, spec] of Object.entries(energy.params)) {
+    const value = values[name];
+    if (!value) throw new FeedError(where, `missing parameter '${name}' ${formatShape(spec.shape)} for energy '${energy.name}'`);
+    if (!sameShape(value.shape, spec.shape)) {
+      throw new FeedError(where, `parameter '${name}' has shape ${formatShape(value.shape)}, energy '${energy.name}' expects ${formatShape(spec.shape)}`);
+    }
+    if (value.dtype !== dtype) throw new DTypeError(where, `parameter '${name}' is ${value.dtype}, the state is ${dtype}`);
+    if (spec.constraint === "symmetric") checkSymmetric(where, name, value);
+  }
+}
+
+function checkSymmetric(where: string, name: string, value: HostTensor): void {
+  const n = value.shape.at(-1) ?? 0;
+  if (value.shape.length < 2 || value.shape.at(-2) !== n) {
+    throw new UnfoldError(where, `parameter '${name}' must be a square matrix to be symmetric, got ${formatShape(value.shape)}`);
+  }
+  const count = sizeOf(value.shape) / (n * n);
+  for (let k = 0; k < count; k++) {
+    const block = value.data.subarray(k * n * n, (k + 1) * n * n);
+    const { relative, row, col } = asymmetry(block, n);
+    if (relative > SYMMETRY_TOLERANCE) {
+      const at = count > 1 ? ` (matrix ${k})` : "";
+      throw new UnfoldError(
+        where,
+        `parameter '${name}'${at} must be symmetric: entry (${row}, ${col}) differs from (${col}, ${row}) by ${relative.toExponential(2)} of its largest entry`,
+      );
+    }
+  }
+}

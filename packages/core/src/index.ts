@@ -1,0 +1,57 @@
+// Unfold core: programs over a small closed set of primitives, their derivatives, the backends
+// that run them, and the Energy and Unfolding APIs built on top.
+
+export { type DType, DTYPES, type FloatArray } from "./dtype.js";
+export { UnfoldError, ShapeError, DTypeError, FeedError, MonotonicityError, formatShape } from "./errors.js";
+export { type Shape, sizeOf, stridesOf, broadcastShapes } from "./shape.js";
+export { Random } from "./random.js";
+
+export type { Node, NodeSpec, Op, UnaryOp, BinaryOp } from "./ir/node.js";
+export { UNARY_OPS, BINARY_OPS } from "./ir/node.js";
+export { type Program, type FeedSpec, type OutputSpec, fingerprint, printProgram, outputShape } from "./ir/program.js";
+export type { PrimitiveRule, EvalArg, ArgInfo, VjpContext } from "./primitives/rule.js";
+export { ruleFor, computedOps } from "./primitives/registry.js";
+
+export { Graph, Tensor, type TensorLike } from "./trace/graph.js";
+export * as ops from "./trace/ops.js";
+export { softmax, logSoftmax, logsumexp, layerNorm, type LayerNormOptions, crossEntropy, sigmoid, moments, oneHot } from "./trace/composites.js";
+export { trace, inline, input, param, type LeafSpec, type Leaves, type Outputs } from "./trace/trace.js";
+
+export { gradients } from "./autodiff/gradients.js";
+export { grad, valueAndGrad, vjp, hvp, jacobian, hessian, differentiate, type DifferentiateOptions } from "./autodiff/transforms.js";
+
+export { optimize } from "./passes/optimize.js";
+export { eliminateDeadCode } from "./passes/dce.js";
+export { eliminateCommonSubexpressions } from "./passes/cse.js";
+export { foldConstants } from "./passes/fold.js";
+export { simplify } from "./passes/simplify.js";
+
+export { type Backend, type Executable, type DeviceTensor, type Feed, type Feeds, isDeviceTensor, runToHost } from "./backend/backend.js";
+export { type HostTensor, hostTensor, scalarTensor, toFloat64 } from "./backend/tensor.js";
+export { checkFeeds } from "./backend/feeds.js";
+export { interpret } from "./backend/interpret.js";
+export { CompileCache } from "./backend/compile-cache.js";
+export { ReferenceBackend } from "./backend/reference.js";
+
+export { asymmetry, symmetricEigen, mapEigenvalues, solve, inverse, relativeError } from "./linalg/dense.js";
+
+export {
+  type Energy,
+  type EnergyTerm,
+  type Params,
+  type ParamSpec,
+  type Constraint,
+  defineEnergy,
+  sumEnergies,
+  termNamed,
+  termValues,
+  totalOf,
+  activated,
+  paramLeaves,
+} from "./energy/energy.js";
+export { type ParamValues, checkParams } from "./energy/params.js";
+
+export { type Step, type StepKind, type Preconditioner, gradientStep, proximalStep, closedFormStep, projectionStep } from "./unfold/steps.js";
+export { type Unfolding, type UnfoldingConfig, type GuardOptions, type GuardMode, defineUnfolding } from "./unfold/schedule.js";
+export { energyProgram, stepProgram, unfoldedProgram, layerParam, termOutput } from "./unfold/programs.js";
+export { runUnfolding, type UnfoldRunOptions, type UnfoldTrace, type LayerRecord, type StepRecord, type EnergyRecord } from "./unfold/run.js";

@@ -1,0 +1,100 @@
+import { ShapeError, describe } from "../errors.js";
+import type { Tensor } from "./graph.js";
+import * as ops from "./ops.js";
+
+/**
+ * Composites: decompositions into primitives, in numerically stable form. Each is emitted
+ * inside a composite scope so a backend may recognise and fuse it; the decomposition is the
+ * meaning every backend must reproduce.
+ */
+
+function axisOf(x: Tensor, axis: number, op: string): number {
+  const a = axis < 0 ? axis + x.rank : axis;
+  if (!Number.isInteger(axis) || a < 0 || a >= x.rank) {
+    throw new ShapeError(op, `axis ${axis} is out of range for ${describe(x.label, x.shape)}`);
+  }
+  return a;
+}
+
+/** log sum exp, with the maximum subtracted first so no exponential overflows. */
+export function logsumexp(x: Tensor, axis = -1, keepDims = false): Tensor {
+  const a = axisOf(x, axis, "logsumexp");
+  return x.graph.composite("logsumexp", () => {
+    // The shift is a constant for differentiation: the result does not depend on it.
+    const m = ops.stopGradient(ops.max(x, a, true));
+    const lse = ops.add(ops.log(ops.sum(ops.exp(ops.sub(x, m)), a, true)), m);
+    return keepDims ? lse : ops.reshape(lse, x.shape.filter((_, i) => i !== a));
+  });
+}
+
+export function softmax(x: Tensor, axis = -1): Tensor {
+  const a = axisOf(x, axis, "softmax");
+  return x.graph.composite("softmax", () => {
+    const e = ops.exp(ops.sub(x, ops.stopGradient(ops.max(x, a, true))));
+    return ops.div(e, ops.sum(e, a, true));
+  });
+}
+
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  const a = axisOf(x, axis, "logSoftmax");
+  return x.graph.composite("logSoftmax", () => ops.sub(x, logsumexp(x, a, true)));
+}
+
+export function sigmoid(x: Tensor): Tensor {
+  // 1/2 (1 + tanh(x/2)) never overflows, unlike 1 / (1 + exp(-x)) for large negative x.
+  return x.graph.composite("sigmoid", () => ops.mul(ops.add(ops.tanh(ops.mul(x, 0.5)), 1), 0.5));
+}
+
+/** Mean and (biased) variance over one axis, kept as size 1. */
+export function moments(x: Tensor, axis = -1): { mean: Tensor; variance: Tensor } {
+  const a = axisOf(x, axis, "moments");
+  const mean = ops.mean(x, a, true);
+  const centered = ops.sub(x, mean);
+  return { mean, variance: ops.mean(ops.mul(centered, centered), a, true) };
+}
+
+export interface LayerNormOptions {
+  axis?: number;
+  eps?: number;
+  /** Scale: a scalar or a vector over the normalized axis. */
+  gamma?: Tensor;
+  /** Shift: a vector over the normalized axis. */
+  beta?: Tensor;
+}
+
+export function layerNorm(x: Tensor, options: LayerNormOptions = {}): Tensor {
+  const a = axisOf(x, options.axis ?? -1, "layerNorm");
+  const eps = options.eps ?? 1e-5;
+  return x.graph.composite("layerNorm", () => {
+    const { mean, variance } = moments(x, a);
+    let y = ops.div(ops.sub(x, mean), ops.sqrt(ops.add(variance, eps)));
+    if (options.gamma) y = ops.mul(y, options.gamma);
+    if (options.beta) y = ops.add(y, options.beta);
+    return y;
+  });
+}
+
+/**
+ * Mean cross-entropy between logits and target distributions (one-hot rows for labels), both
+ * [..., classes]; computed through logSoftmax so large logits stay finite.
+ */
+export function crossEntropy(logits: Tensor, targets: Tensor, axis = -1): Tensor {
+  if (logits.rank !== targets.rank || logits.shape.some((d, i) => d !== targets.shape[i])) {
+    throw new ShapeError(
+      "crossEntropy",
+      `logits ${describe(logits.label, logits.shape)} and targets ${describe(targets.label, targets.shape)} must have the same shape`,
+    );
+  }
+  const a = axisOf(logits, axis, "crossEntropy");
+  return logits.graph.composite("crossEntropy", () => {
+    const perRow = ops.neg(ops.sum(ops.mul(targets, logSoftmax(logits, a)), a));
+    return ops.mean(perRow);
+  });
+}
+
+/** One-hot rows from a tensor of integer class indices: [...] -> [..., classes]. */
+export function oneHot(indices: Tensor, classes: number): Tensor {
+  const eye = new Float64Array(classes * classes);
+  for (let i = 0; i < classes; i++) eye[i * classes + i] = 1;
+  return ops.gather(indices.graph.constant(eye, [classes, classes], indices.dtype), indices, 0);
+}

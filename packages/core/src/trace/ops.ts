@@ -1,0 +1,171 @@
+import type { DType } from "../dtype.js";
+import { ShapeError, UnfoldError, describe, formatShape } from "../errors.js";
+import type { BinaryOp, UnaryOp } from "../ir/node.js";
+import { type Shape, normalizeAxes, sameShape } from "../shape.js";
+import type { Tensor, TensorLike } from "./graph.js";
+
+export type T = Tensor;
+
+/** Numbers become scalar constants of the other argument's dtype. */
+function lift(x: TensorLike, like: Tensor): Tensor {
+  return typeof x === "number" ? like.graph.constant(x, [], like.dtype) : x;
+}
+
+function pair(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+  if (typeof a === "number" && typeof b === "number") {
+    throw new UnfoldError(op, "needs at least one Tensor argument; both are numbers");
+  }
+  const anchor = (typeof a === "number" ? b : a) as Tensor;
+  return [lift(a, anchor), lift(b, anchor)];
+}
+
+export function unary(op: UnaryOp, x: Tensor): Tensor {
+  return x.graph.emit({ op }, [x]);
+}
+
+export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = pair(op, a, b);
+  return x.graph.emit({ op }, [x, y]);
+}
+
+export const neg = (x: Tensor): Tensor => unary("neg", x);
+export const exp = (x: Tensor): Tensor => unary("exp", x);
+export const log = (x: Tensor): Tensor => unary("log", x);
+export const sqrt = (x: Tensor): Tensor => unary("sqrt", x);
+export const tanh = (x: Tensor): Tensor => unary("tanh", x);
+export const abs = (x: Tensor): Tensor => unary("abs", x);
+export const sign = (x: Tensor): Tensor => unary("sign", x);
+/** The identity whose derivative is zero: what autodiff must treat as a constant. */
+export const stopGradient = (x: Tensor): Tensor => unary("stopGradient", x);
+
+export const add = (a: TensorLike, b: TensorLike): Tensor => binary("add", a, b);
+export const sub = (a: TensorLike, b: TensorLike): Tensor => binary("sub", a, b);
+export const mul = (a: TensorLike, b: TensorLike): Tensor => binary("mul", a, b);
+export const div = (a: TensorLike, b: TensorLike): Tensor => binary("div", a, b);
+export const pow = (a: TensorLike, b: TensorLike): Tensor => binary("pow", a, b);
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary("max", a, b);
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary("min", a, b);
+export const greater = (a: TensorLike, b: TensorLike): Tensor => binary("greater", a, b);
+export const greaterEqual = (a: TensorLike, b: TensorLike): Tensor => binary("greaterEqual", a, b);
+export const equal = (a: TensorLike, b: TensorLike): Tensor => binary("equal", a, b);
+
+export const relu = (x: Tensor): Tensor => maximum(x, 0);
+
+export function cast(x: Tensor, to: DType): Tensor {
+  return x.dtype === to ? x : x.graph.emit({ op: "cast", to }, [x]);
+}
+
+function reduceAxes(x: Tensor, axes: number | readonly number[] | undefined, op: string): number[] {
+  if (axes === undefined) return x.shape.map((_, i) => i);
+  return normalizeAxes(op, typeof axes === "number" ? [axes] : axes, x.rank);
+}
+
+function dropAxes(x: Tensor, reduced: Tensor, axes: number[], keepDims: boolean): Tensor {
+  return keepDims ? reduced : reshape(reduced, x.shape.filter((_, i) => !axes.includes(i)));
+}
+
+export function sum(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+  const ax = reduceAxes(x, axes, "sum");
+  return dropAxes(x, x.graph.emit({ op: "sum", axes: ax }, [x]), ax, keepDims);
+}
+
+/** Sum over already-normalized axes, keeping them (what VJP rules need). */
+export function sumKeep(x: Tensor, axes: readonly number[]): Tensor {
+  return x.graph.emit({ op: "sum", axes: [...axes] }, [x]);
+}
+
+export function max(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+  const ax = reduceAxes(x, axes, "max");
+  return dropAxes(x, x.graph.emit({ op: "reduceMax", axes: ax }, [x]), ax, keepDims);
+}
+
+export function mean(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+  const ax = reduceAxes(x, axes, "mean");
+  const count = ax.reduce((n, a) => n * x.shape[a]!, 1);
+  return div(sum(x, ax, keepDims), count);
+}
+
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  return a.graph.emit({ op: "matmul" }, [a, b]);
+}
+
+/** Reshape; one dimension may be -1 and is then inferred from the element count. */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  const target = [...shape];
+  const unknown = target.indexOf(-1);
+  if (unknown >= 0) {
+    const known = target.reduce((p, d, i) => (i === unknown ? p : p * d), 1);
+    if (target.lastIndexOf(-1) !== unknown || known === 0 || x.size % known !== 0) {
+      throw new ShapeError("reshape", `cannot infer the -1 in ${formatShape(shape)} from ${describe(x.label, x.shape)}`);
+    }
+    target[unknown] = x.size / known;
+  }
+  if (sameShape(target, x.shape)) return x;
+  return x.graph.emit({ op: "reshape" }, [x], target);
+}
+
+export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(shape, x.shape)) return x;
+  return x.graph.emit({ op: "broadcast" }, [x], [...shape]);
+}
+
+export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
+  const p = perm ? [...perm] : x.shape.map((_, i) => x.rank - 1 - i);
+  return x.graph.emit({ op: "transpose", perm: p }, [x]);
+}
+
+export function swapLastAxes(x: Tensor): Tensor {
+  if (x.rank < 2) throw new ShapeError("transpose", `.T needs rank >= 2, got ${describe(x.label, x.shape)}`);
+  const perm = x.shape.map((_, i) => i);
+  perm[x.rank - 1] = x.rank - 2;
+  perm[x.rank - 2] = x.rank - 1;
+  return transpose(x, perm);
+}
+
+export function slice(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
+  return x.graph.emit({ op: "slice", begin: [...begin] }, [x], [...size]);
+}
+
+export function concat(xs: readonly Tensor[], axis: number): Tensor {
+  if (xs.length === 0) throw new ShapeError("concat", "needs at least one tensor");
+  const ax = axis < 0 ? axis + xs[0]!.rank : axis;
+  return xs.length === 1 ? xs[0]! : xs[0]!.graph.emit({ op: "concat", axis: ax }, xs);
+}
+
+export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
+  const ax = axis < 0 ? axis + x.rank : axis;
+  return x.graph.emit({ op: "gather", axis: ax }, [x, indices]);
+}
+
+export function scatterAdd(updates: Tensor, indices: Tensor, axis: number, size: number): Tensor {
+  return updates.graph.emit({ op: "scatterAdd", axis }, [updates, indices], [size]);
+}
+
+export function zeros(like: Tensor, shape: Shape = like.shape): Tensor {
+  return broadcastTo(like.graph.constant(0, [], like.dtype), shape);
+}
+
+/** Sums a broadcast result back to the shape of the argument that was broadcast. */
+export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.rank - shape.length;
+  const axes: number[] = [];
+  g.shape.forEach((d, i) => {
+    if (i < lead || (shape[i - lead] === 1 && d !== 1)) axes.push(i);
+  });
+  return reshape(axes.length ? sumKeep(g, axes) : g, shape);
+}
+
+/** Surrounds `x` with zeros: `before[i]` and `after[i]` along axis i (the slice's transpose). */
+export function padZeros(x: Tensor, before: readonly number[], after: readonly number[]): Tensor {
+  let out = x;
+  for (let axis = 0; axis < x.rank; axis++) {
+    const parts: Tensor[] = [];
+    const sized = (n: number): number[] => out.shape.map((d, i) => (i === axis ? n : d));
+    if (before[axis]! > 0) parts.push(zeros(out, sized(before[axis]!)));
+    parts.push(out);
+    if (after[axis]! > 0) parts.push(zeros(out, sized(after[axis]!)));
+    out = concat(parts, axis);
+  }
+  return out;
+}

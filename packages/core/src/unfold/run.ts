@@ -1,0 +1,166 @@
+import type { Backend, DeviceTensor } from "../backend/backend.js";
+import { type HostTensor, scalarTensor } from "../backend/tensor.js";
+import { MonotonicityError, UnfoldError } from "../errors.js";
+import { type ParamValues, checkParams } from "../energy/params.js";
+import type { Unfolding } from "./schedule.js";
+import { energyProgram, stepProgram, termOutput } from "./programs.js";
+
+export interface EnergyRecord {
+  readonly energy: number;
+  readonly terms: Readonly<Record<string, number>>;
+}
+
+/** The energy after layer `layer` (layer 0 is the input). */
+export interface LayerRecord extends EnergyRecord {
+  readonly layer: number;
+}
+
+/** The energy after one step of one layer, with the step size finally used. */
+export interface StepRecord extends EnergyRecord {
+  readonly layer: number;
+  readonly step: string;
+  readonly stepSize: number;
+  readonly backoffs: number;
+  /** Whether the watched energy went up by more than the slack (and was not backed off). */
+  readonly increased: boolean;
+}
+
+export interface UnfoldTrace {
+  readonly layers: LayerRecord[];
+  readonly steps: StepRecord[];
+  readonly warnings: string[];
+  /** The layer after which the tolerance stop fired, if it did. */
+  stoppedAfter: number | undefined;
+}
+
+export interface UnfoldRunOptions {
+  readonly state: HostTensor;
+  /** One parameter set (tied weights) or one per layer (untied). */
+  readonly params: ParamValues | readonly ParamValues[];
+  /** Called after each layer: progress for long runs. */
+  readonly onLayer?: (record: LayerRecord) => void;
+  readonly onWarning?: (message: string) => void;
+}
+
+/**
+ * Runs an unfolding layer by layer on a backend, keeping the state and parameters resident and
+ * reading back only energies. Records the energy trace per layer and per step, enforces the
+ * monotonicity guard, and stops early on the tolerance.
+ */
+export async function runUnfolding(
+  unfolding: Unfolding,
+  backend: Backend,
+  options: UnfoldRunOptions,
+): Promise<{ state: HostTensor; trace: UnfoldTrace }> {
+  const { energy, guard } = unfolding;
+  const { shape, dtype } = options.state;
+  const paramSets = layerParams(unfolding, options.params);
+  paramSets.forEach((set, i) => checkParams(energy, set, dtype, unfolding.tiedWeights ? "params" : `params[${i}]`));
+  const slack = guard.slack ?? (dtype === "float32" ? 1e-5 : 1e-10);
+
+  const energyExe = await backend.compile(energyProgram(energy, shape, dtype));
+  const stepExes = await Promise.all(unfolding.steps.map((s) => backend.compile(stepProgram(energy, s, shape, dtype))));
+  const owned: DeviceTensor[] = [];
+  const upload = async (t: HostTensor): Promise<DeviceTensor> => {
+    const d = await backend.upload(t);
+    owned.push(d);
+    return d;
+  };
+  const resident: Record<string, DeviceTensor>[] = [];
+  for (const set of paramSets) {
+    const entry: Record<string, DeviceTensor> = {};
+    for (const [name, value] of Object.entries(set)) entry[name] = await upload(value);
+    resident.push(entry);
+  }
+
+  const trace: UnfoldTrace = { layers: [], steps: [], warnings: [], stoppedAfter: undefined };
+  const warn = (message: string): void => {
+    trace.warnings.push(message);
+    options.onWarning?.(message);
+  };
+  let state = await upload(options.state);
+  try {
+    let current = await readEnergies(await energyExe.run({ state, ...resident[0]! }));
+    const layer0 = { layer: 0, ...current };
+    trace.layers.push(layer0);
+    options.onLayer?.(layer0);
+    for (let layer = 0; layer < unfolding.layers; layer++) {
+      const params = resident[unfolding.tiedWeights ? 0 : layer]!;
+      for (let s = 0; s < unfolding.steps.length; s++) {
+        const step = unfolding.steps[s]!;
+        const watched = (r: EnergyRecord): number =>
+          guard.watch === "total" ? r.energy : step.terms.reduce((acc, t) => acc + r.terms[t]!, 0);
+        const watching = guard.mode !== "off" && (guard.watch === "total" || step.terms.length > 0);
+        let stepSize = unfolding.stepSize(s, layer);
+        let backoffs = 0;
+        while (true) {
+          const run = await stepExes[s]!.run({ state, ...params, stepSize: scalarTensor(stepSize, dtype) });
+          const record = await readEnergies(run);
+          const before = watched(current);
+          const after = watched(record);
+          const increased = watching && after - before > slack * Math.max(1, Math.abs(before));
+          if (increased && guard.mode === "backoff" && backoffs < guard.maxBackoffs) {
+            run["state"]!.dispose();
+            stepSize *= guard.backoffFactor;
+            backoffs++;
+            continue;
+          }
+          if (increased) {
+            const message =
+              `layer ${layer + 1}, step '${step.name}': ${guard.watch === "total" ? "total energy" : `terms ${step.terms.join("+")}`} ` +
+              `rose from ${before} to ${after} at step size ${stepSize}` + (backoffs ? ` after ${backoffs} backoffs` : "");
+            if (guard.mode === "throw") {
+              run["state"]!.dispose();
+              throw new MonotonicityError("runUnfolding", message);
+            }
+            warn(message);
+          }
+          state.dispose();
+          state = run["state"]!;
+          owned.push(state);
+          current = record;
+          trace.steps.push({ layer: layer + 1, step: step.name, stepSize, backoffs, increased, ...record });
+          break;
+        }
+      }
+      const previous = trace.layers.at(-1)!;
+      const rec = { layer: layer + 1, ...current };
+      trace.layers.push(rec);
+      options.onLayer?.(rec);
+      const tol = unfolding.tolerance;
+      if (tol !== undefined && Math.abs(previous.energy - rec.energy) <= tol * Math.max(1, Math.abs(previous.energy))) {
+        trace.stoppedAfter = layer + 1;
+        break;
+      }
+    }
+    return { state: await state.read(), trace };
+  } finally {
+    for (const t of owned) if (!t.disposed) t.dispose();
+  }
+}
+
+function layerParams(unfolding: Unfolding, params: ParamValues | readonly ParamValues[]): ParamValues[] {
+  if (unfolding.tiedWeights) {
+    if (Array.isArray(params)) throw new UnfoldError("runUnfolding", "tied weights take one parameter set, not an array");
+    return [params as ParamValues];
+  }
+  if (!Array.isArray(params) || params.length !== unfolding.layers) {
+    const got = Array.isArray(params) ? `${params.length} sets` : "one set";
+    throw new UnfoldError("runUnfolding", `untied weights take one parameter set per layer (${unfolding.layers}), got ${got}`);
+  }
+  return [...params];
+}
+
+/** Reads the energy and term outputs of a run and disposes them; the `state` output is left alone. */
+async function readEnergies(outs: Record<string, DeviceTensor>): Promise<EnergyRecord> {
+  const terms: Record<string, number> = {};
+  let energy = NaN;
+  for (const [name, t] of Object.entries(outs)) {
+    if (name === "state") continue;
+    const value = (await t.read()).data[0]!;
+    t.dispose();
+    if (name === "energy") energy = value;
+    else if (name.startsWith("term:")) terms[name.slice(termOutput("").length)] = value;
+  }
+  return { energy, terms };
+}

@@ -1,0 +1,2 @@
+export { MNIST_SIDE, MNIST_CLASSES, type DigitSet, loadMnist, mnistClassCounts } from "./mnist.js";
+export { patchTokens } from "./patches.js";

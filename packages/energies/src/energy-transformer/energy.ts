@@ -1,0 +1,119 @@
+import {
+  type Energy,
+  type ParamValues,
+  type Params,
+  type Step,
+  type Tensor,
+  Random,
+  UnfoldError,
+  defineEnergy,
+  gradientStep,
+  hostTensor,
+  layerNorm,
+  logsumexp,
+  ops,
+} from "@unfold/core";
+
+/**
+ * The Energy Transformer (Hoover et al., 2023), MATH.md 2. Tokens x [..., n, d] are seen through
+ * g = LayerNorm(x) (scalar gain, vector bias: the gradient of a Lagrangian, so its Jacobian is
+ * symmetric positive semidefinite and dynamics on dE/dg descend E). Per head h,
+ * k_hB = W_K^h g_B and q_hC = W_Q^h g_C, and
+ *
+ *     E_att = -(1/beta) sum_h sum_C log sum_{B != C} exp(beta k_hB^T q_hC)
+ *     E_hn  = -1/2 sum_mu sum_A relu(xi_mu^T g_A)^2
+ *
+ * Nothing here is a gradient or a backend kernel: the dynamics x <- x - alpha dE/dg come from
+ * autodiff alone (energyTransformerStep).
+ */
+export interface EnergyTransformerConfig {
+  readonly dim: number;
+  readonly heads: number;
+  readonly headDim: number;
+  /** Number of Hopfield memories xi_mu. */
+  readonly memories: number;
+  /** Inverse temperature of the attention energy; 1/sqrt(headDim) by default. */
+  readonly beta?: number;
+  readonly eps?: number;
+}
+
+export const ET_ATTENTION_TERM = "attention";
+export const ET_HOPFIELD_TERM = "hopfield";
+
+function checkConfig(config: EnergyTransformerConfig): number {
+  for (const field of ["dim", "heads", "headDim", "memories"] as const) {
+    const v = config[field];
+    if (!Number.isInteger(v) || v < 1) throw new UnfoldError("energyTransformer", `config.${field} must be a positive integer, got ${v}`);
+  }
+  const beta = config.beta ?? 1 / Math.sqrt(config.headDim);
+  if (!(beta > 0)) throw new UnfoldError("energyTransformer", `config.beta must be positive, got ${beta}`);
+  return beta;
+}
+
+/** [..., n, d] -> [..., heads, n, headDim] through per-head weights W [heads, headDim, d]. */
+function project(g: Tensor, W: Tensor): Tensor {
+  const gh = ops.reshape(g, [...g.shape.slice(0, -2), 1, ...g.shape.slice(-2)]);
+  return ops.matmul(gh, ops.transpose(W, [0, 2, 1]));
+}
+
+export function energyTransformerEnergy(config: EnergyTransformerConfig): Energy {
+  const beta = checkConfig(config);
+  const { dim: d, heads, headDim, memories } = config;
+  return defineEnergy({
+    name: "energy-transformer",
+    params: {
+      Wq: { shape: [heads, headDim, d] },
+      Wk: { shape: [heads, headDim, d] },
+      xi: { shape: [memories, d] },
+      lnGain: { shape: [] },
+      lnBias: { shape: [d] },
+    },
+    activation: (x: Tensor, p: Params) => {
+      if (x.rank < 2 || x.shape.at(-1) !== d) throw new UnfoldError("energyTransformer", `state must have shape [..., n, ${d}], got [${x.shape.join(", ")}]`);
+      return layerNorm(x, { gamma: p["lnGain"]!, beta: p["lnBias"]!, eps: config.eps ?? 1e-5 });
+    },
+    terms: [
+      {
+        name: ET_ATTENTION_TERM,
+        value: (g, p) => {
+          const n = g.shape.at(-2)!;
+          if (n < 2) throw new UnfoldError("energyTransformer", `attention needs at least 2 tokens (B != C), got ${n}`);
+          const k = project(g, p["Wk"]!);
+          const q = project(g, p["Wq"]!);
+          // logits[C, B] = beta q_C . k_B, with the B = C entries excluded.
+          const mask = new Float64Array(n * n);
+          for (let i = 0; i < n; i++) mask[i * n + i] = -Infinity;
+          const logits = ops.add(ops.mul(ops.matmul(q, ops.swapLastAxes(k)), beta), g.graph.constant(mask, [n, n], g.dtype));
+          return ops.mul(ops.sum(logsumexp(logits, -1)), -1 / beta);
+        },
+      },
+      {
+        name: ET_HOPFIELD_TERM,
+        value: (g, p) => {
+          const h = ops.relu(ops.matmul(g, ops.swapLastAxes(p["xi"]!)));
+          return ops.mul(ops.sum(ops.mul(h, h)), -0.5);
+        },
+      },
+    ],
+  });
+}
+
+/** x <- x - alpha dE/dg: the Energy Transformer's dynamics, from autodiff alone. */
+export function energyTransformerStep(energy: Energy, options: { stepSize?: number } = {}): Step {
+  return gradientStep(energy, { stepSize: options.stepSize ?? 0.1, through: "activation", name: "et-descent" });
+}
+
+export function initEnergyTransformerParams(config: EnergyTransformerConfig, options: { seed?: number; dtype?: "float32" | "float64" } = {}): ParamValues {
+  checkConfig(config);
+  const rng = new Random(options.seed ?? 0);
+  const { dim: d, heads, headDim, memories } = config;
+  const dtype = options.dtype ?? "float64";
+  const scale = 1 / Math.sqrt(d);
+  return {
+    Wq: hostTensor(rng.normals(heads * headDim * d, scale), [heads, headDim, d], dtype),
+    Wk: hostTensor(rng.normals(heads * headDim * d, scale), [heads, headDim, d], dtype),
+    xi: hostTensor(rng.normals(memories * d, scale), [memories, d], dtype),
+    lnGain: hostTensor([1], [], dtype),
+    lnBias: hostTensor(rng.normals(d, 0.02), [d], dtype),
+  };
+}

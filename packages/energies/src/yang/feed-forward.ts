@@ -1,0 +1,98 @@
+import {
+  type Energy,
+  type Params,
+  type Step,
+  type Tensor,
+  UnfoldError,
+  defineEnergy,
+  mapEigenvalues,
+  ops,
+  proximalStep,
+  symmetricEigen,
+} from "@unfold/core";
+
+/**
+ * The feed-forward energy of MATH.md 1.2, on a state Y of shape [..., n, d]:
+ *
+ *     E_ff(Y) = 1/2 tr(Y W_f Y^T) + 1/2 ||Y - 1 b^T||_F^2,   W_f symmetric, I + W_f > 0.
+ *
+ * Where the regularizer sits: the paper's R(Y) = 1/2 ||Y||^2 is grouped here, inside
+ * 1/2 ||Y - 1 b^T||^2 (they differ by a term linear in Y and a constant). Grouping it with the
+ * feed-forward term leaves the attention energy purely pairwise, so its softmax_beta step is an
+ * exact majorize-minimize step of that term alone, and makes this term a strongly convex
+ * quadratic whose gradient step is exactly the symmetric linear map plus bias:
+ *
+ *     Y <- Y ((1 - alpha) I - alpha W_f) + alpha 1 b^T.
+ *
+ * Its gradient is Lipschitz with L = 1 + lambda_max(W_f), so any alpha < 2/L decreases E_ff;
+ * ReLU is the projection onto {Y >= 0}, so ReLU(that step) is a projected-gradient step that
+ * also decreases E_ff (from a non-negative state) for the same alpha.
+ */
+export const FEED_FORWARD_TERM = "feedForward";
+
+export interface FeedForwardEnergyConfig {
+  readonly dim: number;
+  readonly name?: string;
+}
+
+export function feedForwardEnergy(config: FeedForwardEnergyConfig): Energy {
+  if (!Number.isInteger(config.dim) || config.dim < 1) {
+    throw new UnfoldError("feedForwardEnergy", `config.dim must be a positive integer, got ${config.dim}`);
+  }
+  const name = config.name ?? FEED_FORWARD_TERM;
+  const d = config.dim;
+  const check = (Y: Tensor): void => {
+    if (Y.rank < 2 || Y.shape.at(-1) !== d) throw new UnfoldError(name, `state must have shape [..., n, ${d}], got [${Y.shape.join(", ")}]`);
+  };
+  return defineEnergy({
+    name: "yang-feed-forward",
+    params: { Wf: { shape: [d, d], constraint: "symmetric" }, b: { shape: [d] } },
+    terms: [
+      {
+        name,
+        value: (Y: Tensor, p: Params) => {
+          check(Y);
+          const quadratic = ops.sum(ops.mul(ops.matmul(Y, p["Wf"]!), Y));
+          const centered = ops.sub(Y, p["b"]!);
+          return ops.mul(ops.add(quadratic, ops.sum(ops.mul(centered, centered))), 0.5);
+        },
+        // The gradient step in closed form (before any projection).
+        closedForm: (Y, p, alpha) => {
+          check(Y);
+          const shrink = ops.sub(ops.mul(Y, ops.sub(1, alpha)), ops.mul(ops.matmul(Y, p["Wf"]!), alpha));
+          return ops.add(shrink, ops.mul(p["b"]!, alpha));
+        },
+      },
+    ],
+  });
+}
+
+/** ReLU(Y - alpha grad E_ff): one feed-forward sub-layer, derived by autodiff. */
+export function feedForwardStep(energy: Energy, options: { stepSize: number; term?: string }): Step {
+  return proximalStep(energy, {
+    terms: [options.term ?? FEED_FORWARD_TERM],
+    stepSize: options.stepSize,
+    prox: (point) => ops.relu(point),
+    proxName: "relu",
+  });
+}
+
+/**
+ * The step-size bound 2 / (1 + lambda_max(W_f)) under which the feed-forward step descends, after
+ * checking that W_f is symmetric with I + W_f positive definite (else E_ff is not bounded below).
+ */
+export function feedForwardStepBound(Wf: ArrayLike<number>, dim: number): { bound: number; lambdaMin: number; lambdaMax: number } {
+  const { values } = symmetricEigen(Wf, dim);
+  const lambdaMin = Math.min(...values);
+  const lambdaMax = Math.max(...values);
+  if (!(lambdaMin > -1)) {
+    throw new UnfoldError("feedForwardStepBound", `I + Wf must be positive definite, but Wf has eigenvalue ${lambdaMin} <= -1`);
+  }
+  return { bound: 2 / (1 + lambdaMax), lambdaMin, lambdaMax };
+}
+
+/** Clips the spectrum of a symmetric W_f into [lo, hi] (the public code's [-0.95, 0.95] by default). */
+export function clipSpectrum(Wf: ArrayLike<number>, dim: number, lo = -0.95, hi = 0.95): Float64Array {
+  if (!(lo > -1 && lo <= hi)) throw new UnfoldError("clipSpectrum", `need -1 < lo <= hi, got lo=${lo}, hi=${hi}`);
+  return mapEigenvalues(Wf, dim, (v) => Math.min(hi, Math.max(lo, v)));
+}

@@ -1,0 +1,85 @@
+import {
+  type Energy,
+  type HostTensor,
+  type ParamValues,
+  type Step,
+  Random,
+  UnfoldError,
+  closedFormStep,
+  hostTensor,
+  sumEnergies,
+} from "@unfold/core";
+import { ATTENTION_TERM, attentionEnergy } from "./attention.js";
+import { clipSpectrum, feedForwardEnergy, feedForwardStep, feedForwardStepBound } from "./feed-forward.js";
+
+export interface YangConfig {
+  readonly dim: number;
+  readonly heads?: number;
+  readonly headDim?: number;
+}
+
+/** E = E_att + E_ff: the energy whose alternating descent is a Transformer layer (MATH.md 1.3). */
+export function yangEnergy(config: YangConfig): Energy {
+  return sumEnergies("yang", [attentionEnergy(config), feedForwardEnergy({ dim: config.dim })]);
+}
+
+export interface YangLayerOptions {
+  /** Damping of the attention MM step: 1 is the full step, below 1 the residual form. */
+  readonly attentionStepSize?: number;
+  /** Feed-forward step size; keep it below feedForwardStepBound(Wf).bound. */
+  readonly feedForwardStepSize: number;
+}
+
+/** One layer: the softmax_beta MM step on E_att, then the ReLU projected-gradient step on E_ff. */
+export function yangLayerSteps(energy: Energy, options: YangLayerOptions): Step[] {
+  return [
+    closedFormStep(energy, ATTENTION_TERM, { stepSize: options.attentionStepSize ?? 1, name: "attention" }),
+    { ...feedForwardStep(energy, { stepSize: options.feedForwardStepSize }), name: "feedForward" },
+  ];
+}
+
+export interface YangInitOptions {
+  readonly seed?: number;
+  /** Scale of the random part of W_a (around the identity, so W_s stays well conditioned). */
+  readonly attentionScale?: number;
+  /** Spectrum of W_f is clipped into [-spectrum, spectrum]. */
+  readonly spectrum?: number;
+  readonly biasScale?: number;
+  readonly dtype?: "float32" | "float64";
+}
+
+/**
+ * Random parameters that satisfy every declared constraint: W_a = I + noise per head (full
+ * column rank), W_f symmetric with its spectrum clipped into (-1, 1), b small.
+ */
+export function initYangParams(config: YangConfig, options: YangInitOptions = {}): ParamValues {
+  const rng = new Random(options.seed ?? 0);
+  const d = config.dim;
+  const heads = config.heads ?? 1;
+  const headDim = config.headDim ?? d;
+  const spectrum = options.spectrum ?? 0.95;
+  if (!(spectrum > 0 && spectrum < 1)) throw new UnfoldError("initYangParams", `options.spectrum must be in (0, 1), got ${spectrum}`);
+  const aScale = (options.attentionScale ?? 0.5) / Math.sqrt(d);
+  const Wa = new Float64Array(heads * headDim * d);
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < headDim; i++) {
+      for (let j = 0; j < d; j++) Wa[(h * headDim + i) * d + j] = (i === j ? 1 : 0) + aScale * rng.normal();
+    }
+  }
+  const M = rng.normals(d * d, 1 / Math.sqrt(d));
+  const sym = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) sym[i * d + j] = (M[i * d + j]! + M[j * d + i]!) / 2;
+  const Wf = clipSpectrum(sym, d, -spectrum, spectrum);
+  // Exact symmetry after the eigen-reconstruction's rounding.
+  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) Wf[i * d + j] = Wf[j * d + i]!;
+  const b = rng.normals(d, options.biasScale ?? 0.1);
+  const dtype = options.dtype ?? "float64";
+  const t = (data: Float64Array, shape: number[]): HostTensor => hostTensor(data, shape, dtype);
+  return { Wa: t(Wa, [heads, headDim, d]), Wf: t(Wf, [d, d]), b: t(b, [d]) };
+}
+
+/** Half the descent bound 2/L: a feed-forward step size with a safety margin. */
+export function safeFeedForwardStepSize(params: ParamValues, dim: number): number {
+  return feedForwardStepBound(params["Wf"]!.data, dim).bound / 2;
+}
+

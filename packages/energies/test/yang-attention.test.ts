@@ -69,12 +69,12 @@ describe("Yang attention energy", () => {
     expect(result.plainSoftmaxIncreases).toBeGreaterThan(0);
   });
 
-  it("every damping in (0, 1] keeps the MM step a descent step", () => {
+  it("every damping in (0, 2) keeps the MM step a descent step", () => {
     const rng = new Random(3);
     for (let t = 0; t < 200; t++) {
       const n = rng.int(3, 12);
       const d = rng.int(2, 6);
-      const alpha = 0.05 + 0.95 * rng.uniform();
+      const alpha = 0.05 + 1.9 * rng.uniform();
       const energy = attentionEnergy({ dim: d });
       const program = trace({ Y: input([n, d]), Wa: input([1, d, d]) }, ({ Y: y, Wa: w }, graph) => {
         const next = energy.terms[0]!.closedForm!(y, { Wa: w }, graph.constant(alpha, [], "float64"));

@@ -14,9 +14,9 @@ import { type Energy, type Params, type Step, type Tensor, UnfoldError, defineEn
  * softmax_beta(Y W_s Y^T) Y with beta_j = -1/2 y_j^T W_s y_j. That step never increases the
  * majorizer, hence never increases E_att: in token space it is a gradient step on a quadratic
  * whose preconditioned curvature I - D^{-1/2} Gamma D^{-1/2} has eigenvalues in [0, 1],
- * because the Gaussian kernel matrix Gamma (gamma_ii = 1) is positive semidefinite. Any damping
- * alpha in (0, 1] keeps that guarantee: Y <- (1 - alpha) Y + alpha softmax_beta(...) Y is the
- * residual connection.
+ * because the Gaussian kernel matrix Gamma (gamma_ii = 1) is positive semidefinite. So any damping
+ * alpha in (0, 2) keeps the guarantee (a step alpha on a quadratic with curvature in [0, 1]);
+ * Y <- (1 - alpha) Y + alpha softmax_beta(...) Y with alpha in (0, 1] is the residual connection.
  *
  * With several heads the energy is the sum of the heads' energies and the declared step averages
  * the heads' MM updates; that average is not itself a majorize-minimize step, so multi-head

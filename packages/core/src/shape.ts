@@ -59,14 +59,15 @@ export function broadcastsTo(from: Shape, to: Shape): boolean {
 }
 
 /** Resolves negative axes and checks range and uniqueness. */
-export function normalizeAxes(op: string, axes: readonly number[], rank: number): number[] {
+export function normalizeAxes(op: string, axes: readonly number[], rank: number, value?: string): number[] {
+  const of = value ? ` of ${value}` : "";
   const out = axes.map((a) => {
     const axis = a < 0 ? a + rank : a;
     if (!Number.isInteger(a) || axis < 0 || axis >= rank) {
-      throw new ShapeError(op, `axis ${a} is out of range for rank ${rank}`);
+      throw new ShapeError(op, `axis ${a} is out of range for rank ${rank}${of}`);
     }
     return axis;
   });
-  if (new Set(out).size !== out.length) throw new ShapeError(op, `repeated axis in [${axes.join(", ")}]`);
+  if (new Set(out).size !== out.length) throw new ShapeError(op, `repeated axis in [${axes.join(", ")}]${of}`);
   return out.sort((x, y) => x - y);
 }

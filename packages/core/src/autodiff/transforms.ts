@@ -50,6 +50,8 @@ export function jacobian(f: Fn): (x: Tensor, ...rest: Tensor[]) => Tensor {
       const seed = y.graph.constant(basis, y.shape, y.dtype);
       rows.push(ops.reshape(gradients(y, [x], seed)[0]!, [1, x.size]));
     }
+    // An empty output has an empty Jacobian (and there are no rows to concatenate).
+    if (rows.length === 0) return ops.zeros(x, [...y.shape, ...x.shape]);
     return ops.reshape(ops.concat(rows, 0), [...y.shape, ...x.shape]);
   };
 }

@@ -1,6 +1,6 @@
 import { DTypeError, FeedError, formatShape } from "../errors.js";
 import type { FeedSpec, Program } from "../ir/program.js";
-import { sameShape, stridesOf } from "../shape.js";
+import { sameShape, sizeOf, stridesOf } from "../shape.js";
 import { type Feeds, isDeviceTensor } from "./backend.js";
 
 /**
@@ -31,13 +31,20 @@ export function checkFeeds(program: Program, feeds: Feeds, backend: string): voi
       }
       continue;
     }
-    const data = feed.data;
-    for (let i = 0; i < data.length; i++) {
-      if (Number.isNaN(data[i])) {
-        throw new FeedError("run", `feed '${spec.name}' contains NaN at element ${formatShape(unravel(i, spec.shape))}`);
-      }
+    // A hand-built HostTensor can claim a shape its data does not fill; the interpreter would
+    // then read past the end and compute with undefined (NaN) without a word.
+    if (feed.data.length !== sizeOf(spec.shape)) {
+      throw new FeedError("run", `feed '${spec.name}' has ${feed.data.length} values for shape ${formatShape(spec.shape)}`);
     }
+    const nan = findNaN(feed.data, spec.shape);
+    if (nan) throw new FeedError("run", `feed '${spec.name}' contains NaN at element ${formatShape(nan)}`);
   }
+}
+
+/** The index of the first NaN in row-major data, or undefined when there is none. */
+export function findNaN(data: ArrayLike<number>, shape: readonly number[]): number[] | undefined {
+  for (let i = 0; i < data.length; i++) if (Number.isNaN(data[i])) return unravel(i, shape);
+  return undefined;
 }
 
 function unravel(flat: number, shape: readonly number[]): number[] {

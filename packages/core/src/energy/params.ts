@@ -2,6 +2,7 @@ import { DTypeError, FeedError, UnfoldError, formatShape } from "../errors.js";
 import type { DType } from "../dtype.js";
 import { sameShape, sizeOf } from "../shape.js";
 import type { HostTensor } from "../backend/tensor.js";
+import { findNaN } from "../backend/feeds.js";
 import { asymmetry } from "../linalg/dense.js";
 import type { Energy } from "./energy.js";
 
@@ -28,6 +29,10 @@ export function checkParams(energy: Energy, values: ParamValues, dtype: DType, w
       throw new FeedError(where, `parameter '${name}' has shape ${formatShape(value.shape)}, energy '${energy.name}' expects ${formatShape(spec.shape)}`);
     }
     if (value.dtype !== dtype) throw new DTypeError(where, `parameter '${name}' is ${value.dtype}, the state is ${dtype}`);
+    // Parameters are uploaded, and run-time feed checks skip device tensors; a NaN would also
+    // pass the symmetry check, since it compares false with every tolerance.
+    const nan = findNaN(value.data, value.shape);
+    if (nan) throw new FeedError(where, `parameter '${name}' contains NaN at element ${formatShape(nan)}`);
     if (spec.constraint === "symmetric") checkSymmetric(where, name, value);
   }
 }

@@ -36,10 +36,14 @@ export function symmetricEigen(a: ArrayLike<number>, n: number): { values: Float
   const m = Float64Array.from(a);
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  // Rotations keep the Frobenius norm, so the stopping test is relative to it: an absolute
+  // threshold would stop a tiny matrix (entries ~1e-16) before its first rotation.
+  let norm = 0;
+  for (let i = 0; i < n * n; i++) norm += m[i]! ** 2;
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
     for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += m[p * n + q]! ** 2;
-    if (off < 1e-30) break;
+    if (off <= 1e-30 * norm) break;
     for (let p = 0; p < n; p++) {
       for (let q = p + 1; q < n; q++) {
         const apq = m[p * n + q]!;

@@ -13,7 +13,9 @@ export const matmulRule: PrimitiveRule<"matmul"> = {
         `needs rank >= 2 on both sides, got ${describe(a!.label, a!.shape)} and ${describe(b!.label, b!.shape)} (reshape vectors to [1, n] or [n, 1])`,
       );
     }
-    if (a!.dtype !== b!.dtype) throw new DTypeError("matmul", `dtype mismatch: ${a!.dtype} vs ${b!.dtype}`);
+    if (a!.dtype !== b!.dtype) {
+      throw new DTypeError("matmul", `dtype mismatch: ${describe(a!.label, a!.shape)} is ${a!.dtype}, ${describe(b!.label, b!.shape)} is ${b!.dtype}`);
+    }
     const [m, k] = a!.shape.slice(-2) as [number, number];
     const [k2, n] = b!.shape.slice(-2) as [number, number];
     if (k !== k2) {

@@ -66,10 +66,13 @@ export function layerNorm(x: Tensor, options: LayerNormOptions = {}): Tensor {
   const a = axisOf(x, options.axis ?? -1, "layerNorm");
   const eps = options.eps ?? 1e-5;
   return x.graph.composite("layerNorm", () => {
+    // A vector runs along the normalized axis; unless that is the last axis it needs trailing
+    // unit axes, or broadcasting would lay it along the last axis instead.
+    const alongAxis = (p: Tensor): Tensor => (p.rank === 1 ? ops.reshape(p, [p.size, ...new Array<number>(x.rank - 1 - a).fill(1)]) : p);
     const { mean, variance } = moments(x, a);
     let y = ops.div(ops.sub(x, mean), ops.sqrt(ops.add(variance, eps)));
-    if (options.gamma) y = ops.mul(y, options.gamma);
-    if (options.beta) y = ops.add(y, options.beta);
+    if (options.gamma) y = ops.mul(y, alongAxis(options.gamma));
+    if (options.beta) y = ops.add(y, alongAxis(options.beta));
     return y;
   });
 }

@@ -57,7 +57,7 @@ export function cast(x: Tensor, to: DType): Tensor {
 
 function reduceAxes(x: Tensor, axes: number | readonly number[] | undefined, op: string): number[] {
   if (axes === undefined) return x.shape.map((_, i) => i);
-  return normalizeAxes(op, typeof axes === "number" ? [axes] : axes, x.rank);
+  return normalizeAxes(op, typeof axes === "number" ? [axes] : axes, x.rank, describe(x.label, x.shape));
 }
 
 function dropAxes(x: Tensor, reduced: Tensor, axes: number[], keepDims: boolean): Tensor {
@@ -138,7 +138,10 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
 }
 
 export function scatterAdd(updates: Tensor, indices: Tensor, axis: number, size: number): Tensor {
-  return updates.graph.emit({ op: "scatterAdd", axis }, [updates, indices], [size]);
+  // A negative axis counts from the end of the result, which has the rank of x in gather(x, ...).
+  const rank = updates.rank - indices.rank + 1;
+  const ax = axis < 0 ? axis + rank : axis;
+  return updates.graph.emit({ op: "scatterAdd", axis: ax }, [updates, indices], [size]);
 }
 
 export function zeros(like: Tensor, shape: Shape = like.shape): Tensor {

@@ -1,6 +1,7 @@
 import type { Backend, DeviceTensor } from "../backend/backend.js";
 import { type HostTensor, scalarTensor } from "../backend/tensor.js";
-import { MonotonicityError, UnfoldError } from "../errors.js";
+import { FeedError, MonotonicityError, UnfoldError, formatShape } from "../errors.js";
+import { findNaN } from "../backend/feeds.js";
 import { type ParamValues, checkParams } from "../energy/params.js";
 import type { Unfolding } from "./schedule.js";
 import { energyProgram, stepProgram, termOutput } from "./programs.js";
@@ -56,6 +57,9 @@ export async function runUnfolding(
   const { shape, dtype } = options.state;
   const paramSets = layerParams(unfolding, options.params);
   paramSets.forEach((set, i) => checkParams(energy, set, dtype, unfolding.tiedWeights ? "params" : `params[${i}]`));
+  // The state is uploaded before any run, so the run-time feed checks never see its values.
+  const nan = findNaN(options.state.data, shape);
+  if (nan) throw new FeedError("runUnfolding", `initial state contains NaN at element ${formatShape(nan)}`);
   const slack = guard.slack ?? (dtype === "float32" ? 1e-5 : 1e-10);
 
   const energyExe = await backend.compile(energyProgram(energy, shape, dtype));
@@ -86,6 +90,10 @@ export async function runUnfolding(
     options.onLayer?.(layer0);
     for (let layer = 0; layer < unfolding.layers; layer++) {
       const params = resident[unfolding.tiedWeights ? 0 : layer]!;
+      // An untied layer descends its own energy: the guard and the tolerance must compare
+      // energies under this layer's parameters, not the state's energy under the last layer's.
+      if (!unfolding.tiedWeights && layer > 0) current = await readEnergies(await energyExe.run({ state, ...params }));
+      const start = current;
       for (let s = 0; s < unfolding.steps.length; s++) {
         const step = unfolding.steps[s]!;
         const watched = (r: EnergyRecord): number =>
@@ -123,12 +131,11 @@ export async function runUnfolding(
           break;
         }
       }
-      const previous = trace.layers.at(-1)!;
       const rec = { layer: layer + 1, ...current };
       trace.layers.push(rec);
       options.onLayer?.(rec);
       const tol = unfolding.tolerance;
-      if (tol !== undefined && Math.abs(previous.energy - rec.energy) <= tol * Math.max(1, Math.abs(previous.energy))) {
+      if (tol !== undefined && Math.abs(start.energy - rec.energy) <= tol * Math.max(1, Math.abs(start.energy))) {
         trace.stoppedAfter = layer + 1;
         break;
       }

@@ -26,7 +26,7 @@ export { eliminateCommonSubexpressions } from "./passes/cse.js";
 export { foldConstants } from "./passes/fold.js";
 export { simplify } from "./passes/simplify.js";
 
-export { type Backend, type Executable, type DeviceTensor, type Feed, type Feeds, isDeviceTensor, runToHost } from "./backend/backend.js";
+export { type Backend, type CompileOptions, type Executable, type DeviceTensor, type Feed, type Feeds, isDeviceTensor, runToHost } from "./backend/backend.js";
 export { type HostTensor, hostTensor, scalarTensor, toFloat64 } from "./backend/tensor.js";
 export { checkFeeds } from "./backend/feeds.js";
 export { interpret } from "./backend/interpret.js";

@@ -19,6 +19,16 @@ export interface DeviceTensor {
 export type Feed = HostTensor | DeviceTensor;
 export type Feeds = Readonly<Record<string, Feed>>;
 
+/** How to compile. */
+export interface CompileOptions {
+  /**
+   * Fill every output and intermediate buffer with NaN before each run, so an element a kernel
+   * forgets to write shows up as NaN instead of a stale or zero value. A testing aid: the
+   * conformance suite compiles with it on.
+   */
+  readonly poison?: boolean;
+}
+
 /** A program compiled for one backend, for its fixed shape signature. */
 export interface Executable {
   readonly program: Program;
@@ -34,8 +44,8 @@ export interface Backend {
   readonly name: string;
   /** The dtypes this backend computes in; compiling a program of another dtype is an error. */
   readonly dtypes: readonly DType[];
-  /** Compiles once per program (and so per shape signature); repeated calls hit a cache. */
-  compile(program: Program): Promise<Executable>;
+  /** Compiles once per program (and so per shape signature) and options; repeated calls hit a cache. */
+  compile(program: Program, options?: CompileOptions): Promise<Executable>;
   /** Copies a host tensor to the backend, to stay resident across runs. */
   upload(tensor: HostTensor): Promise<DeviceTensor>;
   /** Releases everything the backend holds (devices, workers, caches). */

@@ -2,7 +2,7 @@ import { type DType, DTYPES, allocate } from "../dtype.js";
 import { DTypeError, FeedError } from "../errors.js";
 import type { Program } from "../ir/program.js";
 import type { Shape } from "../shape.js";
-import { type Backend, type DeviceTensor, type Executable, type Feeds, isDeviceTensor } from "./backend.js";
+import { type Backend, type CompileOptions, type DeviceTensor, type Executable, type Feeds, isDeviceTensor } from "./backend.js";
 import { CompileCache } from "./compile-cache.js";
 import { checkFeeds } from "./feeds.js";
 import { interpret } from "./interpret.js";
@@ -52,7 +52,8 @@ export class ReferenceBackend implements Backend {
   readonly dtypes = DTYPES;
   private readonly cache = new CompileCache<Executable>();
 
-  compile(program: Program): Promise<Executable> {
+  /** Poisoning is moot here: every rule returns a freshly and fully computed array. */
+  compile(program: Program, _options?: CompileOptions): Promise<Executable> {
     return this.cache.get(program, async () => {
       for (const node of program.nodes) {
         if (!this.dtypes.includes(node.dtype)) throw new DTypeError("compile", `reference backend does not support ${node.dtype}`);

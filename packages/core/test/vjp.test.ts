@@ -512,3 +512,18 @@ function normalizeAlong(data: Float64Array, shape: readonly number[], axis: numb
     }
   }
 }
+
+describe("sigmoid keeps relative accuracy in both tails", () => {
+  it("matches 1/(1+e^-x) to full relative precision for large |x|, with derivative 1/4 at 0", async () => {
+    const { sigmoid: sig, trace: tr, input: inp, interpret: run, grad: g } = await import("../src/index.js");
+    const xs = [-80, -20, -7.5, -1e-3, 0, 1e-3, 7.5, 20, 80];
+    const p = tr({ x: inp([xs.length]) }, ({ x }) => sig(x));
+    const out = run(p, new Map([["x", Float64Array.from(xs)]])).get("out")!;
+    xs.forEach((x, i) => {
+      const want = x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+      expect(Math.abs(out[i]! - want)).toBeLessThanOrEqual(1e-15 * want);
+    });
+    const d = tr({ x: inp([]) }, ({ x }) => g((t) => sig(t))(x));
+    expect(run(d, new Map([["x", Float64Array.from([0])]])).get("out")![0]).toBeCloseTo(0.25, 15);
+  });
+});

@@ -41,8 +41,18 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 }
 
 export function sigmoid(x: Tensor): Tensor {
-  // 1/2 (1 + tanh(x/2)) never overflows, unlike 1 / (1 + exp(-x)) for large negative x.
-  return x.graph.composite("sigmoid", () => ops.mul(ops.add(ops.tanh(ops.mul(x, 0.5)), 1), 0.5));
+  // Each branch sees only its own half-line, clamped, so nothing overflows and neither tail
+  // cancels: 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) for x < 0. (0.5 (1 + tanh(x/2)) loses
+  // all relative accuracy in float32 for x << 0, where 1 + tanh cancels.) At x = 0 the first
+  // branch carries the derivative, 1/4.
+  return x.graph.composite("sigmoid", () => {
+    const positive = ops.greaterEqual(x, 0);
+    const ePos = ops.exp(ops.neg(ops.maximum(x, 0)));
+    const eNeg = ops.exp(ops.minimum(x, 0));
+    const upper = ops.div(1, ops.add(ePos, 1));
+    const lower = ops.div(eNeg, ops.add(eNeg, 1));
+    return ops.add(ops.mul(positive, upper), ops.mul(ops.sub(1, positive), lower));
+  });
 }
 
 /** Mean and (biased) variance over one axis, kept as size 1. */

@@ -1,0 +1,131 @@
+import { parse, integerFlag, listFlag } from "../args.js";
+import { DEFAULT_MATMUL, DEFAULT_SIZES, type MatmulShape, type SizeSpec } from "../config.js";
+import type { Engine } from "../engines/engine.js";
+import { ortEngine } from "../engines/ort.js";
+import { tfjsEngine } from "../engines/tfjs.js";
+import { cpuEngine, referenceEngine } from "../engines/unfold.js";
+import { type BenchRow, type WorkCount, runBench } from "../runner.js";
+import { fixed, formatTable, scientific } from "../table.js";
+import { WORKLOADS } from "../workloads/problem.js";
+import type { CommandIO } from "./io.js";
+
+const USAGE = `usage: pnpm bench [--quick] [--json] [--workload LIST] [--size LIST] [--engine LIST]
+                  [--repeats N] [--warmup N] [--budget SECONDS] [--skip-reference]
+  --quick           the CI set: small size only, 2 timed runs, no warm-up beyond the check
+                    run, no reference timing
+  --workload LIST   comma list of: ${WORKLOADS.join(", ")}
+  --size LIST       comma list of sizes (matmul has one fixed shape and runs once)
+  --engine LIST     comma list of engines
+  --repeats N       timed runs per row (default 5; the float64 reference runs once)
+  --warmup N        untimed runs before them (default 1)
+  --budget SECONDS  per row, start no further run once its runs took this long (default 30;
+                    one timed run always happens)
+  --skip-reference  keep the float64 reference's row but do not time it
+  --json            print {"rows": [...]} as one JSON object on the last line`;
+
+export const DEFAULT_REPEATS = 5;
+export const DEFAULT_WARMUP = 1;
+export const DEFAULT_BUDGET_SECONDS = 30;
+export const QUICK_REPEATS = 2;
+/** The check run before the timed ones already warms every engine up. */
+export const QUICK_WARMUP = 0;
+/** relErr against the float64 reference above this (float32 engines) gets a note. */
+export const TOLERANCE = 1e-3;
+
+/** The engines of a full run, in report order. */
+export function defaultEngines(): Engine[] {
+  return [referenceEngine(), cpuEngine(), tfjsEngine("cpu"), tfjsEngine("wasm"), ortEngine()];
+}
+
+export interface BenchCommandOptions {
+  /** Sizes of the Yang workloads (tests inject tiny ones). */
+  readonly sizes?: readonly SizeSpec[];
+  readonly matmul?: MatmulShape;
+  /** The engines to choose from, in report order. */
+  readonly engines?: () => Engine[];
+}
+
+/** `pnpm bench`: the benchmark table, or with --json one JSON object on the last line. */
+export async function benchCommand(argv: string[], io: CommandIO, options: BenchCommandOptions = {}): Promise<void> {
+  const flags = parse(argv, {
+    json: { type: "boolean" },
+    quick: { type: "boolean" },
+    workload: { type: "string" },
+    size: { type: "string" },
+    engine: { type: "string" },
+    repeats: { type: "string" },
+    warmup: { type: "string" },
+    budget: { type: "string" },
+    "skip-reference": { type: "boolean" },
+    help: { type: "boolean" },
+  });
+  if (flags["help"]) return io.out(USAGE);
+  const quick = flags["quick"] === true;
+  const sizes = options.sizes ?? DEFAULT_SIZES;
+  const allEngines = (options.engines ?? defaultEngines)();
+  const workloads = listFlag("workload", flags["workload"], WORKLOADS) ?? [...WORKLOADS];
+  const sizeNames = listFlag("size", flags["size"], sizes.map((s) => s.name));
+  const engineNames = listFlag("engine", flags["engine"], allEngines.map((e) => e.name));
+  const repeats = integerFlag("repeats", flags["repeats"], quick ? QUICK_REPEATS : DEFAULT_REPEATS);
+  const warmup = integerFlag("warmup", flags["warmup"], quick ? QUICK_WARMUP : DEFAULT_WARMUP, 0);
+  const budgetSeconds = integerFlag("budget", flags["budget"], DEFAULT_BUDGET_SECONDS);
+  const chosenSizes = sizeNames ? sizes.filter((s) => sizeNames.includes(s.name)) : sizes.filter((s) => !quick || s.quick);
+  const engines = engineNames ? allEngines.filter((e) => engineNames.includes(e.name)) : allEngines;
+  if (chosenSizes.length === 0 && workloads.some((w) => w !== "matmul")) throw new Error("no size is marked for --quick; name one with --size");
+
+  const { rows, work } = await runBench({
+    workloads,
+    sizes: chosenSizes,
+    matmul: options.matmul ?? DEFAULT_MATMUL,
+    engines,
+    repeats,
+    warmup,
+    budgetMs: budgetSeconds * 1000,
+    skipReference: quick || flags["skip-reference"] === true,
+    tolerance: TOLERANCE,
+    onProgress: (m) => io.progress(`[bench] ${m}`),
+  });
+  if (flags["json"]) {
+    io.out(JSON.stringify({ rows }));
+    return;
+  }
+  io.out(formatRows(rows));
+  io.out("");
+  io.out(formatWork(work, chosenSizes));
+  io.out("");
+  io.out(`Per row: an untimed check run (compared with the reference), ${warmup} warm-up run(s), ${repeats} timed run(s),`);
+  io.out(`fewer where the row's runs passed ${budgetSeconds} s (no warm-up after a check run that long);`);
+  io.out("the float64 reference engine runs once, and that check run is its timing.");
+  io.out("relErr: largest ||out - ref|| / ||ref|| over the outputs, against core interpret in float64 on the same inputs.");
+  io.out("vs best peer: the fastest peer's median / this row's median (peers: tfjs-cpu, tfjs-wasm, ort-wasm).");
+  for (const e of engines) if (e.describe) io.out(`  ${e.describe()}`);
+}
+
+export function formatRows(rows: readonly BenchRow[]): string {
+  const header = ["workload", "size", "engine", "median ms", "min ms", "max ms", "GFLOP/s", "relErr", "vs best peer", "note"];
+  const right = [false, false, false, true, true, true, true, true, true, false];
+  const cells = rows.map((r) => [
+    r.workload,
+    r.size,
+    r.engine,
+    fixed(r.medianMs, 2),
+    fixed(r.minMs, 2),
+    fixed(r.maxMs, 2),
+    fixed(r.gflops, 2),
+    scientific(r.relErr),
+    r.ratioVsBestPeer === null ? "-" : `${fixed(r.ratioVsBestPeer, 2)}x`,
+    r.note ?? "",
+  ]);
+  return formatTable(header, cells, right);
+}
+
+function formatWork(work: readonly WorkCount[], sizes: readonly SizeSpec[]): string {
+  const lines = ["Counted work per run (from the optimized core program; the same count for every engine):"];
+  for (const w of work) {
+    const s = sizes.find((x) => x.name === w.size);
+    const shape = s ? ` (batch ${s.batch} x ${s.tokens} tokens x d ${s.dim})` : "";
+    const gflop = w.flops / 1e9;
+    lines.push(`  ${w.workload} ${w.size}${shape}: ${gflop >= 0.01 ? gflop.toFixed(3) : gflop.toExponential(2)} GFLOP`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,43 @@
+/** Sizes, shapes and hyperparameters of the benchmark workloads. */
+
+/** A model size: `batch` sequences of `tokens` tokens of dimension `dim`. */
+export interface SizeSpec {
+  readonly name: string;
+  readonly batch: number;
+  readonly tokens: number;
+  readonly dim: number;
+  /** Part of the reduced `--quick` set. */
+  readonly quick?: boolean;
+}
+
+export const DEFAULT_SIZES: readonly SizeSpec[] = [
+  { name: "small", batch: 8, tokens: 128, dim: 64, quick: true },
+  { name: "medium", batch: 1, tokens: 512, dim: 256 },
+];
+
+/** The matmul workload's shape: [m, k] x [k, n]. It does not vary with the size. */
+export interface MatmulShape {
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+}
+
+export const DEFAULT_MATMUL: MatmulShape = { m: 512, k: 512, n: 512 };
+
+/** Depth of the unfolded Yang model: 12 tied layers, as in the paper. */
+export const LAYERS = 12;
+
+/** Classes of the train-step workload's linear head. */
+export const CLASSES = 10;
+
+export interface AdamConfig {
+  readonly learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+}
+
+export const ADAM: AdamConfig = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+
+/** The seed every input is drawn from, so every engine and every run sees the same numbers. */
+export const SEED = 20221128;

@@ -1,0 +1,31 @@
+// The benchmark runner: workloads timed on Unfold backends and on peer libraries, in one
+// process, on the same inputs, each checked against the float64 reference.
+
+export { type SizeSpec, type MatmulShape, type AdamConfig, DEFAULT_SIZES, DEFAULT_MATMUL, LAYERS, CLASSES, ADAM, SEED } from "./config.js";
+export { type FlopCount, countFlops } from "./flops.js";
+export { type Timing, type TimeOptions, summarize, time, maxRelativeError } from "./measure.js";
+export {
+  type Problem,
+  type MatmulProblem,
+  type ForwardProblem,
+  type TrainProblem,
+  type YangModel,
+  type Array64,
+  type Outputs,
+  type WorkloadName,
+  type TrainParam,
+  WORKLOADS,
+  TRAIN_PARAMS,
+  outputNames,
+  adamCorrections,
+} from "./workloads/problem.js";
+export { matmulProblem, forwardProblem, trainProblem } from "./workloads/inputs.js";
+export { type ProgramTask, matmulProgram, forwardProgram, lossProgram, trainProgram, programTask, referenceOutputs } from "./workloads/programs.js";
+export { type Engine, type PreparedRun, EngineUnavailable, WorkloadUnsupported } from "./engines/engine.js";
+export { type BackendEngineOptions, backendEngine } from "./engines/backend-adapter.js";
+export { referenceEngine, cpuEngine, loadCpuBackend, CPU_BACKEND_PACKAGE, type ModuleImporter } from "./engines/unfold.js";
+export { tfjsEngine, tfjsYangForward } from "./engines/tfjs.js";
+export { ortEngine, ORT_THREADS } from "./engines/ort.js";
+export { type BenchRow, type BenchPlan, type WorkCount, runBench, withRatios, problemsFor, REFERENCE_ENGINE } from "./runner.js";
+export { type BenchCommandOptions, benchCommand, defaultEngines, formatRows } from "./commands/bench.js";
+export { type CommandIO, consoleIO } from "./commands/io.js";

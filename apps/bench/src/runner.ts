@@ -1,0 +1,168 @@
+import { optimize } from "@unfold/core";
+import type { MatmulShape, SizeSpec } from "./config.js";
+import { type Engine, EngineUnavailable, type PreparedRun, WorkloadUnsupported, messageOf } from "./engines/engine.js";
+import { countFlops } from "./flops.js";
+import { maxRelativeError, time } from "./measure.js";
+import { forwardProblem, matmulProblem, trainProblem } from "./workloads/inputs.js";
+import type { Problem, WorkloadName } from "./workloads/problem.js";
+import { programTask, referenceOutputs } from "./workloads/programs.js";
+
+/** One line of the report. Numbers that do not apply (a row that could not run) are null. */
+export interface BenchRow {
+  readonly workload: WorkloadName;
+  readonly size: string;
+  readonly engine: string;
+  readonly medianMs: number | null;
+  readonly minMs: number | null;
+  readonly maxMs: number | null;
+  readonly gflops: number | null;
+  readonly relErr: number | null;
+  /** (fastest peer's median) / (this engine's median): above 1 is faster than every peer. */
+  readonly ratioVsBestPeer: number | null;
+  readonly note?: string;
+}
+
+/** Counted work of one run of a workload at one size. */
+export interface WorkCount {
+  readonly workload: WorkloadName;
+  readonly size: string;
+  readonly flops: number;
+}
+
+export interface BenchPlan {
+  readonly workloads: readonly WorkloadName[];
+  readonly sizes: readonly SizeSpec[];
+  readonly matmul: MatmulShape;
+  readonly engines: readonly Engine[];
+  readonly repeats: number;
+  readonly warmup: number;
+  /** Per row, no new warm-up or timed run starts after this many ms (one timed run always does). */
+  readonly budgetMs?: number;
+  /** Skip timing the float64 reference engine (its row stays, with a note). */
+  readonly skipReference: boolean;
+  /** Float32 engines whose relative error exceeds this get a note. */
+  readonly tolerance: number;
+  readonly onProgress?: (message: string) => void;
+}
+
+export const REFERENCE_ENGINE = "unfold-reference";
+
+export function problemsFor(workload: WorkloadName, sizes: readonly SizeSpec[], matmul: MatmulShape): Problem[] {
+  switch (workload) {
+    case "matmul":
+      return [matmulProblem(matmul)];
+    case "unfold-forward":
+      return sizes.map((s) => forwardProblem(s));
+    case "train-step":
+      return sizes.map((s) => trainProblem(s));
+  }
+}
+
+/** Runs every workload at every size on every engine; rows in that order. */
+export async function runBench(plan: BenchPlan): Promise<{ rows: BenchRow[]; work: WorkCount[] }> {
+  const progress = plan.onProgress ?? (() => {});
+  const rows: BenchRow[] = [];
+  const work: WorkCount[] = [];
+  const ready = new Map<Engine, Promise<void>>();
+  const initialized = (engine: Engine): Promise<void> => {
+    let p = ready.get(engine);
+    if (!p) {
+      p = engine.init ? engine.init() : Promise.resolve();
+      p.catch(() => {});
+      ready.set(engine, p);
+    }
+    return p;
+  };
+  try {
+    for (const workload of plan.workloads) {
+      for (const problem of problemsFor(workload, plan.sizes, plan.matmul)) {
+        const where = `${workload} ${problem.label}`;
+        const flops = countFlops(optimize(programTask(problem, "float32").program)).total;
+        work.push({ workload, size: problem.label, flops });
+        progress(`${where}: float64 reference (core interpret) ...`);
+        const started = performance.now();
+        const reference = referenceOutputs(problem);
+        progress(`${where}: float64 reference done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        const group: BenchRow[] = [];
+        for (const engine of plan.engines) {
+          const base = { workload, size: problem.label, engine: engine.name };
+          group.push(await measure(engine, problem, reference, flops, plan, initialized, (m) => progress(`${where} ${engine.name}: ${m}`), base));
+        }
+        rows.push(...withRatios(group, plan.engines));
+      }
+    }
+  } finally {
+    for (const engine of plan.engines) {
+      if (ready.has(engine)) await engine.dispose?.().catch(() => {});
+    }
+  }
+  return { rows, work };
+}
+
+type RowBase = Pick<BenchRow, "workload" | "size" | "engine">;
+
+function noRun(base: RowBase, note: string): BenchRow {
+  return { ...base, medianMs: null, minMs: null, maxMs: null, gflops: null, relErr: null, ratioVsBestPeer: null, note };
+}
+
+async function measure(
+  engine: Engine,
+  problem: Problem,
+  reference: Record<string, Float64Array>,
+  flops: number,
+  plan: BenchPlan,
+  initialized: (engine: Engine) => Promise<void>,
+  progress: (message: string) => void,
+  base: RowBase,
+): Promise<BenchRow> {
+  if (engine.name === REFERENCE_ENGINE && plan.skipReference) {
+    return noRun(base, "skipped: not timed (--quick or --skip-reference); core interpret still gave the relErr reference");
+  }
+  try {
+    await initialized(engine);
+  } catch (error) {
+    return noRun(base, `unavailable: ${messageOf(error)}`);
+  }
+  let run: PreparedRun | undefined;
+  try {
+    progress("prepare");
+    run = await engine.prepare(problem);
+    progress("check against the float64 reference");
+    const started = performance.now();
+    const outputs = await run.check();
+    const checkMs = performance.now() - started;
+    const relErr = maxRelativeError(outputs, reference);
+    const repeats = Math.min(plan.repeats, engine.cap?.repeats ?? Infinity);
+    // A check run longer than the budget has warmed the engine up as much as a warm-up run would.
+    const budgetMs = plan.budgetMs ?? Infinity;
+    const warmup = engine.cap?.timeCheck || checkMs >= budgetMs ? 0 : Math.min(plan.warmup, engine.cap?.warmup ?? Infinity);
+    const { runs, ...timing } = await time(() => run!.step(), {
+      repeats,
+      warmup,
+      budgetMs,
+      already: engine.cap?.timeCheck ? [checkMs] : [],
+      onRun: (kind, i, ms) => progress(`${kind} ${i}/${kind === "run" ? repeats : warmup}: ${ms.toFixed(1)} ms`),
+    });
+    const notes = [
+      ...(runs < repeats ? [`${runs} of ${repeats} timed runs (time budget)`] : []),
+      ...(relErr <= plan.tolerance ? [] : [`relErr above ${plan.tolerance}`]),
+    ];
+    const note = notes.length ? notes.join("; ") : undefined;
+    const gflops = timing.medianMs > 0 ? flops / timing.medianMs / 1e6 : null;
+    return { ...base, ...timing, gflops, relErr, ratioVsBestPeer: null, ...(note ? { note } : {}) };
+  } catch (error) {
+    if (error instanceof WorkloadUnsupported) return noRun(base, `unsupported: ${error.message}`);
+    if (error instanceof EngineUnavailable) return noRun(base, `unavailable: ${error.message}`);
+    return noRun(base, `failed: ${messageOf(error)}`);
+  } finally {
+    await run?.dispose().catch(() => {});
+  }
+}
+
+/** Fills ratioVsBestPeer within one workload and size: peers get theirs too. */
+export function withRatios(group: readonly BenchRow[], engines: readonly Engine[]): BenchRow[] {
+  const peers = new Set(engines.filter((e) => e.peer).map((e) => e.name));
+  const medians = group.filter((r) => peers.has(r.engine) && r.medianMs !== null).map((r) => r.medianMs!);
+  const best = medians.length ? Math.min(...medians) : null;
+  return group.map((r) => ({ ...r, ratioVsBestPeer: best !== null && r.medianMs !== null && r.medianMs > 0 ? best / r.medianMs : null }));
+}

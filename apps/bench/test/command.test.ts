@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { type BenchCommandOptions, type BenchRow, benchCommand } from "../src/index.js";
+import { TINY, TINY_BATCH, TINY_MATMUL, capture } from "./helpers.js";
+
+// Tiny sizes injected: the float64 reference is instant and every engine runs in milliseconds.
+const tiny: BenchCommandOptions = { sizes: [TINY, { ...TINY_BATCH, quick: false }], matmul: TINY_MATMUL };
+const ENGINES = ["unfold-reference", "unfold-cpu", "tfjs-cpu", "tfjs-wasm", "ort-wasm"];
+const KEYS = ["workload", "size", "engine", "medianMs", "minMs", "maxMs", "gflops", "relErr", "ratioVsBestPeer"];
+
+async function json(argv: string[]): Promise<{ rows: BenchRow[]; progressed: string[] }> {
+  const io = capture();
+  await benchCommand([...argv, "--json"], io, tiny);
+  return { ...(JSON.parse(io.lines.at(-1)!) as { rows: BenchRow[] }), progressed: io.progressed };
+}
+
+describe("pnpm bench --quick --json", () => {
+  it("prints {rows} as one JSON object on its last line, every engine on every quick workload", async () => {
+    const { rows, progressed } = await json(["--quick"]);
+    // matmul once, then the Yang workloads at the quick size only.
+    expect(rows.map((r) => `${r.workload}/${r.size}`)).toEqual([
+      ...ENGINES.map(() => "matmul/6x5x7"),
+      ...ENGINES.map(() => "unfold-forward/tiny"),
+      ...ENGINES.map(() => "train-step/tiny"),
+    ]);
+    for (const row of rows) {
+      expect(Object.keys(row).filter((k) => k !== "note")).toEqual(KEYS);
+      expect(ENGINES).toContain(row.engine);
+      for (const k of KEYS.slice(3)) {
+        const v = row[k as keyof BenchRow];
+        expect(v === null || (typeof v === "number" && Number.isFinite(v))).toBe(true);
+      }
+      if (row.medianMs === null) {
+        expect(row.note).toMatch(/^(skipped|unavailable|unsupported): /);
+        expect([row.minMs, row.maxMs, row.gflops, row.relErr, row.ratioVsBestPeer]).toEqual([null, null, null, null, null]);
+      } else {
+        expect(row.minMs!).toBeLessThanOrEqual(row.medianMs);
+        expect(row.medianMs).toBeLessThanOrEqual(row.maxMs!);
+        expect(row.gflops).toBeGreaterThan(0);
+        expect(row.relErr).toBeLessThan(1e-3);
+        expect(row.ratioVsBestPeer).toBeGreaterThan(0);
+        expect(row.note).toBeUndefined();
+      }
+    }
+    const find = (w: string, e: string): BenchRow => rows.find((r) => r.workload === w && r.engine === e)!;
+    // --quick keeps the reference's rows but does not time it.
+    expect(find("matmul", "unfold-reference").note).toMatch(/^skipped: /);
+    expect(find("train-step", "ort-wasm").note).toMatch(/^unsupported: /);
+    for (const w of ["matmul", "unfold-forward"]) {
+      for (const e of ["tfjs-cpu", "tfjs-wasm", "ort-wasm"]) expect(find(w, e).relErr).not.toBeNull();
+      // The fastest peer's ratio is exactly 1; no peer is above it.
+      const peerRatios = ["tfjs-cpu", "tfjs-wasm", "ort-wasm"].map((e) => find(w, e).ratioVsBestPeer!);
+      expect(Math.max(...peerRatios)).toBe(1);
+    }
+    expect(find("train-step", "tfjs-wasm").relErr).not.toBeNull();
+    expect(progressed.some((m) => m.includes("float64 reference"))).toBe(true);
+  });
+
+  it("filters by workload, size and engine, and times the reference unless told not to", async () => {
+    const { rows } = await json(["--workload", "unfold-forward,matmul", "--size", "tiny2", "--engine", "unfold-reference,tfjs-cpu", "--repeats", "2", "--warmup", "0"]);
+    expect(rows.map((r) => [r.workload, r.size, r.engine])).toEqual([
+      ["matmul", "6x5x7", "unfold-reference"],
+      ["matmul", "6x5x7", "tfjs-cpu"],
+      ["unfold-forward", "tiny2", "unfold-reference"],
+      ["unfold-forward", "tiny2", "tfjs-cpu"],
+    ]);
+    const reference = rows[2]!;
+    expect(reference.medianMs).not.toBeNull();
+    expect(reference.relErr).toBeLessThan(1e-12);
+    // The only peer is the best peer.
+    expect(rows[3]!.ratioVsBestPeer).toBe(1);
+    const skipped = await json(["--workload", "matmul", "--engine", "unfold-reference", "--skip-reference"]);
+    expect(skipped.rows).toEqual([expect.objectContaining({ engine: "unfold-reference", medianMs: null, note: expect.stringMatching(/^skipped/) })]);
+    // Without a peer in the run there is nothing to compare with.
+    expect(skipped.rows[0]!.ratioVsBestPeer).toBeNull();
+  });
+});
+
+describe("pnpm bench (table)", () => {
+  it("prints a table with every column and the counted work", async () => {
+    const io = capture();
+    await benchCommand(["--quick", "--workload", "matmul", "--engine", "tfjs-cpu,ort-wasm"], io, tiny);
+    const text = io.lines.join("\n");
+    expect(text).toMatch(/workload\s+size\s+engine\s+median ms\s+min ms\s+max ms\s+GFLOP\/s\s+relErr\s+vs best peer\s+note/);
+    expect(text).toMatch(/^matmul\s+6x5x7\s+tfjs-cpu\s+\d+\.\d\d/m);
+    expect(text).toMatch(/^matmul\s+6x5x7\s+ort-wasm\s+.*\dx$/m);
+    expect(text).toContain(`matmul 6x5x7: ${((2 * 6 * 5 * 7) / 1e9).toExponential(2)} GFLOP`);
+  });
+});
+
+describe("bad flags", () => {
+  it("names the flag and the valid values", async () => {
+    await expect(benchCommand(["--engine", "tfjs-gpu"], capture(), tiny)).rejects.toThrow(
+      "--engine: unknown value 'tfjs-gpu'; valid values: unfold-reference, unfold-cpu, tfjs-cpu, tfjs-wasm, ort-wasm",
+    );
+    await expect(benchCommand(["--workload", "matmul,conv"], capture(), tiny)).rejects.toThrow(
+      "--workload: unknown value 'conv'; valid values: matmul, unfold-forward, train-step",
+    );
+    await expect(benchCommand(["--size", "large,huge"], capture(), tiny)).rejects.toThrow("--size: unknown values 'large', 'huge'; valid values: tiny, tiny2");
+    await expect(benchCommand(["--size", ""], capture(), tiny)).rejects.toThrow(/--size needs a comma-separated list/);
+    await expect(benchCommand(["--repeats", "0"], capture(), tiny)).rejects.toThrow("--repeats must be an integer >= 1, got '0'");
+    await expect(benchCommand(["--warmup", "-1"], capture(), tiny)).rejects.toThrow(/--warmup/);
+    await expect(benchCommand(["--budget", "0.5"], capture(), tiny)).rejects.toThrow("--budget must be an integer >= 1, got '0.5'");
+    await expect(benchCommand(["--bogus"], capture(), tiny)).rejects.toThrow(/bogus/);
+  });
+
+  it("prints usage with --help", async () => {
+    const io = capture();
+    await benchCommand(["--help"], io, tiny);
+    expect(io.lines.join("\n")).toMatch(/^usage: pnpm bench/);
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { type BenchRow, type Engine, maxRelativeError, summarize, time, withRatios } from "../src/index.js";
+
+describe("summarize", () => {
+  it("gives the median (the mean of the middle two for an even count), min and max", () => {
+    expect(summarize([5, 1, 3])).toEqual({ medianMs: 3, minMs: 1, maxMs: 5 });
+    expect(summarize([4, 1, 3, 10])).toEqual({ medianMs: 3.5, minMs: 1, maxMs: 10 });
+  });
+});
+
+describe("time", () => {
+  const counter = (): { step: () => Promise<void>; calls: () => number } => {
+    let calls = 0;
+    return { step: async () => void calls++, calls: () => calls };
+  };
+
+  it("runs the warm-up, then the timed runs", async () => {
+    const c = counter();
+    const kinds: string[] = [];
+    const t = await time(c.step, { repeats: 3, warmup: 2, onRun: (kind, i) => kinds.push(`${kind}${i}`) });
+    expect(c.calls()).toBe(5);
+    expect(t.runs).toBe(3);
+    expect(kinds).toEqual(["warm-up1", "warm-up2", "run1", "run2", "run3"]);
+  });
+
+  it("with its budget spent starts no warm-up and exactly one timed run", async () => {
+    const c = counter();
+    const t = await time(c.step, { repeats: 5, warmup: 2, budgetMs: 0 });
+    expect(c.calls()).toBe(1);
+    expect(t.runs).toBe(1);
+  });
+
+  it("counts times taken before towards the repetitions", async () => {
+    const c = counter();
+    const t = await time(c.step, { repeats: 1, warmup: 0, already: [42] });
+    expect(c.calls()).toBe(0);
+    expect(t).toEqual({ medianMs: 42, minMs: 42, maxMs: 42, runs: 1 });
+  });
+});
+
+describe("maxRelativeError", () => {
+  const ref = { a: Float64Array.of(3, 4), b: Float64Array.of(1, 0) };
+
+  it("is the worst output's ||out - ref|| / ||ref||", () => {
+    expect(maxRelativeError({ a: Float64Array.of(3, 4), b: Float64Array.of(1, 0.5) }, ref)).toBeCloseTo(0.5, 15);
+    expect(maxRelativeError({ a: Float64Array.of(3, 4.5), b: Float64Array.of(1, 0) }, ref)).toBeCloseTo(0.1, 15);
+  });
+
+  it("makes NaN the worst, and a missing or misshapen output an error", () => {
+    expect(maxRelativeError({ a: Float64Array.of(NaN, 4), b: Float64Array.of(1, 0) }, ref)).toBe(Infinity);
+    expect(() => maxRelativeError({ a: Float64Array.of(3, 4) }, ref)).toThrow(/no output 'b'/);
+    expect(() => maxRelativeError({ a: Float64Array.of(3), b: Float64Array.of(1, 0) }, ref)).toThrow(/'a' has 1 values, the reference 2/);
+  });
+});
+
+describe("withRatios", () => {
+  const engine = (name: string, peer: boolean): Engine => ({ name, peer, prepare: () => Promise.reject(new Error("unused")) });
+  const row = (engine: string, medianMs: number | null): BenchRow => ({
+    workload: "matmul",
+    size: "2x2x2",
+    engine,
+    medianMs,
+    minMs: medianMs,
+    maxMs: medianMs,
+    gflops: null,
+    relErr: null,
+    ratioVsBestPeer: null,
+  });
+
+  it("divides the fastest peer's median by each row's, peers included", () => {
+    const engines = [engine("mine", false), engine("p1", true), engine("p2", true), engine("p3", true)];
+    const rows = withRatios([row("mine", 5), row("p1", 10), row("p2", 20), row("p3", null)], engines);
+    expect(rows.map((r) => r.ratioVsBestPeer)).toEqual([2, 1, 0.5, null]);
+  });
+
+  it("is null for everyone when no peer has a time", () => {
+    const rows = withRatios([row("mine", 5), row("p1", null)], [engine("mine", false), engine("p1", true)]);
+    expect(rows.map((r) => r.ratioVsBestPeer)).toEqual([null, null]);
+  });
+});

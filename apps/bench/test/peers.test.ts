@@ -1,0 +1,69 @@
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  type Engine,
+  WorkloadUnsupported,
+  forwardProblem,
+  matmulProblem,
+  maxRelativeError,
+  ortEngine,
+  outputNames,
+  referenceOutputs,
+  tfjsEngine,
+  trainProblem,
+  type Problem,
+} from "../src/index.js";
+import { TINY, TINY_BATCH, TINY_MATMUL } from "./helpers.js";
+
+// Each peer is written against its own library's API; agreeing with core's float64 interpreter
+// on the same inputs is what makes it the same math. Float32 rounding through 12 layers stays
+// far below these bounds; a wrong sign, transpose or step size lands near 1.
+const peers: Engine[] = [tfjsEngine("cpu"), tfjsEngine("wasm"), ortEngine()];
+afterAll(async () => {
+  for (const p of peers) await p.dispose?.();
+});
+
+async function checkAgainstReference(engine: Engine, problem: Problem): Promise<number> {
+  await engine.init?.();
+  const run = await engine.prepare(problem);
+  try {
+    const outputs = await run.check();
+    expect(Object.keys(outputs).sort()).toEqual(outputNames(problem).sort());
+    // The timed step must run too (and leave the engine usable).
+    await run.step();
+    return maxRelativeError(outputs, referenceOutputs(problem));
+  } finally {
+    await run.dispose();
+  }
+}
+
+describe.each(peers.map((p) => [p.name, p] as const))("%s against the float64 reference", (_name, engine) => {
+  it("matmul", async () => {
+    expect(await checkAgainstReference(engine, matmulProblem(TINY_MATMUL))).toBeLessThan(1e-6);
+  });
+
+  it.each([TINY, TINY_BATCH])("the 12-layer Yang forward at $batch x $tokens x $dim", async (size) => {
+    expect(await checkAgainstReference(engine, forwardProblem(size))).toBeLessThan(1e-5);
+  });
+
+  it("the train step (loss, new parameters, Adam moments), or says it cannot", async () => {
+    const problem = trainProblem(TINY_BATCH);
+    if (engine.name === "ort-wasm") {
+      await expect(engine.prepare(problem)).rejects.toBeInstanceOf(WorkloadUnsupported);
+      return;
+    }
+    expect(await checkAgainstReference(engine, problem)).toBeLessThan(1e-4);
+  });
+});
+
+describe("the reference itself", () => {
+  it("is not trivial: attention mixes tokens and the ReLU is active in the tiny forward", () => {
+    const problem = forwardProblem(TINY);
+    const out = referenceOutputs(problem)["state"]!;
+    const input = problem.inputs.state.data;
+    expect(out.some((x) => x === 0)).toBe(true);
+    expect(out.some((x) => x > 0)).toBe(true);
+    let moved = 0;
+    for (let i = 0; i < out.length; i++) moved += Math.abs(out[i]! - input[i]!);
+    expect(moved / out.length).toBeGreaterThan(1e-3);
+  });
+});

@@ -1,0 +1,98 @@
+import { type Backend, type CompileOptions, DTypeError, type DType, type DeviceTensor, type HostTensor, type Program, fingerprint, optimize } from "@unfold/core";
+import { type CpuExecutable, bindPlan } from "./executable.js";
+import { Arena } from "./memory.js";
+import { lower } from "./plan/lower.js";
+import { type MatmulEngine } from "./kernels/matmul.js";
+import { type Gemm, createGemm } from "./gemm/index.js";
+import { CPU_BACKEND, CpuTensor } from "./tensor.js";
+
+export interface CpuBackendOptions {
+  /** Initial size of the backend's memory; it grows on demand. */
+  readonly initialBytes?: number;
+  /** Threads for large matrix products, the caller's included; every core by default. */
+  readonly threads?: number;
+  /** Use the WebAssembly SIMD kernels where the engine supports them (default true). */
+  readonly simd?: boolean;
+  /** Replaces the matrix engine (testing, or another implementation). */
+  readonly matmul?: (arena: Arena) => MatmulEngine;
+}
+
+/**
+ * The CPU backend. A program compiles once (per program and options) into a plan over one
+ * WebAssembly memory: views instead of copies for layout ops, fused elementwise loops, fused row
+ * softmax, buffers reused by liveness, and a matrix engine for matmul.
+ */
+export class CpuBackend implements Backend {
+  readonly name = CPU_BACKEND;
+  readonly dtypes: readonly DType[] = ["float32", "float64"];
+  readonly arena: Arena;
+  private engine: Promise<MatmulEngine> | undefined;
+  private gemm: Gemm | undefined;
+  private readonly plans = new Map<string, { program: Program; executable: Promise<CpuExecutable> }[]>();
+
+  constructor(private readonly options: CpuBackendOptions = {}) {
+    this.arena = new Arena({ initialBytes: options.initialBytes ?? 1 << 22 });
+  }
+
+  /** The matrix engine, made on first use (its WebAssembly module compiles asynchronously). */
+  private matrixEngine(): Promise<MatmulEngine> {
+    this.engine ??= this.options.matmul
+      ? Promise.resolve(this.options.matmul(this.arena))
+      : createGemm(this.arena.memory, {
+          ...(this.options.threads !== undefined ? { threads: this.options.threads } : {}),
+          ...(this.options.simd !== undefined ? { simd: this.options.simd } : {}),
+        }).then((gemm) => (this.gemm = gemm));
+    return this.engine;
+  }
+
+  /** What the matrix engine turned out to be: SIMD or plain loops, and how many threads. */
+  async engineInfo(): Promise<{ simd: boolean; threads: number }> {
+    await this.matrixEngine();
+    return this.gemm ? { simd: this.gemm.simd, threads: this.gemm.threads } : { simd: false, threads: 1 };
+  }
+
+  /** Bytes of memory the backend holds (it only grows when live data needs more). */
+  get memoryBytes(): number {
+    return this.arena.bytes;
+  }
+
+  async compile(program: Program, options: CompileOptions = {}): Promise<CpuExecutable> {
+    for (const node of program.nodes) {
+      if (!this.dtypes.includes(node.dtype)) throw new DTypeError("compile", `cpu backend does not support ${node.dtype}`);
+    }
+    const engine = await this.matrixEngine();
+    const key = `${fingerprint(program)}|${options.poison ? "poison" : ""}`;
+    const entries = this.plans.get(key) ?? [];
+    // The fingerprint hashes constants; a hit must be the same program, not merely the same hash.
+    const hit = entries.find((e) => e.program === program || samePrograms(e.program, program));
+    if (hit) return hit.executable;
+    // Core's passes first: dead code (autodiff leaves plenty), shared subexpressions, constants.
+    const executable = (async () => bindPlan(program, lower(optimize(program), engine), this.arena, options))();
+    entries.push({ program, executable });
+    this.plans.set(key, entries);
+    return executable;
+  }
+
+  async upload(tensor: HostTensor): Promise<DeviceTensor> {
+    const elements = tensor.data.length;
+    const t = new CpuTensor(this.arena, this.arena.alloc(elements * (tensor.dtype === "float32" ? 4 : 8)), tensor.shape, tensor.dtype, elements);
+    this.arena.view(tensor.dtype).set(tensor.data, t.offset / (tensor.dtype === "float32" ? 4 : 8));
+    return t;
+  }
+
+  async dispose(): Promise<void> {
+    for (const entries of this.plans.values()) for (const e of entries) (await e.executable).release();
+    this.plans.clear();
+    await this.gemm?.dispose();
+    this.gemm = undefined;
+    this.engine = undefined;
+  }
+}
+
+function samePrograms(a: Program, b: Program): boolean {
+  return JSON.stringify(a, replacer) === JSON.stringify(b, replacer);
+}
+
+function replacer(_key: string, value: unknown): unknown {
+  return value instanceof Float64Array ? Array.from(value) : value;
+}

@@ -1,0 +1,102 @@
+import { type CompileOptions, type DeviceTensor, type Executable, type Feeds, FeedError, type Program, checkFeeds, isDeviceTensor } from "@unfold/core";
+import type { Arena } from "./memory.js";
+import { assignWorkspace } from "./plan/liveness.js";
+import type { LoweredPlan } from "./plan/lower.js";
+import { type RunContext, bytesOf } from "./plan/steps.js";
+import { CPU_BACKEND, CpuTensor } from "./tensor.js";
+
+/**
+ * A lowered program bound to an arena: workspace, staging for host feeds, constants and scratch
+ * are placed once here; each run binds feeds, allocates its outputs and runs the steps.
+ */
+/** Milliseconds spent per kind of step (matmul, softmax, sum, mul, ...) over one run. */
+export type StepProfile = Record<string, { ms: number; count: number }>;
+
+export interface CpuExecutable extends Executable {
+  /** Runs once, timing every step: where the time goes. Outputs are discarded. */
+  profile(feeds: Feeds): Promise<StepProfile>;
+  release(): void;
+}
+
+export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, options: CompileOptions): CpuExecutable {
+  const { offsets, bytes } = assignWorkspace(plan.slots, plan.steps);
+  const owned: [number, number][] = [];
+  const reserve = (n: number): number => {
+    const at = arena.alloc(n);
+    owned.push([at, n]);
+    return at;
+  };
+  const workspace = reserve(bytes);
+  const scratch = reserve(plan.scratchBytes);
+  const fixed = new Map<number, number>();
+  for (const slot of plan.slots) {
+    const size = slot.elements * bytesOf(slot.dtype);
+    if (slot.kind === "workspace") fixed.set(slot.id, workspace + (offsets.get(slot.id) ?? 0));
+    if (slot.kind === "input") fixed.set(slot.id, reserve(size));
+    if (slot.kind === "constant") {
+      const at = reserve(size);
+      const start = at / bytesOf(slot.dtype);
+      arena.view(slot.dtype).set(slot.constant!, start);
+      fixed.set(slot.id, at);
+    }
+  }
+  const outputSlots = plan.slots.filter((s) => s.kind === "output");
+  const execute = async (feeds: Feeds, timings?: StepProfile): Promise<Record<string, DeviceTensor>> => {
+      checkFeeds(program, feeds, CPU_BACKEND);
+      const byteOffsets = new Float64Array(plan.slots.length);
+      for (const [id, at] of fixed) byteOffsets[id] = at;
+      for (const [name, id] of plan.feeds) {
+        const feed = feeds[name]!;
+        if (isDeviceTensor(feed)) {
+          const t = feed as CpuTensor;
+          if (t.arena !== arena) throw new FeedError("run", `feed '${name}' lives on another CPU backend instance`);
+          byteOffsets[id] = t.offset;
+        } else {
+          arena.view(feed.dtype).set(feed.data, byteOffsets[id]! / bytesOf(feed.dtype));
+        }
+      }
+      const results: Record<string, DeviceTensor> = {};
+      for (const slot of outputSlots) {
+        const t = new CpuTensor(arena, arena.alloc(slot.elements * bytesOf(slot.dtype)), program.nodes[program.outputs.find((o) => o.name === slot.outputs[0])!.id]!.shape, slot.dtype, slot.elements);
+        byteOffsets[slot.id] = t.offset;
+        results[slot.outputs[0]!] = t;
+      }
+      const base = byteOffsets.map((b, id) => b / bytesOf(plan.slots[id]!.dtype));
+      const ctx: RunContext = { f32: arena.f32, f64: arena.f64, base, scratch };
+      if (options.poison) {
+        for (const slot of plan.slots) {
+          if (slot.kind === "workspace" || slot.kind === "output") {
+            const view = slot.dtype === "float32" ? ctx.f32 : ctx.f64;
+            view.fill(NaN, base[slot.id]!, base[slot.id]! + slot.elements);
+          }
+        }
+      }
+      try {
+        if (!timings) for (const step of plan.steps) step.run(ctx);
+        else {
+          for (const step of plan.steps) {
+            const t0 = performance.now();
+            step.run(ctx);
+            const kind = step.label.split(" ")[0]!;
+            const entry = (timings[kind] ??= { ms: 0, count: 0 });
+            entry.ms += performance.now() - t0;
+            entry.count++;
+          }
+        }
+      } catch (error) {
+        for (const t of Object.values(results)) t.dispose();
+        throw error;
+      }
+      return results;
+  };
+  return {
+    program,
+    release: () => owned.forEach(([at, n]) => arena.release(at, n)),
+    run: (feeds) => execute(feeds),
+    profile: async (feeds) => {
+      const timings: StepProfile = {};
+      for (const t of Object.values(await execute(feeds, timings))) t.dispose();
+      return timings;
+    },
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * The CPU backend's matrix-multiply engine: C = A * B over operands that live in one
+ * WebAssembly.Memory, with WebAssembly SIMD kernels generated at run time (kernels.ts), cache
+ * blocking and packing (driver.ts), a plain TypeScript fallback (plain.ts) and, on a shared
+ * memory, worker threads that share large calls chunk by chunk (parallel.ts, pool.ts).
+ */
+import { elementBytes, exportNames, buildGemmModule, detectSimd, DEFAULT_SHAPES, lanes, type GemmDType } from "./kernels.js";
+import { SCRATCH_ALIGN, wasmGemm, wasmScratchBytes, type Blocking, type GemmKernels } from "./driver.js";
+import { packRoundB, planParallel, runChunk } from "./parallel.js";
+import { plainGemm, plainScratchElements } from "./plain.js";
+import { Pool } from "./pool.js";
+
+export interface GemmCall {
+  dtype: GemmDType;
+  m: number;
+  n: number;
+  k: number;
+  /** Byte offset of A in memory; row/column strides in elements (so A^T is a free view). */
+  a: number;
+  rsA: number;
+  csA: number;
+  b: number;
+  rsB: number;
+  csB: number;
+  /** C is written (not accumulated) with unit column stride. It must not overlap A or B. */
+  c: number;
+  rsC: number;
+}
+
+export interface Gemm {
+  readonly memory: WebAssembly.Memory;
+  /** Threads a large call runs on (1 unless the memory is shared and threads were asked for). */
+  readonly threads: number;
+  /** Whether the WebAssembly SIMD kernels are in use (else the plain TypeScript path). */
+  readonly simd: boolean;
+  /** Bytes of scratch the engine needs for a call (packing buffers); the caller reserves them. */
+  scratchBytes(call: GemmCall): number;
+  /** Synchronous; may use worker threads internally. */
+  run(call: GemmCall, scratch: number): void;
+  dispose(): Promise<void>;
+}
+
+export interface GemmOptions {
+  /** Threads including the caller's; default: every available core. Needs a shared memory. */
+  threads?: number;
+  /** Use the WebAssembly SIMD kernels when the engine has them (default true). */
+  simd?: boolean;
+  /**
+   * Calls with fewer multiply-adds (m*n*k) run on the calling thread alone. Default: adaptive,
+   * from 96^3 (48^3 on the plain path) up to 512^3 while the workers fail to get a core. A
+   * given value is fixed (0 threads every call, which tests use).
+   */
+  parallelThreshold?: number;
+}
+
+export type { GemmDType } from "./kernels.js";
+
+/** Cache blocks tuned on a 48 KB L1 / 2 MB L2 core: a kc x nr B micro-panel (8 KB) stays in L1. */
+const BLOCKING: Record<GemmDType, Blocking> = {
+  float32: { mr: DEFAULT_SHAPES.float32.mr, nr: DEFAULT_SHAPES.float32.nv * lanes("float32"), mc: 48, kc: 256, nc: 4096 },
+  float64: { mr: DEFAULT_SHAPES.float64.mr, nr: DEFAULT_SHAPES.float64.nv * lanes("float64"), mc: 96, kc: 256, nc: 4096 },
+};
+
+/**
+ * Calls with fewer multiply-adds than this stay on the calling thread. Measured here: a
+ * back-to-back threaded call costs ~10 us of synchronisation, a worker woken from sleep ~100 us;
+ * a 96^3 float32 product takes ~50 us on one core. Dynamic chunking hides most of a late wake-up
+ * (the caller just takes more chunks), so the threshold sits near the back-to-back break-even.
+ */
+const SPLIT_MIN_WORK = 96 * 96 * 96;
+/**
+ * When the workers keep missing their share (another process has the cores), the threshold
+ * doubles up to this, so medium calls stop paying for threads that do not run; calls that
+ * still thread and find the workers keeping up bring it back down.
+ */
+const SPLIT_MAX_WORK = 512 * 512 * 512;
+
+export async function createGemm(memory: WebAssembly.Memory, options: GemmOptions = {}): Promise<Gemm> {
+  const detected = detectSimd();
+  const simd = (options.simd ?? true) && detected.simd;
+  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+  const wanted = Math.max(1, Math.floor(options.threads ?? (await availableCores())));
+
+  let module: WebAssembly.Module | undefined;
+  let kernels: GemmKernels[] | undefined;
+  if (simd) {
+    const bytes = buildGemmModule({ shared, relaxed: detected.relaxed, shapes: DEFAULT_SHAPES });
+    module = await WebAssembly.compile(bytes);
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    const e = instance.exports as Record<string, never>;
+    kernels = DTYPES.map((d) => {
+      const n = exportNames(d);
+      return { macro: e[n.macro], packA: e[n.packA], packB: e[n.packB] };
+    });
+  }
+
+  let pool: Pool | undefined;
+  if (wanted > 1 && shared) pool = await Pool.create(wanted - 1, memory, module, DTYPES.map(exportNames));
+  return new Engine(memory, simd, kernels, pool, options.parallelThreshold);
+}
+
+/** Kernel tables are indexed by dtype code: 0 = float32, 1 = float64. */
+const DTYPES: GemmDType[] = ["float32", "float64"];
+
+async function availableCores(): Promise<number> {
+  try {
+    const os = await import("node:os");
+    return os.availableParallelism();
+  } catch {
+    return 1;
+  }
+}
+
+class Engine implements Gemm {
+  readonly threads: number;
+  private disposed = false;
+  /** Current threading threshold, between SPLIT_MIN_WORK and SPLIT_MAX_WORK (see there). */
+  private splitWork: number;
+  private readonly minSplitWork: number;
+  private readonly adaptive: boolean;
+  private views: { buffer: ArrayBufferLike; f32: Float32Array; f64: Float64Array } | undefined;
+
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    readonly simd: boolean,
+    private readonly kernels: GemmKernels[] | undefined,
+    private pool: Pool | undefined,
+    threshold: number | undefined,
+  ) {
+    this.threads = 1 + (pool?.size ?? 0);
+    this.adaptive = threshold === undefined;
+    // The plain path is ~10x slower per multiply-add, so threading pays off at ~1/8 the work.
+    this.minSplitWork = threshold ?? (kernels ? SPLIT_MIN_WORK : SPLIT_MIN_WORK / 8);
+    this.splitWork = this.minSplitWork;
+  }
+
+  scratchBytes(call: GemmCall): number {
+    const { m, n, k } = call;
+    if (m === 0 || n === 0 || k === 0) return 0;
+    const es = elementBytes(call.dtype);
+    // The plain path rounds its scratch offset up to alignment, hence the spare alignment.
+    const single = this.kernels ? wasmScratchBytes(es, BLOCKING[call.dtype], m, n, k) : SCRATCH_ALIGN + plainScratchElements(k) * es;
+    // Whether a call threads moves with the adaptive threshold, so any call that may thread
+    // reserves room for both layouts: the answer depends on the call alone.
+    if (!this.pool || m * n * k < this.minSplitWork) return single;
+    return Math.max(single, planParallel(call, this.threads, this.blocking(call), 0).scratchBytes);
+  }
+
+  run(call: GemmCall, scratch: number): void {
+    if (this.disposed) throw new Error("gemm: run after dispose");
+    const { dtype, m, n, k } = call;
+    validate(call, this.memory.buffer.byteLength, scratch, this.scratchBytes(call));
+    if (m === 0 || n === 0) return;
+    const es = elementBytes(dtype);
+    const code = dtype === "float32" ? 0 : 1;
+    if (k === 0) {
+      const h = this.view(code);
+      for (let i = 0; i < m; i++) h.fill(0, call.c / es + i * call.rsC, call.c / es + i * call.rsC + n);
+      return;
+    }
+    if (this.pool && m * n * k >= this.splitWork) return this.runThreaded(call, scratch, this.pool);
+    if (this.kernels) {
+      wasmGemm(this.kernels[code]!, es, BLOCKING[dtype], m, n, k, call.a, call.rsA, call.csA, call.b, call.rsB, call.csB, call.c, call.rsC, scratch);
+    } else {
+      const at = (x: number): number => x / es;
+      const s = Math.ceil(scratch / SCRATCH_ALIGN) * SCRATCH_ALIGN;
+      plainGemm(this.view(code), m, n, k, at(call.a), call.rsA, call.csA, at(call.b), call.rsB, call.csB, at(call.c), call.rsC, at(s));
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.dispose();
+  }
+
+  private runThreaded(call: GemmCall, scratch: number, pool: Pool): void {
+    const plan = planParallel(call, this.threads, this.blocking(call), scratch);
+    const kernels = this.kernels ?? [];
+    let local = 0;
+    let total = 0;
+    for (const round of plan.rounds) {
+      // The caller packs the round's B block; the workers only ever read it.
+      if (this.kernels) packRoundB(kernels[round.params[1]!]!, round.params);
+      local += pool.run(round.params, (chunk) => runChunk(round.params, chunk, 0, kernels, this.memory, plainGemm));
+      total += round.total;
+    }
+    if (!this.adaptive) return;
+    // Workers that did under half their fair share did not get a core in time: back off.
+    const workerShare = (total - local) / total;
+    const fair = (this.threads - 1) / this.threads;
+    if (workerShare < fair / 2) this.splitWork = Math.min(SPLIT_MAX_WORK, this.splitWork * 2);
+    else this.splitWork = Math.max(this.minSplitWork, this.splitWork / 2);
+  }
+
+  private blocking(call: GemmCall): Blocking | undefined {
+    return this.kernels ? BLOCKING[call.dtype] : undefined;
+  }
+
+  private view(code: number): Float32Array | Float64Array {
+    const buffer = this.memory.buffer;
+    if (!this.views || this.views.buffer !== buffer) this.views = { buffer, f32: new Float32Array(buffer), f64: new Float64Array(buffer) };
+    return code ? this.views.f64 : this.views.f32;
+  }
+}
+
+/**
+ * Rejects calls whose operands leave the memory or are misaligned: the plain path's typed
+ * arrays would silently read undefined / drop writes, and a worker's trap would lose its message.
+ */
+function validate(call: GemmCall, memoryBytes: number, scratch: number, scratchBytes: number): void {
+  const { dtype, m, n, k } = call;
+  const es = elementBytes(dtype);
+  if (!(isCount(m) && isCount(n) && isCount(k))) throw new RangeError(`gemm: sizes must be non-negative integers, got ${m}x${n}x${k}`);
+  if (!(Number.isInteger(call.rsA) && Number.isInteger(call.csA) && Number.isInteger(call.rsB) && Number.isInteger(call.csB) && Number.isInteger(call.rsC))) {
+    throw new RangeError("gemm: strides must be integers");
+  }
+  checkOperand("A", es, memoryBytes, call.a, m, call.rsA, k, call.csA);
+  checkOperand("B", es, memoryBytes, call.b, k, call.rsB, n, call.csB);
+  checkOperand("C", es, memoryBytes, call.c, m, call.rsC, n, 1);
+  if (scratchBytes > 0 && !(scratch >= 0 && scratch + scratchBytes <= memoryBytes)) {
+    throw new RangeError(`gemm: scratch [${scratch}, ${scratch + scratchBytes}) is outside the memory (${memoryBytes} bytes)`);
+  }
+}
+
+function isCount(x: number): boolean {
+  return Number.isInteger(x) && x >= 0;
+}
+
+function checkOperand(name: string, es: number, memoryBytes: number, offset: number, rows: number, rs: number, cols: number, cs: number): void {
+  if (rows === 0 || cols === 0) return;
+  if (!Number.isInteger(offset) || offset % es !== 0) throw new RangeError(`gemm: ${name} offset ${offset} is not a multiple of ${es}`);
+  const lo = offset + (Math.min(0, (rows - 1) * rs) + Math.min(0, (cols - 1) * cs)) * es;
+  const hi = offset + (Math.max(0, (rows - 1) * rs) + Math.max(0, (cols - 1) * cs) + 1) * es;
+  if (lo < 0 || hi > memoryBytes) throw new RangeError(`gemm: ${name} spans bytes [${lo}, ${hi}) outside the memory (${memoryBytes} bytes)`);
+}

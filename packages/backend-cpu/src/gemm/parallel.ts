@@ -1,0 +1,179 @@
+/**
+ * Multi-threaded GEMM, planned as rounds of chunks. In a round the main thread packs one block
+ * of B (all of k, up to a budget of columns) into shared scratch; C's rows of that block are then
+ * cut into a grid of chunks that the threads claim one at a time (pool.ts), each packing its own
+ * A rows into private scratch and running the macro-kernel against the shared packed B. Claiming
+ * dynamically balances the load when a worker wakes late or the OS runs something else on its
+ * core, and B is packed once instead of once per thread.
+ *
+ * `runChunk` must stay self-contained: worker threads run its toString().
+ */
+import { type Blocking, type GemmKernels, SCRATCH_ALIGN } from "./driver.js";
+import { plainScratchElements, type plainGemm } from "./plain.js";
+
+/** Words of a round's parameter block (Float64), laid out as the comments in runChunk say. */
+export const ROUND_WORDS = 25;
+/** Index of the chunk count in a round's parameter block. */
+export const TOTAL_WORD = 24;
+
+/** Packed B of one round stays under this (an L2's worth): more columns make more rounds. */
+const PACKED_B_BYTES = 4 << 20;
+/** Chunks per thread to aim for: the last chunk's imbalance is then a few percent. */
+const CHUNKS_PER_THREAD = 8;
+/** The claim word keeps chunk indices in 16 bits (see pool.ts). */
+const MAX_CHUNKS = 0xfff0;
+
+const roundUp = (x: number, to: number): number => Math.ceil(x / to) * to;
+
+export interface ParallelCall {
+  dtype: "float32" | "float64";
+  m: number;
+  n: number;
+  k: number;
+  a: number;
+  rsA: number;
+  csA: number;
+  b: number;
+  rsB: number;
+  csB: number;
+  c: number;
+  rsC: number;
+}
+
+/** One round: its parameter block, and (wasm) where to pack which block of B first. */
+export interface Round {
+  params: Float64Array;
+  total: number;
+  /** Columns [j0, j0 + nc) of B to pack at `packed` before the chunks run (wasm only). */
+  j0: number;
+  nc: number;
+}
+
+export interface ParallelPlan {
+  rounds: Round[];
+  scratchBytes: number;
+}
+
+/**
+ * Plans a threaded call. `bl` is the wasm blocking, or undefined for the plain path (which packs
+ * nothing shared). Scratch: [packed B block][thread 0 private][thread 1 private]...
+ */
+export function planParallel(call: ParallelCall, threads: number, bl: Blocking | undefined, scratch: number): ParallelPlan {
+  const { m, n, k } = call;
+  const es = call.dtype === "float32" ? 4 : 8;
+  const mr = bl ? bl.mr : 4;
+  const nr = bl ? bl.nr : 4;
+  // Column chunks start on 64-byte boundaries of C so threads never write one cache line.
+  const colAlign = Math.max(nr, 64 / es);
+  const roundCols = bl ? Math.max(colAlign, Math.floor(PACKED_B_BYTES / (k * es) / colAlign) * colAlign) : n;
+  const ncMax = Math.min(n, roundCols);
+  const ncPad = roundUp(ncMax, nr);
+  const packedBytes = bl ? roundUp(k * ncPad * es, SCRATCH_ALIGN) : 0;
+
+  // Chunk grid: rows in blocks of about MC, columns split further when rows alone are too few.
+  const target = CHUNKS_PER_THREAD * threads;
+  const mc = bl ? bl.mc : 32;
+  let rowChunks = Math.min(Math.ceil(m / mc), MAX_CHUNKS);
+  const rowBlock = roundUp(Math.ceil(m / rowChunks), mr);
+  rowChunks = Math.ceil(m / rowBlock);
+  const maxColChunks = Math.max(1, Math.floor(MAX_CHUNKS / rowChunks));
+  const colChunksWanted = Math.min(maxColChunks, Math.max(1, Math.ceil(target / rowChunks)));
+  const colBlock = Math.max(colAlign, roundUp(Math.ceil(ncMax / colChunksWanted), colAlign));
+
+  const perThread = bl
+    ? SCRATCH_ALIGN + roundUp(roundUp(rowBlock, mr) * Math.min(bl.kc, k) * es, SCRATCH_ALIGN) + mr * nr * es
+    : SCRATCH_ALIGN + plainScratchElements(k) * es;
+  const base = roundUp(scratch, SCRATCH_ALIGN);
+
+  const rounds: Round[] = [];
+  for (let j0 = 0; j0 < n; j0 += ncMax) {
+    const nc = Math.min(ncMax, n - j0);
+    const colChunks = Math.ceil(nc / colBlock);
+    const total = rowChunks * colChunks;
+    const params = new Float64Array(ROUND_WORDS);
+    params.set([
+      bl ? 1 : 2,
+      es === 8 ? 1 : 0,
+      m,
+      nc,
+      k,
+      call.a,
+      call.rsA,
+      call.csA,
+      call.b + j0 * call.csB * es,
+      call.rsB,
+      call.csB,
+      call.c + j0 * es,
+      call.rsC,
+      base,
+      rowBlock,
+      colBlock,
+      rowChunks,
+      colChunks,
+      base + packedBytes,
+      perThread,
+      mr,
+      nr,
+      bl ? bl.kc : 0,
+      roundUp(nc, nr),
+      total,
+    ]);
+    rounds.push({ params, total, j0, nc });
+  }
+  return { rounds, scratchBytes: SCRATCH_ALIGN + packedBytes + threads * perThread };
+}
+
+/** Packs the round's block of B (all of k) into the shared scratch, one KC slab after another. */
+export function packRoundB(ex: GemmKernels, p: Float64Array): void {
+  const es = p[1] ? 8 : 4;
+  const k = p[4]!;
+  const kcMax = p[22]!;
+  const ncPad = p[23]!;
+  for (let pc = 0; pc < k; pc += kcMax) {
+    const kc = Math.min(kcMax, k - pc);
+    ex.packB(p[8]! + pc * p[9]! * es, p[10]! * es, p[9]! * es, p[3]!, kc, p[13]! + pc * ncPad * es);
+  }
+}
+
+/**
+ * Computes chunk `chunk` of a round on thread `thread`. Parameter words: 0 kind (1 wasm,
+ * 2 plain), 1 dtype (1 = float64), 2 m, 3 nc, 4 k, 5 a, 6 rsA, 7 csA, 8 b (this round's first
+ * column), 9 rsB, 10 csB, 11 c (ditto), 12 rsC, 13 packed B, 14 row block, 15 column block,
+ * 16 row chunks, 17 column chunks, 18 private scratch base, 19 private bytes per thread, 20 mr,
+ * 21 nr, 22 kc, 23 padded nc, 24 chunk count. Offsets are bytes, strides elements.
+ */
+export function runChunk(
+  p: Float64Array,
+  chunk: number,
+  thread: number,
+  kernels: GemmKernels[],
+  memory: WebAssembly.Memory,
+  plain: typeof plainGemm,
+): void {
+  const es = p[1] ? 8 : 4;
+  const rb = Math.floor(chunk / p[17]!);
+  const i0 = rb * p[14]!;
+  const j0 = (chunk - rb * p[17]!) * p[15]!;
+  const rows = Math.min(p[14]!, p[2]! - i0);
+  const cols = Math.min(p[15]!, p[3]! - j0);
+  const k = p[4]!;
+  const s = Math.ceil((p[18]! + thread * p[19]!) / 64) * 64;
+  const a = p[5]! + i0 * p[6]! * es;
+  const c = p[11]! + (i0 * p[12]! + j0) * es;
+  if (p[0] === 2) {
+    const h = p[1] ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
+    plain(h, rows, cols, k, a / es, p[6]!, p[7]!, (p[8]! + j0 * p[10]! * es) / es, p[9]!, p[10]!, c / es, p[12]!, s / es);
+    return;
+  }
+  const ex = kernels[p[1]!]!;
+  const mr = p[20]!;
+  const kcMax = p[22]!;
+  const ncPad = p[23]!;
+  const tmp = s + Math.ceil((Math.ceil(p[14]! / mr) * mr * Math.min(kcMax, k) * es) / 64) * 64;
+  for (let pc = 0; pc < k; pc += kcMax) {
+    const kc = Math.min(kcMax, k - pc);
+    // Slab pc of the packed block starts at pc * ncPad; column j0's panel at j0 * kc within it.
+    ex.packA(a + pc * p[7]! * es, p[6]! * es, p[7]! * es, rows, kc, s);
+    ex.macro(rows, cols, kc, s, p[13]! + (pc * ncPad + j0 * kc) * es, c, p[12]! * es, pc > 0 ? 1 : 0, tmp);
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * Worker threads that share a GEMM's chunks with the main thread, over the same shared
+ * WebAssembly.Memory, synchronised with Atomics alone (no messages, so `Gemm.run` stays
+ * synchronous; Atomics.wait is allowed on Node's main thread).
+ *
+ * Protocol, on an Int32Array in a SharedArrayBuffer:
+ *   CLAIM = generation << 16 | next chunk. Anyone claims a chunk with compareExchange(w, w + 1).
+ *           The main thread first stores next = CLOSED (no claims possible), then writes the
+ *           round's parameters, then publishes (generation + 1) << 16 | 0 and notifies. A claim
+ *           that succeeds therefore saw that round's parameters, and a worker waking late for
+ *           an old round cannot claim in a new one (its compareExchange fails).
+ *   DONE  = chunks finished this round; the thread finishing the last one notifies.
+ * Workers spin briefly before Atomics.wait so back-to-back calls find them awake. The spins are
+ * short on purpose: on a loaded machine a spinning thread takes the core from the thread that
+ * has the work (measured here with another process on one core: a 250 us spin plus an early
+ * "pre-wake" notify made a 96^3 call 6x slower; 50 us spins and no pre-wake, 2x).
+ *
+ * The worker source is generated from `workerMain`, `runChunk` and `plainGemm` via
+ * Function.prototype.toString, so it runs unchanged from TypeScript sources (vitest) and dist.
+ */
+import type { Worker as NodeWorker } from "node:worker_threads";
+import type { GemmKernels } from "./driver.js";
+import { runChunk, ROUND_WORDS, TOTAL_WORD } from "./parallel.js";
+import { plainGemm } from "./plain.js";
+
+const CLAIM = 0;
+const DONE = 1;
+const QUIT = 2;
+const FAILED = 3;
+const PARAMS_AT = 64; // byte offset of the round's Float64 parameters
+const CLOSED = 0xffff;
+/** Idle spin before sleeping, in ms: covers back-to-back calls without hogging a busy core. */
+const SPIN_MS = 0.05;
+/** The caller's spin before sleeping on the last chunks, in ms. */
+const JOIN_SPIN_MS = 0.05;
+
+interface WorkerData {
+  memory: WebAssembly.Memory;
+  module: WebAssembly.Module | undefined;
+  control: SharedArrayBuffer;
+  thread: number;
+  names: { macro: string; packA: string; packB: string }[];
+  spinMs: number;
+}
+
+/** The worker's body. Self-contained: it runs from its toString() inside the worker. */
+function workerMain(data: WorkerData, port: { postMessage(v: unknown): void }, chunkFn: typeof runChunk, plain: typeof plainGemm): void {
+  const ctl = new Int32Array(data.control, 0, 16);
+  const p = new Float64Array(data.control, 64, 25);
+  const kernels: GemmKernels[] = [];
+  if (data.module) {
+    const e = new WebAssembly.Instance(data.module, { env: { memory: data.memory } }).exports as Record<string, never>;
+    for (const n of data.names) kernels.push({ macro: e[n.macro], packA: e[n.packA], packB: e[n.packB] });
+  }
+  port.postMessage("ready");
+  let idleSince = -1;
+  for (;;) {
+    const w = Atomics.load(ctl, 0);
+    if (Atomics.load(ctl, 2) !== 0) return;
+    const total = p[24]!;
+    if ((w & 0xffff) < total) {
+      if (Atomics.compareExchange(ctl, 0, w, w + 1) === w) {
+        try {
+          chunkFn(p, w & 0xffff, data.thread, kernels, data.memory, plain);
+        } catch {
+          Atomics.store(ctl, 3, 1);
+        }
+        if (Atomics.add(ctl, 1, 1) + 1 === total) Atomics.notify(ctl, 1);
+        idleSince = -1;
+      }
+      continue;
+    }
+    const now = performance.now();
+    if (idleSince < 0) idleSince = now;
+    if (now - idleSince < data.spinMs) continue;
+    Atomics.wait(ctl, 0, w);
+    idleSince = -1;
+  }
+}
+
+function workerSource(): string {
+  return [
+    '"use strict";',
+    'const { workerData, parentPort } = require("node:worker_threads");',
+    // Some transpilers wrap functions in __name() to keep their names; make that harmless.
+    "const __name = (f) => f;",
+    `const plainGemm = (${plainGemm.toString()});`,
+    `const runChunk = (${runChunk.toString()});`,
+    `const workerMain = (${workerMain.toString()});`,
+    "workerMain(workerData, parentPort, runChunk, plainGemm);",
+  ].join("\n");
+}
+
+export class Pool {
+  private readonly ctl: Int32Array;
+  private readonly params: Float64Array;
+  private generation = 0;
+  private disposed = false;
+
+  private constructor(
+    private readonly workers: NodeWorker[],
+    control: SharedArrayBuffer,
+  ) {
+    this.ctl = new Int32Array(control, 0, 16);
+    this.params = new Float64Array(control, PARAMS_AT, ROUND_WORDS);
+    Atomics.store(this.ctl, CLAIM, CLOSED);
+  }
+
+  /** Starts `size` workers on `memory` (which must be shared) and waits until each is ready. */
+  static async create(size: number, memory: WebAssembly.Memory, module: WebAssembly.Module | undefined, names: WorkerData["names"]): Promise<Pool> {
+    const { Worker } = await import("node:worker_threads");
+    const control = new SharedArrayBuffer(PARAMS_AT + ROUND_WORDS * 8);
+    new Int32Array(control)[CLAIM] = CLOSED;
+    const source = workerSource();
+    const workers: NodeWorker[] = [];
+    try {
+      for (let i = 0; i < size; i++) {
+        const workerData: WorkerData = { memory, module, control, thread: i + 1, names, spinMs: SPIN_MS };
+        workers.push(new Worker(source, { eval: true, workerData }));
+      }
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve, reject) => {
+              w.once("message", () => resolve());
+              w.once("error", reject);
+              w.once("exit", (code) => reject(new Error(`gemm worker exited early (code ${code})`)));
+            }),
+        ),
+      );
+    } catch (error) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw error;
+    }
+    // Idle workers hold no handles of their own; unref so an undisposed pool never keeps
+    // the process alive.
+    for (const w of workers) {
+      w.removeAllListeners();
+      w.on("error", () => undefined);
+      w.unref();
+    }
+    return new Pool(workers, control);
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /**
+   * Publishes a round and works on it from the calling thread (thread index 0) until every
+   * chunk is done. `work(chunk)` computes one chunk on this thread. Returns how many chunks
+   * the calling thread did, which tells whether the workers got a core in time.
+   */
+  run(params: Float64Array, work: (chunk: number) => void): number {
+    if (this.disposed) throw new Error("gemm: the worker pool was disposed");
+    const ctl = this.ctl;
+    const total = params[TOTAL_WORD]!;
+    Atomics.store(ctl, CLAIM, (this.generation << 16) | CLOSED);
+    this.params.set(params);
+    Atomics.store(ctl, DONE, 0);
+    Atomics.store(ctl, FAILED, 0);
+    this.generation = (this.generation + 1) & 0x7fff;
+    Atomics.store(ctl, CLAIM, this.generation << 16);
+    Atomics.notify(ctl, CLAIM);
+    let error: unknown;
+    let local = 0;
+    for (;;) {
+      const w = Atomics.load(ctl, CLAIM);
+      const next = w & 0xffff;
+      if (next >= total) break;
+      if (Atomics.compareExchange(ctl, CLAIM, w, w + 1) !== w) continue;
+      local++;
+      try {
+        work(next);
+      } catch (e) {
+        // Stop further claims; the chunks already claimed still finish before we return.
+        error = e;
+        const claimed = (Atomics.exchange(ctl, CLAIM, (this.generation << 16) | CLOSED) & 0xffff) | 0;
+        Atomics.add(ctl, DONE, total - Math.min(claimed, total));
+      }
+      Atomics.add(ctl, DONE, 1);
+    }
+    this.join(total);
+    if (error !== undefined) throw error;
+    if (Atomics.load(ctl, FAILED) !== 0) throw new Error("gemm: a worker failed (operand outside the memory?)");
+    return local;
+  }
+
+  /** Waits until every chunk is done: spin briefly (it is usually one chunk away), then sleep. */
+  private join(total: number): void {
+    const ctl = this.ctl;
+    const spinUntil = performance.now() + JOIN_SPIN_MS;
+    while (performance.now() < spinUntil) if (Atomics.load(ctl, DONE) >= total) return;
+    for (;;) {
+      const done = Atomics.load(ctl, DONE);
+      if (done >= total) return;
+      Atomics.wait(ctl, DONE, done);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    Atomics.store(this.ctl, QUIT, 1);
+    Atomics.store(this.ctl, CLAIM, (this.generation << 16) | CLOSED);
+    Atomics.notify(this.ctl, CLAIM);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,106 @@
+import type { DType } from "@unfold/core";
+import { type Step, bytesOf } from "../plan/steps.js";
+import { type View, broadcastView } from "../plan/view.js";
+
+/** One C = A B of a batch: byte offsets into the backend's memory, strides in elements. */
+export interface GemmCall {
+  readonly dtype: DType;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly a: number;
+  readonly rsA: number;
+  readonly csA: number;
+  readonly b: number;
+  readonly rsB: number;
+  readonly csB: number;
+  readonly c: number;
+  readonly rsC: number;
+}
+
+/** What the plan needs of a matrix engine (the SIMD GEMM, or the plain loops below). */
+export interface MatmulEngine {
+  scratchBytes(call: GemmCall): number;
+  run(call: GemmCall, scratch: number): void;
+}
+
+/** Element offsets of each batch item of a view broadcast over `batch` (row-major order). */
+function batchOffsets(view: View, batch: readonly number[]): number[] {
+  const strides = broadcastView({ ...view, shape: view.shape.slice(0, -2), strides: view.strides.slice(0, -2) }, batch).strides;
+  const count = batch.reduce((a, b) => a * b, 1);
+  const offsets: number[] = [];
+  const index = new Array<number>(batch.length).fill(0);
+  for (let t = 0; t < count; t++) {
+    offsets.push(index.reduce((acc, i, axis) => acc + i * strides[axis]!, 0));
+    for (let axis = batch.length - 1; axis >= 0; axis--) {
+      if (++index[axis]! < batch[axis]!) break;
+      index[axis] = 0;
+    }
+  }
+  return offsets;
+}
+
+/** A batched matmul step; operands are strided views (a transpose is just swapped strides). */
+export function matmulStep(engine: MatmulEngine, a: View, b: View, outShape: readonly number[], out: number, dtype: DType, label: string): Step & { scratchBytes: number } {
+  const [m, n] = outShape.slice(-2) as [number, number];
+  const k = a.shape.at(-1)!;
+  const batch = outShape.slice(0, -2);
+  const aOffsets = batchOffsets(a, batch);
+  const bOffsets = batchOffsets(b, batch);
+  const bpe = bytesOf(dtype);
+  const [rsA, csA] = a.strides.slice(-2) as [number, number];
+  const [rsB, csB] = b.strides.slice(-2) as [number, number];
+  // A right operand shared by the whole batch, with the left operand's rows evenly spaced
+  // across it (x @ W on a [batch, n, d] state), is one tall product: one call, better blocking.
+  const tall = aOffsets.length > 1 && bOffsets.every((o) => o === bOffsets[0]) && aOffsets.every((o, t) => o === t * m * rsA);
+  if (tall) {
+    const call: GemmCall = { dtype, m: m * aOffsets.length, n, k, a: 0, rsA, csA, b: 0, rsB, csB, c: 0, rsC: n };
+    return {
+      label,
+      reads: [a.slot, b.slot],
+      writes: out,
+      scratchBytes: engine.scratchBytes(call),
+      run: (ctx) =>
+        engine.run({ ...call, a: (ctx.base[a.slot]! + a.offset) * bpe, b: (ctx.base[b.slot]! + b.offset + bOffsets[0]!) * bpe, c: ctx.base[out]! * bpe }, ctx.scratch),
+    };
+  }
+  const shapeOnly: GemmCall = { dtype, m, n, k, a: 0, rsA, csA, b: 0, rsB, csB, c: 0, rsC: n };
+  return {
+    label,
+    reads: [a.slot, b.slot],
+    writes: out,
+    scratchBytes: engine.scratchBytes(shapeOnly),
+    run: (ctx) => {
+      const aBase = ctx.base[a.slot]! + a.offset;
+      const bBase = ctx.base[b.slot]! + b.offset;
+      const cBase = ctx.base[out]!;
+      for (let t = 0; t < aOffsets.length; t++) {
+        engine.run(
+          { ...shapeOnly, a: (aBase + aOffsets[t]!) * bpe, b: (bBase + bOffsets[t]!) * bpe, c: (cBase + t * m * n) * bpe },
+          ctx.scratch,
+        );
+      }
+    },
+  };
+}
+
+/** Straightforward strided loops (i, p, j order): correct everywhere, fast nowhere. */
+export function loopMatmulEngine(views: () => { f32: Float32Array; f64: Float64Array }): MatmulEngine {
+  return {
+    scratchBytes: () => 0,
+    run: (call) => {
+      const v = call.dtype === "float32" ? views().f32 : views().f64;
+      const bpe = bytesOf(call.dtype);
+      const [a, b, c] = [call.a / bpe, call.b / bpe, call.c / bpe];
+      for (let i = 0; i < call.m; i++) {
+        const row = c + i * call.rsC;
+        v.fill(0, row, row + call.n);
+        for (let p = 0; p < call.k; p++) {
+          const aip = v[a + i * call.rsA + p * call.csA]!;
+          const bp = b + p * call.rsB;
+          for (let j = 0; j < call.n; j++) v[row + j]! += aip * v[bp + j * call.csB]!;
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,215 @@
+import { BINARY_OPS, type DType, type Node, type Program, UNARY_OPS, UnfoldError, sizeOf } from "@unfold/core";
+import type { Expr } from "./expr.js";
+import { type LoopKernelSpec, loopKernel } from "./loops.js";
+import { type Slot, type Step } from "./steps.js";
+import { type View, broadcastView, contiguousStrides, contiguousView, isContiguous, reshapeView, sliceView, transposeView } from "./view.js";
+import { gatherStep, scatterAddStep } from "../kernels/gather.js";
+import { type MatmulEngine, matmulStep } from "../kernels/matmul.js";
+import { detectSoftmax, softmaxStep } from "../kernels/softmax.js";
+
+const ELEMENTWISE = new Set<string>([...UNARY_OPS, ...BINARY_OPS, "cast"]);
+
+export interface LoweredPlan {
+  readonly slots: Slot[];
+  readonly steps: Step[];
+  /** Output name -> slot holding it (kind 'output'). */
+  readonly outputs: Map<string, number>;
+  /** Feed name -> slot bound to it (kind 'input'). */
+  readonly feeds: Map<string, number>;
+  /** Bytes of scratch the largest step needs. */
+  readonly scratchBytes: number;
+}
+
+/**
+ * Lowers a program to steps over slots. Reshape, broadcast, transpose and slice become views
+ * (strided reads, no copy); an elementwise node with a single use of the same shape is inlined
+ * into its consumer, so chains (and the producers of reductions) run as one loop; row softmax
+ * is one fused kernel; matmul goes to the matrix engine with operand strides.
+ */
+export function lower(program: Program, engine: MatmulEngine): LoweredPlan {
+  const nodes = program.nodes;
+  const uses = new Array<number>(nodes.length).fill(0);
+  for (const n of nodes) for (const i of n.inputs) uses[i]!++;
+  const outputIds = new Set(program.outputs.map((o) => o.id));
+  for (const o of program.outputs) uses[o.id]!++;
+
+  const slots: Slot[] = [];
+  const steps: Step[] = [];
+  const views = new Map<number, View>();
+  const inlined = new Set<number>();
+  const feeds = new Map<string, number>();
+  let scratchBytes = 0;
+
+  const newSlot = (dtype: DType, elements: number, kind: Slot["kind"], extra: Partial<Slot> = {}): number => {
+    const id = slots.length;
+    slots.push({ id, kind, dtype, elements, outputs: [], ...extra });
+    return id;
+  };
+  const dtypeOf = (slot: number): DType => slots[slot]!.dtype;
+
+  // Row softmaxes whose internals nothing else reads run as one kernel; their internals vanish.
+  const softmaxes = detectSoftmax(nodes, uses, outputIds);
+  const skip = new Set<number>([...softmaxes.values()].flatMap((s) => s.internal));
+
+  // An elementwise node is inlined when its only use is a loop over its own shape (a fused
+  // softmax's result is computed by its own kernel, so it is never inlined).
+  const iterationShape = (n: Node): readonly number[] | undefined =>
+    ELEMENTWISE.has(n.op) ? n.shape : n.op === "sum" || n.op === "reduceMax" ? nodes[n.inputs[0]!]!.shape : undefined;
+  const consumer = new Map<number, Node>();
+  for (const n of nodes) for (const i of n.inputs) consumer.set(i, n);
+  for (const n of nodes) {
+    if (!ELEMENTWISE.has(n.op) || outputIds.has(n.id) || uses[n.id] !== 1 || softmaxes.has(n.id)) continue;
+    const c = consumer.get(n.id)!;
+    const shape = iterationShape(c);
+    if (shape && shape.length === n.shape.length && shape.every((d, i) => d === n.shape[i])) inlined.add(n.id);
+  }
+
+  /** Writes an expression (or reduction) over `shape` into a fresh contiguous slot. */
+  const emitLoop = (label: string, node: Node, shape: readonly number[], expr: Expr, leaves: View[], reduce?: LoopKernelSpec["reduce"]): View => {
+    const slot = newSlot(node.dtype, sizeOf(node.shape), "workspace");
+    const out = contiguousStrides(node.shape).map((s, i) => (node.shape[i] === 1 && shape[i] !== 1 ? 0 : s));
+    const spec: LoopKernelSpec = {
+      shape,
+      inputs: leaves.map((v) => ({ dtype: dtypeOf(v.slot), strides: broadcastView(v, shape).strides })),
+      expr,
+      output: { dtype: node.dtype, strides: out },
+      ...(reduce ? { reduce } : {}),
+    };
+    const kernel = loopKernel(spec);
+    const bases = leaves.map((v) => [v.slot, v.offset] as const);
+    steps.push({
+      label,
+      reads: leaves.map((v) => v.slot),
+      writes: slot,
+      run: (ctx) => kernel(ctx.f32, ctx.f64, ...bases.map(([s, o]) => ctx.base[s]! + o), ctx.base[slot]!),
+    });
+    return contiguousView(slot, node.shape);
+  };
+
+  /** The expression tree of a value, expanding inlined producers; leaves are views. */
+  const exprOf = (id: number, leaves: View[]): Expr => {
+    const n = nodes[id]!;
+    if (!inlined.has(id)) {
+      leaves.push(views.get(id)!);
+      return { kind: "input", index: leaves.length - 1 };
+    }
+    return buildExpr(n, leaves);
+  };
+  const buildExpr = (n: Node, leaves: View[]): Expr => {
+    if (n.op === "cast") return { kind: "cast", to: n.to, arg: exprOf(n.inputs[0]!, leaves) };
+    if ((UNARY_OPS as readonly string[]).includes(n.op)) return { kind: "unary", op: n.op as never, arg: exprOf(n.inputs[0]!, leaves) };
+    return { kind: "binary", op: n.op as never, args: [exprOf(n.inputs[0]!, leaves), exprOf(n.inputs[1]!, leaves)] };
+  };
+
+  /** A contiguous view of a value, copying a strided one into a fresh slot. */
+  const contiguous = (id: number): View => {
+    const v = views.get(id)!;
+    if (isContiguous(v)) return v;
+    return emitLoop(`copy %${id}`, nodes[id]!, nodes[id]!.shape, { kind: "input", index: 0 }, [v]);
+  };
+
+  for (const n of nodes) {
+    if (inlined.has(n.id) || skip.has(n.id)) continue;
+    const arg = (k: number): View => views.get(n.inputs[k]!)!;
+    switch (n.op) {
+      case "input":
+      case "param": {
+        const slot = newSlot(n.dtype, sizeOf(n.shape), "input", { feed: n.name });
+        feeds.set(n.name, slot);
+        views.set(n.id, contiguousView(slot, n.shape));
+        break;
+      }
+      case "constant":
+        views.set(n.id, contiguousView(newSlot(n.dtype, sizeOf(n.shape), "constant", { constant: n.value }), n.shape));
+        break;
+      case "reshape": {
+        const v = reshapeView(arg(0), n.shape);
+        views.set(n.id, v ?? reshapeView(contiguous(n.inputs[0]!), n.shape)!);
+        break;
+      }
+      case "broadcast":
+        views.set(n.id, broadcastView(arg(0), n.shape));
+        break;
+      case "transpose":
+        views.set(n.id, transposeView(arg(0), n.perm));
+        break;
+      case "slice":
+        views.set(n.id, sliceView(arg(0), n.begin, n.shape));
+        break;
+      case "sum":
+      case "reduceMax": {
+        const leaves: View[] = [];
+        const x = nodes[n.inputs[0]!]!;
+        const expr = exprOf(x.id, leaves);
+        views.set(n.id, emitLoop(`${n.op} %${n.id}`, n, x.shape, expr, leaves, { op: n.op === "sum" ? "sum" : "max", axes: n.axes }));
+        break;
+      }
+      case "matmul": {
+        const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
+        const step = matmulStep(engine, arg(0), arg(1), n.shape, slot, n.dtype, `matmul %${n.id}`);
+        scratchBytes = Math.max(scratchBytes, step.scratchBytes);
+        steps.push(step);
+        views.set(n.id, contiguousView(slot, n.shape));
+        break;
+      }
+      case "concat": {
+        const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
+        const outStrides = contiguousStrides(n.shape);
+        let start = 0;
+        n.inputs.forEach((_input, k) => {
+          const v = arg(k);
+          const kernel = loopKernel({ shape: v.shape, inputs: [{ dtype: dtypeOf(v.slot), strides: v.strides }], expr: { kind: "input", index: 0 }, output: { dtype: n.dtype, strides: outStrides } });
+          const offset = start * outStrides[n.axis]!;
+          start += v.shape[n.axis]!;
+          steps.push({ label: `concat %${n.id}[${k}]`, reads: [v.slot], writes: slot, run: (ctx) => kernel(ctx.f32, ctx.f64, ctx.base[v.slot]! + v.offset, ctx.base[slot]! + offset) });
+        });
+        views.set(n.id, contiguousView(slot, n.shape));
+        break;
+      }
+      case "gather":
+      case "scatterAdd": {
+        const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
+        const [x, idx] = [contiguous(n.inputs[0]!), contiguous(n.inputs[1]!)];
+        const make = n.op === "gather" ? gatherStep : scatterAddStep;
+        steps.push(make(x, nodes[n.inputs[0]!]!.shape, idx, n.shape, n.axis, slot, n.dtype, `${n.op} %${n.id}`));
+        views.set(n.id, contiguousView(slot, n.shape));
+        break;
+      }
+      default: {
+        if (!ELEMENTWISE.has(n.op)) throw new UnfoldError("cpu backend", `no lowering for op '${n.op}'`);
+        const fused = softmaxes.get(n.id);
+        if (fused) {
+          const x = contiguous(fused.input);
+          const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
+          steps.push(softmaxStep(x, n.shape, slot, n.dtype, `softmax %${n.id}`));
+          views.set(n.id, contiguousView(slot, n.shape));
+          break;
+        }
+        const leaves: View[] = [];
+        const expr = buildExpr(n, leaves);
+        views.set(n.id, emitLoop(`${n.op} %${n.id}`, n, n.shape, expr, leaves));
+      }
+    }
+  }
+
+  // Outputs: a value computed into a slot of its own becomes that output; anything else (a feed,
+  // a constant, a view, a value already claimed by another output) is copied into a fresh slot.
+  const outputs = new Map<string, number>();
+  for (const o of program.outputs) {
+    const node = nodes[o.id]!;
+    const v = views.get(o.id)!;
+    const slot = slots[v.slot]!;
+    const whole = slot.kind === "workspace" && isContiguous(v) && v.offset === 0 && slot.elements === sizeOf(node.shape) && slot.outputs.length === 0;
+    if (whole) {
+      slot.kind = "output";
+      slot.outputs.push(o.name);
+      outputs.set(o.name, slot.id);
+      continue;
+    }
+    const copy = emitLoop(`output ${o.name}`, node, node.shape, { kind: "input", index: 0 }, [v]);
+    slots[copy.slot]!.kind = "output";
+    slots[copy.slot]!.outputs.push(o.name);
+    outputs.set(o.name, copy.slot);
+  }
+  return { slots, steps, outputs, feeds, scratchBytes };
+}

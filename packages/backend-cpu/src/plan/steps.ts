@@ -1,0 +1,40 @@
+import type { DType } from "@unfold/core";
+
+/** Where a slot's bytes come from, which decides its lifetime. */
+export type SlotKind =
+  /** fed by name each run: a staging copy of host data, or a resident tensor bound in place */
+  | "input"
+  /** an intermediate, placed in the plan's workspace by liveness */
+  | "workspace"
+  /** a result, freshly allocated each run and handed to the caller */
+  | "output"
+  /** a constant of the program, written once at compile time */
+  | "constant";
+
+export interface Slot {
+  readonly id: number;
+  kind: SlotKind;
+  readonly dtype: DType;
+  readonly elements: number;
+  readonly feed?: string;
+  readonly constant?: Float64Array;
+  outputs: string[];
+}
+
+/** Element offsets of every slot for one run, plus the memory views to address them. */
+export interface RunContext {
+  readonly f32: Float32Array;
+  readonly f64: Float64Array;
+  readonly base: Float64Array;
+  /** Byte offset of the plan's scratch region (packing buffers of the matrix engine). */
+  readonly scratch: number;
+}
+
+export interface Step {
+  readonly label: string;
+  readonly reads: readonly number[];
+  readonly writes: number;
+  run(ctx: RunContext): void;
+}
+
+export const bytesOf = (dtype: DType): number => (dtype === "float32" ? 4 : 8);

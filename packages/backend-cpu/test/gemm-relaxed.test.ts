@@ -1,0 +1,32 @@
+// The relaxed-SIMD kernels (f32x4/f64x2.relaxed_madd) are off by default in Node 20's V8, so
+// they would go untested. V8 reads its wasm feature flags when it compiles, so this file (its own
+// forked process) switches the feature on and checks createGemm's relaxed kernels against the
+// float64 reference.
+import v8 from "node:v8";
+import { describe, expect, it } from "vitest";
+import { createGemm } from "../src/gemm/index.js";
+import { detectSimd } from "../src/gemm/kernels.js";
+import { makeCase, maxRelativeError } from "./gemm-helpers.js";
+
+if (!detectSimd().relaxed) v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+const { simd, relaxed } = detectSimd();
+
+describe.runIf(simd && relaxed)("gemm with relaxed SIMD (fused or unfused multiply-add)", () => {
+  it.each([1, 2])("matches the reference with %i thread(s)", async (threads) => {
+    const memory = new WebAssembly.Memory({ initial: 64, maximum: 4096, shared: true });
+    const gemm = await createGemm(memory, { threads, parallelThreshold: 0 });
+    try {
+      for (const dtype of ["float32", "float64"] as const) {
+        for (const [m, n, k] of [[3, 5, 7], [17, 33, 65], [64, 70, 300]] as const) {
+          const { c, end } = makeCase(memory, dtype, m, n, k, { transA: true, transB: false, pad: 1 }, m + n + k);
+          const need = end + gemm.scratchBytes(c.call);
+          if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+          gemm.run(c.call, end);
+          expect(maxRelativeError(memory, c), `${dtype} ${m}x${n}x${k}`).toBeLessThanOrEqual(dtype === "float32" ? 1e-5 : 1e-12);
+        }
+      }
+    } finally {
+      await gemm.dispose();
+    }
+  });
+});

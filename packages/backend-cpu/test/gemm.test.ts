@@ -1,0 +1,124 @@
+import { readdirSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGemm, type Gemm, type GemmDType } from "../src/gemm/index.js";
+import { guardIntact, makeCase, maxRelativeError, type Layout } from "./gemm-helpers.js";
+
+const TOL: Record<GemmDType, number> = { float32: 1e-5, float64: 1e-12 };
+
+/** Edge shapes (1, primes, one past a tile), k = 0, and a few above the threading threshold. */
+const SIZES: [number, number, number][] = [
+  [1, 1, 1],
+  [3, 5, 7],
+  [17, 33, 65],
+  [128, 64, 96],
+  [7, 9, 0],
+  [0, 4, 3],
+  [4, 0, 3],
+  [6, 8, 1],
+  // Above the threading threshold (96^3 multiply-adds):
+  [13, 1200, 70], // one row block: the chunks split columns
+  [301, 37, 90], // tall: the chunks split rows
+  [130, 130, 300], // k > KC: several depth slabs accumulate
+  [5, 1000, 1100], // packed B over its budget: several rounds of columns
+];
+
+const LAYOUTS: Layout[] = [
+  { transA: false, transB: false, pad: 0 },
+  { transA: true, transB: false, pad: 3 },
+  { transA: false, transB: true, pad: 1 },
+  { transA: true, transB: true, pad: 0 },
+];
+
+// parallelThreshold 0 sends every call, edge shapes included, through the threaded path; the
+// default (adaptive) threshold threads only the large cases.
+const ENGINES = [
+  { simd: true, threads: 1, parallelThreshold: undefined },
+  { simd: true, threads: 2, parallelThreshold: 0 },
+  { simd: true, threads: 2, parallelThreshold: undefined },
+  { simd: false, threads: 1, parallelThreshold: undefined },
+  { simd: false, threads: 2, parallelThreshold: 0 },
+];
+
+describe.each(ENGINES)("gemm simd=$simd threads=$threads threshold=$parallelThreshold (shared memory)", ({ simd, threads, parallelThreshold }) => {
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: 4096, shared: true });
+  let gemm: Gemm;
+  beforeAll(async () => {
+    gemm = await createGemm(memory, { simd, threads, parallelThreshold });
+  });
+  afterAll(async () => {
+    await gemm.dispose();
+  });
+
+  it("reports its configuration", () => {
+    expect(gemm.threads).toBe(threads);
+    expect(gemm.memory).toBe(memory);
+    if (!simd) expect(gemm.simd).toBe(false);
+  });
+
+  for (const dtype of ["float32", "float64"] as const) {
+    for (const [m, n, k] of SIZES) {
+      it(`${dtype} ${m}x${n}x${k} in every layout`, () => {
+        LAYOUTS.forEach((layout, index) => {
+          const { c, end } = makeCase(memory, dtype, m, n, k, layout, 1 + index + 7 * m + 13 * n + 17 * k);
+          const scratch = end + 3 * index; // also unaligned: the engine aligns its own panels
+          const need = gemm.scratchBytes(c.call);
+          if (memory.buffer.byteLength < scratch + need) memory.grow(Math.ceil((scratch + need - memory.buffer.byteLength) / 65536));
+          gemm.run(c.call, scratch);
+          const label = `${dtype} ${m}x${n}x${k} ${JSON.stringify(layout)}`;
+          expect(maxRelativeError(memory, c), label).toBeLessThanOrEqual(TOL[dtype]);
+          expect(guardIntact(memory, c.call), `${label}: wrote outside C`).toBe(true);
+        });
+      });
+    }
+  }
+});
+
+describe("gemm on a non-shared memory", () => {
+  it("runs on one thread whatever was asked, with SIMD when available", async () => {
+    const memory = new WebAssembly.Memory({ initial: 16 });
+    const gemm = await createGemm(memory, { threads: 2 });
+    try {
+      expect(gemm.threads).toBe(1);
+      for (const dtype of ["float32", "float64"] as const) {
+        const { c, end } = makeCase(memory, dtype, 37, 29, 41, { transA: true, transB: false, pad: 2 }, 5);
+        if (memory.buffer.byteLength < end + gemm.scratchBytes(c.call)) memory.grow(4);
+        gemm.run(c.call, end);
+        expect(maxRelativeError(memory, c)).toBeLessThanOrEqual(TOL[dtype]);
+      }
+    } finally {
+      await gemm.dispose();
+    }
+  });
+});
+
+describe("gemm argument checks", () => {
+  it("rejects operands outside the memory and misaligned offsets", async () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const gemm = await createGemm(memory, { threads: 1 });
+    const ok = { dtype: "float32" as const, m: 4, n: 4, k: 4, a: 0, rsA: 4, csA: 1, b: 64, rsB: 4, csB: 1, c: 128, rsC: 4 };
+    expect(() => gemm.run({ ...ok, a: 65536 - 16 }, 1024)).toThrow(RangeError);
+    expect(() => gemm.run({ ...ok, c: 130 }, 1024)).toThrow(/multiple/);
+    expect(() => gemm.run({ ...ok, m: 2.5 }, 1024)).toThrow(/integers/);
+    if (gemm.simd) expect(() => gemm.run(ok, 65536 - 8)).toThrow(/scratch/);
+    await gemm.dispose();
+  });
+});
+
+describe("gemm worker lifecycle", () => {
+  // Worker threads are OS threads: on Linux /proc/self/task lists them, so a leaked worker shows.
+  const osThreads = (): number => readdirSync("/proc/self/task").length;
+  const linux = process.platform === "linux";
+
+  it.runIf(linux)("dispose terminates the workers, and a disposed engine refuses to run", async () => {
+    const memory = new WebAssembly.Memory({ initial: 16, maximum: 1024, shared: true });
+    const before = osThreads();
+    const gemm = await createGemm(memory, { threads: 3 });
+    expect(gemm.threads).toBe(3);
+    expect(osThreads()).toBe(before + 2);
+    await gemm.dispose();
+    await gemm.dispose(); // idempotent
+    expect(osThreads()).toBe(before);
+    const call = { dtype: "float32" as const, m: 1, n: 1, k: 1, a: 0, rsA: 1, csA: 1, b: 64, rsB: 1, csB: 1, c: 128, rsC: 1 };
+    expect(() => gemm.run(call, 1024)).toThrow(/dispose/);
+  });
+});

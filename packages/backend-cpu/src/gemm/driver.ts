@@ -3,8 +3,7 @@
  *   jc over NC columns -> pc over KC depth (pack B block, lives in L2/L3)
  *     -> ic over MC rows (pack A block, lives in L2) -> macro-kernel (B micro-panel in L1).
  *
- * `wasmGemm` must stay self-contained (no references outside its parameters, no helpers): the
- * worker threads run the same loops, and their source is this function's `toString()`.
+ * This is the single-thread path; threaded calls share packed B blocks instead (parallel.ts).
  */
 
 /** The exported wasm functions one dtype needs (see kernels.ts). */

@@ -476,3 +476,21 @@ describe("optimize on random programs", () => {
     expectOptimizedShape(opt);
   });
 });
+
+describe("simplify: reductions over size-1 axes", () => {
+  it("removes a sum or max over size-1 axes only, keeping real reductions", () => {
+    const program = trace({ x: input([3, 1, 4]) }, ({ x }) => ({
+      one: x.sum(1, true).mul(2),
+      oneMax: x.max(1, true).add(1),
+      real: x.sum(2, true),
+    }));
+    const out = simplify(program);
+    const ops = out.nodes.map((n) => n.op);
+    expect(ops.filter((o) => o === "sum")).toHaveLength(1);
+    expect(ops).not.toContain("reduceMax");
+    const feeds = new Map([["x", Float64Array.from({ length: 12 }, (_, i) => i - 5.5)]]);
+    const before = interpret(program, feeds);
+    const after = interpret(out, feeds);
+    for (const name of ["one", "oneMax", "real"]) expect(Array.from(after.get(name)!)).toEqual(Array.from(before.get(name)!));
+  });
+});

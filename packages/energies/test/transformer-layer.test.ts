@@ -10,6 +10,7 @@ describe("an unfolded Yang layer is a Transformer layer", () => {
       for (const seed of [1, 2, 3]) {
         for (const attentionStepSize of [1, 0.7, 0.2]) {
           expect(transformerLayerError({ seed, n, d, attentionStepSize })).toBeLessThanOrEqual(1e-10);
+          expect(transformerLayerError({ seed, n, d, attentionStepSize, feedForwardGradient: "closedForm" })).toBeLessThanOrEqual(1e-10);
         }
       }
     }

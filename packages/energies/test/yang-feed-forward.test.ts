@@ -12,7 +12,8 @@ function ffProgram(n: number, d: number, alpha: number) {
     const e = term.value(Y, p);
     const [g] = gradients(e, [Y]);
     const projected = feedForwardStep(energy, { stepSize: alpha }).apply(Y, p, a);
-    return { e, closed: term.closedForm!(Y, p, a), autodiff: Y.sub(g!.mul(alpha)), projected, eProjected: term.value(projected, p), eClosed: term.value(term.closedForm!(Y, p, a), p) };
+    const projectedAutodiff = feedForwardStep(energy, { stepSize: alpha, gradient: "autodiff" }).apply(Y, p, a);
+    return { e, closed: term.closedForm!(Y, p, a), autodiff: Y.sub(g!.mul(alpha)), projected, projectedAutodiff, eProjected: term.value(projected, p), eClosed: term.value(term.closedForm!(Y, p, a), p) };
   });
 }
 
@@ -31,7 +32,9 @@ describe("Yang feed-forward energy", () => {
       expect(Math.abs(v - out["autodiff"]![k]!)).toBeLessThanOrEqual(1e-13);
       expect(Math.abs(v - expected[k]!)).toBeLessThanOrEqual(1e-13);
     });
-    out["projected"]!.forEach((v, k) => expect(v).toBe(Math.max(0, out["autodiff"]![k]!)));
+    // Both ways of taking the step (declared closed form, autodiff) are ReLU of the gradient step.
+    out["projected"]!.forEach((v, k) => expect(Math.abs(v - Math.max(0, out["autodiff"]![k]!))).toBeLessThanOrEqual(1e-13));
+    out["projectedAutodiff"]!.forEach((v, k) => expect(v).toBe(Math.max(0, out["autodiff"]![k]!)));
   });
 
   it("below the bound 2/(1 + lambda_max) the ReLU step never raises E_ff from a non-negative state", () => {

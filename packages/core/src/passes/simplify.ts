@@ -9,7 +9,8 @@ function isConstant(node: Node | undefined, v: number): boolean {
 
 /**
  * Algebraic identities that autodiff output is full of: x + 0, x - 0, x * 1, x / 1, -(-x),
- * identity reshapes and transposes, and stopGradient (an identity once differentiation is done).
+ * identity reshapes and transposes, reductions over size-1 axes, and stopGradient (an identity
+ * once differentiation is done).
  * An identity applies only where it cannot change the result's shape or dtype.
  */
 export function simplify(program: Program): Program {
@@ -45,6 +46,11 @@ export function simplify(program: Program): Program {
           const source = kept[a.inputs[0]!]!;
           return passes(source) ? { alias: source.id } : { keep: { ...node, inputs: [source.id] } };
         }
+        break;
+      case "sum":
+      case "reduceMax":
+        // Reducing only size-1 axes (kept as size 1) is the identity: a one-head mean, say.
+        if (node.axes.every((axis) => a!.shape[axis] === 1) && passes(a)) return { alias: a!.id };
         break;
       case "transpose":
         if (node.perm.every((p, i) => p === i)) return { alias: a!.id };

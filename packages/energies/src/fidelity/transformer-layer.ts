@@ -9,7 +9,14 @@ import { equalMetricNorms, metricFromWa } from "./setup.js";
  * with plain loops (softmax(Y W_s Y^T) Y with the residual, the symmetric feed-forward map, ReLU),
  * on tokens of equal W_s-norm where the two must agree exactly. Returns the relative error.
  */
-export function transformerLayerError(options: { seed: number; n: number; d: number; attentionStepSize?: number; radius?: number }): number {
+export function transformerLayerError(options: {
+  seed: number;
+  n: number;
+  d: number;
+  attentionStepSize?: number;
+  radius?: number;
+  feedForwardGradient?: "closedForm" | "autodiff";
+}): number {
   const { n, d } = options;
   const attentionStepSize = options.attentionStepSize ?? 0.7;
   const rng = new Random(options.seed);
@@ -18,7 +25,8 @@ export function transformerLayerError(options: { seed: number; n: number; d: num
   const Y = equalMetricNorms(rng.normals(n * d), n, d, Ws, options.radius ?? 1.5);
   const feedForwardStepSize = safeFeedForwardStepSize(params, d);
   const energy = yangEnergy({ dim: d });
-  const unfolding = defineUnfolding({ energy, steps: yangLayerSteps(energy, { attentionStepSize, feedForwardStepSize }), layers: 1 });
+  const steps = yangLayerSteps(energy, { attentionStepSize, feedForwardStepSize, feedForwardGradient: options.feedForwardGradient ?? "autodiff" });
+  const unfolding = defineUnfolding({ energy, steps, layers: 1 });
   const program = unfoldedProgram(unfolding, [n, d], "float64");
   const feeds = new Map<string, Float64Array>([["state", Y]]);
   for (const [name, t] of Object.entries(params)) feeds.set(name, Float64Array.from(t.data));

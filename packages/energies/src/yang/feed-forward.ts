@@ -9,6 +9,7 @@ import {
   ops,
   proximalStep,
   symmetricEigen,
+  termNamed,
 } from "@unfold/core";
 
 /**
@@ -67,14 +68,25 @@ export function feedForwardEnergy(config: FeedForwardEnergyConfig): Energy {
   });
 }
 
-/** ReLU(Y - alpha grad E_ff): one feed-forward sub-layer, derived by autodiff. */
-export function feedForwardStep(energy: Energy, options: { stepSize: number; term?: string }): Step {
-  return proximalStep(energy, {
-    terms: [options.term ?? FEED_FORWARD_TERM],
+/**
+ * ReLU(Y - alpha grad E_ff): one feed-forward sub-layer. `gradient: 'autodiff'` derives the step
+ * from the energy; 'closedForm' (the default) uses the term's declared gradient step
+ * Y((1 - alpha) I - alpha W_f) + alpha 1 b^T, the same map (the tests check they agree), with one
+ * matrix product where autodiff of 1/2 tr(Y W_f Y^T) needs two (Y W_f and Y W_f^T, because it
+ * cannot know W_f is symmetric).
+ */
+export function feedForwardStep(energy: Energy, options: { stepSize: number; term?: string; gradient?: "closedForm" | "autodiff" }): Step {
+  const term = options.term ?? FEED_FORWARD_TERM;
+  const autodiff = proximalStep(energy, {
+    terms: [term],
     stepSize: options.stepSize,
     prox: (point) => ops.relu(point),
     proxName: "relu",
   });
+  if (options.gradient === "autodiff") return autodiff;
+  const declared = termNamed(energy, term).closedForm;
+  if (!declared) throw new UnfoldError("feedForwardStep", `term '${term}' of energy '${energy.name}' declares no closed-form step`);
+  return { ...autodiff, apply: (Y, p, alpha) => ops.relu(declared(Y, p, alpha)) };
 }
 
 /**

@@ -28,13 +28,18 @@ export interface YangLayerOptions {
   readonly attentionStepSize?: number;
   /** Feed-forward step size; keep it below feedForwardStepBound(Wf).bound. */
   readonly feedForwardStepSize: number;
+  /** How the feed-forward step gets its gradient (see feedForwardStep); the closed form by default. */
+  readonly feedForwardGradient?: "closedForm" | "autodiff";
 }
 
 /** One layer: the softmax_beta MM step on E_att, then the ReLU projected-gradient step on E_ff. */
 export function yangLayerSteps(energy: Energy, options: YangLayerOptions): Step[] {
   return [
     closedFormStep(energy, ATTENTION_TERM, { stepSize: options.attentionStepSize ?? 1, name: "attention" }),
-    { ...feedForwardStep(energy, { stepSize: options.feedForwardStepSize }), name: "feedForward" },
+    {
+      ...feedForwardStep(energy, { stepSize: options.feedForwardStepSize, gradient: options.feedForwardGradient ?? "closedForm" }),
+      name: "feedForward",
+    },
   ];
 }
 

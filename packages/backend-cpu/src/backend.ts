@@ -4,6 +4,7 @@ import { Arena } from "./memory.js";
 import { lower } from "./plan/lower.js";
 import { type MatmulEngine } from "./kernels/matmul.js";
 import { type Gemm, createGemm } from "./gemm/index.js";
+import { type SoftmaxKernel, createSoftmaxKernel } from "./kernels/softmax-wasm.js";
 import { CPU_BACKEND, CpuTensor } from "./tensor.js";
 
 export interface CpuBackendOptions {
@@ -28,6 +29,7 @@ export class CpuBackend implements Backend {
   readonly arena: Arena;
   private engine: Promise<MatmulEngine> | undefined;
   private gemm: Gemm | undefined;
+  private softmax: Promise<SoftmaxKernel | undefined> | undefined;
   private readonly plans = new Map<string, { program: Program; executable: Promise<CpuExecutable> }[]>();
 
   constructor(private readonly options: CpuBackendOptions = {}) {
@@ -43,6 +45,12 @@ export class CpuBackend implements Backend {
           ...(this.options.simd !== undefined ? { simd: this.options.simd } : {}),
         }).then((gemm) => (this.gemm = gemm));
     return this.engine;
+  }
+
+  /** The float32 softmax kernel, made on first use; none without SIMD (the JavaScript loop runs). */
+  private softmaxKernel(): Promise<SoftmaxKernel | undefined> {
+    this.softmax ??= this.options.simd === false ? Promise.resolve(undefined) : createSoftmaxKernel(this.arena.memory);
+    return this.softmax;
   }
 
   /** What the matrix engine turned out to be: SIMD or plain loops, and how many threads. */
@@ -61,13 +69,14 @@ export class CpuBackend implements Backend {
       if (!this.dtypes.includes(node.dtype)) throw new DTypeError("compile", `cpu backend does not support ${node.dtype}`);
     }
     const engine = await this.matrixEngine();
+    const softmax = await this.softmaxKernel();
     const key = `${fingerprint(program)}|${options.poison ? "poison" : ""}`;
     const entries = this.plans.get(key) ?? [];
     // The fingerprint hashes constants; a hit must be the same program, not merely the same hash.
     const hit = entries.find((e) => e.program === program || samePrograms(e.program, program));
     if (hit) return hit.executable;
     // Core's passes first: dead code (autodiff leaves plenty), shared subexpressions, constants.
-    const executable = (async () => bindPlan(program, lower(optimize(program), engine), this.arena, options))();
+    const executable = (async () => bindPlan(program, lower(optimize(program), { matmul: engine, softmax }), this.arena, options))();
     entries.push({ program, executable });
     this.plans.set(key, entries);
     return executable;

@@ -1,6 +1,7 @@
 import type { DType, Node } from "@unfold/core";
 import type { Step } from "../plan/steps.js";
 import type { View } from "../plan/view.js";
+import type { SoftmaxKernel } from "./softmax-wasm.js";
 
 export interface SoftmaxMatch {
   /** The softmax's argument. */
@@ -46,11 +47,16 @@ const FLOAT32_TINY = 1.1754943508222875e-38;
  * weights below the smallest normal are stored as 0: exp(x - max) underflows there for far-apart
  * logits, and subnormal operands slow every later reader (this loop's rescale, and the matrix
  * product that applies the weights) by an order of magnitude. Their contribution is below
- * 1e-38 of the row's total, far under float32 resolution.
+ * 1e-38 of the row's total, far under float32 resolution. Float32 runs on `wasm`, the
+ * WebAssembly SIMD kernel (softmax-wasm.ts), where there is one.
  */
-export function softmaxStep(x: View, shape: readonly number[], out: number, dtype: DType, label: string): Step {
+export function softmaxStep(x: View, shape: readonly number[], out: number, dtype: DType, label: string, wasm?: SoftmaxKernel): Step {
   const cols = shape.at(-1) ?? 1;
   const rows = cols === 0 ? 0 : shape.reduce((a, b) => a * b, 1) / cols;
+  if (dtype === "float32" && wasm) {
+    // ctx.base holds element offsets; the kernel takes byte offsets.
+    return { label, reads: [x.slot], writes: out, run: (ctx) => wasm.rows32((ctx.base[x.slot]! + x.offset) * 4, ctx.base[out]! * 4, rows, cols) };
+  }
   const kernel = dtype === "float32" ? softmaxRows32 : softmaxRows64;
   return {
     label,

@@ -6,6 +6,7 @@ import { type View, broadcastView, contiguousStrides, contiguousView, isContiguo
 import { gatherStep, scatterAddStep } from "../kernels/gather.js";
 import { type MatmulEngine, matmulStep } from "../kernels/matmul.js";
 import { detectSoftmax, softmaxStep } from "../kernels/softmax.js";
+import type { SoftmaxKernel } from "../kernels/softmax-wasm.js";
 
 const ELEMENTWISE = new Set<string>([...UNARY_OPS, ...BINARY_OPS, "cast"]);
 
@@ -20,13 +21,19 @@ export interface LoweredPlan {
   readonly scratchBytes: number;
 }
 
+/** The compiled kernels steps run on: the matrix engine, and optionally the float32 softmax. */
+export interface LowerKernels {
+  readonly matmul: MatmulEngine;
+  readonly softmax?: SoftmaxKernel | undefined;
+}
+
 /**
  * Lowers a program to steps over slots. Reshape, broadcast, transpose and slice become views
  * (strided reads, no copy); an elementwise node with a single use of the same shape is inlined
  * into its consumer, so chains (and the producers of reductions) run as one loop; row softmax
  * is one fused kernel; matmul goes to the matrix engine with operand strides.
  */
-export function lower(program: Program, engine: MatmulEngine): LoweredPlan {
+export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
   const nodes = program.nodes;
   const uses = new Array<number>(nodes.length).fill(0);
   for (const n of nodes) for (const i of n.inputs) uses[i]!++;
@@ -146,7 +153,7 @@ export function lower(program: Program, engine: MatmulEngine): LoweredPlan {
       }
       case "matmul": {
         const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
-        const step = matmulStep(engine, arg(0), arg(1), n.shape, slot, n.dtype, `matmul %${n.id}`);
+        const step = matmulStep(kernels.matmul, arg(0), arg(1), n.shape, slot, n.dtype, `matmul %${n.id}`);
         scratchBytes = Math.max(scratchBytes, step.scratchBytes);
         steps.push(step);
         views.set(n.id, contiguousView(slot, n.shape));
@@ -181,7 +188,7 @@ export function lower(program: Program, engine: MatmulEngine): LoweredPlan {
         if (fused) {
           const x = contiguous(fused.input);
           const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
-          steps.push(softmaxStep(x, n.shape, slot, n.dtype, `softmax %${n.id}`));
+          steps.push(softmaxStep(x, n.shape, slot, n.dtype, `softmax %${n.id}`, kernels.softmax));
           views.set(n.id, contiguousView(slot, n.shape));
           break;
         }

@@ -1,0 +1,188 @@
+/**
+ * Row softmax over float32 as a WebAssembly SIMD kernel generated at run time with the GEMM's
+ * emitter. Per row: a max pass (f32x4.pmax), an exponentiate-and-sum pass (the vectorised exp of
+ * exp-simd.ts on the exact difference x - max, summed in float64) and a scale pass (in float64,
+ * rounded once). Within 2e-7 relative of float64 softmax per element, with the JavaScript kernel's
+ * flush of subnormal weights and NaN rows. Measured on Node 20, 1024 rows x 128: ~0.3 ms, against
+ * ~3 ms for the JavaScript loop (Math.exp is its cost).
+ */
+import { addTo, Frame, whileLoop } from "../gemm/codegen.js";
+import { detectSimd } from "../gemm/kernels.js";
+import { F32, F64, ModuleBuilder, V128 } from "../gemm/wasm-emitter.js";
+import { expLocals, expNonPositive, HIGH_HALF, SimdCode } from "./exp-simd.js";
+
+export interface SoftmaxKernel {
+  /**
+   * out[r, :] = softmax(x[r, :]) for `rows` contiguous rows of `cols` float32 values; x and out
+   * are byte offsets into the memory and must not overlap. Weights below the smallest normal
+   * float32 are stored as 0; a row holding NaN (or +Infinity, or only -Infinity) gives NaN
+   * throughout, like the JavaScript kernel.
+   */
+  rows32(x: number, out: number, rows: number, cols: number): void;
+}
+
+/** Compiles the kernel against `memory`; undefined where the engine lacks WebAssembly SIMD. */
+export async function createSoftmaxKernel(memory: WebAssembly.Memory): Promise<SoftmaxKernel | undefined> {
+  if (!detectSimd().simd) return undefined;
+  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+  const instance = await WebAssembly.instantiate(await WebAssembly.compile(buildSoftmaxModule(shared)), { env: { memory } });
+  return { rows32: instance.exports["rows32"] as SoftmaxKernel["rows32"] };
+}
+
+/** Byte lanes swapping neighbouring float32 lanes (1 comes down to 0). */
+const SECOND_LANE = [4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11];
+/** Byte lanes joining the low halves of two vectors (a's two float32, then b's). */
+const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+
+/** The module: imports `env.memory`, exports rows32(x, out, rows, cols). */
+export function buildSoftmaxModule(shared: boolean): Uint8Array<ArrayBuffer> {
+  const f = new Frame();
+  const x = f.param();
+  const out = f.param();
+  const rows = f.param();
+  const cols = f.param();
+  const bodyBytes = f.local();
+  const tail = f.local();
+  const rowBytes = f.local();
+  const p = f.local();
+  const q = f.local();
+  const end = f.local();
+  const m = f.local(F32);
+  const inv = f.local(F64);
+  const negInf = f.local(V128);
+  const vmax = f.local(V128);
+  const vmax2 = f.local(V128);
+  const negm = f.local(V128);
+  const v = f.local(V128);
+  const hi = f.local(V128);
+  const lo = f.local(V128);
+  const t = f.local(V128);
+  const ev = f.local(V128);
+  const acc = f.local(V128);
+  const scale = f.local(V128);
+  const c = new SimdCode();
+  const e = expLocals(f, c);
+
+  // Whole vectors of a row, then a tail of cols % 4 elements: scalar loads into a padded vector
+  // and scalar stores out of it, so the tail runs the very same exp (and rounding) as the body.
+  c.get(cols).i32Const(~3).i32And().i32Const(4).i32Mul().set(bodyBytes);
+  c.get(cols).i32Const(3).i32And().set(tail);
+  c.get(cols).i32Const(4).i32Mul().set(rowBytes);
+  c.f32Const(-Infinity).f32x4Splat().set(negInf);
+
+  /** Emits body(k) for each tail element k, nested in `if tail > k`. */
+  const forTail = (body: (k: number) => void): void => {
+    for (let k = 0; k < 3; k++) {
+      c.get(tail).i32Const(k).i32GtS().if();
+      body(k);
+    }
+    for (let k = 0; k < 3; k++) c.end();
+  };
+  /** v = the tail elements at `from`, the other lanes `pad`. */
+  const gatherTail = (from: number, pad: number): void => {
+    c.get(pad).set(v);
+    forTail((k) => c.get(v).get(from).f32Load(4 * k).f32x4ReplaceLane(k).set(v));
+  };
+  const scatterTail = (to: number, src: number): void => forTail((k) => c.get(to).get(src).f32x4ExtractLane(k).f32Store(4 * k));
+
+  /** ev = e^(v - max) of the exact difference (TwoSum: hi + lo = v - max), summed into acc. */
+  const expStep = (): void => {
+    c.get(v).get(negm).f32x4Add().set(hi);
+    c.get(hi).get(v).f32x4Sub().set(t);
+    c.get(v).get(hi).get(t).f32x4Sub().f32x4Sub();
+    c.get(negm).get(t).f32x4Sub().f32x4Add().set(lo);
+    expNonPositive(c, e, hi, lo, ev);
+    c.get(ev).f64x2PromoteLowF32x4().get(ev).get(ev).i8x16Shuffle(HIGH_HALF).f64x2PromoteLowF32x4().f64x2Add();
+    c.get(acc).f64x2Add().set(acc);
+  };
+  /** v = v * (1 / sum) rounded once from float64, flushed below the smallest normal. */
+  const scaleStep = (): void => {
+    c.get(v).f64x2PromoteLowF32x4().get(scale).f64x2Mul().f32x4DemoteF64x2Zero();
+    c.get(v).get(v).i8x16Shuffle(HIGH_HALF).f64x2PromoteLowF32x4().get(scale).f64x2Mul().f32x4DemoteF64x2Zero();
+    c.i8x16Shuffle(LOW_HALVES).set(v);
+    c.get(v).get(v).get(e.tiny).f32x4Lt().v128AndNot().set(v);
+  };
+
+  whileLoop(
+    c,
+    (c) => c.get(rows).i32Const(0).i32GtS(),
+    () => {
+      // Max, in two chains of pmax (one maxps each; f32x4.max is eight instructions in V8),
+      // then across lanes, then the tail. pmax may drop a NaN, but the NaN's own exp is NaN and
+      // so is the sum, which makes the whole row NaN all the same.
+      c.get(x).set(p).get(x).get(bodyBytes).i32Add().set(end);
+      c.get(negInf).tee(vmax).set(vmax2);
+      whileLoop(
+        c,
+        (c) => c.get(end).get(p).i32Sub().i32Const(32).i32GeS(),
+        () => {
+          c.get(vmax).get(p).v128Load().f32x4Pmax().set(vmax);
+          c.get(vmax2).get(p).v128Load(16).f32x4Pmax().set(vmax2);
+          addTo(c, p, p, 32);
+        },
+      );
+      c.get(vmax).get(vmax2).f32x4Pmax().set(vmax);
+      whileLoop(
+        c,
+        (c) => c.get(p).get(end).i32LtU(),
+        () => {
+          c.get(vmax).get(p).v128Load().f32x4Pmax().set(vmax);
+          addTo(c, p, p, 16);
+        },
+      );
+      c.get(vmax).get(vmax).get(vmax).i8x16Shuffle(HIGH_HALF).f32x4Pmax().set(vmax);
+      c.get(vmax).get(vmax).get(vmax).i8x16Shuffle(SECOND_LANE).f32x4Pmax().f32x4ExtractLane(0).set(m);
+      forTail((k) => c.get(m).get(end).f32Load(4 * k).f32Max().set(m));
+      c.get(m).f32Neg().f32x4Splat().set(negm);
+
+      // Exponentiate and sum; padding lanes hold -Infinity, whose exp is 0.
+      c.v128Zero().set(acc);
+      c.get(x).set(p).get(out).set(q);
+      whileLoop(
+        c,
+        (c) => c.get(p).get(end).i32LtU(),
+        () => {
+          c.get(p).v128Load().set(v);
+          expStep();
+          c.get(q).get(ev).v128Store();
+          addTo(c, p, p, 16);
+          addTo(c, q, q, 16);
+        },
+      );
+      c.get(tail).if();
+      gatherTail(end, negInf);
+      expStep();
+      scatterTail(q, ev);
+      c.end();
+      c.f64Const(1).get(acc).f64x2ExtractLane(0).get(acc).f64x2ExtractLane(1).f64Add().f64Div().set(inv);
+
+      // Scale by 1 / sum (the tail's padding lanes are never stored).
+      c.get(inv).f64x2Splat().set(scale);
+      c.get(out).set(q).get(out).get(bodyBytes).i32Add().set(end);
+      whileLoop(
+        c,
+        (c) => c.get(q).get(end).i32LtU(),
+        () => {
+          c.get(q).v128Load().set(v);
+          scaleStep();
+          c.get(q).get(v).v128Store();
+          addTo(c, q, q, 16);
+        },
+      );
+      c.get(tail).if();
+      gatherTail(end, negInf);
+      scaleStep();
+      scatterTail(end, v);
+      c.end();
+
+      addTo(c, rows, rows, -1);
+      c.get(x).get(rowBytes).i32Add().set(x);
+      c.get(out).get(rowBytes).i32Add().set(out);
+    },
+  );
+
+  const mb = new ModuleBuilder();
+  mb.importMemory({ module: "env", name: "memory", initial: 0, maximum: shared ? 65536 : undefined, shared });
+  mb.func(f.params, [], f.locals, c, "rows32");
+  return mb.emit();
+}

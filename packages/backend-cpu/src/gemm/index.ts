@@ -9,23 +9,9 @@ import { SCRATCH_ALIGN, wasmGemm, wasmScratchBytes, type Blocking, type GemmKern
 import { packRoundB, planParallel, runChunk } from "./parallel.js";
 import { plainGemm, plainScratchElements } from "./plain.js";
 import { Pool } from "./pool.js";
+import type { GemmCall } from "./call.js";
 
-export interface GemmCall {
-  dtype: GemmDType;
-  m: number;
-  n: number;
-  k: number;
-  /** Byte offset of A in memory; row/column strides in elements (so A^T is a free view). */
-  a: number;
-  rsA: number;
-  csA: number;
-  b: number;
-  rsB: number;
-  csB: number;
-  /** C is written (not accumulated) with unit column stride. It must not overlap A or B. */
-  c: number;
-  rsC: number;
-}
+export type { GemmCall } from "./call.js";
 
 export interface Gemm {
   readonly memory: WebAssembly.Memory;

@@ -10,6 +10,7 @@
  */
 import { type Blocking, type GemmKernels, SCRATCH_ALIGN } from "./driver.js";
 import { plainScratchElements, type plainGemm } from "./plain.js";
+import type { GemmCall } from "./call.js";
 
 /** Words of a round's parameter block (Float64), laid out as the comments in runChunk say. */
 export const ROUND_WORDS = 25;
@@ -25,20 +26,6 @@ const MAX_CHUNKS = 0xfff0;
 
 const roundUp = (x: number, to: number): number => Math.ceil(x / to) * to;
 
-export interface ParallelCall {
-  dtype: "float32" | "float64";
-  m: number;
-  n: number;
-  k: number;
-  a: number;
-  rsA: number;
-  csA: number;
-  b: number;
-  rsB: number;
-  csB: number;
-  c: number;
-  rsC: number;
-}
 
 /** One round: its parameter block, and (wasm) where to pack which block of B first. */
 export interface Round {
@@ -58,7 +45,7 @@ export interface ParallelPlan {
  * Plans a threaded call. `bl` is the wasm blocking, or undefined for the plain path (which packs
  * nothing shared). Scratch: [packed B block][thread 0 private][thread 1 private]...
  */
-export function planParallel(call: ParallelCall, threads: number, bl: Blocking | undefined, scratch: number): ParallelPlan {
+export function planParallel(call: GemmCall, threads: number, bl: Blocking | undefined, scratch: number): ParallelPlan {
   const { m, n, k } = call;
   const es = call.dtype === "float32" ? 4 : 8;
   const mr = bl ? bl.mr : 4;

@@ -1,22 +1,10 @@
 import type { DType } from "@unfold/core";
 import { type Step, bytesOf } from "../plan/steps.js";
 import { type View, broadcastView } from "../plan/view.js";
+import type { GemmCall } from "../gemm/call.js";
 
-/** One C = A B of a batch: byte offsets into the backend's memory, strides in elements. */
-export interface GemmCall {
-  readonly dtype: DType;
-  readonly m: number;
-  readonly n: number;
-  readonly k: number;
-  readonly a: number;
-  readonly rsA: number;
-  readonly csA: number;
-  readonly b: number;
-  readonly rsB: number;
-  readonly csB: number;
-  readonly c: number;
-  readonly rsC: number;
-}
+export type { GemmCall };
+
 
 /** What the plan needs of a matrix engine (the SIMD GEMM, or the plain loops below). */
 export interface MatmulEngine {

@@ -5,6 +5,8 @@ import { lower } from "./plan/lower.js";
 import { type MatmulEngine } from "./kernels/matmul.js";
 import { type Gemm, createGemm } from "./gemm/index.js";
 import { type SoftmaxKernel, createSoftmaxKernel } from "./kernels/softmax-wasm.js";
+import { detectSimd } from "./gemm/kernels.js";
+import { type WasmLoops, createWasmLoops } from "./plan/loops-wasm.js";
 import { CPU_BACKEND, CpuTensor } from "./tensor.js";
 
 export interface CpuBackendOptions {
@@ -30,10 +32,13 @@ export class CpuBackend implements Backend {
   private engine: Promise<MatmulEngine> | undefined;
   private gemm: Gemm | undefined;
   private softmax: Promise<SoftmaxKernel | undefined> | undefined;
+  /** SIMD float32 loop kernels over the arena; none without SIMD (the JavaScript loops run). */
+  private readonly loops: WasmLoops | undefined;
   private readonly plans = new Map<string, { program: Program; executable: Promise<CpuExecutable> }[]>();
 
   constructor(private readonly options: CpuBackendOptions = {}) {
     this.arena = new Arena({ initialBytes: options.initialBytes ?? 1 << 22 });
+    this.loops = options.simd !== false && detectSimd().simd ? createWasmLoops(this.arena.memory) : undefined;
   }
 
   /** The matrix engine, made on first use (its WebAssembly module compiles asynchronously). */
@@ -76,7 +81,7 @@ export class CpuBackend implements Backend {
     const hit = entries.find((e) => e.program === program || samePrograms(e.program, program));
     if (hit) return hit.executable;
     // Core's passes first: dead code (autodiff leaves plenty), shared subexpressions, constants.
-    const executable = (async () => bindPlan(program, lower(optimize(program), { matmul: engine, softmax }), this.arena, options))();
+    const executable = (async () => bindPlan(program, lower(optimize(program), { matmul: engine, softmax, loops: this.loops }), this.arena, options))();
     entries.push({ program, executable });
     this.plans.set(key, entries);
     return executable;

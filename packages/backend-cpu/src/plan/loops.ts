@@ -23,13 +23,14 @@ export type LoopKernel = (f32: Float32Array, f64: Float64Array, ...bases: number
 
 const compiled = new Map<string, LoopKernel>();
 
-interface Axis {
+/** One loop of a kernel: its extent and every access's stride along it (inputs, then output). */
+export interface Axis {
   extent: number;
   strides: number[];
 }
 
 /** Drops size-1 axes and merges neighbours that every access walks densely together. */
-function collapse(axes: Axis[]): Axis[] {
+export function collapse(axes: Axis[]): Axis[] {
   const kept = axes.filter((a) => a.extent !== 1);
   const out: Axis[] = [];
   for (const axis of kept) {
@@ -42,6 +43,15 @@ function collapse(axes: Axis[]): Axis[] {
   return out;
 }
 
+/** The loops of a kernel, collapsed: kept axes (outer), then reduced axes (inner). */
+export function loopAxes(spec: LoopKernelSpec): { outer: Axis[]; inner: Axis[] } {
+  const accesses = [...spec.inputs, spec.output];
+  const reduced = new Set(spec.reduce?.axes ?? []);
+  const toAxis = (i: number): Axis => ({ extent: spec.shape[i]!, strides: accesses.map((a) => a.strides[i]!) });
+  const all = spec.shape.map((_, i) => i);
+  return { outer: collapse(all.filter((i) => !reduced.has(i)).map(toAxis)), inner: collapse(all.filter((i) => reduced.has(i)).map(toAxis)) };
+}
+
 /**
  * Generates (once per distinct source) a loop nest that evaluates an expression over strided
  * inputs and stores it, or reduces it over some axes. The producers of a reduction are inlined,
@@ -49,11 +59,7 @@ function collapse(axes: Axis[]): Axis[] {
  */
 export function loopKernel(spec: LoopKernelSpec): LoopKernel {
   const accesses = [...spec.inputs, spec.output];
-  const reduced = new Set(spec.reduce?.axes ?? []);
-  const toAxis = (i: number): Axis => ({ extent: spec.shape[i]!, strides: accesses.map((a) => a.strides[i]!) });
-  const all = spec.shape.map((_, i) => i);
-  const outer = collapse(all.filter((i) => !reduced.has(i)).map(toAxis));
-  const inner = collapse(all.filter((i) => reduced.has(i)).map(toAxis));
+  const { outer, inner } = loopAxes(spec);
   const levels = [...outer, ...inner];
   const out = accesses.length - 1;
   const arr = (a: Access): string => (a.dtype === "float32" ? "F32" : "F64");

@@ -1,6 +1,7 @@
 import { BINARY_OPS, type DType, type Node, type Program, UNARY_OPS, UnfoldError, sizeOf } from "@unfold/core";
 import type { Expr } from "./expr.js";
-import { type LoopKernelSpec, loopKernel } from "./loops.js";
+import { type LoopKernel, type LoopKernelSpec, loopKernel } from "./loops.js";
+import type { WasmLoops } from "./loops-wasm.js";
 import { type Slot, type Step } from "./steps.js";
 import { type View, broadcastView, contiguousStrides, contiguousView, isContiguous, reshapeView, sliceView, transposeView } from "./view.js";
 import { gatherStep, scatterAddStep } from "../kernels/gather.js";
@@ -21,10 +22,14 @@ export interface LoweredPlan {
   readonly scratchBytes: number;
 }
 
-/** The compiled kernels steps run on: the matrix engine, and optionally the float32 softmax. */
+/**
+ * The compiled kernels steps run on: the matrix engine, and optionally the float32 softmax and
+ * the SIMD forms of float32 loops (each loop falls back to JavaScript where it has none).
+ */
 export interface LowerKernels {
   readonly matmul: MatmulEngine;
   readonly softmax?: SoftmaxKernel | undefined;
+  readonly loops?: WasmLoops | undefined;
 }
 
 /**
@@ -46,6 +51,7 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
   const inlined = new Set<number>();
   const feeds = new Map<string, number>();
   let scratchBytes = 0;
+  const loop = (spec: LoopKernelSpec): LoopKernel => kernels.loops?.(spec) ?? loopKernel(spec);
 
   const newSlot = (dtype: DType, elements: number, kind: Slot["kind"], extra: Partial<Slot> = {}): number => {
     const id = slots.length;
@@ -82,7 +88,7 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
       output: { dtype: node.dtype, strides: out },
       ...(reduce ? { reduce } : {}),
     };
-    const kernel = loopKernel(spec);
+    const kernel = loop(spec);
     const bases = leaves.map((v) => [v.slot, v.offset] as const);
     steps.push({
       label,
@@ -165,7 +171,7 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
         let start = 0;
         n.inputs.forEach((_input, k) => {
           const v = arg(k);
-          const kernel = loopKernel({ shape: v.shape, inputs: [{ dtype: dtypeOf(v.slot), strides: v.strides }], expr: { kind: "input", index: 0 }, output: { dtype: n.dtype, strides: outStrides } });
+          const kernel = loop({ shape: v.shape, inputs: [{ dtype: dtypeOf(v.slot), strides: v.strides }], expr: { kind: "input", index: 0 }, output: { dtype: n.dtype, strides: outStrides } });
           const offset = start * outStrides[n.axis]!;
           start += v.shape[n.axis]!;
           steps.push({ label: `concat %${n.id}[${k}]`, reads: [v.slot], writes: slot, run: (ctx) => kernel(ctx.f32, ctx.f64, ctx.base[v.slot]! + v.offset, ctx.base[slot]! + offset) });

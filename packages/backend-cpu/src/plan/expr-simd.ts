@@ -1,0 +1,205 @@
+/**
+ * Emits an elementwise expression (expr.ts) as WebAssembly SIMD over four float32 elements held
+ * as two float64x2 halves. Evaluating in float64 mirrors the JavaScript loops, whose fused
+ * intermediates are doubles rounded once at the store, so both agree bit for bit except exp
+ * (the float32 vector exp of exp-simd.ts, within about one float32 ulp, subnormals flushed).
+ */
+import type { Frame } from "../gemm/codegen.js";
+import { V128 } from "../gemm/wasm-emitter.js";
+import { type ExpLocals, HIGH_HALF, expLocals, expNonPositive } from "../kernels/exp-simd.js";
+import type { Expr } from "./expr.js";
+import type { LoopCode } from "./loop-code.js";
+
+/** Two f64x2 locals: lanes 0-1 and 2-3. The same local twice when all four lanes are equal. */
+export type Pair = readonly [number, number];
+
+/** Byte lanes joining the low halves of two vectors (a's two float32, then b's). */
+export const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+
+const SUPPORTED_UNARY = new Set(["neg", "abs", "sqrt", "exp", "stopGradient"]);
+const SUPPORTED_BINARY = new Set(["add", "sub", "mul", "div", "max", "min", "greater", "greaterEqual", "equal"]);
+
+/** Whether every node of the expression has a SIMD form here. */
+export function simdSupports(expr: Expr): boolean {
+  switch (expr.kind) {
+    case "input":
+      return true;
+    case "cast":
+      return simdSupports(expr.arg);
+    case "unary":
+      return SUPPORTED_UNARY.has(expr.op) && simdSupports(expr.arg);
+    case "binary":
+      return SUPPORTED_BINARY.has(expr.op) && simdSupports(expr.args[0]) && simdSupports(expr.args[1]);
+  }
+}
+
+/** e^x stays finite in float32 up to here; above it the result is +Infinity. */
+const EXP_OVERFLOW = 88.72283935546875;
+/** Clamp of the float32 argument handed to expNonPositive: keeps 2^k within float32 (k <= 127). */
+const EXP_CLAMP = 88.25;
+
+/**
+ * Generates code for expressions inside one function. Constants live in locals initialised in
+ * `prologue` (run once, before any loop), created on first use.
+ */
+export class ExprEmitter {
+  private readonly consts = new Map<string, number>();
+  private exp: ExpLocals | undefined;
+
+  constructor(
+    private readonly f: Frame,
+    private readonly c: LoopCode,
+    private readonly prologue: LoopCode,
+  ) {}
+
+  private constant(key: string, init: (c: LoopCode) => void): number {
+    let local = this.consts.get(key);
+    if (local === undefined) {
+      local = this.f.local(V128);
+      init(this.prologue);
+      this.prologue.set(local);
+      this.consts.set(key, local);
+    }
+    return local;
+  }
+  f64Splat(value: number): number {
+    return this.constant(`f64 ${value}`, (c) => c.f64Const(value).f64x2Splat());
+  }
+  f32Splat(value: number): number {
+    return this.constant(`f32 ${value}`, (c) => c.f32Const(value).f32x4Splat());
+  }
+
+  /** Splits the f32x4 in `v` into a pair (one half when all lanes are equal, as in a splat). */
+  split(v: number, uniform: boolean): Pair {
+    const l = this.f.local(V128);
+    this.c.get(v).f64x2PromoteLowF32x4().set(l);
+    if (uniform) return [l, l];
+    const h = this.f.local(V128);
+    this.c.get(v).get(v).i8x16Shuffle(HIGH_HALF).f64x2PromoteLowF32x4().set(h);
+    return [l, h];
+  }
+
+  /** Pushes the f32x4 rounding of a pair; unless `full`, only lane 0 is wanted. */
+  pushJoined(p: Pair, full: boolean): void {
+    this.c.get(p[0]).f32x4DemoteF64x2Zero();
+    if (full) this.c.get(p[1]).f32x4DemoteF64x2Zero().i8x16Shuffle(LOW_HALVES);
+  }
+
+  /** Applies `op` lane-wise: emit(half) pushes the operands of that half; results in new locals. */
+  private map(args: readonly Pair[], emit: (half: 0 | 1) => void): Pair {
+    const uniform = args.every((a) => a[0] === a[1]);
+    const l = this.f.local(V128);
+    emit(0);
+    this.c.set(l);
+    if (uniform) return [l, l];
+    const h = this.f.local(V128);
+    emit(1);
+    this.c.set(h);
+    return [l, h];
+  }
+
+  emit(expr: Expr, leaf: (index: number) => Pair): Pair {
+    const c = this.c;
+    switch (expr.kind) {
+      case "input":
+        return leaf(expr.index);
+      case "cast": {
+        const a = this.emit(expr.arg, leaf);
+        if (expr.to !== "float32") return a;
+        return this.map([a], (k) => c.get(a[k]).f32x4DemoteF64x2Zero().f64x2PromoteLowF32x4());
+      }
+      case "unary": {
+        const a = this.emit(expr.arg, leaf);
+        switch (expr.op) {
+          case "stopGradient":
+            return a;
+          case "neg":
+            return this.map([a], (k) => c.get(a[k]).f64x2Neg());
+          case "abs":
+            return this.map([a], (k) => c.get(a[k]).f64x2Abs());
+          case "sqrt":
+            return this.map([a], (k) => c.get(a[k]).f64x2Sqrt());
+          case "exp":
+            return this.expPair(a);
+          default:
+            throw new Error(`no SIMD form for ${expr.op}`);
+        }
+      }
+      case "binary": {
+        const a = this.emit(expr.args[0], leaf);
+        const b = this.emit(expr.args[1], leaf);
+        const both = (k: 0 | 1): LoopCode => c.get(a[k]).get(b[k]);
+        const one = (): number => this.f64Splat(1);
+        switch (expr.op) {
+          case "add":
+            return this.map([a, b], (k) => both(k).f64x2Add());
+          case "sub":
+            return this.map([a, b], (k) => both(k).f64x2Sub());
+          case "mul":
+            return this.map([a, b], (k) => both(k).f64x2Mul());
+          case "div":
+            return this.map([a, b], (k) => both(k).f64x2Div());
+          case "max":
+            return this.map([a, b], (k) => both(k).f64x2Max());
+          case "min":
+            return this.map([a, b], (k) => both(k).f64x2Min());
+          // Comparisons give all-ones lanes; and-ing with 1.0 makes them 1 or 0 (NaN compares false).
+          case "greater":
+            return this.map([a, b], (k) => both(k).f64x2Gt().get(one()).v128And());
+          case "greaterEqual":
+            return this.map([a, b], (k) => both(k).f64x2Ge().get(one()).v128And());
+          case "equal":
+            return this.map([a, b], (k) => both(k).f64x2Eq().get(one()).v128And());
+          default:
+            throw new Error(`no SIMD form for ${expr.op}`);
+        }
+      }
+    }
+  }
+
+  /**
+   * e^a for any a. expNonPositive is exact-argument (hi + lo) but its 2^k scale only reaches
+   * 2^127, so positive lanes compute e^(a - ln2) (in float64, exact enough) and double it; the
+   * float32 argument is clamped, and lanes past float32 overflow become +Infinity.
+   */
+  private expPair(a: Pair): Pair {
+    const c = this.c;
+    const e = (this.exp ??= expLocals(this.f, this.prologue));
+    const zero = this.f64Splat(0);
+    const ln2 = this.f64Splat(Math.LN2);
+    const pos: number[] = [];
+    const shifted: number[] = [];
+    for (const k of [0, 1] as const) {
+      const p = this.f.local(V128);
+      const s = this.f.local(V128);
+      c.get(a[k]).get(zero).f64x2Gt().tee(p);
+      c.get(ln2).v128And().set(s);
+      c.get(a[k]).get(s).f64x2Sub().set(s);
+      pos.push(p);
+      shifted.push(s);
+    }
+    // hi = the float32 rounding of all four lanes, lo = what rounding dropped.
+    const hi = this.f.local(V128);
+    const lo = this.f.local(V128);
+    const dst = this.f.local(V128);
+    c.get(shifted[0]!).f32x4DemoteF64x2Zero().get(shifted[1]!).f32x4DemoteF64x2Zero().i8x16Shuffle(LOW_HALVES).set(hi);
+    c.get(shifted[0]!).get(hi).f64x2PromoteLowF32x4().f64x2Sub().f32x4DemoteF64x2Zero();
+    c.get(shifted[1]!).get(hi).get(hi).i8x16Shuffle(HIGH_HALF).f64x2PromoteLowF32x4().f64x2Sub().f32x4DemoteF64x2Zero();
+    c.i8x16Shuffle(LOW_HALVES).set(lo);
+    // Clamp hi (pmin keeps a NaN); lo only counts where hi was not clamped (it is NaN at +-Inf).
+    const clamp = this.f32Splat(EXP_CLAMP);
+    c.get(lo).get(hi).get(clamp).f32x4Lt().v128And().set(lo);
+    c.get(hi).get(clamp).f32x4Pmin().set(hi);
+    expNonPositive(c, e, hi, lo, dst);
+    const halves = this.split(dst, a[0] === a[1]);
+    const two = this.f64Splat(2);
+    const one = this.f64Splat(1);
+    const inf = this.f64Splat(Infinity);
+    const overflow = this.f64Splat(EXP_OVERFLOW);
+    return this.map([a], (k) => {
+      // (pos ? 2 : 1) * e^(shifted), then +Infinity past overflow.
+      c.get(inf).get(halves[k]).get(two).get(one).get(pos[k]!).v128Bitselect().f64x2Mul();
+      c.get(a[k]).get(overflow).f64x2Gt().v128Bitselect();
+    });
+  }
+}

@@ -36,6 +36,18 @@ describe("pnpm verify --json", () => {
   });
 });
 
+describe("pnpm verify", () => {
+  it("prints the checks and the per-layer energies as tables", async () => {
+    const io = capture();
+    await verifyCommand([], io);
+    const text = io.lines.join("\n");
+    expect(text).toMatch(/softmax_beta MM step: trials\s+2000\b/);
+    expect(text).toMatch(/softmax_beta MM step: increases of E_att\s+0\s+0/);
+    expect(text).toMatch(/plain softmax step: increases of E_att\s+\d+\s+reported/);
+    expect(text).toMatch(/^\s+12\s+-?\d+\.\d+\s+-?\d+\.\d+\s+-?\d+\.\d+$/m);
+  });
+});
+
 describe("pnpm start", () => {
   it("prints every layer's energy and terms, and writes the plot", async () => {
     const io = capture();

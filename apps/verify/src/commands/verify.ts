@@ -18,11 +18,11 @@ export async function verifyCommand(argv: string[], io: CommandIO): Promise<void
     formatTable(
       ["check", "value", "requirement"],
       [
-        ["closed-form MM step vs preconditioned autodiff step (rel. err.)", report.closedFormStepRelErr, "<= 1e-10"],
-        ["unfolded layer vs standard Transformer layer (rel. err.)", report.transformerLayerRelErr, "<= 1e-10"],
-        ["softmax_beta MM step: trials", report.mmTrials, ""],
-        ["softmax_beta MM step: increases of E_att", report.mmIncreases, "0"],
-        ["plain softmax step: increases of E_att", report.plainSoftmaxIncreases, "reported"],
+        ["closed-form MM step vs preconditioned autodiff step (rel. err.)", report.closedFormStepRelErr.toExponential(3), "<= 1e-10"],
+        ["unfolded layer vs standard Transformer layer (rel. err.)", report.transformerLayerRelErr.toExponential(3), "<= 1e-10"],
+        ["softmax_beta MM step: trials", String(report.mmTrials), ""],
+        ["softmax_beta MM step: increases of E_att", String(report.mmIncreases), "0"],
+        ["plain softmax step: increases of E_att", String(report.plainSoftmaxIncreases), "reported"],
       ],
     ),
   );

@@ -82,8 +82,16 @@ export class CpuBackend implements Backend {
     if (hit) return hit.executable;
     // Core's passes first: dead code (autodiff leaves plenty), shared subexpressions, constants.
     const executable = (async () => bindPlan(program, lower(optimize(program), { matmul: engine, softmax, loops: this.loops }), this.arena, options))();
-    entries.push({ program, executable });
+    const entry = { program, executable };
+    entries.push(entry);
     this.plans.set(key, entries);
+    // A failed compile (out of memory, say) is not cached: a retry must compile again, and
+    // dispose() must not trip over the rejection.
+    executable.catch(() => {
+      const rest = (this.plans.get(key) ?? []).filter((e) => e !== entry);
+      if (rest.length) this.plans.set(key, rest);
+      else this.plans.delete(key);
+    });
     return executable;
   }
 
@@ -95,8 +103,10 @@ export class CpuBackend implements Backend {
   }
 
   async dispose(): Promise<void> {
-    for (const entries of this.plans.values()) for (const e of entries) (await e.executable).release();
+    const pending = [...this.plans.values()].flat();
     this.plans.clear();
+    // A compile still failing has nothing to release; one failure must not stop the rest.
+    for (const e of pending) (await e.executable.catch(() => undefined))?.release();
     await this.gemm?.dispose();
     this.gemm = undefined;
     this.engine = undefined;
@@ -107,6 +117,11 @@ function samePrograms(a: Program, b: Program): boolean {
   return JSON.stringify(a, replacer) === JSON.stringify(b, replacer);
 }
 
+/**
+ * Constants compare exactly, as core's CompileCache does (Object.is): JSON alone would write 0
+ * and -0 alike, and Infinity, -Infinity and NaN all as null, and the fingerprint can collide on
+ * exactly such values ([Infinity, Infinity] and [-Infinity, -Infinity] hash alike).
+ */
 function replacer(_key: string, value: unknown): unknown {
-  return value instanceof Float64Array ? Array.from(value) : value;
+  return value instanceof Float64Array ? Array.from(value, (v) => (Object.is(v, -0) ? "-0" : String(v))) : value;
 }

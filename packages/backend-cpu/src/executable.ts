@@ -1,4 +1,4 @@
-import { type CompileOptions, type DeviceTensor, type Executable, type Feeds, FeedError, type Program, checkFeeds, isDeviceTensor } from "@unfold/core";
+import { type CompileOptions, type DeviceTensor, type Executable, type Feeds, FeedError, type Program, UnfoldError, checkFeeds, isDeviceTensor } from "@unfold/core";
 import type { Arena } from "./memory.js";
 import { assignWorkspace } from "./plan/liveness.js";
 import type { LoweredPlan } from "./plan/lower.js";
@@ -26,22 +26,39 @@ export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, opti
     owned.push([at, n]);
     return at;
   };
-  const workspace = reserve(bytes);
-  const scratch = reserve(plan.scratchBytes);
+  let released = false;
+  const release = (): void => {
+    // Idempotent: releasing a region twice would put it on the free list twice, and two later
+    // allocations would then share bytes.
+    if (released) return;
+    released = true;
+    owned.forEach(([at, n]) => arena.release(at, n));
+  };
   const fixed = new Map<number, number>();
-  for (const slot of plan.slots) {
-    const size = slot.elements * bytesOf(slot.dtype);
-    if (slot.kind === "workspace") fixed.set(slot.id, workspace + (offsets.get(slot.id) ?? 0));
-    if (slot.kind === "input") fixed.set(slot.id, reserve(size));
-    if (slot.kind === "constant") {
-      const at = reserve(size);
-      const start = at / bytesOf(slot.dtype);
-      arena.view(slot.dtype).set(slot.constant!, start);
-      fixed.set(slot.id, at);
+  let scratch: number;
+  try {
+    const workspace = reserve(bytes);
+    scratch = reserve(plan.scratchBytes);
+    for (const slot of plan.slots) {
+      const size = slot.elements * bytesOf(slot.dtype);
+      if (slot.kind === "workspace") fixed.set(slot.id, workspace + (offsets.get(slot.id) ?? 0));
+      if (slot.kind === "input") fixed.set(slot.id, reserve(size));
+      if (slot.kind === "constant") {
+        const at = reserve(size);
+        const start = at / bytesOf(slot.dtype);
+        arena.view(slot.dtype).set(slot.constant!, start);
+        fixed.set(slot.id, at);
+      }
     }
+  } catch (error) {
+    // Out of memory part way: give back what was already reserved.
+    release();
+    throw error;
   }
   const outputSlots = plan.slots.filter((s) => s.kind === "output");
   const execute = async (feeds: Feeds, timings?: StepProfile): Promise<Record<string, DeviceTensor>> => {
+      // A released plan's regions may already hold other tensors: running it would overwrite them.
+      if (released) throw new UnfoldError("cpu backend", "executable was released (its backend was disposed); compile the program again");
       checkFeeds(program, feeds, CPU_BACKEND);
       const byteOffsets = new Float64Array(plan.slots.length);
       for (const [id, at] of fixed) byteOffsets[id] = at;
@@ -91,7 +108,7 @@ export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, opti
   };
   return {
     program,
-    release: () => owned.forEach(([at, n]) => arena.release(at, n)),
+    release,
     run: (feeds) => execute(feeds),
     profile: async (feeds) => {
       const timings: StepProfile = {};

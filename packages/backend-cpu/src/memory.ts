@@ -95,10 +95,14 @@ export class Arena {
 
   private grow(size: number): void {
     const oldBytes = this.bytes;
-    const pages = Math.max(Math.ceil(size / PAGE), Math.ceil(oldBytes / PAGE / 2));
-    if (oldBytes / PAGE + pages > MAX_PAGES) {
+    const current = oldBytes / PAGE;
+    const needed = Math.ceil(size / PAGE);
+    if (current + needed > MAX_PAGES) {
       throw new UnfoldError("cpu backend", `out of memory: ${size} more bytes would pass the ${MAX_PAGES * PAGE} byte limit`);
     }
+    // Grow by half again (amortised), but only what is needed has to fit: near the limit, the
+    // extra half is capped there rather than failing a request the memory still has room for.
+    const pages = Math.min(Math.max(needed, Math.ceil(current / 2)), MAX_PAGES - current);
     this.memory.grow(pages);
     this.release(oldBytes, pages * PAGE);
   }

@@ -70,20 +70,20 @@ export async function runUnfolding(
     owned.push(d);
     return d;
   };
-  const resident: Record<string, DeviceTensor>[] = [];
-  for (const set of paramSets) {
-    const entry: Record<string, DeviceTensor> = {};
-    for (const [name, value] of Object.entries(set)) entry[name] = await upload(value);
-    resident.push(entry);
-  }
-
   const trace: UnfoldTrace = { layers: [], steps: [], warnings: [], stoppedAfter: undefined };
   const warn = (message: string): void => {
     trace.warnings.push(message);
     options.onWarning?.(message);
   };
-  let state = await upload(options.state);
+  // The uploads sit inside the try: one failing (out of device memory) must not leak the others.
   try {
+    const resident: Record<string, DeviceTensor>[] = [];
+    for (const set of paramSets) {
+      const entry: Record<string, DeviceTensor> = {};
+      for (const [name, value] of Object.entries(set)) entry[name] = await upload(value);
+      resident.push(entry);
+    }
+    let state = await upload(options.state);
     let current = await readEnergies(await energyExe.run({ state, ...resident[0]! }));
     const layer0 = { layer: 0, ...current };
     trace.layers.push(layer0);
@@ -106,7 +106,10 @@ export async function runUnfolding(
           const record = await readEnergies(run);
           const before = watched(current);
           const after = watched(record);
-          const increased = watching && after - before > slack * Math.max(1, Math.abs(before));
+          // Written as "not at most" so a NaN energy (a step that left the energy's domain, or
+          // overflowed) counts as a rise: every comparison with NaN is false, and `>` would
+          // let a diverged state through the guard silently.
+          const increased = watching && !(after - before <= slack * Math.max(1, Math.abs(before)));
           if (increased && guard.mode === "backoff" && backoffs < guard.maxBackoffs) {
             run["state"]!.dispose();
             stepSize *= guard.backoffFactor;

@@ -1,4 +1,4 @@
-import { type Backend, type CompileOptions, DTypeError, type DType, type DeviceTensor, type HostTensor, type Program, fingerprint, optimize } from "@unfold/core";
+import { type Backend, CompileCache, type CompileOptions, DTypeError, type DType, type DeviceTensor, type HostTensor, type Program, optimize } from "@unfold/core";
 import { type CpuExecutable, bindPlan } from "./executable.js";
 import { Arena } from "./memory.js";
 import { lower } from "./plan/lower.js";
@@ -34,7 +34,7 @@ export class CpuBackend implements Backend {
   private softmax: Promise<SoftmaxKernel | undefined> | undefined;
   /** SIMD float32 loop kernels over the arena; none without SIMD (the JavaScript loops run). */
   private readonly loops: WasmLoops | undefined;
-  private readonly plans = new Map<string, { program: Program; executable: Promise<CpuExecutable> }[]>();
+  private readonly plans = new CompileCache<CpuExecutable>();
 
   constructor(private readonly options: CpuBackendOptions = {}) {
     this.arena = new Arena({ initialBytes: options.initialBytes ?? 1 << 22 });
@@ -75,24 +75,10 @@ export class CpuBackend implements Backend {
     }
     const engine = await this.matrixEngine();
     const softmax = await this.softmaxKernel();
-    const key = `${fingerprint(program)}|${options.poison ? "poison" : ""}`;
-    const entries = this.plans.get(key) ?? [];
-    // The fingerprint hashes constants; a hit must be the same program, not merely the same hash.
-    const hit = entries.find((e) => e.program === program || samePrograms(e.program, program));
-    if (hit) return hit.executable;
     // Core's passes first: dead code (autodiff leaves plenty), shared subexpressions, constants.
-    const executable = (async () => bindPlan(program, lower(optimize(program), { matmul: engine, softmax, loops: this.loops }), this.arena, options))();
-    const entry = { program, executable };
-    entries.push(entry);
-    this.plans.set(key, entries);
-    // A failed compile (out of memory, say) is not cached: a retry must compile again, and
-    // dispose() must not trip over the rejection.
-    executable.catch(() => {
-      const rest = (this.plans.get(key) ?? []).filter((e) => e !== entry);
-      if (rest.length) this.plans.set(key, rest);
-      else this.plans.delete(key);
-    });
-    return executable;
+    const build = async (): Promise<CpuExecutable> =>
+      bindPlan(program, lower(optimize(program), { matmul: engine, softmax, loops: this.loops }), this.arena, options);
+    return this.plans.get(program, build, options.poison ? "poison" : "");
   }
 
   async upload(tensor: HostTensor): Promise<DeviceTensor> {
@@ -103,25 +89,12 @@ export class CpuBackend implements Backend {
   }
 
   async dispose(): Promise<void> {
-    const pending = [...this.plans.values()].flat();
+    const pending = this.plans.all();
     this.plans.clear();
     // A compile still failing has nothing to release; one failure must not stop the rest.
-    for (const e of pending) (await e.executable.catch(() => undefined))?.release();
+    for (const plan of pending) (await plan.catch(() => undefined))?.release();
     await this.gemm?.dispose();
     this.gemm = undefined;
     this.engine = undefined;
   }
-}
-
-function samePrograms(a: Program, b: Program): boolean {
-  return JSON.stringify(a, replacer) === JSON.stringify(b, replacer);
-}
-
-/**
- * Constants compare exactly, as core's CompileCache does (Object.is): JSON alone would write 0
- * and -0 alike, and Infinity, -Infinity and NaN all as null, and the fingerprint can collide on
- * exactly such values ([Infinity, Infinity] and [-Infinity, -Infinity] hash alike).
- */
-function replacer(_key: string, value: unknown): unknown {
-  return value instanceof Float64Array ? Array.from(value, (v) => (Object.is(v, -0) ? "-0" : String(v))) : value;
 }

@@ -1,5 +1,5 @@
 export { CpuBackend, type CpuBackendOptions } from "./backend.js";
 export { CpuTensor } from "./tensor.js";
 export { Arena } from "./memory.js";
-export { type GemmCall, type MatmulEngine, loopMatmulEngine } from "./kernels/matmul.js";
+export { type GemmCall, type MatmulEngine } from "./kernels/matmul.js";
 export { type CpuExecutable, type StepProfile } from "./executable.js";

@@ -243,3 +243,18 @@ describe("resident tensors", () => {
     expect(loss.data[0]).toBeCloseTo((0.5 / n) * n * (9 ** 2 + 12 ** 2), 12);
   });
 });
+
+describe("CompileCache variants", () => {
+  it("builds once per program and variant, and lists every plan", async () => {
+    const { CompileCache: Cache, trace: tr, input: inp } = await import("../src/index.js");
+    const cache = new Cache<number>();
+    const program = tr({ x: inp([2]) }, ({ x }) => x.exp());
+    let builds = 0;
+    const build = async (): Promise<number> => ++builds;
+    expect(await cache.get(program, build)).toBe(1);
+    expect(await cache.get(program, build)).toBe(1);
+    expect(await cache.get(program, build, "poison")).toBe(2);
+    expect(await cache.get(program, build, "poison")).toBe(2);
+    expect((await Promise.all(cache.all())).sort()).toEqual([1, 2]);
+  });
+});

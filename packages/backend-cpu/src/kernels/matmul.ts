@@ -71,24 +71,3 @@ export function matmulStep(engine: MatmulEngine, a: View, b: View, outShape: rea
     },
   };
 }
-
-/** Straightforward strided loops (i, p, j order): correct everywhere, fast nowhere. */
-export function loopMatmulEngine(views: () => { f32: Float32Array; f64: Float64Array }): MatmulEngine {
-  return {
-    scratchBytes: () => 0,
-    run: (call) => {
-      const v = call.dtype === "float32" ? views().f32 : views().f64;
-      const bpe = bytesOf(call.dtype);
-      const [a, b, c] = [call.a / bpe, call.b / bpe, call.c / bpe];
-      for (let i = 0; i < call.m; i++) {
-        const row = c + i * call.rsC;
-        v.fill(0, row, row + call.n);
-        for (let p = 0; p < call.k; p++) {
-          const aip = v[a + i * call.rsA + p * call.csA]!;
-          const bp = b + p * call.rsB;
-          for (let j = 0; j < call.n; j++) v[row + j]! += aip * v[bp + j * call.csB]!;
-        }
-      }
-    },
-  };
-}

@@ -1,12 +1,15 @@
 import type { Program } from "../ir/program.js";
 import { fingerprint, nodeKey } from "../ir/program.js";
 
-/** One compiled plan per distinct program (and so per shape signature), shared by callers. */
+/**
+ * One compiled plan per distinct program (and so per shape signature) and compile variant
+ * (e.g. the poison option), shared by callers.
+ */
 export class CompileCache<E> {
   private readonly plans = new Map<string, { program: Program; plan: Promise<E> }[]>();
 
-  get(program: Program, build: () => Promise<E>): Promise<E> {
-    const key = fingerprint(program);
+  get(program: Program, build: () => Promise<E>, variant = ""): Promise<E> {
+    const key = `${fingerprint(program)}|${variant}`;
     const entries = this.plans.get(key) ?? [];
     // The fingerprint hashes constants, so two different programs can share it: a hit is
     // confirmed node by node, or a cached plan would compute another program's function.
@@ -28,6 +31,11 @@ export class CompileCache<E> {
     let count = 0;
     for (const entries of this.plans.values()) count += entries.length;
     return count;
+  }
+
+  /** Every plan held (pending, built or failing), for backends that must release them. */
+  all(): Promise<E>[] {
+    return [...this.plans.values()].flat().map((e) => e.plan);
   }
 
   clear(): void {

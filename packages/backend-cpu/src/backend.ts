@@ -58,10 +58,10 @@ export class CpuBackend implements Backend {
     return this.softmax;
   }
 
-  /** What the matrix engine turned out to be: SIMD or plain loops, and how many threads. */
-  async engineInfo(): Promise<{ simd: boolean; threads: number }> {
+  /** What the matrix engine turned out to be: SIMD (with relaxed fused multiply-add or not) or plain loops, and how many threads. */
+  async engineInfo(): Promise<{ simd: boolean; relaxed: boolean; threads: number }> {
     await this.matrixEngine();
-    return this.gemm ? { simd: this.gemm.simd, threads: this.gemm.threads } : { simd: false, threads: 1 };
+    return this.gemm ? { simd: this.gemm.simd, relaxed: this.gemm.relaxed, threads: this.gemm.threads } : { simd: false, relaxed: false, threads: 1 };
   }
 
   /** Bytes of memory the backend holds (it only grows when live data needs more). */

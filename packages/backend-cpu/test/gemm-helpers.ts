@@ -102,3 +102,49 @@ export function guardIntact(memory: WebAssembly.Memory, call: GemmCall): boolean
   }
   return true;
 }
+
+/**
+ * A symmetric call C = A A^T: B is A's own transposed view (same offset, swapped strides). C and
+ * a guard row are poisoned as in makeCase; the expected C comes from float64 triple loops.
+ */
+export function makeSymmetricCase(memory: WebAssembly.Memory, dtype: GemmDType, n: number, k: number, layout: Omit<Layout, "transB">, seed: number, base = 64): { c: Case; end: number } {
+  const es = dtype === "float32" ? 4 : 8;
+  const next = rng(seed);
+  const ldA = (layout.transA ? n : k) + layout.pad;
+  const ldC = n + layout.pad;
+  const a = align(base);
+  const c = align(a + (layout.transA ? k : n) * ldA * es);
+  const end = align(c + (n + 1) * ldC * es);
+  if (memory.buffer.byteLength < end) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+  const h = dtype === "float32" ? new Float32Array(memory.buffer) : new Float64Array(memory.buffer);
+  h.fill(Number.NaN, a / es, end / es);
+  const rsA = layout.transA ? 1 : ldA;
+  const csA = layout.transA ? ldA : 1;
+  const call: GemmCall = { dtype, m: n, n, k, a, rsA, csA, b: a, rsB: csA, csB: rsA, c, rsC: ldC, symmetric: true };
+  for (let i = 0; i < n; i++) for (let p = 0; p < k; p++) h[a / es + i * rsA + p * csA] = next();
+  const A = (i: number, p: number): number => h[a / es + i * rsA + p * csA]!;
+  const expected = new Float64Array(n * n);
+  const scale = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      let t = 0;
+      for (let p = 0; p < k; p++) {
+        s += A(i, p) * A(j, p);
+        t += Math.abs(A(i, p) * A(j, p));
+      }
+      expected[i * n + j] = s;
+      scale[i * n + j] = t;
+    }
+  }
+  return { c: { call, expected, scale }, end };
+}
+
+/** Whether C came out exactly symmetric (the mirrored triangle is a copy, not a recomputation). */
+export function exactlySymmetric(memory: WebAssembly.Memory, call: GemmCall): boolean {
+  const es = call.dtype === "float32" ? 4 : 8;
+  const h = call.dtype === "float32" ? new Float32Array(memory.buffer) : new Float64Array(memory.buffer);
+  const at = (i: number, j: number): number => h[call.c / es + i * call.rsC + j]!;
+  for (let i = 0; i < call.n; i++) for (let j = i + 1; j < call.n; j++) if (!Object.is(at(i, j), at(j, i))) return false;
+  return true;
+}

@@ -1,15 +1,32 @@
 // The relaxed-SIMD kernels (f32x4/f64x2.relaxed_madd) are off by default in Node 20's V8, so
 // they would go untested. V8 reads its wasm feature flags when it compiles, so this file (its own
-// forked process) switches the feature on and checks createGemm's relaxed kernels against the
-// float64 reference.
-import v8 from "node:v8";
+// forked process) switches the feature on with enableRelaxedSimd and checks createGemm's relaxed
+// kernels against the float64 reference.
 import { describe, expect, it } from "vitest";
+import { CpuBackend } from "../src/index.js";
 import { createGemm } from "../src/gemm/index.js";
 import { detectSimd } from "../src/gemm/kernels.js";
+import { enableRelaxedSimd, relaxedSimdAvailable } from "../src/node.js";
 import { makeCase, maxRelativeError } from "./gemm-helpers.js";
 
-if (!detectSimd().relaxed) v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+const enabled = enableRelaxedSimd();
 const { simd, relaxed } = detectSimd();
+
+it("enableRelaxedSimd turns relaxed SIMD on wherever the engine has SIMD (V8 >= 11.3), and says so", () => {
+  expect(enabled).toBe(relaxed);
+  expect(relaxedSimdAvailable()).toBe(relaxed);
+  // Node >= 20's V8 implements relaxed SIMD (flagged in 11.3, shipped in 11.4): expect it here.
+  if (simd) expect(relaxed).toBe(true);
+});
+
+it("a CpuBackend created afterwards uses the fused kernels", async () => {
+  const backend = new CpuBackend();
+  try {
+    expect((await backend.engineInfo()).relaxed).toBe(simd && relaxed);
+  } finally {
+    await backend.dispose();
+  }
+});
 
 describe.runIf(simd && relaxed)("gemm with relaxed SIMD (fused or unfused multiply-add)", () => {
   it.each([1, 2])("matches the reference with %i thread(s)", async (threads) => {

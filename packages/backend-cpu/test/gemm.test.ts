@@ -1,7 +1,9 @@
 import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGemm, type Gemm, type GemmDType } from "../src/gemm/index.js";
-import { guardIntact, makeCase, maxRelativeError, type Layout } from "./gemm-helpers.js";
+import { planParallel, runChunk } from "../src/gemm/parallel.js";
+import { plainGemm } from "../src/gemm/plain.js";
+import { exactlySymmetric, guardIntact, makeCase, makeSymmetricCase, maxRelativeError, type Layout } from "./gemm-helpers.js";
 
 const TOL: Record<GemmDType, number> = { float32: 1e-5, float64: 1e-12 };
 
@@ -20,6 +22,16 @@ const SIZES: [number, number, number][] = [
   [301, 37, 90], // tall: the chunks split rows
   [130, 130, 300], // k > KC: several depth slabs accumulate
   [5, 1000, 1100], // packed B over its budget: several rounds of columns
+];
+
+/** Symmetric products A A^T (n x n from n x k): edges, one past a tile, and threaded sizes. */
+const SYMMETRIC_SIZES: [number, number][] = [
+  [1, 1],
+  [5, 3],
+  [13, 9],
+  [49, 20],
+  [130, 300], // k > KC, and above the threading threshold
+  [301, 40], // many row blocks: chunks wholly above the diagonal are skipped
 ];
 
 const LAYOUTS: Layout[] = [
@@ -70,6 +82,20 @@ describe.each(ENGINES)("gemm simd=$simd threads=$threads threshold=$parallelThre
         });
       });
     }
+    for (const [n, k] of SYMMETRIC_SIZES) {
+      it(`${dtype} symmetric A A^T ${n}x${n}x${k}, A stored either way`, () => {
+        [false, true].forEach((transA, index) => {
+          const { c, end } = makeSymmetricCase(memory, dtype, n, k, { transA, pad: index * 2 }, 5 + n + 3 * k + index);
+          const need = gemm.scratchBytes(c.call);
+          if (memory.buffer.byteLength < end + need) memory.grow(Math.ceil((end + need - memory.buffer.byteLength) / 65536));
+          gemm.run(c.call, end);
+          const label = `${dtype} symmetric ${n}x${k} transA=${transA}`;
+          expect(maxRelativeError(memory, c), label).toBeLessThanOrEqual(TOL[dtype]);
+          expect(guardIntact(memory, c.call), `${label}: wrote outside C`).toBe(true);
+          expect(exactlySymmetric(memory, c.call), `${label}: not symmetric`).toBe(true);
+        });
+      });
+    }
   }
 });
 
@@ -100,6 +126,9 @@ describe("gemm argument checks", () => {
     expect(() => gemm.run({ ...ok, c: 130 }, 1024)).toThrow(/multiple/);
     expect(() => gemm.run({ ...ok, m: 2.5 }, 1024)).toThrow(/integers/);
     if (gemm.simd) expect(() => gemm.run(ok, 65536 - 8)).toThrow(/scratch/);
+    // symmetric claims B = A^T; anything else would leave half of C a copy of the wrong values
+    expect(() => gemm.run({ ...ok, symmetric: true }, 1024)).toThrow(/symmetric/);
+    expect(() => gemm.run({ ...ok, b: 0, rsB: 1, csB: 4, n: 3, symmetric: true }, 1024)).toThrow(/symmetric/);
     await gemm.dispose();
   });
 });
@@ -120,5 +149,28 @@ describe("gemm worker lifecycle", () => {
     expect(osThreads()).toBe(before);
     const call = { dtype: "float32" as const, m: 1, n: 1, k: 1, a: 0, rsA: 1, csA: 1, b: 64, rsB: 1, csB: 1, c: 128, rsC: 1 };
     expect(() => gemm.run(call, 1024)).toThrow(/dispose/);
+  });
+});
+
+describe("gemm symmetric chunks", () => {
+  it("computes every chunk that reaches the lower triangle and leaves chunks wholly above it to the mirror", () => {
+    const memory = new WebAssembly.Memory({ initial: 64, maximum: 1024, shared: true });
+    const n = 97;
+    const { c, end } = makeSymmetricCase(memory, "float64", n, 11, { transA: false, pad: 1 }, 3);
+    const plan = planParallel(c.call, 2, undefined, end);
+    if (memory.buffer.byteLength < end + plan.scratchBytes) memory.grow(Math.ceil((end + plan.scratchBytes - memory.buffer.byteLength) / 65536));
+    for (const round of plan.rounds) for (let chunk = 0; chunk < round.total; chunk++) runChunk(round.params, chunk, 0, [], memory, plainGemm);
+    const h = new Float64Array(memory.buffer);
+    let upperWritten = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const got = h[c.call.c / 8 + i * c.call.rsC + j]!;
+        if (j <= i) expect(Math.abs(got - c.expected[i * n + j]!), `C[${i}, ${j}]`).toBeLessThanOrEqual(1e-12 * (c.scale[i * n + j]! + 1));
+        else if (!Number.isNaN(got)) upperWritten++;
+      }
+    }
+    // Chunks that cross the diagonal write some of the upper triangle; most of it is skipped.
+    expect(upperWritten).toBeGreaterThan(0);
+    expect(upperWritten).toBeLessThan((n * (n - 1)) / 4);
   });
 });

@@ -8,6 +8,7 @@ export {
   attentionEnergyValue,
   attentionMetric,
   metricLogits,
+  factoredLogits,
   softmaxBetaAttention,
   plainSoftmaxAttention,
   plainSoftmaxStep,

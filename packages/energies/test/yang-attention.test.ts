@@ -3,6 +3,9 @@ import { describe, expect, it } from "vitest";
 import {
   attentionEnergy,
   attentionEnergyValue,
+  attentionMetric,
+  factoredLogits,
+  metricLogits,
   normalizeTokens,
   plainSoftmaxAttention,
   plainSoftmaxStep,
@@ -44,6 +47,34 @@ describe("Yang attention energy", () => {
       const expected = Array.from({ length: batch }, (_, b) => pairwiseEnergy(Y.subarray(b * n * d, (b + 1) * n * d), n, d, Wa, heads, rows)).reduce((a, c) => a + c, 0);
       const got = scalar(program, { Y, Wa }, "out");
       expect(Math.abs(got - expected)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(expected)));
+    }
+  });
+
+  it("computes the same logits and q from the factor W_a as from the metric W_s = W_a^T W_a", () => {
+    const rng = new Random(31);
+    for (const [batch, n, d, heads, rows] of [
+      [1, 5, 3, 1, 3],
+      [2, 6, 4, 3, 2],
+      [3, 4, 2, 2, 5],
+    ] as const) {
+      const Y = rng.normals(batch * n * d, 0.8);
+      const Wa = rng.normals(heads * rows * d, 0.6);
+      const program = trace({ Y: input([batch, n, d]), Wa: input([heads, rows, d]) }, ({ Y: y, Wa: w }) => {
+        const factored = factoredLogits(y, w);
+        const metric = metricLogits(y, attentionMetric(w));
+        return { logitsF: factored.logits, qF: factored.q, logitsM: metric.logits, qM: metric.q };
+      });
+      const out = run(program, { Y, Wa });
+      for (const [f, m] of [["logitsF", "logitsM"], ["qF", "qM"]] as const) {
+        expect(out[f]!.length).toBe(out[m]!.length);
+        let diff = 0;
+        let norm = 0;
+        out[f]!.forEach((v, i) => {
+          diff += (v - out[m]![i]!) ** 2;
+          norm += out[m]![i]! ** 2;
+        });
+        expect(Math.sqrt(diff / norm)).toBeLessThanOrEqual(1e-13);
+      }
     }
   });
 

@@ -8,9 +8,11 @@ import { type BenchRow, type WorkCount, runBench } from "../runner.js";
 import { fixed, formatTable, scientific } from "../table.js";
 import { WORKLOADS } from "../workloads/problem.js";
 import type { CommandIO } from "./io.js";
+import { enableRelaxedSimd } from "@unfold/backend-cpu/node";
 
 const USAGE = `usage: pnpm bench [--quick] [--json] [--workload LIST] [--size LIST] [--engine LIST]
                   [--repeats N] [--warmup N] [--budget SECONDS] [--skip-reference]
+                  [--no-relaxed-simd]
   --quick           the CI set: small size only, 2 timed runs, no warm-up beyond the check
                     run, no reference timing
   --workload LIST   comma list of: ${WORKLOADS.join(", ")}
@@ -21,6 +23,9 @@ const USAGE = `usage: pnpm bench [--quick] [--json] [--workload LIST] [--size LI
   --budget SECONDS  per row, start no further run once its runs took this long (default 30;
                     one timed run always happens)
   --skip-reference  keep the float64 reference's row but do not time it
+  --no-relaxed-simd leave WebAssembly relaxed SIMD off. It is on by default: Node 22+ and
+                    current browsers ship it, Node 20 keeps it behind a V8 flag that the bench
+                    sets; unfold-cpu's GEMM then uses fused multiply-adds (no peer uses it)
   --json            print {"rows": [...]} as one JSON object on the last line`;
 
 export const DEFAULT_REPEATS = 5;
@@ -57,9 +62,12 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
     warmup: { type: "string" },
     budget: { type: "string" },
     "skip-reference": { type: "boolean" },
+    "no-relaxed-simd": { type: "boolean" },
     help: { type: "boolean" },
   });
   if (flags["help"]) return io.out(USAGE);
+  // Before any engine compiles WebAssembly: V8 reads the feature flag at compile time.
+  if (flags["no-relaxed-simd"] !== true) enableRelaxedSimd();
   const quick = flags["quick"] === true;
   const sizes = options.sizes ?? DEFAULT_SIZES;
   const allEngines = (options.engines ?? defaultEngines)();

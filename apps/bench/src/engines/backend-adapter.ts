@@ -9,6 +9,8 @@ export interface BackendEngineOptions {
   readonly cap?: Engine["cap"];
   /** Run core `optimize` on the program before compiling it (default true). */
   readonly optimize?: boolean;
+  /** What the loaded backend turned out to use (kernels, threads), for the engine's description. */
+  readonly detail?: (backend: Backend) => Promise<string | undefined>;
 }
 
 /**
@@ -21,11 +23,13 @@ export function backendEngine(name: string, load: () => Backend | Promise<Backen
   let backend: Backend | undefined;
   let backendName: string | undefined;
   let dtypeUsed: DType | undefined;
+  let detail: string | undefined;
   const ensure = async (): Promise<Backend> => {
     if (backend) return backend;
     try {
       backend = await load();
       backendName = backend.name;
+      detail = await options.detail?.(backend);
     } catch (error) {
       throw error instanceof EngineUnavailable ? error : new EngineUnavailable(messageOf(error));
     }
@@ -36,7 +40,7 @@ export function backendEngine(name: string, load: () => Backend | Promise<Backen
     peer: false,
     ...(options.cap ? { cap: options.cap } : {}),
     describe: () =>
-      `${name}: ${backendName ? `core Backend '${backendName}'` : "a core Backend"} through the generic adapter, ${dtypeUsed ?? options.dtype ?? "float32"}, the core-optimized program`,
+      `${name}: ${backendName ? `core Backend '${backendName}'` : "a core Backend"} through the generic adapter, ${dtypeUsed ?? options.dtype ?? "float32"}, the core-optimized program${detail ? `; ${detail}` : ""}`,
     init: async () => void (await ensure()),
     prepare: async (problem: Problem) => {
       const b = await ensure();

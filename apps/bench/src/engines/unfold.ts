@@ -52,5 +52,20 @@ export async function loadCpuBackend(importer: ModuleImporter = importModule): P
 
 /** @unfold/backend-cpu's CpuBackend through the generic adapter, in float32. */
 export function cpuEngine(load: () => Promise<Backend> = () => loadCpuBackend()): Engine {
-  return backendEngine("unfold-cpu", load);
+  return backendEngine("unfold-cpu", load, { detail: cpuEngineDetail });
+}
+
+interface CpuEngineInfo {
+  simd: boolean;
+  relaxed?: boolean;
+  threads: number;
+}
+
+/** The matrix engine the CPU backend picked: which kernels, how many threads. */
+async function cpuEngineDetail(backend: Backend): Promise<string | undefined> {
+  const info = (backend as Backend & { engineInfo?: () => Promise<CpuEngineInfo> }).engineInfo;
+  if (typeof info !== "function") return undefined;
+  const { simd, relaxed, threads } = await info.call(backend);
+  const kernels = simd ? `WebAssembly SIMD GEMM${relaxed ? " with relaxed-SIMD fused multiply-add" : " (multiply + add; relaxed SIMD off)"}` : "plain TypeScript GEMM";
+  return `${kernels}, ${threads} thread${threads === 1 ? "" : "s"}`;
 }

@@ -15,4 +15,10 @@ export interface GemmCall {
   /** C is written (not accumulated) with unit column stride. It must not overlap A or B. */
   readonly c: number;
   readonly rsC: number;
+  /**
+   * C = A A^T: B is A's transpose (same memory, swapped strides), so C is symmetric. Only the
+   * blocks that reach the lower triangle are computed and the strict upper triangle is copied
+   * from it: about half the multiply-adds. Needs m = n, b = a, rsB = csA and csB = rsA.
+   */
+  readonly symmetric?: boolean;
 }

@@ -56,6 +56,7 @@ export function wasmGemm(
   c: number,
   rsC: number,
   scratch: number,
+  symmetric = false,
 ): void {
   if (m <= 0 || n <= 0 || k <= 0) return;
   const kcMax = Math.min(bl.kc, k);
@@ -70,8 +71,12 @@ export function wasmGemm(
       ex.packB(b + (pc * rsB + jc * csB) * es, csB * es, rsB * es, nc, kc, bp);
       for (let ic = 0; ic < m; ic += bl.mc) {
         const mc = Math.min(bl.mc, m - ic);
+        // A symmetric product needs only columns up to the block's last row (the lower triangle);
+        // the macro-kernel takes a prefix of the packed B panels.
+        const cols = symmetric ? Math.min(nc, ic + mc - jc) : nc;
+        if (cols <= 0) continue;
         ex.packA(a + (ic * rsA + pc * csA) * es, rsA * es, csA * es, mc, kc, ap);
-        ex.macro(mc, nc, kc, ap, bp, c + (ic * rsC + jc) * es, rsC * es, pc > 0 ? 1 : 0, tmp);
+        ex.macro(mc, cols, kc, ap, bp, c + (ic * rsC + jc) * es, rsC * es, pc > 0 ? 1 : 0, tmp);
       }
     }
   }

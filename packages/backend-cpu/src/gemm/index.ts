@@ -19,6 +19,8 @@ export interface Gemm {
   readonly threads: number;
   /** Whether the WebAssembly SIMD kernels are in use (else the plain TypeScript path). */
   readonly simd: boolean;
+  /** Whether those kernels use relaxed SIMD's fused multiply-add (see node.ts). */
+  readonly relaxed: boolean;
   /** Bytes of scratch the engine needs for a call (packing buffers); the caller reserves them. */
   scratchBytes(call: GemmCall): number;
   /** Synchronous; may use worker threads internally. */
@@ -82,7 +84,7 @@ export async function createGemm(memory: WebAssembly.Memory, options: GemmOption
 
   let pool: Pool | undefined;
   if (wanted > 1 && shared) pool = await Pool.create(wanted - 1, memory, module, DTYPES.map(exportNames));
-  return new Engine(memory, simd, kernels, pool, options.parallelThreshold);
+  return new Engine(memory, simd, simd && detected.relaxed, kernels, pool, options.parallelThreshold);
 }
 
 /** Kernel tables are indexed by dtype code: 0 = float32, 1 = float64. */
@@ -109,6 +111,7 @@ class Engine implements Gemm {
   constructor(
     readonly memory: WebAssembly.Memory,
     readonly simd: boolean,
+    readonly relaxed: boolean,
     private readonly kernels: GemmKernels[] | undefined,
     private pool: Pool | undefined,
     threshold: number | undefined,
@@ -144,14 +147,16 @@ class Engine implements Gemm {
       for (let i = 0; i < m; i++) h.fill(0, call.c / es + i * call.rsC, call.c / es + i * call.rsC + n);
       return;
     }
-    if (this.pool && m * n * k >= this.splitWork) return this.runThreaded(call, scratch, this.pool);
-    if (this.kernels) {
-      wasmGemm(this.kernels[code]!, es, BLOCKING[dtype], m, n, k, call.a, call.rsA, call.csA, call.b, call.rsB, call.csB, call.c, call.rsC, scratch);
+    if (this.pool && m * n * k >= this.splitWork) this.runThreaded(call, scratch, this.pool);
+    else if (this.kernels) {
+      const symmetric = call.symmetric ?? false;
+      wasmGemm(this.kernels[code]!, es, BLOCKING[dtype], m, n, k, call.a, call.rsA, call.csA, call.b, call.rsB, call.csB, call.c, call.rsC, scratch, symmetric);
     } else {
       const at = (x: number): number => x / es;
       const s = Math.ceil(scratch / SCRATCH_ALIGN) * SCRATCH_ALIGN;
       plainGemm(this.view(code), m, n, k, at(call.a), call.rsA, call.csA, at(call.b), call.rsB, call.csB, at(call.c), call.rsC, at(s));
     }
+    if (call.symmetric) mirrorLowerTriangle(this.view(code), call.c / es, call.rsC, n);
   }
 
   async dispose(): Promise<void> {
@@ -205,8 +210,26 @@ function validate(call: GemmCall, memoryBytes: number, scratch: number, scratchB
   checkOperand("A", es, memoryBytes, call.a, m, call.rsA, k, call.csA);
   checkOperand("B", es, memoryBytes, call.b, k, call.rsB, n, call.csB);
   checkOperand("C", es, memoryBytes, call.c, m, call.rsC, n, 1);
+  if (call.symmetric && !(m === n && call.b === call.a && call.rsB === call.csA && call.csB === call.rsA)) {
+    throw new RangeError(`gemm: a symmetric call needs B = A^T (m = n, same offset, swapped strides), got ${m}x${n}x${k}, a ${call.a} b ${call.b}`);
+  }
   if (scratchBytes > 0 && !(scratch >= 0 && scratch + scratchBytes <= memoryBytes)) {
     throw new RangeError(`gemm: scratch [${scratch}, ${scratch + scratchBytes}) is outside the memory (${memoryBytes} bytes)`);
+  }
+}
+
+/** C[i, j] = C[j, i] for j > i, in square tiles so both sides stay in cache. */
+function mirrorLowerTriangle(h: Float32Array | Float64Array, c: number, rsC: number, n: number): void {
+  const tile = 32;
+  for (let ib = 0; ib < n; ib += tile) {
+    const iEnd = Math.min(ib + tile, n);
+    for (let jb = ib; jb < n; jb += tile) {
+      const jEnd = Math.min(jb + tile, n);
+      for (let i = ib; i < iEnd; i++) {
+        const row = c + i * rsC;
+        for (let j = Math.max(jb, i + 1); j < jEnd; j++) h[row + j] = h[c + j * rsC + i]!;
+      }
+    }
   }
 }
 

@@ -13,7 +13,7 @@ import { plainScratchElements, type plainGemm } from "./plain.js";
 import type { GemmCall } from "./call.js";
 
 /** Words of a round's parameter block (Float64), laid out as the comments in runChunk say. */
-export const ROUND_WORDS = 25;
+export const ROUND_WORDS = 27;
 /** Index of the chunk count in a round's parameter block. */
 export const TOTAL_WORD = 24;
 
@@ -65,7 +65,11 @@ export function planParallel(call: GemmCall, threads: number, bl: Blocking | und
   rowChunks = Math.ceil(m / rowBlock);
   const maxColChunks = Math.max(1, Math.floor(MAX_CHUNKS / rowChunks));
   const colChunksWanted = Math.min(maxColChunks, Math.max(1, Math.ceil(target / rowChunks)));
-  const colBlock = Math.max(colAlign, roundUp(Math.ceil(ncMax / colChunksWanted), colAlign));
+  // A symmetric product skips chunks above the diagonal, so its chunks are about square: with
+  // wide column chunks most of the upper triangle would sit in chunks that cross the diagonal.
+  const colBlock = call.symmetric
+    ? Math.max(colAlign, roundUp(rowBlock, colAlign), roundUp(Math.ceil(ncMax / maxColChunks), colAlign))
+    : Math.max(colAlign, roundUp(Math.ceil(ncMax / colChunksWanted), colAlign));
 
   const perThread = bl
     ? SCRATCH_ALIGN + roundUp(roundUp(rowBlock, mr) * Math.min(bl.kc, k) * es, SCRATCH_ALIGN) + mr * nr * es
@@ -104,6 +108,8 @@ export function planParallel(call: GemmCall, threads: number, bl: Blocking | und
       bl ? bl.kc : 0,
       roundUp(nc, nr),
       total,
+      call.symmetric ? 1 : 0,
+      j0,
     ]);
     rounds.push({ params, total, j0, nc });
   }
@@ -127,7 +133,9 @@ export function packRoundB(ex: GemmKernels, p: Float64Array): void {
  * 2 plain), 1 dtype (1 = float64), 2 m, 3 nc, 4 k, 5 a, 6 rsA, 7 csA, 8 b (this round's first
  * column), 9 rsB, 10 csB, 11 c (ditto), 12 rsC, 13 packed B, 14 row block, 15 column block,
  * 16 row chunks, 17 column chunks, 18 private scratch base, 19 private bytes per thread, 20 mr,
- * 21 nr, 22 kc, 23 padded nc, 24 chunk count. Offsets are bytes, strides elements.
+ * 21 nr, 22 kc, 23 padded nc, 24 chunk count, 25 symmetric (1: skip chunks strictly above the
+ * diagonal; the caller mirrors them), 26 the round's first column. Offsets are bytes, strides
+ * elements.
  */
 export function runChunk(
   p: Float64Array,
@@ -143,6 +151,7 @@ export function runChunk(
   const j0 = (chunk - rb * p[17]!) * p[15]!;
   const rows = Math.min(p[14]!, p[2]! - i0);
   const cols = Math.min(p[15]!, p[3]! - j0);
+  if (p[25] && p[26]! + j0 >= i0 + rows) return;
   const k = p[4]!;
   const s = Math.ceil((p[18]! + thread * p[19]!) / 64) * 64;
   const a = p[5]! + i0 * p[6]! * es;

@@ -41,12 +41,15 @@ interface WorkerData {
   thread: number;
   names: { macro: string; packA: string; packB: string }[];
   spinMs: number;
+  /** Float64 words of a round's parameters, and the chunk count's index (the worker cannot import them). */
+  words: number;
+  totalWord: number;
 }
 
 /** The worker's body. Self-contained: it runs from its toString() inside the worker. */
 function workerMain(data: WorkerData, port: { postMessage(v: unknown): void }, chunkFn: typeof runChunk, plain: typeof plainGemm): void {
   const ctl = new Int32Array(data.control, 0, 16);
-  const p = new Float64Array(data.control, 64, 25);
+  const p = new Float64Array(data.control, 64, data.words);
   const kernels: GemmKernels[] = [];
   if (data.module) {
     const e = new WebAssembly.Instance(data.module, { env: { memory: data.memory } }).exports as Record<string, never>;
@@ -57,7 +60,7 @@ function workerMain(data: WorkerData, port: { postMessage(v: unknown): void }, c
   for (;;) {
     const w = Atomics.load(ctl, 0);
     if (Atomics.load(ctl, 2) !== 0) return;
-    const total = p[24]!;
+    const total = p[data.totalWord]!;
     if ((w & 0xffff) < total) {
       if (Atomics.compareExchange(ctl, 0, w, w + 1) === w) {
         try {
@@ -115,7 +118,7 @@ export class Pool {
     const workers: NodeWorker[] = [];
     try {
       for (let i = 0; i < size; i++) {
-        const workerData: WorkerData = { memory, module, control, thread: i + 1, names, spinMs: SPIN_MS };
+        const workerData: WorkerData = { memory, module, control, thread: i + 1, names, spinMs: SPIN_MS, words: ROUND_WORDS, totalWord: TOTAL_WORD };
         workers.push(new Worker(source, { eval: true, workerData }));
       }
       await Promise.all(

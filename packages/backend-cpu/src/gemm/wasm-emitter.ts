@@ -201,6 +201,9 @@ export class Code {
   f32Add(): this {
     return this.op(0x92);
   }
+  f32Sub(): this {
+    return this.op(0x93);
+  }
   f64Add(): this {
     return this.op(0xa0);
   }

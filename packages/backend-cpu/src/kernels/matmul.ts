@@ -28,6 +28,10 @@ function batchOffsets(view: View, batch: readonly number[]): number[] {
   return offsets;
 }
 
+function sameOffsets(x: readonly number[], y: readonly number[]): boolean {
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
 /** A batched matmul step; operands are strided views (a transpose is just swapped strides). */
 export function matmulStep(engine: MatmulEngine, a: View, b: View, outShape: readonly number[], out: number, dtype: DType, label: string): Step & { scratchBytes: number } {
   const [m, n] = outShape.slice(-2) as [number, number];
@@ -38,6 +42,8 @@ export function matmulStep(engine: MatmulEngine, a: View, b: View, outShape: rea
   const bpe = bytesOf(dtype);
   const [rsA, csA] = a.strides.slice(-2) as [number, number];
   const [rsB, csB] = b.strides.slice(-2) as [number, number];
+  // A A^T (the right operand is the left one's transposed view): the product is symmetric.
+  const symmetric = m === n && a.slot === b.slot && a.offset === b.offset && rsB === csA && csB === rsA && sameOffsets(batchOffsets(a, batch), batchOffsets(b, batch));
   // A right operand shared by the whole batch, with the left operand's rows evenly spaced
   // across it (x @ W on a [batch, n, d] state), is one tall product: one call, better blocking.
   const tall = aOffsets.length > 1 && bOffsets.every((o) => o === bOffsets[0]) && aOffsets.every((o, t) => o === t * m * rsA);
@@ -52,7 +58,7 @@ export function matmulStep(engine: MatmulEngine, a: View, b: View, outShape: rea
         engine.run({ ...call, a: (ctx.base[a.slot]! + a.offset) * bpe, b: (ctx.base[b.slot]! + b.offset + bOffsets[0]!) * bpe, c: ctx.base[out]! * bpe }, ctx.scratch),
     };
   }
-  const shapeOnly: GemmCall = { dtype, m, n, k, a: 0, rsA, csA, b: 0, rsB, csB, c: 0, rsC: n };
+  const shapeOnly: GemmCall = { dtype, m, n, k, a: 0, rsA, csA, b: 0, rsB, csB, c: 0, rsC: n, symmetric };
   return {
     label,
     reads: [a.slot, b.slot],

@@ -19,6 +19,11 @@ export interface SoftmaxKernel {
    * throughout, like the JavaScript kernel.
    */
   rows32(x: number, out: number, rows: number, cols: number): void;
+  /**
+   * The same on x[r, :] - bias[floor(r / period), :]: a row-vector bias (the Yang logits' column
+   * term -q_j / 2), subtracted in float32 as a separate loop would, without writing x - bias out.
+   */
+  rows32Bias(x: number, bias: number, out: number, rows: number, cols: number, period: number): void;
 }
 
 /** Compiles the kernel against `memory`; undefined where the engine lacks WebAssembly SIMD. */
@@ -26,7 +31,7 @@ export async function createSoftmaxKernel(memory: WebAssembly.Memory): Promise<S
   if (!detectSimd().simd) return undefined;
   const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
   const instance = await WebAssembly.instantiate(await WebAssembly.compile(buildSoftmaxModule(shared)), { env: { memory } });
-  return { rows32: instance.exports["rows32"] as SoftmaxKernel["rows32"] };
+  return { rows32: instance.exports["rows32"] as SoftmaxKernel["rows32"], rows32Bias: instance.exports["rows32Bias"] as SoftmaxKernel["rows32Bias"] };
 }
 
 /** Byte lanes swapping neighbouring float32 lanes (1 comes down to 0). */
@@ -34,13 +39,29 @@ const SECOND_LANE = [4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11];
 /** Byte lanes joining the low halves of two vectors (a's two float32, then b's). */
 const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 
-/** The module: imports `env.memory`, exports rows32(x, out, rows, cols). */
+/** The module: imports `env.memory`, exports rows32(x, out, rows, cols) and rows32Bias(x, bias, out, rows, cols, period). */
 export function buildSoftmaxModule(shared: boolean): Uint8Array<ArrayBuffer> {
+  const mb = new ModuleBuilder();
+  mb.importMemory({ module: "env", name: "memory", initial: 0, maximum: shared ? 65536 : undefined, shared });
+  for (const biased of [false, true]) {
+    const { f, c } = rowsFunction(biased);
+    mb.func(f.params, [], f.locals, c, biased ? "rows32Bias" : "rows32");
+  }
+  return mb.emit();
+}
+
+/** One exported function's frame and body; `biased` adds the bias, and period parameters. */
+function rowsFunction(biased: boolean): { f: Frame; c: SimdCode } {
   const f = new Frame();
   const x = f.param();
+  const bias = biased ? f.param() : -1;
   const out = f.param();
   const rows = f.param();
   const cols = f.param();
+  const period = biased ? f.param() : -1;
+  const left = f.local();
+  const b = f.local();
+  const r = f.local();
   const bodyBytes = f.local();
   const tail = f.local();
   const rowBytes = f.local();
@@ -69,6 +90,7 @@ export function buildSoftmaxModule(shared: boolean): Uint8Array<ArrayBuffer> {
   c.get(cols).i32Const(3).i32And().set(tail);
   c.get(cols).i32Const(4).i32Mul().set(rowBytes);
   c.f32Const(-Infinity).f32x4Splat().set(negInf);
+  if (biased) c.get(period).set(left).get(bias).set(b);
 
   /** Emits body(k) for each tail element k, nested in `if tail > k`. */
   const forTail = (body: (k: number) => void): void => {
@@ -82,6 +104,19 @@ export function buildSoftmaxModule(shared: boolean): Uint8Array<ArrayBuffer> {
   const gatherTail = (from: number, pad: number): void => {
     c.get(pad).set(v);
     forTail((k) => c.get(v).get(from).f32Load(4 * k).f32x4ReplaceLane(k).set(v));
+  };
+  /** Pushes x[p + offset .. + 4) minus the bias at r (biased kernel). */
+  const loadInput = (offset = 0): void => {
+    c.get(p).v128Load(offset);
+    if (biased) c.get(r).v128Load(offset).f32x4Sub();
+  };
+  /** v = the tail's input elements (x - bias when biased), the other lanes -Infinity. */
+  const gatherInputTail = (): void => {
+    gatherTail(end, negInf);
+    if (!biased) return;
+    c.v128Zero().set(t);
+    forTail((k) => c.get(t).get(r).f32Load(4 * k).f32x4ReplaceLane(k).set(t));
+    c.get(v).get(t).f32x4Sub().set(v);
   };
   const scatterTail = (to: number, src: number): void => forTail((k) => c.get(to).get(src).f32x4ExtractLane(k).f32Store(4 * k));
 
@@ -110,15 +145,22 @@ export function buildSoftmaxModule(shared: boolean): Uint8Array<ArrayBuffer> {
       // Max, in two chains of pmax (one maxps each; f32x4.max is eight instructions in V8),
       // then across lanes, then the tail. pmax may drop a NaN, but the NaN's own exp is NaN and
       // so is the sum, which makes the whole row NaN all the same.
+      // With a bias, r walks the bias row in step with p (it ends at the bias row's tail too).
       c.get(x).set(p).get(x).get(bodyBytes).i32Add().set(end);
+      if (biased) c.get(b).set(r);
       c.get(negInf).tee(vmax).set(vmax2);
       whileLoop(
         c,
         (c) => c.get(end).get(p).i32Sub().i32Const(32).i32GeS(),
         () => {
-          c.get(vmax).get(p).v128Load().f32x4Pmax().set(vmax);
-          c.get(vmax2).get(p).v128Load(16).f32x4Pmax().set(vmax2);
+          c.get(vmax);
+          loadInput();
+          c.f32x4Pmax().set(vmax);
+          c.get(vmax2);
+          loadInput(16);
+          c.f32x4Pmax().set(vmax2);
           addTo(c, p, p, 32);
+          if (biased) addTo(c, r, r, 32);
         },
       );
       c.get(vmax).get(vmax2).f32x4Pmax().set(vmax);
@@ -126,31 +168,41 @@ export function buildSoftmaxModule(shared: boolean): Uint8Array<ArrayBuffer> {
         c,
         (c) => c.get(p).get(end).i32LtU(),
         () => {
-          c.get(vmax).get(p).v128Load().f32x4Pmax().set(vmax);
+          c.get(vmax);
+          loadInput();
+          c.f32x4Pmax().set(vmax);
           addTo(c, p, p, 16);
+          if (biased) addTo(c, r, r, 16);
         },
       );
       c.get(vmax).get(vmax).get(vmax).i8x16Shuffle(HIGH_HALF).f32x4Pmax().set(vmax);
       c.get(vmax).get(vmax).get(vmax).i8x16Shuffle(SECOND_LANE).f32x4Pmax().f32x4ExtractLane(0).set(m);
-      forTail((k) => c.get(m).get(end).f32Load(4 * k).f32Max().set(m));
+      forTail((k) => {
+        c.get(m).get(end).f32Load(4 * k);
+        if (biased) c.get(r).f32Load(4 * k).f32Sub();
+        c.f32Max().set(m);
+      });
       c.get(m).f32Neg().f32x4Splat().set(negm);
 
       // Exponentiate and sum; padding lanes hold -Infinity, whose exp is 0.
       c.v128Zero().set(acc);
       c.get(x).set(p).get(out).set(q);
+      if (biased) c.get(b).set(r);
       whileLoop(
         c,
         (c) => c.get(p).get(end).i32LtU(),
         () => {
-          c.get(p).v128Load().set(v);
+          loadInput();
+          c.set(v);
           expStep();
           c.get(q).get(ev).v128Store();
           addTo(c, p, p, 16);
           addTo(c, q, q, 16);
+          if (biased) addTo(c, r, r, 16);
         },
       );
       c.get(tail).if();
-      gatherTail(end, negInf);
+      gatherInputTail();
       expStep();
       scatterTail(q, ev);
       c.end();
@@ -178,11 +230,16 @@ export function buildSoftmaxModule(shared: boolean): Uint8Array<ArrayBuffer> {
       addTo(c, rows, rows, -1);
       c.get(x).get(rowBytes).i32Add().set(x);
       c.get(out).get(rowBytes).i32Add().set(out);
+      if (biased) {
+        // The next bias row after every `period` rows (a batch item's rows share one).
+        addTo(c, left, left, -1);
+        c.get(left).i32Eqz().if();
+        c.get(b).get(rowBytes).i32Add().set(b);
+        c.get(period).set(left);
+        c.end();
+      }
     },
   );
 
-  const mb = new ModuleBuilder();
-  mb.importMemory({ module: "env", name: "memory", initial: 0, maximum: shared ? 65536 : undefined, shared });
-  mb.func(f.params, [], f.locals, c, "rows32");
-  return mb.emit();
+  return { f, c };
 }

@@ -73,6 +73,8 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
   for (const n of nodes) {
     if (!ELEMENTWISE.has(n.op) || outputIds.has(n.id) || uses[n.id] !== 1 || softmaxes.has(n.id)) continue;
     const c = consumer.get(n.id)!;
+    // A fused softmax's internals are never emitted, so nothing may be inlined into them.
+    if (skip.has(c.id)) continue;
     const shape = iterationShape(c);
     if (shape && shape.length === n.shape.length && shape.every((d, i) => d === n.shape[i])) inlined.add(n.id);
   }
@@ -193,8 +195,9 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
         const fused = softmaxes.get(n.id);
         if (fused) {
           const x = contiguous(fused.input);
+          const bias = fused.bias ? { view: contiguous(fused.bias.node), period: fused.bias.period } : undefined;
           const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
-          steps.push(softmaxStep(x, n.shape, slot, n.dtype, `softmax %${n.id}`, kernels.softmax));
+          steps.push(softmaxStep(x, n.shape, slot, n.dtype, `softmax %${n.id}`, kernels.softmax, bias));
           views.set(n.id, contiguousView(slot, n.shape));
           break;
         }

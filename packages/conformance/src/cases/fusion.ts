@@ -173,6 +173,20 @@ const manyConsumers = programCase("fusion", {
   },
 });
 
+const symmetricProduct = programCase("fusion", {
+  name: "a product with its own transpose (Z Z^T, batched), as the Yang logits are computed",
+  samples: 3,
+  build: (dtype, rng, s) => {
+    // Sample 0 is large enough for a threaded, blocked product, where half of it may be skipped.
+    const [b, n, k] = s === 0 ? [2, 150, 40] : [rng.int(1, 3), rng.int(1, 40), rng.int(1, 12)];
+    const leaves = { y: leaf([b, n, k], normals(rng, b * n * k)), w: leaf([k, k], normals(rng, k * k, 0.5), "param") };
+    return traced(dtype, leaves, ({ y, w }) => {
+      const z = ops.matmul(y, w);
+      return { logits: ops.add(ops.matmul(z, ops.swapLastAxes(z)), 1), gram: ops.matmul(ops.swapLastAxes(y), y) };
+    });
+  },
+});
+
 export function fusionCases(): ConformanceCase[] {
-  return [elementwiseChain, attention, intermediatesAsOutputs, sameValueTwice, leavesAsOutputs, constantsAsOutputs, reduceThenBroadcast, viewsIntoCompute, scalars, manyConsumers];
+  return [elementwiseChain, attention, symmetricProduct, intermediatesAsOutputs, sameValueTwice, leavesAsOutputs, constantsAsOutputs, reduceThenBroadcast, viewsIntoCompute, scalars, manyConsumers];
 }

@@ -61,9 +61,24 @@ export function metricLogits(Y: Tensor, Ws: Tensor): { logits: Tensor; q: Tensor
   return { logits, q };
 }
 
+/**
+ * The same logits and q from the factor W_a instead of W_s = W_a^T W_a: with Z = Y W_a^T
+ * ([..., heads, n, headDim]), logits = Z Z^T and q_j = ||z_j||^2. Equal in exact arithmetic;
+ * preferred by the layers because Z Z^T is a symmetric product a backend can compute at about
+ * half the cost of a general one, Z is smaller than Y W_s when headDim < d, and q needs no
+ * second pass over Y.
+ */
+export function factoredLogits(Y: Tensor, Wa: Tensor): { logits: Tensor; q: Tensor } {
+  const Yh = ops.reshape(Y, [...Y.shape.slice(0, -2), 1, ...Y.shape.slice(-2)]);
+  const Z = ops.matmul(Yh, ops.swapLastAxes(Wa));
+  const logits = ops.matmul(Z, ops.swapLastAxes(Z));
+  const q = ops.swapLastAxes(ops.sum(ops.mul(Z, Z), -1, true));
+  return { logits, q };
+}
+
 /** The energy's value: -1/2 sum_{i,j} exp(-z_ij) + n/2 per head and sequence (the i<j sum, doubled and halved). */
 export function attentionEnergyValue(Y: Tensor, Wa: Tensor): Tensor {
-  const { logits, q } = metricLogits(Y, attentionMetric(Wa));
+  const { logits, q } = factoredLogits(Y, Wa);
   const z = ops.sub(ops.mul(ops.add(q, ops.swapLastAxes(q)), 0.5), logits);
   const n = Y.shape.at(-2)!;
   const copies = logits.size / (n * n);
@@ -72,13 +87,13 @@ export function attentionEnergyValue(Y: Tensor, Wa: Tensor): Tensor {
 
 /** softmax_beta(Y W_s Y^T) Y averaged over heads: the MM update of MATH.md 1.1. */
 export function softmaxBetaAttention(Y: Tensor, Wa: Tensor): Tensor {
-  const { logits, q } = metricLogits(Y, attentionMetric(Wa));
+  const { logits, q } = factoredLogits(Y, Wa);
   return headMean(ops.matmul(softmax(ops.sub(logits, ops.mul(q, 0.5)), -1), headView(Y)));
 }
 
 /** softmax(Y W_s Y^T) Y averaged over heads: ordinary attention, without the beta_j correction. */
 export function plainSoftmaxAttention(Y: Tensor, Wa: Tensor): Tensor {
-  const { logits } = metricLogits(Y, attentionMetric(Wa));
+  const { logits } = factoredLogits(Y, Wa);
   return headMean(ops.matmul(softmax(logits, -1), headView(Y)));
 }
 

@@ -1,0 +1,13 @@
+// By default the bench turns relaxed SIMD on before any engine compiles (its own test file: the
+// V8 flag is per process), and unfold-cpu's description says which GEMM kernels ran.
+import { relaxedSimdAvailable } from "@unfold/backend-cpu/node";
+import { expect, it } from "vitest";
+import { benchCommand } from "../src/index.js";
+import { TINY, TINY_MATMUL, capture } from "./helpers.js";
+
+it("turns relaxed SIMD on by default and reports the fused GEMM in unfold-cpu's description", async () => {
+  const io = capture();
+  await benchCommand(["--quick", "--workload", "matmul", "--engine", "unfold-cpu"], io, { sizes: [TINY], matmul: TINY_MATMUL });
+  expect(relaxedSimdAvailable()).toBe(true);
+  expect(io.lines.join("\n")).toMatch(/unfold-cpu: .*WebAssembly SIMD GEMM with relaxed-SIMD fused multiply-add, \d+ threads?/);
+});

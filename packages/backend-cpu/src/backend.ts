@@ -52,8 +52,20 @@ export class CpuBackend implements Backend {
     return this.engine;
   }
 
-  /** The float32 softmax kernel, made on first use; none without SIMD (the JavaScript loop runs). */
-  private softmaxKernel(): Promise<SoftmaxKernel | undefined> {
+  /**
+   * The float32 softmax kernel, made on first use: the GEMM module's copy where the matrix engine
+   * is the SIMD GEMM (its worker threads then share large softmaxes), else a module of its own;
+   * none without SIMD (the JavaScript loop runs).
+   */
+  private async softmaxKernel(): Promise<SoftmaxKernel | undefined> {
+    await this.matrixEngine();
+    const gemm = this.gemm;
+    if (gemm?.simd) {
+      return {
+        rows32: (x, out, rows, cols) => gemm.softmaxRows(x, -1, out, rows, cols, Math.max(rows, 1)),
+        rows32Bias: (x, bias, out, rows, cols, period) => gemm.softmaxRows(x, bias, out, rows, cols, period),
+      };
+    }
     this.softmax ??= this.options.simd === false ? Promise.resolve(undefined) : createSoftmaxKernel(this.arena.memory);
     return this.softmax;
   }

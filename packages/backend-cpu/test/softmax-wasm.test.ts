@@ -4,6 +4,7 @@ import { detectSimd } from "../src/gemm/kernels.js";
 import { buildSoftmaxModule, createSoftmaxKernel, type SoftmaxKernel } from "../src/kernels/softmax-wasm.js";
 import { softmaxStep } from "../src/kernels/softmax.js";
 import { contiguousView } from "../src/plan/view.js";
+import { createGemm } from "../src/gemm/index.js";
 
 const TINY = 1.1754943508222875e-38;
 /** Relative error allowed per element against float64 softmax of the same float32 inputs. */
@@ -176,5 +177,45 @@ describe.skipIf(!simd)("wasm float32 softmax", () => {
     const step = softmaxStep(view, [rows, cols], 1, "float32", "softmax", k);
     step.run({ f32, f64: new Float64Array(memory.buffer), base, scratch: 0 });
     check(new Float32Array(memory.buffer).slice(300, 300 + rows * cols), reference(x, cols), "step");
+  });
+});
+
+describe.skipIf(!simd)("softmax rows on the GEMM engine (its module's copy, shared with its worker threads)", () => {
+  it("matches float64 softmax of x - bias, threaded and not, per-batch and shared bias rows", async () => {
+    const memory = new WebAssembly.Memory({ initial: 64, maximum: 4096, shared: true });
+    const gemm = await createGemm(memory, { threads: 2 });
+    try {
+      const rng = new Random(21);
+      // [rows, cols, bias rows (0 = none), period]: above and below the threading threshold.
+      const shapes: [number, number, number, number][] = [
+        [300, 257, 0, 300],
+        [2 * 150, 231, 2, 150],
+        [3 * 101, 240, 3, 101],
+        [260, 259, 1, 260],
+        [5, 9, 5, 1],
+        [7, 3, 1, 7],
+      ];
+      for (const [rows, cols, biasRows, period] of shapes) {
+        const x = Float32Array.from({ length: rows * cols }, () => 6 * rng.normal());
+        const bias = Float32Array.from({ length: biasRows * cols }, () => 3 * rng.normal());
+        const xAt = 16;
+        const bAt = xAt + x.length + 3;
+        const oAt = bAt + bias.length + 5;
+        const need = (oAt + x.length + 16) * 4;
+        if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+        const f32 = new Float32Array(memory.buffer);
+        f32.set(x, xAt);
+        f32.set(bias, bAt);
+        f32.fill(NaN, oAt, oAt + x.length + 4);
+        gemm.softmaxRows(xAt * 4, biasRows ? bAt * 4 : -1, oAt * 4, rows, cols, period);
+        const after = new Float32Array(memory.buffer);
+        const biased = biasRows ? Float32Array.from(x, (v, i) => v - bias[Math.floor(Math.floor(i / cols) / period) * cols + (i % cols)]!) : x;
+        check(after.slice(oAt, oAt + x.length), reference(biased, cols), `${rows}x${cols} bias rows ${biasRows}`);
+        // Nothing written past the output.
+        expect(Array.from(after.subarray(oAt + x.length, oAt + x.length + 4)).every(Number.isNaN)).toBe(true);
+      }
+    } finally {
+      await gemm.dispose();
+    }
   });
 });

@@ -11,6 +11,9 @@ export interface GemmKernels {
   macro(mc: number, nc: number, kc: number, ap: number, bp: number, c: number, ldc: number, acc: number, tmp: number): void;
   packA(src: number, ls: number, ps: number, count: number, kc: number, dst: number): void;
   packB(src: number, ls: number, ps: number, count: number, kc: number, dst: number): void;
+  /** The float32 softmax rows kernels (softmax-wasm.ts), on the float32 entry only. */
+  rows32?(x: number, out: number, rows: number, cols: number): void;
+  rows32Bias?(x: number, bias: number, out: number, rows: number, cols: number, period: number): void;
 }
 
 /** Kernel tile (MR x NR) and cache block sizes, in elements. */

@@ -4,9 +4,9 @@
  * blocking and packing (driver.ts), a plain TypeScript fallback (plain.ts) and, on a shared
  * memory, worker threads that share large calls chunk by chunk (parallel.ts, pool.ts).
  */
-import { elementBytes, exportNames, buildGemmModule, detectSimd, DEFAULT_SHAPES, lanes, type GemmDType } from "./kernels.js";
+import { elementBytes, exportNames, buildGemmModule, detectSimd, DEFAULT_SHAPES, lanes, SOFTMAX_EXPORTS, type GemmDType } from "./kernels.js";
 import { SCRATCH_ALIGN, wasmGemm, wasmScratchBytes, type Blocking, type GemmKernels } from "./driver.js";
-import { packRoundB, planParallel, runChunk } from "./parallel.js";
+import { packRoundB, planParallel, planSoftmaxRows, runChunk } from "./parallel.js";
 import { plainGemm, plainScratchElements } from "./plain.js";
 import { Pool } from "./pool.js";
 import type { GemmCall } from "./call.js";
@@ -25,6 +25,12 @@ export interface Gemm {
   scratchBytes(call: GemmCall): number;
   /** Synchronous; may use worker threads internally. */
   run(call: GemmCall, scratch: number): void;
+  /**
+   * Float32 row softmax (of x less a row-vector bias when `bias` >= 0; see SoftmaxKernel) on the
+   * SIMD kernels, shared with the worker threads when the rows are many. Byte offsets. Only
+   * where `simd` is true.
+   */
+  softmaxRows(x: number, bias: number, out: number, rows: number, cols: number, period: number): void;
   dispose(): Promise<void>;
 }
 
@@ -62,6 +68,11 @@ const SPLIT_MIN_WORK = 96 * 96 * 96;
  * still thread and find the workers keeping up bring it back down.
  */
 const SPLIT_MAX_WORK = 512 * 512 * 512;
+/**
+ * Softmax rows thread from this many elements: at ~2 ns an element, 64K take ~130 us, well
+ * above the ~10 us a threaded round costs when the workers are awake.
+ */
+const SOFTMAX_SPLIT_MIN_ELEMENTS = 1 << 16;
 
 export async function createGemm(memory: WebAssembly.Memory, options: GemmOptions = {}): Promise<Gemm> {
   const detected = detectSimd();
@@ -80,6 +91,8 @@ export async function createGemm(memory: WebAssembly.Memory, options: GemmOption
       const n = exportNames(d);
       return { macro: e[n.macro], packA: e[n.packA], packB: e[n.packB] };
     });
+    kernels[0]!.rows32 = e[SOFTMAX_EXPORTS.rows32];
+    kernels[0]!.rows32Bias = e[SOFTMAX_EXPORTS.rows32Bias];
   }
 
   let pool: Pool | undefined;
@@ -157,6 +170,19 @@ class Engine implements Gemm {
       plainGemm(this.view(code), m, n, k, at(call.a), call.rsA, call.csA, at(call.b), call.rsB, call.csB, at(call.c), call.rsC, at(s));
     }
     if (call.symmetric) mirrorLowerTriangle(this.view(code), call.c / es, call.rsC, n);
+  }
+
+  softmaxRows(x: number, bias: number, out: number, rows: number, cols: number, period: number): void {
+    if (this.disposed) throw new Error("gemm: run after dispose");
+    const k = this.kernels?.[0];
+    if (!k?.rows32 || !k.rows32Bias) throw new Error("gemm: softmaxRows needs the WebAssembly SIMD kernels");
+    if (rows === 0 || cols === 0) return;
+    if (this.pool && rows > 1 && rows * cols >= SOFTMAX_SPLIT_MIN_ELEMENTS) {
+      const params = planSoftmaxRows(x, bias, out, rows, cols, period, this.threads);
+      const kernels = this.kernels!;
+      this.pool.run(params, (chunk) => runChunk(params, chunk, 0, kernels, this.memory, plainGemm));
+    } else if (bias >= 0) k.rows32Bias(x, bias, out, rows, cols, period);
+    else k.rows32(x, out, rows, cols);
   }
 
   async dispose(): Promise<void> {

@@ -12,6 +12,7 @@
  */
 import { addTo, type DTypeOps, Frame, type GemmDType, minTo, ops, whileLoop } from "./codegen.js";
 import { packKernel } from "./pack.js";
+import { softmaxRowsFunction } from "../kernels/softmax-wasm.js";
 import { Code, ModuleBuilder, V128 } from "./wasm-emitter.js";
 
 export { elementBytes, lanes, type GemmDType } from "./codegen.js";
@@ -243,7 +244,13 @@ export function exportNames(dtype: GemmDType): { macro: string; packA: string; p
   return { macro: `${p}_macro`, packA: `${p}_packA`, packB: `${p}_packB` };
 }
 
-/** Builds the module bytes; it imports `env.memory` and exports macro/packA/packB per dtype. */
+/** Export names of the float32 softmax rows kernels (softmax-wasm.ts) in the GEMM module. */
+export const SOFTMAX_EXPORTS = { rows32: "softmax_rows32", rows32Bias: "softmax_rows32_bias" } as const;
+
+/**
+ * Builds the module bytes; it imports `env.memory` and exports macro/packA/packB per dtype, and
+ * the float32 softmax rows kernels, so the GEMM's worker threads can share softmax rows too.
+ */
 export function buildGemmModule(options: GemmModuleOptions): Uint8Array<ArrayBuffer> {
   const m = new ModuleBuilder();
   m.importMemory({ module: "env", name: "memory", initial: 0, maximum: options.shared ? 65536 : undefined, shared: options.shared });
@@ -260,24 +267,11 @@ export function buildGemmModule(options: GemmModuleOptions): Uint8Array<ArrayBuf
     const packB = packKernel(o, shape.nv * o.lanes);
     m.func(packB.f.params, [], packB.f.locals, packB.code, names.packB);
   }
+  for (const biased of [false, true]) {
+    const rows = softmaxRowsFunction(biased);
+    m.func(rows.f.params, [], rows.f.locals, rows.c, biased ? SOFTMAX_EXPORTS.rows32Bias : SOFTMAX_EXPORTS.rows32);
+  }
   return m.emit();
 }
 
-/** Whether this engine accepts a v128 instruction, and relaxed_madd in particular. */
-export function detectSimd(): { simd: boolean; relaxed: boolean } {
-  const probe = (build: (c: Code) => void): boolean => {
-    const m = new ModuleBuilder();
-    const c = new Code();
-    build(c);
-    m.func([V128, V128, V128], [V128], [], c);
-    try {
-      return WebAssembly.validate(m.emit());
-    } catch {
-      return false;
-    }
-  };
-  const simd = probe((c) => c.get(0).get(1).f32x4Mul());
-  const relaxed = simd && probe((c) => c.get(0).get(1).get(2).f32x4RelaxedMadd());
-  return { simd, relaxed };
-}
-
+export { detectSimd } from "./simd-support.js";

@@ -116,6 +116,19 @@ export function planParallel(call: GemmCall, threads: number, bl: Blocking | und
   return { rounds, scratchBytes: SCRATCH_ALIGN + packedBytes + threads * perThread };
 }
 
+/**
+ * A round of float32 softmax rows for the pool: chunks of whole rows, aligned to the bias's
+ * period so every chunk starts at a bias row's first row (the kernel counts periods from there).
+ */
+export function planSoftmaxRows(x: number, bias: number, out: number, rows: number, cols: number, period: number, threads: number): Float64Array {
+  let perChunk = Math.max(1, Math.ceil(rows / (threads * CHUNKS_PER_THREAD)));
+  if (bias >= 0 && period < rows) perChunk = roundUp(perChunk, period);
+  const params = new Float64Array(ROUND_WORDS);
+  params.set([3, bias >= 0 ? 1 : 0, rows, cols, x, Math.max(bias, 0), out, period, perChunk]);
+  params[TOTAL_WORD] = Math.ceil(rows / perChunk);
+  return params;
+}
+
 /** Packs the round's block of B (all of k) into the shared scratch, one KC slab after another. */
 export function packRoundB(ex: GemmKernels, p: Float64Array): void {
   const es = p[1] ? 8 : 4;
@@ -145,6 +158,17 @@ export function runChunk(
   memory: WebAssembly.Memory,
   plain: typeof plainGemm,
 ): void {
+  if (p[0] === 3) {
+    // Softmax rows (planSoftmaxRows): 1 biased, 2 rows, 3 cols, 4 x, 5 bias, 6 out, 7 period,
+    // 8 rows per chunk (a multiple of the period when the bias has several rows).
+    const ex = kernels[0]!;
+    const r0 = chunk * p[8]!;
+    const count = Math.min(p[8]!, p[2]! - r0);
+    const rowBytes = p[3]! * 4;
+    if (p[1]) ex.rows32Bias!(p[4]! + r0 * rowBytes, p[5]! + Math.floor(r0 / p[7]!) * rowBytes, p[6]! + r0 * rowBytes, count, p[3]!, p[7]!);
+    else ex.rows32!(p[4]! + r0 * rowBytes, p[6]! + r0 * rowBytes, count, p[3]!);
+    return;
+  }
   const es = p[1] ? 8 : 4;
   const rb = Math.floor(chunk / p[17]!);
   const i0 = rb * p[14]!;

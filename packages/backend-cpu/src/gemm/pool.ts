@@ -22,6 +22,7 @@ import type { Worker as NodeWorker } from "node:worker_threads";
 import type { GemmKernels } from "./driver.js";
 import { runChunk, ROUND_WORDS, TOTAL_WORD } from "./parallel.js";
 import { plainGemm } from "./plain.js";
+import { SOFTMAX_EXPORTS } from "./kernels.js";
 
 const CLAIM = 0;
 const DONE = 1;
@@ -40,6 +41,8 @@ interface WorkerData {
   control: SharedArrayBuffer;
   thread: number;
   names: { macro: string; packA: string; packB: string }[];
+  /** Export names of the softmax rows kernels, attached to the float32 kernels. */
+  softmaxNames: { rows32: string; rows32Bias: string };
   spinMs: number;
   /** Float64 words of a round's parameters, and the chunk count's index (the worker cannot import them). */
   words: number;
@@ -54,6 +57,8 @@ function workerMain(data: WorkerData, port: { postMessage(v: unknown): void }, c
   if (data.module) {
     const e = new WebAssembly.Instance(data.module, { env: { memory: data.memory } }).exports as Record<string, never>;
     for (const n of data.names) kernels.push({ macro: e[n.macro], packA: e[n.packA], packB: e[n.packB] });
+    kernels[0]!.rows32 = e[data.softmaxNames.rows32];
+    kernels[0]!.rows32Bias = e[data.softmaxNames.rows32Bias];
   }
   port.postMessage("ready");
   let idleSince = -1;
@@ -118,7 +123,7 @@ export class Pool {
     const workers: NodeWorker[] = [];
     try {
       for (let i = 0; i < size; i++) {
-        const workerData: WorkerData = { memory, module, control, thread: i + 1, names, spinMs: SPIN_MS, words: ROUND_WORDS, totalWord: TOTAL_WORD };
+        const workerData: WorkerData = { memory, module, control, thread: i + 1, names, spinMs: SPIN_MS, words: ROUND_WORDS, totalWord: TOTAL_WORD, softmaxNames: SOFTMAX_EXPORTS };
         workers.push(new Worker(source, { eval: true, workerData }));
       }
       await Promise.all(

@@ -7,7 +7,7 @@
  * ~3 ms for the JavaScript loop (Math.exp is its cost).
  */
 import { addTo, Frame, whileLoop } from "../gemm/codegen.js";
-import { detectSimd } from "../gemm/kernels.js";
+import { detectSimd } from "../gemm/simd-support.js";
 import { F32, F64, ModuleBuilder, V128 } from "../gemm/wasm-emitter.js";
 import { expLocals, expNonPositive, HIGH_HALF, SimdCode } from "./exp-simd.js";
 
@@ -44,14 +44,18 @@ export function buildSoftmaxModule(shared: boolean): Uint8Array<ArrayBuffer> {
   const mb = new ModuleBuilder();
   mb.importMemory({ module: "env", name: "memory", initial: 0, maximum: shared ? 65536 : undefined, shared });
   for (const biased of [false, true]) {
-    const { f, c } = rowsFunction(biased);
+    const { f, c } = softmaxRowsFunction(biased);
     mb.func(f.params, [], f.locals, c, biased ? "rows32Bias" : "rows32");
   }
   return mb.emit();
 }
 
-/** One exported function's frame and body; `biased` adds the bias, and period parameters. */
-function rowsFunction(biased: boolean): { f: Frame; c: SimdCode } {
+/**
+ * One function's frame and body: rows32(x, out, rows, cols), or with `biased`
+ * rows32Bias(x, bias, out, rows, cols, period). Also emitted into the GEMM module, whose
+ * worker threads then run softmax rows too.
+ */
+export function softmaxRowsFunction(biased: boolean): { f: Frame; c: SimdCode } {
   const f = new Frame();
   const x = f.param();
   const bias = biased ? f.param() : -1;

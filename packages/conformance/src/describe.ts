@@ -1,6 +1,7 @@
 import { type Backend, type DType, DTYPES } from "@unfold/core";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { type ConformanceCase, GROUPS } from "./case.js";
+import { GROUPS } from "./case.js";
+import { casesFor } from "./applicable.js";
 import { conformanceCases } from "./cases/index.js";
 import { checkRejectsDType } from "./cases/feeds.js";
 import { ConformanceError } from "./compare.js";
@@ -16,11 +17,6 @@ export interface ConformanceTarget {
   create(): Backend | Promise<Backend>;
   /** The dtypes to test; by default every dtype the backend lists in `dtypes`. */
   readonly dtypes?: readonly DType[];
-}
-
-/** The cases that apply to one dtype of a target tested in `tested`. */
-export function casesFor(cases: readonly ConformanceCase[], tested: readonly DType[]): ConformanceCase[] {
-  return cases.filter((c) => (c.requires ?? []).every((d) => tested.includes(d)));
 }
 
 /**

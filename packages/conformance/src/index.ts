@@ -1,50 +1,7 @@
 // The conformance suite: every backend runs the same cases against the float64 reference
 // interpreter. `describeConformance` registers them with vitest; the pieces it is built from are
-// exported too, so a backend can run one case while debugging and the suite can test itself.
+// exported too (and, without vitest, from `@unfold/conformance/portable`), so a backend can run
+// one case while debugging and the suite can test itself.
 
-export { type ConformanceTarget, describeConformance, casesFor } from "./describe.js";
-export {
-  type ConformanceCase,
-  type ProgramCase,
-  type Group,
-  GROUPS,
-  type BuiltProgram,
-  type ProgramCaseSpec,
-  programCase,
-  isProgramCase,
-  customCase,
-  traced,
-  seedOf,
-} from "./case.js";
-export { conformanceCases } from "./cases/index.js";
-export { primitiveCases } from "./cases/primitives.js";
-export { compositeCases } from "./cases/composites.js";
-export { fusionCases } from "./cases/fusion.js";
-export { derivativeCases } from "./cases/derivatives.js";
-export { modelCases } from "./cases/models.js";
-export { residentCases } from "./cases/resident.js";
-export { executableCases } from "./cases/executables.js";
-export { feedValidationCases, checkRejectsDType, unsupportedDTypePrograms } from "./cases/feeds.js";
-export {
-  ConformanceError,
-  type OutputComparison,
-  type ReferenceValue,
-  compareOutput,
-  compareOutputs,
-  assertMatchesReference,
-  referenceValues,
-} from "./compare.js";
-export {
-  type Tolerance,
-  type ExpectedError,
-  TOLERANCES,
-  checkProgram,
-  compilePoisoned,
-  expectRejection,
-  referenceFeeds,
-  referenceRun,
-  runAndCompare,
-  runChecked,
-} from "./check.js";
-export { coveredOps, uncoveredOps, assertCoverage } from "./coverage.js";
-export { type LeafData, leaf, hostFeeds, randomShape, broadcastableTo, permutation, randomAxes, reshapeOf } from "./generate.js";
+export { type ConformanceTarget, describeConformance } from "./describe.js";
+export * from "./portable.js";

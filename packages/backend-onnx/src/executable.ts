@@ -1,0 +1,59 @@
+import { type CompileOptions, type DeviceTensor, type Executable, type Feeds, type Program, UnfoldError, checkFeeds, formatShape, isDeviceTensor, sizeOf } from "@unfold/core";
+import type * as Ort from "onnxruntime-web";
+import type { OnnxModel } from "./export.js";
+import type { OrtModule } from "./runtime.js";
+import { ONNX_BACKEND, OnnxTensor } from "./tensor.js";
+
+/** A program compiled for the ONNX backend: its model and the InferenceSession that runs it. */
+export interface OnnxExecutable extends Executable {
+  /** The model bytes the session was created from (what exportOnnx would give). */
+  readonly model: Uint8Array;
+  release(): Promise<void>;
+}
+
+/**
+ * Binds a session to its program. The compile options change nothing here: see README on poison
+ * (outputs are fresh onnxruntime allocations, always size-checked).
+ */
+export function bindSession(ort: OrtModule, program: Program, model: OnnxModel, session: Ort.InferenceSession, _options: CompileOptions): OnnxExecutable {
+  let released = false;
+  // One run at a time per session: runs are queued, so overlapping callers each get their own answer.
+  let queue: Promise<unknown> = Promise.resolve();
+  const outputs = program.outputs.map((o) => ({ name: o.name, graphName: model.outputs.get(o.name)!, node: program.nodes[o.id]! }));
+
+  const run = async (feeds: Feeds): Promise<Record<string, DeviceTensor>> => {
+    if (released) throw new UnfoldError("onnx backend", "executable was released (its backend was disposed); compile the program again");
+    checkFeeds(program, feeds, ONNX_BACKEND);
+    const ortFeeds: Record<string, Ort.Tensor> = {};
+    for (const [feed, graphName] of model.inputs) {
+      const f = feeds[feed]!;
+      // ORT copies inputs into its heap and never writes them, so host arrays go in as they are.
+      ortFeeds[graphName] = isDeviceTensor(f) ? (f as OnnxTensor).ortTensor : new ort.Tensor(f.dtype, f.data, [...f.shape]);
+    }
+    const task = queue.then(() => session.run(ortFeeds));
+    queue = task.catch(() => undefined);
+    const result = await task;
+    const outs: Record<string, DeviceTensor> = {};
+    for (const o of outputs) {
+      const t = result[o.graphName];
+      // What poisoning guards against elsewhere (an element nobody wrote) shows here as an output
+      // of the wrong size: ORT allocates every output afresh, so there is no buffer to pre-fill.
+      if (!t || t.data.length !== sizeOf(o.node.shape)) {
+        throw new UnfoldError("onnx backend", `onnxruntime returned ${t ? `${t.data.length} values` : "nothing"} for output '${o.name}' ${formatShape(o.node.shape)}`);
+      }
+      outs[o.name] = new OnnxTensor(t, o.node.shape, o.node.dtype);
+    }
+    return outs;
+  };
+  return {
+    program,
+    model: model.bytes,
+    run,
+    release: async () => {
+      if (released) return;
+      released = true;
+      await queue;
+      await session.release();
+    },
+  };
+}

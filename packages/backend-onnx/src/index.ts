@@ -1,0 +1,8 @@
+// Unfold's ONNX backend: programs exported as ONNX models of standard operators and run with
+// onnxruntime-web. Browser-safe; writing model files lives in "@unfold/backend-onnx/node".
+
+export { OnnxBackend, type OnnxBackendOptions, type OnnxEngineInfo } from "./backend.js";
+export { type OnnxExecutable } from "./executable.js";
+export { OnnxTensor, ONNX_BACKEND } from "./tensor.js";
+export { type ExecutionProvider } from "./runtime.js";
+export { exportOnnx, buildOnnxModel, type ExportOptions, type ModelMetadata, type BatchDimOption, type OnnxModel } from "./export.js";

@@ -1,0 +1,32 @@
+import type { Node } from "@unfold/core";
+import type { FusedComposite } from "./composites.js";
+import { type LowerContext, reduce } from "./context.js";
+
+/**
+ * The native ONNX operator for a recognised composite, or undefined where none has the same
+ * meaning (the composite then lowers node by node). Softmax and LogSoftmax (opset 13+) take one
+ * axis, any axis; ReduceLogSumExp keeps the axis as the decomposition does.
+ */
+export function lowerFused(ctx: LowerContext, f: FusedComposite, root: Node): string | undefined {
+  const g = ctx.graph;
+  const x = ctx.value(f.input);
+  switch (f.kind) {
+    case "softmax":
+      return g.op("Softmax", [x], { axis: { int: f.axis } });
+    case "logSoftmax":
+      return g.op("LogSoftmax", [x], { axis: { int: f.axis } });
+    case "logsumexp":
+      return reduce(ctx, "ReduceLogSumExp", x, [f.axis]);
+    case "layerNorm": {
+      // LayerNormalization normalizes from `axis` to the last axis, so only a last-axis layer
+      // norm is one. Its epsilon attribute is a float32, and onnxruntime's kernel computes the
+      // variance as E[x^2] - E[x]^2: in float64 neither matches the decomposition to 1e-12, so
+      // float64 keeps the primitive lowering.
+      const rank = root.shape.length;
+      if (f.axis !== rank - 1 || root.dtype !== "float32") return undefined;
+      const d = root.shape[rank - 1]!;
+      const scale = g.floats(root.dtype, [d], new Float64Array(d).fill(1), "ones");
+      return g.op("LayerNormalization", [x, scale], { axis: { int: -1 }, epsilon: { float: f.eps } });
+    }
+  }
+}

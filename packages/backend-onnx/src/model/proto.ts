@@ -1,0 +1,48 @@
+import onnxProto from "onnx-proto";
+import type { DType } from "@unfold/core";
+
+// onnx-proto is CommonJS: its namespace arrives as the default export.
+export const { onnx } = onnxProto;
+
+export type NodeProto = InstanceType<typeof onnx.NodeProto>;
+export type TensorProto = InstanceType<typeof onnx.TensorProto>;
+export type ValueInfoProto = InstanceType<typeof onnx.ValueInfoProto>;
+export type AttributeProto = InstanceType<typeof onnx.AttributeProto>;
+export type ModelProto = InstanceType<typeof onnx.ModelProto>;
+
+/** TensorProto.DataType codes used here. */
+export const ELEM = { float32: 1, int64: 7, bool: 9, float64: 11 } as const;
+
+export function elemTypeOf(dtype: DType): number {
+  return dtype === "float32" ? ELEM.float32 : ELEM.float64;
+}
+
+/** One axis of a declared shape: a fixed size, or a named symbolic one. */
+export type Dim = number | string;
+
+export function valueInfo(name: string, dtype: DType, shape: readonly Dim[]): ValueInfoProto {
+  const dim = shape.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d }));
+  return onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: elemTypeOf(dtype), shape: { dim } } } });
+}
+
+/** A float tensor stored as little-endian raw bytes (compact, and exact for float64). */
+export function floatTensor(name: string, dtype: DType, shape: readonly number[], values: ArrayLike<number>): TensorProto {
+  const typed = dtype === "float32" ? Float32Array.from(values) : Float64Array.from(values);
+  const rawData = new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
+  return onnx.TensorProto.create({ name, dataType: elemTypeOf(dtype), dims: [...shape], rawData });
+}
+
+export function int64Tensor(name: string, values: readonly number[], shape: readonly number[] = [values.length]): TensorProto {
+  return onnx.TensorProto.create({ name, dataType: ELEM.int64, dims: [...shape], int64Data: [...values] });
+}
+
+/** Attribute values by kind: an integer, a float, a list of integers, or a string. */
+export type AttrValue = { int: number } | { float: number } | { ints: readonly number[] } | { string: string };
+
+export function attribute(name: string, value: AttrValue): AttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  if ("int" in value) return onnx.AttributeProto.create({ name, type: T.INT, i: value.int });
+  if ("float" in value) return onnx.AttributeProto.create({ name, type: T.FLOAT, f: value.float });
+  if ("ints" in value) return onnx.AttributeProto.create({ name, type: T.INTS, ints: [...value.ints] });
+  return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(value.string) });
+}

@@ -1,0 +1,26 @@
+import type { Node } from "@unfold/core";
+import type { FusedComposite } from "./composites.js";
+import type { Kernel } from "./kernel.js";
+
+/**
+ * The native TensorFlow.js op for a recognised composite, or undefined where none has the same
+ * meaning (the composite then runs node by node). tf.softmax and tf.logSoftmax only work on the
+ * last axis; tf.logSumExp takes any axis and subtracts the maximum first, as the decomposition
+ * does; tf.moments gives the two-pass mean and variance a layer norm needs.
+ */
+export function fusedKernel(f: FusedComposite, root: Node): Kernel | undefined {
+  const last = f.axis === root.shape.length - 1;
+  switch (f.kind) {
+    case "softmax":
+      return last ? (tf, [x]) => tf.softmax(x!) : undefined;
+    case "logSoftmax":
+      return last ? (tf, [x]) => tf.logSoftmax(x!) : undefined;
+    case "logsumexp":
+      return (tf, [x]) => tf.logSumExp(x!, f.axis, true);
+    case "layerNorm":
+      return (tf, [x]) => {
+        const { mean, variance } = tf.moments(x!, f.axis, true);
+        return tf.div(tf.sub(x!, mean), tf.sqrt(tf.add(variance, f.eps)));
+      };
+  }
+}

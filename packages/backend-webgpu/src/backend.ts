@@ -1,0 +1,110 @@
+import { type Backend, CompileCache, type CompileOptions, DTypeError, FeedError, type DType, type DeviceTensor, type HostTensor, type Program, UnfoldError, formatShape, optimize, sizeOf } from "@unfold/core";
+import { GpuContext } from "./context.js";
+import { type WebGpuBackendOptions, openDevice } from "./device.js";
+import { tensorTooLarge } from "./errors.js";
+import { type WebGpuExecutable, bindPlan } from "./executable.js";
+import type { PipelineStats } from "./pipelines.js";
+import { lower } from "./plan/lower.js";
+import type { PoolStats } from "./pool.js";
+import { WEBGPU_BACKEND, WebGpuTensor } from "./tensor.js";
+
+/** What the backend holds on the device, for tests and for watching a long loop. */
+export interface WebGpuStats {
+  readonly pool: PoolStats;
+  readonly pipelines: PipelineStats;
+  /** Compiled executables held (one per program and options). */
+  readonly executables: number;
+}
+
+/**
+ * The WebGPU backend: programs compile to WGSL kernels (fused elementwise chains, tiled
+ * matmuls with transposes folded in, one-pass row reductions, fused softmax and logsumexp)
+ * and run with one command buffer per run. Float32 only. Runs on the device it is given, or
+ * on one it finds: navigator.gpu in a browser, Dawn (the `webgpu` package) in Node.
+ */
+export class WebGpuBackend implements Backend {
+  readonly name = WEBGPU_BACKEND;
+  readonly dtypes: readonly DType[] = ["float32"];
+  private readonly ready: Promise<GpuContext>;
+  private context: GpuContext | undefined;
+  private readonly plans = new CompileCache<WebGpuExecutable>();
+  private disposed = false;
+
+  /** Starts finding a device at once; the first compile or upload waits for it. */
+  constructor(options: WebGpuBackendOptions = {}) {
+    this.ready = openDevice(options).then((state) => (this.context = new GpuContext(state)));
+    // Failure surfaces on first use (or from create); do not also report it as unhandled.
+    this.ready.catch(() => undefined);
+  }
+
+  /** A backend whose device is ready: rejects (no adapter, ...) here rather than on first use. */
+  static async create(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+    const backend = new WebGpuBackend(options);
+    await backend.ready;
+    return backend;
+  }
+
+  private async use(op: string): Promise<GpuContext> {
+    if (this.disposed) throw new UnfoldError(op, "the webgpu backend was disposed");
+    const context = await this.ready;
+    context.state.check(op);
+    return context;
+  }
+
+  /** The device the backend runs on (after create, or once the first compile resolved). */
+  get device(): GPUDevice | undefined {
+    return this.context?.device;
+  }
+
+  async compile(program: Program, options: CompileOptions = {}): Promise<WebGpuExecutable> {
+    for (const node of program.nodes) {
+      if (!this.dtypes.includes(node.dtype)) {
+        throw new DTypeError(
+          "compile",
+          `unsupported dtype ${node.dtype} at ${node.op} %${node.id}${node.label ? ` '${node.label}'` : ""} ${formatShape(node.shape)}: the webgpu backend computes in float32 only`,
+        );
+      }
+    }
+    const context = await this.use("compile");
+    const build = async (): Promise<WebGpuExecutable> => {
+      const plan = lower(optimize(program), { maxBindings: context.maxBindings, maxBindingBytes: context.maxBindingBytes });
+      return bindPlan(program, plan, context, options);
+    };
+    return this.plans.get(program, build, options.poison ? "poison" : "");
+  }
+
+  async upload(tensor: HostTensor): Promise<DeviceTensor> {
+    if (tensor.dtype !== "float32") throw new DTypeError("upload", `unsupported dtype ${tensor.dtype}: the webgpu backend holds float32 only`);
+    const context = await this.use("upload");
+    const elements = sizeOf(tensor.shape);
+    if (elements * 4 > context.maxBindingBytes) throw tensorTooLarge("upload", `tensor ${formatShape(tensor.shape)}`, elements * 4, context.maxBindingBytes);
+    if (tensor.data.length !== elements) throw new FeedError("upload", `${tensor.data.length} values do not fill shape ${formatShape(tensor.shape)}`);
+    const buffer = context.pool.acquire(elements * 4);
+    // writeBuffer copies at once, so the caller may overwrite its array as soon as this returns.
+    const data = tensor.data instanceof Float32Array ? tensor.data : Float32Array.from(tensor.data);
+    if (elements > 0) context.device.queue.writeBuffer(buffer.buffer, 0, data);
+    return new WebGpuTensor(context, buffer, [...tensor.shape], elements);
+  }
+
+  /** Pool, pipeline and executable counts; zeros before the device is ready. */
+  stats(): WebGpuStats {
+    const pool = this.context?.pool.stats() ?? { liveBytes: 0, liveBuffers: 0, pooledBytes: 0, pooledBuffers: 0, createdBuffers: 0 };
+    const pipelines = this.context?.pipelines.stats() ?? { compiled: 0, hits: 0 };
+    return { pool, pipelines, executables: this.plans.size };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const pending = this.plans.all();
+    this.plans.clear();
+    for (const plan of pending) (await plan.catch(() => undefined))?.release();
+    const context = await this.ready.catch(() => undefined);
+    if (!context) return;
+    context.pipelines.clear();
+    context.pool.destroy();
+    // Destroys a device the backend created (Dawn keeps Node alive otherwise); one passed in stays.
+    context.state.destroy();
+    this.context = undefined;
+  }
+}

@@ -1,0 +1,68 @@
+import type { ReduceKernel } from "../plan/kernels.js";
+import { Bindings, type KernelCode, MAIN_ARGS, NEG_INFINITY, grid, groupGrid } from "./common.js";
+import { type Helper, helperSource } from "./expr.js";
+import { SERIAL_COLUMNS, columnValue, rowBases, rowLayout, treeReduce, workgroupSizeFor } from "./rows.js";
+
+/**
+ * sum or max over axes, the producer expression fused in. Short rows: one invocation per row,
+ * in order. Long rows: a workgroup per row, each invocation accumulating a strided share, then
+ * a tree in workgroup memory: float32 error grows with log(n), not n.
+ */
+export function reduceCode(spec: ReduceKernel, out: number): KernelCode {
+  const bind = new Bindings(out);
+  const layout = rowLayout(spec.shape, spec.axes, spec.leaves.map((l) => l.strides));
+  const helpers = new Set<Helper>();
+  const init = spec.op === "sum" ? "0.0" : NEG_INFINITY;
+  const combine = (a: string, b: string): string => (spec.op === "sum" ? `${a} + ${b}` : `max(${a}, ${b})`);
+  const bases = spec.leaves.map((l) => l.offset);
+  const column = (col: string): ReturnType<typeof columnValue> => columnValue(layout, col, spec.leaves, bases.length, spec.expr, bind, helpers, "");
+  let body: string[];
+  let size: number;
+  let workgroups: [number, number, number];
+  let shared = "";
+  if (layout.cols <= SERIAL_COLUMNS) {
+    size = 64;
+    const g = grid(layout.rows, size);
+    workgroups = g.workgroups;
+    const c = column("c");
+    body = [
+      `let row = ${g.flat};`,
+      `if (row >= ${layout.rows}u) { return; }`,
+      ...rowBases(layout, "row", bases),
+      `var acc = ${init};`,
+      `for (var c = 0u; c < ${layout.cols}u; c++) {`,
+      ...c.lines.map((l) => `  ${l}`),
+      `  acc = ${combine("acc", c.value)};`,
+      "}",
+      "b0[row] = acc;",
+    ];
+  } else {
+    size = workgroupSizeFor(layout.cols);
+    const g = groupGrid(layout.rows);
+    workgroups = g.workgroups;
+    shared = `var<workgroup> red: array<f32, ${size}>;`;
+    const c = column("c");
+    body = [
+      `let row = ${g.group};`,
+      `if (row >= ${layout.rows}u) { return; }`,
+      ...rowBases(layout, "row", bases),
+      `var acc = ${init};`,
+      `for (var c = lid; c < ${layout.cols}u; c += ${size}u) {`,
+      ...c.lines.map((l) => `  ${l}`),
+      `  acc = ${combine("acc", c.value)};`,
+      "}",
+      "red[lid] = acc;",
+      ...treeReduce(size, combine),
+      "if (lid == 0u) { b0[row] = red[0]; }",
+    ];
+  }
+  const wgsl = `${bind.declarations()}
+${shared}
+${helperSource(helpers)}
+@compute @workgroup_size(${size})
+fn main(${MAIN_ARGS}) {
+  ${body.join("\n  ")}
+}
+`;
+  return { wgsl, workgroups, bindings: bind.slots };
+}

@@ -1,0 +1,8 @@
+// Unfold's WebGPU backend: programs compiled to WGSL, on Dawn in Node or navigator.gpu in a browser.
+export { WebGpuBackend, type WebGpuStats } from "./backend.js";
+export { type WebGpuBackendOptions } from "./device.js";
+export { type WebGpuExecutable } from "./executable.js";
+export { WebGpuTensor } from "./tensor.js";
+export { type PoolStats } from "./pool.js";
+export { type PipelineStats } from "./pipelines.js";
+export { INSTALL_DRIVER_HINT } from "./errors.js";

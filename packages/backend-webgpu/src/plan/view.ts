@@ -1,0 +1,66 @@
+/**
+ * A strided window onto a slot: element `index` of the view is element
+ * offset + sum(index[i] * strides[i]) of the slot's buffer. Reshape (of a contiguous view),
+ * broadcast, transpose and slice are views, so they cost no kernel: whatever reads them takes
+ * the strides, and the strides are baked into the generated WGSL.
+ */
+export interface View {
+  readonly slot: number;
+  readonly offset: number;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+}
+
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+export function contiguousView(slot: number, shape: readonly number[], offset = 0): View {
+  return { slot, offset, shape, strides: contiguousStrides(shape) };
+}
+
+/** Whether the view reads its elements in row-major order, densely (size-1 axes ignored). */
+export function isContiguous(view: View): boolean {
+  let expected = 1;
+  for (let i = view.shape.length - 1; i >= 0; i--) {
+    if (view.shape[i] === 1) continue;
+    if (view.strides[i] !== expected) return false;
+    expected *= view.shape[i]!;
+  }
+  return true;
+}
+
+/** NumPy broadcasting as strides: a stretched axis reads the same element (stride 0). */
+export function broadcastView(view: View, shape: readonly number[]): View {
+  const lead = shape.length - view.shape.length;
+  const strides = shape.map((d, i) => {
+    if (i < lead) return 0;
+    const from = view.shape[i - lead]!;
+    return from === 1 && d !== 1 ? 0 : view.strides[i - lead]!;
+  });
+  return { slot: view.slot, offset: view.offset, shape, strides };
+}
+
+export function transposeView(view: View, perm: readonly number[]): View {
+  return { slot: view.slot, offset: view.offset, shape: perm.map((p) => view.shape[p]!), strides: perm.map((p) => view.strides[p]!) };
+}
+
+export function sliceView(view: View, begin: readonly number[], shape: readonly number[]): View {
+  const offset = view.offset + begin.reduce((acc, b, i) => acc + b * view.strides[i]!, 0);
+  return { slot: view.slot, offset, shape, strides: view.strides };
+}
+
+/** A reshape is a view only of a contiguous view; the caller materializes otherwise. */
+export function reshapeView(view: View, shape: readonly number[]): View | undefined {
+  return isContiguous(view) ? contiguousView(view.slot, shape, view.offset) : undefined;
+}
+
+export function sameViews(a: View, b: View): boolean {
+  return a.slot === b.slot && a.offset === b.offset && a.strides.length === b.strides.length && a.strides.every((s, i) => s === b.strides[i]) && a.shape.every((d, i) => d === b.shape[i]);
+}

@@ -1,0 +1,44 @@
+import { timeHessianBlock, type HessianBlockTiming } from "@unfold/hessian";
+import { integerFlag, integerListFlag, parse } from "../args.js";
+import { backendNamed } from "../backends.js";
+import { formatTable } from "../table.js";
+import type { CommandIO } from "./io.js";
+
+const USAGE = `usage: pnpm hessian bench [--d-model 16,64] [--tokens L] [--repeats R] [--backend reference|cpu] [--json]
+The hessian-block workload: H_QQ of one attention layer assembled in closed form against column by
+column from Hessian-vector products (on --backend, the reference interpreter by default).`;
+
+export async function benchCommand(argv: string[], io: CommandIO): Promise<void> {
+  const flags = parse(argv, {
+    "d-model": { type: "string" },
+    tokens: { type: "string" },
+    repeats: { type: "string" },
+    backend: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean" },
+  });
+  if (flags["help"]) return io.out(USAGE);
+  const sizes = integerListFlag("d-model", flags["d-model"], [16, 64]);
+  const tokens = integerFlag("tokens", flags["tokens"], 16);
+  const repeats = integerFlag("repeats", flags["repeats"], 3);
+  const backend = backendNamed(flags["backend"], "reference");
+  const rows: HessianBlockTiming[] = [];
+  try {
+    for (const dModel of sizes) {
+      io.progress(`hessian-block d_model ${dModel} ...`);
+      rows.push(await timeHessianBlock({ dModel, tokens, repeats, backend }));
+    }
+  } finally {
+    await backend.dispose();
+  }
+  if (flags["json"]) {
+    io.out(JSON.stringify({ workload: "hessian-block", rows }));
+    return;
+  }
+  io.out(
+    formatTable(
+      ["d_model", "columns", "closed form ms", `HVP assembly ms (${backend.name})`, "speedup", "rel. err."],
+      rows.map((r) => [r.dModel, r.columns, r.closedFormMs, r.hvpAssemblyMs, r.speedup, r.relErr]),
+    ),
+  );
+}

@@ -1,0 +1,10 @@
+export { hessianMain, COMMANDS } from "./commands/main.js";
+export { verifyCommand, VERIFY_TOLERANCE } from "./commands/verify.js";
+export { scalingCommand, REPORTED_SLOPES } from "./commands/scaling.js";
+export { plotsCommand } from "./commands/plots.js";
+export { benchCommand } from "./commands/bench.js";
+export { type CommandIO, consoleIO } from "./commands/io.js";
+export { writeHeatmap } from "./plots/heatmap.js";
+export { writeHistograms } from "./plots/histogram.js";
+export { writeGrowthPlot } from "./plots/growth.js";
+export { formatTable } from "./table.js";

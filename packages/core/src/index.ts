@@ -55,4 +55,4 @@ export { type ParamValues, checkParams } from "./energy/params.js";
 export { type Step, type StepKind, type Preconditioner, gradientStep, proximalStep, closedFormStep, projectionStep } from "./unfold/steps.js";
 export { type Unfolding, type UnfoldingConfig, type GuardOptions, type GuardMode, defineUnfolding } from "./unfold/schedule.js";
 export { energyProgram, stepProgram, unfoldedProgram, layerParam, termOutput } from "./unfold/programs.js";
-export { runUnfolding, type UnfoldRunOptions, type UnfoldTrace, type LayerRecord, type StepRecord, type EnergyRecord } from "./unfold/run.js";
+export { runUnfolding, type UnfoldRunOptions, type UnfoldTrace, type LayerRecord, type StepRecord, type EnergyRecord, type StepSizeBound, type StepSizeContext } from "./unfold/run.js";

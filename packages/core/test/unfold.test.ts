@@ -7,6 +7,7 @@ import {
   Random,
   ReferenceBackend,
   type Step,
+  type StepSizeContext,
   type Tensor,
   UnfoldError,
   type Unfolding,
@@ -629,5 +630,62 @@ describe("energies with an activation", () => {
     const { state } = await runUnfolding(unfolding, backend, { state: p.state, params: p.params });
     const out = await runToHost(await backend.compile(unfoldedProgram(unfolding, [n, d], "float64")), { state: p.state, ...p.params });
     expect(relativeError(out["state"]!.data, state.data)).toBeLessThan(1e-12);
+  });
+});
+
+describe("a step-size bound from outside the schedule", () => {
+  // The quadratic term's Hessian has the eigenvalues of A: 2 / lambda_max is the largest safe step.
+  const curvatureBound = (ctx: StepSizeContext): number => 2 / Math.max(...symmetricEigen(ctx.params["A"]!.data, n).values) / 2;
+
+  it("'limit' runs min(scheduled, bound): a step too long for the energy descends, and the bound sees each state", async () => {
+    const p = problem(3);
+    const K = 4;
+    const contexts: StepSizeContext[] = [];
+    const unfolding = defineUnfolding({ energy: quadratic, steps: [gd(3 / L)], layers: K, guard: { mode: "throw" } });
+    const { trace } = await runUnfolding(unfolding, backend, {
+      state: p.state,
+      params: p.params,
+      stepSizeBound: { mode: "limit", bound: (ctx) => (contexts.push(ctx), curvatureBound(ctx)) },
+    });
+    for (const s of trace.steps) expect(s.stepSize).toBeCloseTo(1 / L, 12);
+    expect(trace.steps).toHaveLength(K);
+    expect(trace.steps.every((s) => !s.increased)).toBe(true);
+    expect(contexts.map((c) => [c.layer, c.stepIndex, c.scheduled, c.step.name])).toEqual(Array.from({ length: K }, (_, l) => [l + 1, 0, 3 / L, "gd"]));
+    // Each bound saw the state the step started from: x0, then the state after each earlier step.
+    expect(relativeError(contexts[0]!.state.data, p.x0)).toBe(0);
+    let x = Float64Array.from(p.x0);
+    for (let l = 1; l < K; l++) {
+      x = x.map((v, i) => v - (1 / L) * gradJS(p.A, p.B, x)[i]!);
+      expectClose(contexts[l]!.state.data, x);
+    }
+  });
+
+  it("'check' leaves the schedule alone and reports a size above the bound: a warning, or an error under a throw guard", async () => {
+    const p = problem(4);
+    const warnOnly = defineUnfolding({ energy: quadratic, steps: [gd(3 / L)], layers: 2, guard: { mode: "warn" } });
+    const { trace } = await runUnfolding(warnOnly, backend, { state: p.state, params: p.params, stepSizeBound: { mode: "check", bound: curvatureBound } });
+    expect(trace.steps.map((s) => s.stepSize)).toEqual([3 / L, 3 / L]);
+    expect(trace.warnings.filter((w) => /step size 0\.75 exceeds the bound 0\.2(5|49999)/.test(w))).toHaveLength(2);
+    const strict = defineUnfolding({ energy: quadratic, steps: [gd(3 / L)], layers: 2, guard: { mode: "throw" } });
+    await expect(runUnfolding(strict, backend, { state: p.state, params: p.params, stepSizeBound: { mode: "check", bound: curvatureBound } })).rejects.toThrow(
+      /layer 1, step 'gd': step size 0\.75 exceeds the bound 0\.2(5|49999)/,
+    );
+    // Within the bound: no warning at all.
+    const safe = defineUnfolding({ energy: quadratic, steps: [gd(1 / L)], layers: 2, guard: { mode: "throw" } });
+    const ok = await runUnfolding(safe, backend, { state: p.state, params: p.params, stepSizeBound: { mode: "check", bound: curvatureBound } });
+    expect(ok.trace.warnings).toEqual([]);
+  });
+
+  it("applies only to the steps it names, and rejects a bound that is not a positive number", async () => {
+    const p = problem(5);
+    const calls: string[] = [];
+    const unfolding = defineUnfolding({ energy: quadratic, steps: [gd(1 / L), gd(1 / L, { name: "other" })], layers: 2 });
+    await runUnfolding(unfolding, backend, { state: p.state, params: p.params, stepSizeBound: { mode: "limit", steps: ["other"], bound: (ctx) => (calls.push(ctx.step.name), 1) } });
+    expect(calls).toEqual(["other", "other"]);
+    for (const bad of [0, -1, Number.NaN]) {
+      await expect(runUnfolding(unfolding, backend, { state: p.state, params: p.params, stepSizeBound: { mode: "limit", bound: () => bad } })).rejects.toThrow(
+        `stepSizeBound returned ${bad} for layer 1, step 'gd'`,
+      );
+    }
   });
 });

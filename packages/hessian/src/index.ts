@@ -45,6 +45,8 @@ export {
   type EnergyCurvatureOptions,
   type EnergyCurvature,
   type StepSizeCheck,
+  type CurvatureStepBoundOptions,
+  curvatureStepBound,
   energyHvpProgram,
   energyCurvature,
   curvatureStepSize,

@@ -1,6 +1,6 @@
 import { Random, ReferenceBackend, defineEnergy, defineUnfolding, gradientStep, hostTensor, ops, runUnfolding, symmetricEigen } from "@unfold/core";
 import { describe, expect, it } from "vitest";
-import { checkStepSizeByCurvature, curvatureStepSize, energyCurvature } from "../src/index.js";
+import { checkStepSizeByCurvature, curvatureStepBound, curvatureStepSize, energyCurvature } from "../src/index.js";
 
 // A feed-forward-style quadratic energy (MATH.md 1.2): E(Y) = 1/2 tr(Y W Y^T) + 1/2 ||Y - B||^2.
 // Its Hessian in Y is I kron (I + W), so lambda_max = 1 + lambda_max(W) exactly.
@@ -48,5 +48,19 @@ describe("energy curvature (MATH.md section 4)", () => {
     expect(() => curvatureStepSize(-1)).toThrow(/curvatureStepSize: .*positive, finite lambda_max, got -1/);
     expect(() => curvatureStepSize(2, { fraction: 1 })).toThrow(/fraction must lie in \(0, 1\)/);
     await expect(energyCurvature(energy, state, { W: params.W })).rejects.toThrow(/missing parameter 'B'/);
+  });
+
+  it("bounds an unfolding's step sizes through core's stepSizeBound: a schedule too long for the energy descends", async () => {
+    const L = 1 + lambdaMaxW;
+    // 3 / L overshoots (the guard would throw); the bound caps it at 1 / L before every step.
+    const unfolding = defineUnfolding({ energy, steps: [gradientStep(energy, { stepSize: 3 / L, name: "gd" })], layers: 4, guard: { mode: "throw" } });
+    await expect(runUnfolding(unfolding, new ReferenceBackend(), { state, params })).rejects.toThrow(/rose/);
+    const { trace } = await runUnfolding(unfolding, new ReferenceBackend(), { state, params, stepSizeBound: curvatureStepBound(energy, { backend: new ReferenceBackend() }) });
+    for (const s of trace.steps) expect(s.stepSize).toBeCloseTo(1 / L, 8);
+    expect(trace.steps.every((s) => !s.increased)).toBe(true);
+    // "check" keeps the schedule and reports it.
+    const warned = defineUnfolding({ energy, steps: [gradientStep(energy, { stepSize: 3 / L, name: "gd" })], layers: 1, guard: { mode: "warn" } });
+    const checked = await runUnfolding(warned, new ReferenceBackend(), { state, params, stepSizeBound: curvatureStepBound(energy, { mode: "check", fraction: 0.99 }) });
+    expect(checked.trace.warnings.some((w) => w.includes("exceeds the bound"))).toBe(true);
   });
 });

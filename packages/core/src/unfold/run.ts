@@ -4,6 +4,7 @@ import { FeedError, MonotonicityError, UnfoldError, formatShape } from "../error
 import { findNaN } from "../backend/feeds.js";
 import { type ParamValues, checkParams } from "../energy/params.js";
 import type { Unfolding } from "./schedule.js";
+import type { Step } from "./steps.js";
 import { energyProgram, stepProgram, termOutput } from "./programs.js";
 
 export interface EnergyRecord {
@@ -34,10 +35,38 @@ export interface UnfoldTrace {
   stoppedAfter: number | undefined;
 }
 
+/** What a step-size bound is asked with: the step about to run, at the current state. */
+export interface StepSizeContext {
+  readonly step: Step;
+  /** The step's index in the layer, and the layer (1-based, as in the trace). */
+  readonly stepIndex: number;
+  readonly layer: number;
+  /** The schedule's step size for this step. */
+  readonly scheduled: number;
+  /** Host copies of the current state and of this layer's parameters. */
+  readonly state: HostTensor;
+  readonly params: ParamValues;
+}
+
+/**
+ * A bound on the step size from outside the schedule, e.g. from the energy's curvature
+ * (@unfold/hessian's curvatureStepBound: 2/lambda_max of the Hessian at the current state).
+ * "check" leaves the schedule alone and reports a scheduled size above the bound (a warning, or
+ * an error under a throw guard); "limit" runs min(scheduled, bound). Consulted before every step
+ * it applies to, with the state read back to the host, so it costs a readback per step.
+ */
+export interface StepSizeBound {
+  readonly mode: "check" | "limit";
+  /** Only these steps (by name); every step when absent. */
+  readonly steps?: readonly string[];
+  bound(context: StepSizeContext): number | Promise<number>;
+}
+
 export interface UnfoldRunOptions {
   readonly state: HostTensor;
   /** One parameter set (tied weights) or one per layer (untied). */
   readonly params: ParamValues | readonly ParamValues[];
+  readonly stepSizeBound?: StepSizeBound;
   /** Called after each layer: progress for long runs. */
   readonly onLayer?: (record: LayerRecord) => void;
   readonly onWarning?: (message: string) => void;
@@ -100,6 +129,18 @@ export async function runUnfolding(
           guard.watch === "total" ? r.energy : step.terms.reduce((acc, t) => acc + r.terms[t]!, 0);
         const watching = guard.mode !== "off" && (guard.watch === "total" || step.terms.length > 0);
         let stepSize = unfolding.stepSize(s, layer);
+        const rule = options.stepSizeBound;
+        if (rule && (!rule.steps || rule.steps.includes(step.name))) {
+          const context = { step, stepIndex: s, layer: layer + 1, scheduled: stepSize, state: await state.read(), params: paramSets[unfolding.tiedWeights ? 0 : layer]! };
+          const bound = await rule.bound(context);
+          if (!(bound > 0)) throw new UnfoldError("runUnfolding", `stepSizeBound returned ${bound} for layer ${layer + 1}, step '${step.name}'; a bound must be a positive number`);
+          if (rule.mode === "limit") stepSize = Math.min(stepSize, bound);
+          else if (stepSize > bound) {
+            const message = `layer ${layer + 1}, step '${step.name}': step size ${stepSize} exceeds the bound ${bound}`;
+            if (guard.mode === "throw") throw new UnfoldError("runUnfolding", message);
+            warn(message);
+          }
+        }
         let backoffs = 0;
         while (true) {
           const run = await stepExes[s]!.run({ state, ...params, stepSize: scalarTensor(stepSize, dtype) });

@@ -5,6 +5,7 @@ import {
   type HostTensor,
   type ParamValues,
   type Program,
+  type StepSizeBound,
   Graph,
   ReferenceBackend,
   UnfoldError,
@@ -109,4 +110,32 @@ export async function checkStepSizeByCurvature(
   const { lambdaMax } = await energyCurvature(energy, state, params, options);
   const bound = lambdaMax > 0 ? 2 / lambdaMax : Infinity;
   return { stepSize, lambdaMax, bound, ok: stepSize < bound };
+}
+
+export interface CurvatureStepBoundOptions extends EnergyCurvatureOptions {
+  /** "limit" (default): run min(scheduled, bound); "check": report scheduled sizes above it. */
+  readonly mode?: "check" | "limit";
+  /** Fraction of 2 / lambda_max the bound allows (curvatureStepSize); 1/2 by default: 1 / L. */
+  readonly fraction?: number;
+  /** Only these steps (by name). */
+  readonly steps?: readonly string[];
+}
+
+/**
+ * A step-size bound for core's runUnfolding (its `stepSizeBound` option) from the energy's
+ * curvature at the current state: fraction * 2 / lambda_max of the Hessian of the step's terms,
+ * recomputed before every step (Lanczos on Hessian-vector programs, so it costs `iterations`
+ * products per step). An energy with no positive curvature at the state bounds nothing there.
+ */
+export function curvatureStepBound(energy: Energy, options: CurvatureStepBoundOptions = {}): StepSizeBound {
+  const { mode = "limit", fraction, steps, ...curvature } = options;
+  return {
+    mode,
+    ...(steps ? { steps } : {}),
+    bound: async (ctx) => {
+      const terms = curvature.terms ?? (ctx.step.terms.length > 0 ? ctx.step.terms : undefined);
+      const { lambdaMax } = await energyCurvature(energy, ctx.state, ctx.params, { ...curvature, ...(terms ? { terms } : {}) });
+      return lambdaMax > 0 ? curvatureStepSize(lambdaMax, fraction === undefined ? {} : { fraction }) : Number.POSITIVE_INFINITY;
+    },
+  };
 }

@@ -24,6 +24,8 @@ export { type ProgramTask, matmulProgram, forwardProgram, lossProgram, trainProg
 export { type Engine, type PreparedRun, EngineUnavailable, WorkloadUnsupported } from "./engines/engine.js";
 export { type BackendEngineOptions, backendEngine } from "./engines/backend-adapter.js";
 export { referenceEngine, cpuEngine, loadCpuBackend, CPU_BACKEND_PACKAGE, type ModuleImporter } from "./engines/unfold.js";
+export { onnxEngine } from "./engines/unfold-onnx.js";
+export { tfjsBackendEngine } from "./engines/unfold-tfjs.js";
 export { tfjsEngine, tfjsYangForward } from "./engines/tfjs.js";
 export { ortEngine, ORT_THREADS } from "./engines/ort.js";
 export { type BenchRow, type BenchPlan, type WorkCount, runBench, withRatios, problemsFor, REFERENCE_ENGINE } from "./runner.js";

@@ -1,6 +1,6 @@
 import { type LayerRecord, ReferenceBackend, type UnfoldTrace, defineUnfolding, hostTensor, runUnfolding } from "@unfold/core";
 import { MNIST_SIDE, loadMnist, patchTokens } from "@unfold/datasets";
-import { feedForwardStepBound, initYangParams, yangEnergy, yangLayerSteps } from "@unfold/energies";
+import { yangModel } from "./yang-model.js";
 
 export interface MnistUnfoldingOptions {
   readonly digits?: number;
@@ -28,13 +28,10 @@ export async function unfoldMnist(options: MnistUnfoldingOptions = {}): Promise<
   const patch = options.patch ?? 4;
   const { images } = loadMnist({ count: digits });
   const { tokens, n, d } = patchTokens(images, digits, MNIST_SIDE, patch);
-  const params = initYangParams({ dim: d }, { seed: options.seed ?? 0 });
-  const bound = feedForwardStepBound(params["Wf"]!.data, d).bound;
-  const feedForwardStepSize = bound / 2;
-  const energy = yangEnergy({ dim: d });
+  const { energy, params, steps, feedForwardStepSize, feedForwardStepBound: bound } = yangModel(d, options.seed ?? 0);
   const unfolding = defineUnfolding({
     energy,
-    steps: yangLayerSteps(energy, { feedForwardStepSize }),
+    steps,
     layers: options.layers ?? 12,
     tiedWeights: true,
     guard: { mode: "warn", watch: "terms" },

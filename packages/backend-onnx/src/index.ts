@@ -6,3 +6,5 @@ export { type OnnxExecutable } from "./executable.js";
 export { OnnxTensor, ONNX_BACKEND } from "./tensor.js";
 export { type ExecutionProvider } from "./runtime.js";
 export { exportOnnx, buildOnnxModel, type ExportOptions, type ModelMetadata, type BatchDimOption, type OnnxModel } from "./export.js";
+export { inspectOnnx, type OnnxModelSummary, type OnnxValueInfo } from "./model/inspect.js";
+export { type Dim } from "./model/proto.js";

@@ -1,7 +1,7 @@
 import { type Program, ShapeError, UnfoldError, hostTensor, input, layerNorm, logsumexp, ops, param, softmax, trace } from "@unfold/core";
 import * as ort from "onnxruntime-web";
 import { describe, expect, it } from "vitest";
-import { exportOnnx } from "../src/index.js";
+import { exportOnnx, inspectOnnx } from "../src/index.js";
 import { onnx, reference, relErr, yangForward } from "./helpers.js";
 
 const decode = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes);
@@ -82,6 +82,22 @@ describe("exportOnnx", () => {
     expect(() => exportOnnx(bogus)).toThrow(UnfoldError);
     expect(() => exportOnnx(bogus)).toThrow(/^erf: has no ONNX lowering/);
     expect(() => exportOnnx(p, { opset: 13 })).toThrow(/opset 13/);
+  });
+
+  it("reads a model back: opset, nodes by type, declared inputs and outputs, metadata", () => {
+    const { program, params, terms } = yangForward(2, [2, 4, 8], "float64");
+    const bytes = exportOnnx(program, { params, batchDim: "batch", opset: 19, metadata: { energyTerms: terms, steps: 2, unfoldVersion: "0.3.0" } });
+    const summary = inspectOnnx(bytes);
+    expect(summary.opset).toBe(19);
+    expect(summary.producer).toBe("unfold 0.3.0");
+    expect(summary.nodes).toBe(opTypes(bytes).length);
+    expect(Object.values(summary.opTypes).reduce((a, b) => a + b, 0)).toBe(summary.nodes);
+    expect(summary.opTypes["Softmax"]).toBe(2);
+    expect(summary.inputs).toEqual([{ name: "state", dtype: "float64", shape: ["batch", 4, 8] }]);
+    expect(summary.outputs).toEqual([{ name: "state.out", dtype: "float64", shape: ["batch", 4, 8] }]);
+    expect(summary.initializers).toBeGreaterThanOrEqual(Object.keys(params).length);
+    expect(summary.metadata).toEqual({ "unfold.energy_terms": terms.join(","), "unfold.steps": "2", "unfold.version": "0.3.0" });
+    expect(summary.bytes).toBe(bytes.byteLength);
   });
 
   it("renames an output that collides with an input", () => {

@@ -4,20 +4,25 @@ import type { Engine } from "../engines/engine.js";
 import { ortEngine } from "../engines/ort.js";
 import { tfjsEngine } from "../engines/tfjs.js";
 import { cpuEngine, referenceEngine } from "../engines/unfold.js";
+import { onnxEngine } from "../engines/unfold-onnx.js";
+import { tfjsBackendEngine } from "../engines/unfold-tfjs.js";
 import { type BenchRow, type WorkCount, runBench } from "../runner.js";
 import { fixed, formatTable, scientific } from "../table.js";
 import { WORKLOADS } from "../workloads/problem.js";
 import type { CommandIO } from "./io.js";
 import { enableRelaxedSimd } from "@unfold/backend-cpu/node";
+import { compileWasmOptimized } from "../wasm-tiering.js";
 
-const USAGE = `usage: pnpm bench [--quick] [--json] [--workload LIST] [--size LIST] [--engine LIST]
+const usage = (): string => `usage: pnpm bench [--quick] [--json] [--workload LIST] [--size LIST] [--engine LIST]
                   [--repeats N] [--warmup N] [--budget SECONDS] [--skip-reference]
                   [--no-relaxed-simd]
   --quick           the CI set: small size only, 2 timed runs, no warm-up beyond the check
                     run, no reference timing
   --workload LIST   comma list of: ${WORKLOADS.join(", ")}
   --size LIST       comma list of sizes (matmul has one fixed shape and runs once)
-  --engine LIST     comma list of engines
+  --engine LIST     comma list of engines (default: all of them)
+                      Unfold: ${unfoldEngineNames().join(", ")}
+                      peers:  ${peerEngineNames().join(", ")}
   --repeats N       timed runs per row (default 5; the float64 reference runs once)
   --warmup N        untimed runs before them (default 1)
   --budget SECONDS  per row, start no further run once its runs took this long (default 30;
@@ -37,10 +42,17 @@ export const QUICK_WARMUP = 0;
 /** relErr against the float64 reference above this (float32 engines) gets a note. */
 export const TOLERANCE = 1e-3;
 
-/** The engines of a full run, in report order. */
+/**
+ * The engines of a full run, in report order: Unfold's (the reference interpreter, then its
+ * backends: cpu, ONNX on onnxruntime-web, TensorFlow.js on its wasm engine), then the peers
+ * written by hand against their own libraries. Constructing one loads nothing.
+ */
 export function defaultEngines(): Engine[] {
-  return [referenceEngine(), cpuEngine(), tfjsEngine("cpu"), tfjsEngine("wasm"), ortEngine()];
+  return [referenceEngine(), cpuEngine(), onnxEngine(), tfjsBackendEngine(), tfjsEngine("cpu"), tfjsEngine("wasm"), ortEngine()];
 }
+
+const unfoldEngineNames = (): string[] => defaultEngines().filter((e) => !e.peer).map((e) => e.name);
+const peerEngineNames = (): string[] => defaultEngines().filter((e) => e.peer).map((e) => e.name);
 
 export interface BenchCommandOptions {
   /** Sizes of the Yang workloads (tests inject tiny ones). */
@@ -65,8 +77,9 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
     "no-relaxed-simd": { type: "boolean" },
     help: { type: "boolean" },
   });
-  if (flags["help"]) return io.out(USAGE);
-  // Before any engine compiles WebAssembly: V8 reads the feature flag at compile time.
+  if (flags["help"]) return io.out(usage());
+  // Before any engine compiles WebAssembly: V8 reads these flags at compile time.
+  compileWasmOptimized();
   if (flags["no-relaxed-simd"] !== true) enableRelaxedSimd();
   const quick = flags["quick"] === true;
   const sizes = options.sizes ?? DEFAULT_SIZES;
@@ -105,7 +118,7 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
   io.out(`fewer where the row's runs passed ${budgetSeconds} s (no warm-up after a check run that long);`);
   io.out("the float64 reference engine runs once, and that check run is its timing.");
   io.out("relErr: largest ||out - ref|| / ||ref|| over the outputs, against core interpret in float64 on the same inputs.");
-  io.out("vs best peer: the fastest peer's median / this row's median (peers: tfjs-cpu, tfjs-wasm, ort-wasm).");
+  io.out(`vs best peer: the fastest peer's median / this row's median (peers: ${peerEngineNames().join(", ")}).`);
   for (const e of engines) if (e.describe) io.out(`  ${e.describe()}`);
 }
 

@@ -9,8 +9,11 @@ type Tf = typeof TF;
 let tfModule: Promise<Tf> | undefined;
 let wasmPathsSet = false;
 
-/** One TensorFlow.js instance for both tfjs engines; each switches the global backend in prepare. */
-function loadTf(): Promise<Tf> {
+/**
+ * One TensorFlow.js instance for both tfjs engines (and for unfold-tfjs, whose package resolves to
+ * the same module); each switches the global backend in prepare.
+ */
+export function loadTf(): Promise<Tf> {
   tfModule ??= import("@tensorflow/tfjs").then((tf) => {
     // Production mode: no debug checks, and no console advice to install tfjs-node.
     tf.enableProdMode();
@@ -45,11 +48,7 @@ export function tfjsEngine(backend: "cpu" | "wasm"): Engine {
       throw new EngineUnavailable(`TensorFlow.js failed to load: ${messageOf(error)}`);
     }
     if (!(await lib.setBackend(backend))) throw new EngineUnavailable(`TensorFlow.js backend '${backend}' failed to initialize`);
-    if (backend === "wasm") {
-      const threads = (await lib.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) ? "multithreaded" : "1 thread";
-      const simd = (await lib.env().getAsync("WASM_HAS_SIMD_SUPPORT")) ? "SIMD" : "no SIMD";
-      detail = `, ${simd}, ${threads}`;
-    }
+    if (backend === "wasm") detail = await wasmDetail(lib);
     tf = lib;
     return lib;
   };
@@ -71,6 +70,14 @@ export function tfjsEngine(backend: "cpu" | "wasm"): Engine {
       }
     },
   };
+}
+
+/** ", SIMD, 1 thread" or what else the wasm backend reports (its flags exist once it is imported). */
+export async function wasmDetail(tf: Tf): Promise<string> {
+  await import("@tensorflow/tfjs-backend-wasm");
+  const threads = (await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) ? "multithreaded" : "1 thread";
+  const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) ? "SIMD" : "no SIMD";
+  return `, ${simd}, ${threads}`;
 }
 
 function tensorOf(tf: Tf, a: { data: Float64Array; shape: readonly number[] }): TF.Tensor {

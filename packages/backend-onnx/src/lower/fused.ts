@@ -1,5 +1,5 @@
 import type { Node } from "@unfold/core";
-import type { FusedComposite } from "./composites.js";
+import type { FusedComposite } from "@unfold/core";
 import { type LowerContext, reduce } from "./context.js";
 
 /**

@@ -1,6 +1,5 @@
-import { type Node, type Program, UnfoldError } from "@unfold/core";
+import { type Node, type Program, UnfoldError, findComposites, neededNodes } from "@unfold/core";
 import type { GraphBuilder } from "../model/graph-builder.js";
-import { findComposites, neededNodes } from "./composites.js";
 import type { LowerContext } from "./context.js";
 import { lowerBinary, lowerCast, lowerUnary } from "./elementwise.js";
 import { lowerFused } from "./fused.js";

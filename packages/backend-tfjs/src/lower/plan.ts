@@ -1,5 +1,5 @@
-import { type Node, type Program, UnfoldError } from "@unfold/core";
-import { findComposites, neededNodes } from "./composites.js";
+import { type Node, type Program, UnfoldError, findComposites, neededNodes } from "@unfold/core";
+import { elidableBroadcasts } from "./broadcasts.js";
 import { binaryKernel, castKernel, unaryKernel } from "./elementwise.js";
 import { fusedKernel } from "./fused.js";
 import { gatherKernel, scatterAddKernel } from "./gather.js";
@@ -91,6 +91,7 @@ export function planProgram(program: Program, options: PlanOptions = {}): TfjsPl
   const feeds = new Map<string, number>();
   const constants: number[] = [];
   const steps: PlanStep[] = [];
+  const unfused = new Set<number>();
   const add = (node: Node): void => {
     if (planned.has(node.id)) return;
     planned.add(node.id);
@@ -106,8 +107,12 @@ export function planProgram(program: Program, options: PlanOptions = {}): TfjsPl
       // Inner nodes of a declined composite were not marked needed: plan them now.
       for (const i of node.inputs) add(nodes[i]!);
       steps.push({ id: node.id, inputs: node.inputs, kernel: kernelFor(node, nodes, options) });
+      unfused.add(node.id);
     }
   };
   for (const node of nodes) if (needed[node.id]) add(node);
-  return { program, feeds, constants, steps };
+  // A broadcast its readers would do anyway passes its input on instead of copying it out.
+  const elided = elidableBroadcasts(program, steps, unfused);
+  const passThrough: Kernel = (_tf, [x]) => x!;
+  return { program, feeds, constants, steps: steps.map((s) => (elided.has(s.id) ? { ...s, kernel: passThrough } : s)) };
 }

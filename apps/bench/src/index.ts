@@ -26,6 +26,8 @@ export { type BackendEngineOptions, backendEngine } from "./engines/backend-adap
 export { referenceEngine, cpuEngine, loadCpuBackend, CPU_BACKEND_PACKAGE, type ModuleImporter } from "./engines/unfold.js";
 export { onnxEngine } from "./engines/unfold-onnx.js";
 export { tfjsBackendEngine } from "./engines/unfold-tfjs.js";
+export { webgpuEngine } from "./engines/unfold-webgpu.js";
+export { sharedGpu, WEBGPU_HINT } from "./engines/dawn.js";
 export { tfjsEngine, tfjsYangForward } from "./engines/tfjs.js";
 export { ortEngine, ORT_THREADS } from "./engines/ort.js";
 export { type BenchRow, type BenchPlan, type WorkCount, runBench, withRatios, problemsFor, REFERENCE_ENGINE } from "./runner.js";

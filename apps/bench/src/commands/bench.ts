@@ -6,6 +6,7 @@ import { tfjsEngine } from "../engines/tfjs.js";
 import { cpuEngine, referenceEngine } from "../engines/unfold.js";
 import { onnxEngine } from "../engines/unfold-onnx.js";
 import { tfjsBackendEngine } from "../engines/unfold-tfjs.js";
+import { webgpuEngine } from "../engines/unfold-webgpu.js";
 import { type BenchRow, type WorkCount, runBench } from "../runner.js";
 import { fixed, formatTable, scientific } from "../table.js";
 import { WORKLOADS } from "../workloads/problem.js";
@@ -48,7 +49,7 @@ export const TOLERANCE = 1e-3;
  * written by hand against their own libraries. Constructing one loads nothing.
  */
 export function defaultEngines(): Engine[] {
-  return [referenceEngine(), cpuEngine(), onnxEngine(), tfjsBackendEngine(), tfjsEngine("cpu"), tfjsEngine("wasm"), ortEngine()];
+  return [referenceEngine(), cpuEngine(), onnxEngine(), tfjsBackendEngine(), webgpuEngine(), tfjsEngine("cpu"), tfjsEngine("wasm"), tfjsEngine("webgpu"), ortEngine()];
 }
 
 const unfoldEngineNames = (): string[] => defaultEngines().filter((e) => !e.peer).map((e) => e.name);

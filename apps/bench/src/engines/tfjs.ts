@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type * as TF from "@tensorflow/tfjs";
 import { type ForwardProblem, type MatmulProblem, type Outputs, type Problem, TRAIN_PARAMS, type TrainProblem, type YangModel } from "../workloads/problem.js";
+import { sharedGpu } from "./dawn.js";
 import { type Engine, EngineUnavailable, type PreparedRun, messageOf } from "./engine.js";
 
 type Tf = typeof TF;
@@ -27,7 +28,7 @@ export function loadTf(): Promise<Tf> {
  * SIMD; single-threaded in Node, where the package reports no multithread support). The math is
  * written here with TensorFlow.js's own ops, independently of Unfold's programs.
  */
-export function tfjsEngine(backend: "cpu" | "wasm"): Engine {
+export function tfjsEngine(backend: "cpu" | "wasm" | "webgpu"): Engine {
   let tf: Tf | undefined;
   let detail = "";
   const name = `tfjs-${backend}`;
@@ -44,7 +45,13 @@ export function tfjsEngine(backend: "cpu" | "wasm"): Engine {
           wasmPathsSet = true;
         }
       }
+      if (backend === "webgpu") {
+        // navigator.gpu first: the webgpu backend registers against it when imported.
+        await sharedGpu();
+        await import("@tensorflow/tfjs-backend-webgpu");
+      }
     } catch (error) {
+      if (error instanceof EngineUnavailable) throw error;
       throw new EngineUnavailable(`TensorFlow.js failed to load: ${messageOf(error)}`);
     }
     if (!(await lib.setBackend(backend))) throw new EngineUnavailable(`TensorFlow.js backend '${backend}' failed to initialize`);

@@ -1,0 +1,24 @@
+import type { Backend } from "@unfold/core";
+import { backendEngine } from "./backend-adapter.js";
+import { sharedGpu } from "./dawn.js";
+import type { Engine } from "./engine.js";
+
+/**
+ * @unfold/backend-webgpu's WebGpuBackend through the generic adapter, on the process's one WebGPU
+ * adapter (the one tfjs-webgpu uses too): Dawn in Node, on a real GPU or on Mesa's lavapipe,
+ * where GPU figures are CPU-bound.
+ */
+export function webgpuEngine(): Engine {
+  let adapterName = "";
+  return backendEngine(
+    "unfold-webgpu",
+    async (): Promise<Backend> => {
+      const gpu = await sharedGpu();
+      const { WebGpuBackend } = await import("@unfold/backend-webgpu");
+      const adapter = (await gpu.requestAdapter()) as { info?: { vendor?: string; architecture?: string; description?: string } } | null;
+      adapterName = [adapter?.info?.description, adapter?.info?.vendor, adapter?.info?.architecture].filter(Boolean).join(" / ");
+      return WebGpuBackend.create({ gpu: gpu as never });
+    },
+    { detail: async () => `adapter ${adapterName || "unknown"}` },
+  );
+}

@@ -33,3 +33,4 @@ export { ortEngine, ORT_THREADS } from "./engines/ort.js";
 export { type BenchRow, type BenchPlan, type WorkCount, runBench, withRatios, problemsFor, REFERENCE_ENGINE } from "./runner.js";
 export { type BenchCommandOptions, benchCommand, defaultEngines, formatRows } from "./commands/bench.js";
 export { type CommandIO, consoleIO } from "./commands/io.js";
+export { HESSIAN_BLOCK_SIZES, CLOSED_FORM, type HessianBlockPlan, hessianBlockRows } from "./workloads/hessian-block.js";

@@ -55,6 +55,9 @@ export function problemsFor(workload: WorkloadName, sizes: readonly SizeSpec[], 
       return sizes.map((s) => forwardProblem(s));
     case "train-step":
       return sizes.map((s) => trainProblem(s));
+    case "hessian-block":
+      // Two methods on one instance, not engines on a problem: workloads/hessian-block.ts.
+      return [];
   }
 }
 

@@ -108,7 +108,7 @@ describe("bad flags", () => {
       "--engine: unknown value 'tfjs-gpu'; valid values: unfold-reference, unfold-cpu, unfold-onnx, unfold-tfjs, unfold-webgpu, tfjs-cpu, tfjs-wasm, tfjs-webgpu, ort-wasm",
     );
     await expect(benchCommand(["--workload", "matmul,conv"], capture(), tiny)).rejects.toThrow(
-      "--workload: unknown value 'conv'; valid values: matmul, unfold-forward, train-step",
+      "--workload: unknown value 'conv'; valid values: matmul, unfold-forward, train-step, hessian-block",
     );
     await expect(benchCommand(["--size", "large,huge"], capture(), tiny)).rejects.toThrow("--size: unknown values 'large', 'huge'; valid values: tiny, tiny2");
     await expect(benchCommand(["--size", ""], capture(), tiny)).rejects.toThrow(/--size needs a comma-separated list/);
@@ -125,5 +125,28 @@ describe("bad flags", () => {
     expect(text).toMatch(/^usage: pnpm bench/);
     expect(text).toContain("Unfold: unfold-reference, unfold-cpu, unfold-onnx, unfold-tfjs, unfold-webgpu");
     expect(text).toContain("peers:  tfjs-cpu, tfjs-wasm, tfjs-webgpu, ort-wasm");
+  });
+});
+
+describe("the hessian-block workload", () => {
+  it("times H_QQ in closed form against its assembly from Hessian-vector products: two rows per size, the speed-up as the ratio", async () => {
+    const io = capture();
+    await benchCommand(["--workload", "hessian-block", "--size", "tiny", "--repeats", "2", "--json"], io, { ...tiny, hessianBlockSizes: { tiny: 3 } });
+    const { rows } = JSON.parse(io.lines.at(-1)!) as { rows: BenchRow[] };
+    expect(rows.map((r) => [r.workload, r.size, r.engine])).toEqual([
+      ["hessian-block", "d3", "closed-form"],
+      ["hessian-block", "d3", "hvp-assembly (unfold-cpu)"],
+    ]);
+    const [closed, assembly] = rows as [BenchRow, BenchRow];
+    // The two methods agree on the block; the assembly is the baseline.
+    expect(closed.relErr).toBeLessThan(1e-10);
+    expect(assembly.ratioVsBestPeer).toBe(1);
+    expect(closed.ratioVsBestPeer).toBeCloseTo(assembly.medianMs! / closed.medianMs!, 10);
+    for (const r of rows) {
+      expect(r.minMs!).toBeLessThanOrEqual(r.medianMs!);
+      expect(r.medianMs!).toBeLessThanOrEqual(r.maxMs!);
+      expect(r.gflops).toBeNull();
+    }
+    expect(io.progressed.some((m) => m.includes("9 Hessian-vector products"))).toBe(true);
   });
 });

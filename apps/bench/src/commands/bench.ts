@@ -3,10 +3,12 @@ import { DEFAULT_MATMUL, DEFAULT_SIZES, type MatmulShape, type SizeSpec } from "
 import type { Engine } from "../engines/engine.js";
 import { ortEngine } from "../engines/ort.js";
 import { tfjsEngine } from "../engines/tfjs.js";
-import { cpuEngine, referenceEngine } from "../engines/unfold.js";
+import { cpuEngine, loadCpuBackend, referenceEngine } from "../engines/unfold.js";
 import { onnxEngine } from "../engines/unfold-onnx.js";
 import { tfjsBackendEngine } from "../engines/unfold-tfjs.js";
 import { webgpuEngine } from "../engines/unfold-webgpu.js";
+import { HESSIAN_BLOCK_SIZES, hessianBlockRows } from "../workloads/hessian-block.js";
+import { type Backend, ReferenceBackend } from "@unfold/core";
 import { type BenchRow, type WorkCount, runBench } from "../runner.js";
 import { fixed, formatTable, scientific } from "../table.js";
 import { WORKLOADS } from "../workloads/problem.js";
@@ -61,6 +63,8 @@ export interface BenchCommandOptions {
   readonly matmul?: MatmulShape;
   /** The engines to choose from, in report order. */
   readonly engines?: () => Engine[];
+  /** d_model of the hessian-block workload per size name (tests inject tiny ones). */
+  readonly hessianBlockSizes?: Readonly<Record<string, number>>;
 }
 
 /** `pnpm bench`: the benchmark table, or with --json one JSON object on the last line. */
@@ -107,20 +111,42 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
     tolerance: TOLERANCE,
     onProgress: (m) => io.progress(`[bench] ${m}`),
   });
+  if (workloads.includes("hessian-block")) rows.push(...(await hessianBlock(chosenSizes, options.hessianBlockSizes ?? HESSIAN_BLOCK_SIZES, repeats, io)));
   if (flags["json"]) {
     io.out(JSON.stringify({ rows }));
     return;
   }
   io.out(formatRows(rows));
   io.out("");
-  io.out(formatWork(work, chosenSizes));
-  io.out("");
+  if (work.length > 0) {
+    io.out(formatWork(work, chosenSizes));
+    io.out("");
+  }
   io.out(`Per row: an untimed check run (compared with the reference), ${warmup} warm-up run(s), ${repeats} timed run(s),`);
   io.out(`fewer where the row's runs passed ${budgetSeconds} s (no warm-up after a check run that long);`);
   io.out("the float64 reference engine runs once, and that check run is its timing.");
   io.out("relErr: largest ||out - ref|| / ||ref|| over the outputs, against core interpret in float64 on the same inputs.");
   io.out(`vs best peer: the fastest peer's median / this row's median (peers: ${peerEngineNames().join(", ")}).`);
   for (const e of engines) if (e.describe) io.out(`  ${e.describe()}`);
+}
+
+/** The hessian-block rows at the chosen sizes that have a d_model, HVPs on the CPU backend (the reference without it). */
+async function hessianBlock(sizes: readonly SizeSpec[], dModels: Readonly<Record<string, number>>, repeats: number, io: CommandIO): Promise<BenchRow[]> {
+  const names = sizes.map((s) => s.name).filter((n) => dModels[n] !== undefined);
+  if (names.length === 0) return [];
+  let backend: Backend;
+  let backendEngine = "unfold-cpu";
+  try {
+    backend = await loadCpuBackend();
+  } catch {
+    backend = new ReferenceBackend();
+    backendEngine = "unfold-reference";
+  }
+  try {
+    return await hessianBlockRows({ sizes: names, dModels, repeats, backend, backendEngine, onProgress: (m) => io.progress(`[bench] ${m}`) });
+  } finally {
+    await backend.dispose();
+  }
 }
 
 export function formatRows(rows: readonly BenchRow[]): string {

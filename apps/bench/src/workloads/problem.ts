@@ -1,6 +1,6 @@
 import type { AdamConfig } from "../config.js";
 
-export const WORKLOADS = ["matmul", "unfold-forward", "train-step"] as const;
+export const WORKLOADS = ["matmul", "unfold-forward", "train-step", "hessian-block"] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 /**

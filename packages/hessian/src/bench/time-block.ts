@@ -22,6 +22,9 @@ export interface HessianBlockTiming {
   readonly columns: number;
   readonly closedFormMs: number;
   readonly hvpAssemblyMs: number;
+  /** Every timed run of each method, in order (their medians are the two figures above). */
+  readonly closedFormRunsMs: readonly number[];
+  readonly hvpAssemblyRunsMs: readonly number[];
   /** hvpAssemblyMs / closedFormMs. */
   readonly speedup: number;
   /** The two assembled blocks against each other. */
@@ -48,9 +51,11 @@ export async function timeHessianBlock(options: HessianBlockTimingOptions): Prom
   const products = await CurvatureProducts.create(backend, attentionModel({ tokens, model: dModel, key: dModel, out: dModel }, "mse"), { ...attentionFeeds(instance), kinds: ["hessian"] });
   const assembled = async (): Promise<Float64Array> => (await assembleDense(products.block("hessian", "Q"))).data;
   const reference = closed();
-  // The closed form is plain JavaScript: a few untimed runs let the JIT compile its loops, as the
-  // backend's compile step is left out of the assembly's time.
-  for (let w = 0; w < 3; w++) closed();
+  // The closed form is plain JavaScript: untimed runs let the JIT compile its loops, as the
+  // backend's compile step is left out of the assembly's time. At small d one run is ~1 ms, and
+  // V8 optimizes a loop only after many calls, so warm up for a while, not a fixed count.
+  const warmUntil = performance.now() + 150;
+  for (let w = 0; w < 3 || (w < 200 && performance.now() < warmUntil); w++) closed();
   const relErr = relativeError(await assembled(), reference);
   const time = async (f: () => unknown): Promise<number> => {
     const t0 = performance.now();
@@ -66,5 +71,16 @@ export async function timeHessianBlock(options: HessianBlockTimingOptions): Prom
   products.dispose();
   const closedFormMs = median(closedTimes);
   const hvpAssemblyMs = median(hvpTimes);
-  return { dModel, tokens, columns: dModel * dModel, closedFormMs, hvpAssemblyMs, speedup: hvpAssemblyMs / closedFormMs, relErr, backend: backend.name };
+  return {
+    dModel,
+    tokens,
+    columns: dModel * dModel,
+    closedFormMs,
+    hvpAssemblyMs,
+    closedFormRunsMs: closedTimes,
+    hvpAssemblyRunsMs: hvpTimes,
+    speedup: hvpAssemblyMs / closedFormMs,
+    relErr,
+    backend: backend.name,
+  };
 }

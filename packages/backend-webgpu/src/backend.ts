@@ -1,6 +1,6 @@
 import { type Backend, CompileCache, type CompileOptions, DTypeError, FeedError, type DType, type DeviceTensor, type HostTensor, type Program, UnfoldError, formatShape, optimize, sizeOf } from "@unfold/core";
 import { GpuContext } from "./context.js";
-import { type WebGpuBackendOptions, openDevice } from "./device.js";
+import { type WebGpuBackendOptions, openDevice, targetOf } from "./device.js";
 import { tensorTooLarge } from "./errors.js";
 import { type WebGpuExecutable, bindPlan } from "./executable.js";
 import type { PipelineStats } from "./pipelines.js";
@@ -32,7 +32,7 @@ export class WebGpuBackend implements Backend {
 
   /** Starts finding a device at once; the first compile or upload waits for it. */
   constructor(options: WebGpuBackendOptions = {}) {
-    this.ready = openDevice(options).then((state) => (this.context = new GpuContext(state)));
+    this.ready = openDevice(options).then((state) => (this.context = new GpuContext(state, targetOf(state.device, options.target))));
     // Failure surfaces on first use (or from create); do not also report it as unhandled.
     this.ready.catch(() => undefined);
   }

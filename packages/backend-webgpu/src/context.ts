@@ -1,3 +1,4 @@
+import type { KernelTarget } from "./codegen/common.js";
 import type { DeviceState } from "./device.js";
 import { BufferPool } from "./pool.js";
 import { PipelineCache } from "./pipelines.js";
@@ -10,7 +11,11 @@ export class GpuContext {
   readonly maxBindingBytes: number;
   readonly maxBindings: number;
 
-  constructor(readonly state: DeviceState) {
+  constructor(
+    readonly state: DeviceState,
+    /** The kind of processor kernels are shaped for. */
+    readonly target: KernelTarget = "gpu",
+  ) {
     const limits = state.device.limits;
     this.maxBindingBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
     this.maxBindings = limits.maxStorageBuffersPerShaderStage;

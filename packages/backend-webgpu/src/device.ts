@@ -1,4 +1,5 @@
 import { UnfoldError } from "@unfold/core";
+import type { KernelTarget } from "./codegen/common.js";
 import { deviceLost, noAdapter } from "./errors.js";
 
 /** How the backend finds its device. */
@@ -8,6 +9,11 @@ export interface WebGpuBackendOptions {
   /** Where to ask for an adapter; by default navigator.gpu, else Dawn (the `webgpu` package) in Node. */
   readonly gpu?: GPU;
   readonly powerPreference?: GPUPowerPreference;
+  /**
+   * Which kernel shapes to generate: "cpu" for a software adapter, "gpu" for a real GPU. By
+   * default ("auto") the device's adapter decides: a fallback adapter is a CPU implementation.
+   */
+  readonly target?: KernelTarget | "auto";
 }
 
 type DawnModule = { create(options: string[]): GPU };
@@ -91,6 +97,17 @@ export class DeviceState {
     if (this.owned) this.device.destroy();
     this.release();
   }
+}
+
+/**
+ * The kernel target for a device: "cpu" when its adapter reports itself a fallback adapter (a
+ * software rasterizer such as lavapipe or SwiftShader, which WebGPU marks so), else "gpu".
+ * Devices from implementations without adapterInfo are taken to be GPUs.
+ */
+export function targetOf(device: GPUDevice, requested: KernelTarget | "auto" = "auto"): KernelTarget {
+  if (requested !== "auto") return requested;
+  const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  return info?.isFallbackAdapter === true ? "cpu" : "gpu";
 }
 
 /** The limits the backend needs raised above WebGPU's defaults, as far as the adapter allows. */

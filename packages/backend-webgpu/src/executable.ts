@@ -49,7 +49,7 @@ export interface WebGpuExecutable extends Executable {
  */
 export async function bindPlan(program: Program, plan: Plan, context: GpuContext, options: CompileOptions): Promise<WebGpuExecutable> {
   const { device, pool, pipelines, state } = context;
-  const codes = plan.steps.map((step) => ({ step, code: kernelCode(step.spec, step.out) }));
+  const codes = plan.steps.map((step) => ({ step, code: kernelCode(step.spec, step.out, context.target) }));
   const built = await Promise.all(codes.map(({ step, code }) => pipelines.get(code.wgsl, step.label)));
   const kernels: BoundKernel[] = codes.map(({ step, code }, i) => ({
     label: step.label,

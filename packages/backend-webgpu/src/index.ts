@@ -1,6 +1,7 @@
 // Unfold's WebGPU backend: programs compiled to WGSL, on Dawn in Node or navigator.gpu in a browser.
 export { WebGpuBackend, type WebGpuStats } from "./backend.js";
 export { type WebGpuBackendOptions } from "./device.js";
+export { type KernelTarget } from "./codegen/common.js";
 export { type WebGpuExecutable } from "./executable.js";
 export { WebGpuTensor } from "./tensor.js";
 export { type PoolStats } from "./pool.js";

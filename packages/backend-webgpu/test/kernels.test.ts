@@ -47,6 +47,26 @@ describeGpu("kernels", () => {
     expect(errors["h"]).toBeLessThan(1e-5);
   });
 
+  it("fuses an epilogue through a reshape that only drops or adds size-1 axes (a head axis)", async () => {
+    const program = trace({ p: input([2, 1, 30, 25], "float32"), y: input([2, 1, 25, 20], "float32"), b: input([20], "float32") }, ({ p, y, b }) => ({
+      out: ops.relu(ops.add(ops.reshape(ops.matmul(p, y), [2, 30, 20]), b)),
+    }));
+    const executable = await backend.compile(program);
+    expect(executable.labels).toEqual([expect.stringMatching(/^matmul %\d+ \+ /)]);
+    const errors = await check(backend, program, { p: normals([2, 1, 30, 25], 7), y: normals([2, 1, 25, 20], 8), b: normals([20], 9) });
+    expect(errors["out"]).toBeLessThan(1e-5);
+  });
+
+  it("keeps a matmul epilogue within the device's storage bindings, running the product alone past them", async () => {
+    const limit = backend.device!.limits.maxStorageBuffersPerShaderStage;
+    const names = Array.from({ length: limit }, (_, k) => `l${k}`);
+    const specs = Object.fromEntries([["x", input([9, 6], "float32")], ["w", input([6, 7], "float32")], ...names.map((k) => [k, input([9, 7], "float32")])]);
+    const program = trace(specs, (t) => ({ y: names.reduce((acc, k) => ops.add(acc, t[k]!), ops.matmul(t["x"]!, t["w"]!)) }));
+    const feeds = Object.fromEntries([["x", normals([9, 6], 10)], ["w", normals([6, 7], 11)], ...names.map((k, i) => [k, normals([9, 7], 12 + i)])]);
+    const errors = await check(backend, program, feeds);
+    expect(errors["y"]).toBeLessThan(1e-5);
+  });
+
   it("reduces a long row (300,000 elements) in one dispatch, accurately", async () => {
     const program = trace({ x: input([2, 300_000], "float32") }, ({ x }) => ({ s: ops.sum(ops.mul(x, x), -1), m: ops.max(x, -1) }));
     const executable = await backend.compile(program);

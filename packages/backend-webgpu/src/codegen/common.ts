@@ -6,6 +6,15 @@ export interface KernelCode {
   readonly bindings: readonly number[];
 }
 
+/**
+ * What kind of processor kernels are shaped for. "gpu": workgroup memory and barriers are cheap
+ * and loads coalesce across neighbouring invocations. "cpu": a software adapter (lavapipe,
+ * SwiftShader) runs a workgroup's invocations as SIMD lanes of one thread, where a barrier is a
+ * context switch, workgroup memory is ordinary memory reached by per-lane gathers, and a load
+ * every lane makes from one address is a single scalar load.
+ */
+export type KernelTarget = "gpu" | "cpu";
+
 /** The largest workgroup count WebGPU guarantees along one dispatch dimension. */
 export const MAX_GROUPS_PER_DIM = 65535;
 

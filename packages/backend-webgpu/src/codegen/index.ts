@@ -1,30 +1,31 @@
 import type { KernelSpec } from "../plan/kernels.js";
-import { type KernelCode, withSpecialValues } from "./common.js";
+import { type KernelCode, type KernelTarget, withSpecialValues } from "./common.js";
 import { concatCode } from "./concat.js";
 import { elementwiseCode } from "./elementwise.js";
 import { gatherCode, scatterAddCode } from "./gather.js";
 import { matmulCode } from "./matmul.js";
+import { blockedFits, matmulBlockedCode } from "./matmul-blocked.js";
 import { normalizeCode } from "./normalize.js";
 import { reduceCode } from "./reduce.js";
 
-export type { KernelCode } from "./common.js";
+export type { KernelCode, KernelTarget } from "./common.js";
 
-/** WGSL and launch shape for one planned kernel writing slot `out`. */
-export function kernelCode(spec: KernelSpec, out: number): KernelCode {
-  const code = generate(spec, out);
+/** WGSL and launch shape for one planned kernel writing slot `out`, shaped for `target`. */
+export function kernelCode(spec: KernelSpec, out: number, target: KernelTarget = "gpu"): KernelCode {
+  const code = generate(spec, out, target);
   return { ...code, wgsl: withSpecialValues(code.wgsl) };
 }
 
-function generate(spec: KernelSpec, out: number): KernelCode {
+function generate(spec: KernelSpec, out: number, target: KernelTarget): KernelCode {
   switch (spec.kind) {
     case "elementwise":
       return elementwiseCode(spec, out);
     case "reduce":
-      return reduceCode(spec, out);
+      return reduceCode(spec, out, target);
     case "normalize":
-      return normalizeCode(spec, out);
+      return normalizeCode(spec, out, target);
     case "matmul":
-      return matmulCode(spec, out);
+      return target === "cpu" && blockedFits(spec) ? matmulBlockedCode(spec, out) : matmulCode(spec, out);
     case "concat":
       return concatCode(spec, out);
     case "gather":

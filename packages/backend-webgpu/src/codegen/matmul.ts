@@ -1,9 +1,7 @@
-import { UnfoldError, sizeOf } from "@unfold/core";
 import type { MatmulKernel } from "../plan/kernels.js";
-import { broadcastView } from "../plan/view.js";
-import { Bindings, type KernelCode, MAX_GROUPS_PER_DIM } from "./common.js";
-import { type Helper, emitExpr, helperSource } from "./expr.js";
-import { decompose, simplifyAxes } from "./layout.js";
+import type { KernelCode } from "./common.js";
+import { helperSource } from "./expr.js";
+import { batchOffsets, matmulSetup, storeElement } from "./matmul-parts.js";
 
 /** Threads per workgroup side; each thread owns a TM x TN block of the output tile. */
 const SIDE = 16;
@@ -25,31 +23,18 @@ const vec = (width: number): string => (width === 1 ? "f32" : `vec${width}<f32>`
  * elementwise expression to the accumulator before the only store.
  */
 export function matmulCode(spec: MatmulKernel, out: number): KernelCode {
-  const shape = spec.shape;
-  const rank = shape.length;
-  const [M, N] = [shape[rank - 2]!, shape[rank - 1]!];
-  const K = spec.a.shape.at(-1)!;
-  const batchShape = shape.slice(0, -2);
-  const batch = sizeOf(batchShape);
-  if (batch > MAX_GROUPS_PER_DIM) throw new UnfoldError("matmul", `webgpu backend: ${batch} batch entries exceed the ${MAX_GROUPS_PER_DIM} a dispatch can address`);
-  const a = broadcastView(spec.a, [...batchShape, M, K]);
-  const b = broadcastView(spec.b, [...batchShape, K, N]);
-  const leaves = spec.epilogue?.leaves ?? [];
-  const [sam, sak] = [a.strides[rank - 2]!, a.strides[rank - 1]!];
-  const [sbk, sbn] = [b.strides[rank - 2]!, b.strides[rank - 1]!];
+  const s = matmulSetup(spec, out);
+  const { M, N, K, sam, sak, sbk, sbn, aBuf, bBuf } = s;
+  const rank = spec.shape.length;
   const [TM, TN] = [blockFor(M), blockFor(N)];
   const [BM, BN] = [SIDE * TM, SIDE * TN];
-  const bind = new Bindings(out);
-  const [aBuf, bBuf] = [bind.name(a.slot), bind.name(b.slot)];
-  const helpers = new Set<Helper>();
   /** A tile load, bounds-checked only along the axes whose size is not a multiple of the tile. */
   const guarded = (load: string, conditions: string[]): string => {
     const test = conditions.filter(Boolean).join(" && ");
     return test ? `    var v = 0.0; if (${test}) { v = ${load}; }` : `    let v = ${load};`;
   };
 
-  const batchAxes = simplifyAxes(batchShape, [a, b, ...leaves].map((v) => v.strides.slice(0, -2)));
-  const lines = [...decompose("wid.z", batchAxes, [a.offset, b.offset, ...leaves.map((l) => l.offset)], ["ao", "bo", ...leaves.map((_, k) => `lo${k}`)], "z")];
+  const lines = batchOffsets(s, rank);
   lines.push(`let row0 = wid.y * ${BM}u;`, `let col0 = wid.x * ${BN}u;`, "let tx = lid3.x;", "let ty = lid3.y;");
   for (let r = 0; r < TM; r++) for (let c = 0; c < TN; c++) lines.push(`var acc${r}_${c} = 0.0;`);
   /** Tile element (kk, i) lives in vector kk * 16 + i / width, lane i % width: each thread's block is one vector. */
@@ -85,33 +70,22 @@ export function matmulCode(spec: MatmulKernel, out: number): KernelCode {
   for (let r = 0; r < TM; r++) for (let c = 0; c < TN; c++) lines.push(`    acc${r}_${c} = acc${r}_${c} + ${part("av", TM, r)} * ${part("bv", TN, c)};`);
   lines.push("  }", "  workgroupBarrier();", "}");
 
-  const outBase = `wid.z * ${M * N}u`;
   for (let r = 0; r < TM; r++) {
     for (let c = 0; c < TN; c++) {
       const inside = [M % BM ? `gi < ${M}u` : "", N % BN ? `gj < ${N}u` : ""].filter(Boolean);
       const body = [`let gi = row0 + ty * ${TM}u + ${r}u;`, `let gj = col0 + tx * ${TN}u + ${c}u;`, `if (${inside.join(" && ") || "true"}) {`];
-      let value = `acc${r}_${c}`;
-      if (spec.epilogue) {
-        leaves.forEach((l, k) => {
-          const [sm, sn] = [l.strides[rank - 2]!, l.strides[rank - 1]!];
-          body.push(`  let v${k} = ${bind.name(l.slot)}[lo${k} + gi * ${sm}u + gj * ${sn}u];`);
-        });
-        const e = emitExpr(spec.epilogue.expr, (k) => `v${k}`, helpers, "e", value);
-        body.push(...e.lines.map((l) => `  ${l}`));
-        value = e.value;
-      }
-      body.push(`  b0[${outBase} + gi * ${N}u + gj] = ${value};`, "}");
+      body.push(...storeElement(spec, s, `acc${r}_${c}`).map((l) => `  ${l}`), "}");
       lines.push("{", ...body.map((l) => `  ${l}`), "}");
     }
   }
-  const wgsl = `${bind.declarations()}
+  const wgsl = `${s.bind.declarations()}
 var<workgroup> As: array<${vec(TM)}, ${BK * SIDE}>;
 var<workgroup> Bs: array<${vec(TN)}, ${BK * SIDE}>;
-${helperSource(helpers)}
+${helperSource(s.helpers)}
 @compute @workgroup_size(${SIDE}, ${SIDE})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3: vec3u, @builtin(local_invocation_index) lid: u32) {
   ${lines.join("\n  ")}
 }
 `;
-  return { wgsl, workgroups: [Math.ceil(N / BN), Math.ceil(M / BM), Math.max(1, batch)], bindings: bind.slots };
+  return { wgsl, workgroups: [Math.ceil(N / BN), Math.ceil(M / BM), Math.max(1, s.batch)], bindings: s.bind.slots };
 }

@@ -1,15 +1,16 @@
 import type { NormalizeKernel } from "../plan/kernels.js";
 import { contiguousStrides } from "../plan/view.js";
-import { Bindings, type KernelCode, MAIN_ARGS, NEG_INFINITY, grid, groupGrid } from "./common.js";
+import { Bindings, type KernelCode, type KernelTarget, MAIN_ARGS, NEG_INFINITY, grid, groupGrid } from "./common.js";
 import { type Helper, helperSource } from "./expr.js";
-import { SERIAL_COLUMNS, columnValue, rowBases, rowLayout, treeReduce, workgroupSizeFor } from "./rows.js";
+import { decompose } from "./layout.js";
+import { columnValue, rowBases, rowLayout, rowSchedule, treeReduce } from "./rows.js";
 
 /**
  * Softmax or logsumexp along one axis in one kernel: the row's max, then the sum of
- * exp(x - max), then the result, evaluating the fused argument expression on each pass rather
- * than storing it. Short rows: one invocation per row; long rows: a workgroup per row.
+ * exp(x - max), then the result, evaluating the fused argument expression on the first two
+ * passes rather than storing it. Rows go to one invocation or to one workgroup each (rowSchedule).
  */
-export function normalizeCode(spec: NormalizeKernel, out: number): KernelCode {
+export function normalizeCode(spec: NormalizeKernel, out: number, target: KernelTarget): KernelCode {
   const bind = new Bindings(out);
   const softmax = spec.mode === "softmax";
   // The softmax output is one more strided set, laid out like the argument.
@@ -18,10 +19,9 @@ export function normalizeCode(spec: NormalizeKernel, out: number): KernelCode {
   const bases = [...spec.leaves.map((l) => l.offset), ...(softmax ? [0] : [])];
   const helpers = new Set<Helper>();
   const pass = (p: string, col: string): ReturnType<typeof columnValue> => columnValue(layout, col, spec.leaves, bases.length, spec.expr, bind, helpers, p);
-  const serial = layout.cols <= SERIAL_COLUMNS;
-  const size = serial ? 64 : workgroupSizeFor(layout.cols);
+  const { serial, size } = rowSchedule(layout, target);
   const loop = serial ? (c: string): string => `for (var ${c} = 0u; ${c} < ${layout.cols}u; ${c}++) {` : (c: string): string => `for (var ${c} = lid; ${c} < ${layout.cols}u; ${c} += ${size}u) {`;
-  const [a, b, w] = [pass("a", "ca"), pass("b", "cb"), pass("w", "cw")];
+  const [a, b] = [pass("a", "ca"), pass("b", "cb")];
   const body: string[] = [];
   let workgroups: [number, number, number];
   if (serial) {
@@ -36,10 +36,15 @@ export function normalizeCode(spec: NormalizeKernel, out: number): KernelCode {
   body.push(`if (row >= ${layout.rows}u) { return; }`, ...rowBases(layout, "row", bases));
   body.push(`var m = ${NEG_INFINITY};`, loop("ca"), ...a.lines.map((l) => `  ${l}`), `  m = max(m, ${a.value});`, "}");
   if (!serial) body.push("red[lid] = m;", ...treeReduce(size, (x, y) => `max(${x}, ${y})`), "m = red[0];", "workgroupBarrier();");
-  body.push("var s = 0.0;", loop("cb"), ...b.lines.map((l) => `  ${l}`), `  s = s + exp(${b.value} - m);`, "}");
+  // Softmax keeps each exponential in its output slot, so the last pass only scales: one load
+  // instead of the argument's loads, its expression and another exp. Each invocation rescales
+  // exactly the elements it wrote, so no barrier is needed in between.
+  const keep = softmax ? [`  b0[${b.offsets[bases.length - 1]}] = eb;`] : [];
+  body.push("var s = 0.0;", loop("cb"), ...b.lines.map((l) => `  ${l}`), `  let eb = exp(${b.value} - m);`, ...keep, "  s = s + eb;", "}");
   if (!serial) body.push("red[lid] = s;", ...treeReduce(size, (x, y) => `${x} + ${y}`), "s = red[0];");
   if (softmax) {
-    body.push(loop("cw"), ...w.lines.map((l) => `  ${l}`), `  b0[${w.offsets[bases.length - 1]}] = exp(${w.value} - m) / s;`, "}");
+    const o = decompose("cw", layout.colAxes, [`rb${bases.length - 1}`], ["wo"], "wk");
+    body.push(loop("cw"), ...o.map((l) => `  ${l}`), "  b0[wo] = b0[wo] / s;", "}");
   } else {
     body.push(serial ? "b0[row] = log(s) + m;" : "if (lid == 0u) { b0[row] = log(s) + m; }");
   }

@@ -1,14 +1,14 @@
 import type { ReduceKernel } from "../plan/kernels.js";
-import { Bindings, type KernelCode, MAIN_ARGS, NEG_INFINITY, grid, groupGrid } from "./common.js";
+import { Bindings, type KernelCode, type KernelTarget, MAIN_ARGS, NEG_INFINITY, grid, groupGrid } from "./common.js";
 import { type Helper, helperSource } from "./expr.js";
-import { SERIAL_COLUMNS, columnValue, rowBases, rowLayout, treeReduce, workgroupSizeFor } from "./rows.js";
+import { columnValue, rowBases, rowLayout, rowSchedule, treeReduce } from "./rows.js";
 
 /**
- * sum or max over axes, the producer expression fused in. Short rows: one invocation per row,
- * in order. Long rows: a workgroup per row, each invocation accumulating a strided share, then
- * a tree in workgroup memory: float32 error grows with log(n), not n.
+ * sum or max over axes, the producer expression fused in. Serial rows (rowSchedule): one
+ * invocation per row, in order. Otherwise a workgroup per row, each invocation accumulating a
+ * strided share, then a tree in workgroup memory: float32 error grows with log(n), not n.
  */
-export function reduceCode(spec: ReduceKernel, out: number): KernelCode {
+export function reduceCode(spec: ReduceKernel, out: number, target: KernelTarget): KernelCode {
   const bind = new Bindings(out);
   const layout = rowLayout(spec.shape, spec.axes, spec.leaves.map((l) => l.strides));
   const helpers = new Set<Helper>();
@@ -17,11 +17,10 @@ export function reduceCode(spec: ReduceKernel, out: number): KernelCode {
   const bases = spec.leaves.map((l) => l.offset);
   const column = (col: string): ReturnType<typeof columnValue> => columnValue(layout, col, spec.leaves, bases.length, spec.expr, bind, helpers, "");
   let body: string[];
-  let size: number;
+  const { serial, size } = rowSchedule(layout, target);
   let workgroups: [number, number, number];
   let shared = "";
-  if (layout.cols <= SERIAL_COLUMNS) {
-    size = 64;
+  if (serial) {
     const g = grid(layout.rows, size);
     workgroups = g.workgroups;
     const c = column("c");
@@ -37,7 +36,6 @@ export function reduceCode(spec: ReduceKernel, out: number): KernelCode {
       "b0[row] = acc;",
     ];
   } else {
-    size = workgroupSizeFor(layout.cols);
     const g = groupGrid(layout.rows);
     workgroups = g.workgroups;
     shared = `var<workgroup> red: array<f32, ${size}>;`;

@@ -1,7 +1,7 @@
 import type { Expr } from "../plan/kernels.js";
 import type { View } from "../plan/view.js";
 import { type Axes, decompose, simplifyAxes } from "./layout.js";
-import type { Bindings } from "./common.js";
+import type { Bindings, KernelTarget } from "./common.js";
 import { type Helper, emitExpr } from "./expr.js";
 
 /**
@@ -53,8 +53,21 @@ export function treeReduce(size: number, combine: (a: string, b: string) => stri
   ];
 }
 
-/** Rows of up to this many columns are reduced by one invocation each; longer ones by a workgroup. */
-export const SERIAL_COLUMNS = 32;
+/**
+ * How a row kernel spreads its rows: one invocation per row (`serial`, in workgroups of `size`)
+ * or one workgroup of `size` per row, reducing through workgroup memory.
+ *
+ * A GPU reduces rows past 32 columns with a workgroup each: enough invocations to hide memory
+ * latency, and its barriers are cheap. A CPU adapter runs a workgroup as SIMD lanes of one
+ * thread, each barrier a switch between them, and gathers every lane's load separately either
+ * way; there a row of up to 2048 columns is cheapest walked by one lane (as accurate as the
+ * per-invocation shares of a workgroup row), in small workgroups so the driver's thread pool
+ * still gets many of them.
+ */
+export function rowSchedule(layout: RowLayout, target: KernelTarget): { serial: boolean; size: number } {
+  if (target === "cpu") return layout.cols <= 2048 ? { serial: true, size: 16 } : { serial: false, size: workgroupSizeFor(layout.cols) };
+  return layout.cols <= 32 ? { serial: true, size: 64 } : { serial: false, size: workgroupSizeFor(layout.cols) };
+}
 
 export function workgroupSizeFor(cols: number): number {
   return cols >= 2048 ? 256 : cols >= 256 ? 128 : 64;

@@ -3,7 +3,7 @@ import { tensorTooLarge } from "../errors.js";
 import { type Expr, type KernelSpec, type PlanStep, viewsRead } from "./kernels.js";
 import { detectNormalizers } from "./normalizers.js";
 import type { Slot } from "./slots.js";
-import { type View, broadcastView, contiguousView, isContiguous, reshapeView, sameViews, sliceView, transposeView } from "./view.js";
+import { type View, broadcastView, contiguousView, isContiguous, reshapeView, sameViews, sliceView, transposeView, unitReshape, unitReshapeView } from "./view.js";
 
 const UNARY = new Set<string>(UNARY_OPS);
 /** How many times over a broadcast producer may be recomputed when inlined into its consumer. */
@@ -91,16 +91,33 @@ export function lower(program: Program, limits: LowerLimits): Plan {
     const c = consumer.get(n.id);
     const shape = c && iterationShape(c);
     // A producer that broadcasts into its consumer is recomputed per element read, which beats a
-    // round trip through memory unless the stretch is large.
-    if (shape && broadcastsTo(n.shape, shape) && sizeOf(shape) <= MAX_RECOMPUTE * sizeOf(n.shape)) inlined.add(n.id);
+    // round trip through memory unless the stretch is large. One operation on values already in
+    // memory (a scale of a row vector, say) always beats a dispatch of its own, however stretched.
+    const single = n.inputs.every((i) => !inlined.has(i));
+    if (shape && broadcastsTo(n.shape, shape) && (single || sizeOf(shape) <= MAX_RECOMPUTE * sizeOf(n.shape))) inlined.add(n.id);
   }
 
   const slots: Slot[] = [];
   const steps: PlanStep[] = [];
   const feeds = new Map<string, number>();
   const views = new Map<number, View>();
-  /** Matmuls waiting for their single elementwise consumer to become their epilogue. */
-  const pending = new Map<number, Node>();
+  /**
+   * Matmuls waiting for their single elementwise consumer to become their epilogue, keyed by
+   * the value that consumer reads: the matmul itself, or a reshape of it that only adds or
+   * drops size-1 axes (a head axis, say), whose shape the kernel then takes.
+   */
+  const pending = new Map<number, { matmul: Node; shape: readonly number[] }>();
+  /** A matmul kernel over `shape`: the product's own, or a unit-axis reshape of it. */
+  const matmulSpec = (m: Node, shape: readonly number[]): { kind: "matmul"; shape: readonly number[]; a: View; b: View } => {
+    const operand = (k: number): View => {
+      const v = view(m.inputs[k]!);
+      if (sameShape(shape, m.shape)) return v;
+      // Broadcast over the product's batch axes first, then move to the reshape's batch axes.
+      const full = broadcastView(v, [...m.shape.slice(0, -2), ...v.shape.slice(-2)]);
+      return unitReshapeView(full, [...shape.slice(0, -2), ...v.shape.slice(-2)]);
+    };
+    return { kind: "matmul", shape, a: operand(0), b: operand(1) };
+  };
 
   const newSlot = (n: Node, kind: Slot["kind"], extra: Partial<Slot> = {}): number => {
     const elements = sizeOf(n.shape);
@@ -125,10 +142,10 @@ export function lower(program: Program, limits: LowerLimits): Plan {
       views.set(id, v);
       return v;
     }
-    const m = pending.get(id);
-    if (m) {
+    const p = pending.get(id);
+    if (p) {
       pending.delete(id);
-      const v = emit(m, { kind: "matmul", shape: m.shape, a: view(m.inputs[0]!), b: view(m.inputs[1]!) });
+      const v = emit(n, matmulSpec(p.matmul, p.shape), `matmul %${p.matmul.id}`);
       views.set(id, v);
       return v;
     }
@@ -182,10 +199,18 @@ export function lower(program: Program, limits: LowerLimits): Plan {
     const ctx: ExprContext = { leaves: [], budget: budget - 2, accShape: n.shape };
     const expr = buildExpr(n, n.shape, ctx);
     if (ctx.acc !== undefined) {
-      const m = pending.get(ctx.acc)!;
+      const p = pending.get(ctx.acc)!;
       pending.delete(ctx.acc);
-      const spec: KernelSpec = { kind: "matmul", shape: m.shape, a: view(m.inputs[0]!), b: view(m.inputs[1]!), epilogue: { expr, leaves: ctx.leaves } };
-      return emit(n, spec, `matmul %${m.id} + ${n.op} %${n.id}`);
+      const product = matmulSpec(p.matmul, p.shape);
+      // The leaf budget is checked per inlined subtree; the whole kernel must also fit the
+      // device's bindings (the output, both operands, every leaf), or the product runs alone.
+      if (distinctSlots([product.a, product.b, ...ctx.leaves]) + 1 <= limits.maxBindings) {
+        return emit(n, { ...product, epilogue: { expr, leaves: ctx.leaves } }, `matmul %${p.matmul.id} + ${n.op} %${n.id}`);
+      }
+      views.set(ctx.acc, emit(nodes[ctx.acc]!, product, `matmul %${p.matmul.id}`));
+      const alone: ExprContext = { leaves: [], budget };
+      const rebuilt = buildExpr(n, n.shape, alone);
+      return emit(n, { kind: "elementwise", shape: n.shape, leaves: alone.leaves, expr: rebuilt });
     }
     return emit(n, { kind: "elementwise", shape: n.shape, leaves: ctx.leaves, expr });
   };
@@ -206,6 +231,7 @@ export function lower(program: Program, limits: LowerLimits): Plan {
       case "constant":
         break; // a literal where it is read, or a buffer on first use as one
       case "reshape": {
+        if (pending.has(n.id)) break; // stands for a matmul awaiting its epilogue
         const x = arg(0);
         views.set(n.id, reshapeView(x, n.shape) ?? reshapeView(copyOf(nodes[n.inputs[0]!]!, x), n.shape)!);
         break;
@@ -228,8 +254,15 @@ export function lower(program: Program, limits: LowerLimits): Plan {
         break;
       }
       case "matmul": {
-        const c = consumer.get(n.id);
-        if (uses[n.id] === 1 && !outputIds.has(n.id) && c && ELEMENTWISE.has(c.op) && !normalizers.has(c.id)) pending.set(n.id, n);
+        let c = consumer.get(n.id);
+        let key: Node = n;
+        // Seen through a reshape that only adds or drops size-1 axes, keeping the matrix axes.
+        const r = c;
+        if (r?.op === "reshape" && uses[r.id] === 1 && !outputIds.has(r.id) && unitReshape(n.shape, r.shape) && sameShape(r.shape.slice(-2), n.shape.slice(-2))) {
+          key = r;
+          c = consumer.get(r.id);
+        }
+        if (uses[n.id] === 1 && !outputIds.has(n.id) && c && ELEMENTWISE.has(c.op) && !normalizers.has(c.id)) pending.set(key.id, { matmul: n, shape: key.shape });
         else views.set(n.id, emit(n, { kind: "matmul", shape: n.shape, a: arg(0), b: arg(1) }));
         break;
       }

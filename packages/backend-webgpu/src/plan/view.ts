@@ -64,3 +64,20 @@ export function reshapeView(view: View, shape: readonly number[]): View | undefi
 export function sameViews(a: View, b: View): boolean {
   return a.slot === b.slot && a.offset === b.offset && a.strides.length === b.strides.length && a.strides.every((s, i) => s === b.strides[i]) && a.shape.every((d, i) => d === b.shape[i]);
 }
+
+/** Whether two shapes differ only in size-1 axes: a reshape between them moves no element. */
+export function unitReshape(from: readonly number[], to: readonly number[]): boolean {
+  const a = from.filter((d) => d !== 1);
+  const b = to.filter((d) => d !== 1);
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
+ * A view under a reshape that only adds or drops size-1 axes (unitReshape): the other axes keep
+ * their strides, in order; a size-1 axis is never stepped along, so its stride is immaterial.
+ */
+export function unitReshapeView(view: View, shape: readonly number[]): View {
+  const strides = view.strides.filter((_, i) => view.shape[i] !== 1);
+  let next = 0;
+  return { slot: view.slot, offset: view.offset, shape, strides: shape.map((d) => (d === 1 ? 0 : strides[next++]!)) };
+}

@@ -6,7 +6,7 @@
  */
 import { elementBytes, exportNames, buildGemmModule, detectSimd, DEFAULT_SHAPES, lanes, SOFTMAX_EXPORTS, type GemmDType } from "./kernels.js";
 import { SCRATCH_ALIGN, wasmGemm, wasmScratchBytes, type Blocking, type GemmKernels } from "./driver.js";
-import { packRoundB, planParallel, planSoftmaxRows, runChunk } from "./parallel.js";
+import { MIRROR_TILE, packRoundB, planMirror, planParallel, planSoftmaxRows, runChunk } from "./parallel.js";
 import { plainGemm, plainScratchElements } from "./plain.js";
 import { Pool } from "./pool.js";
 import type { GemmCall } from "./call.js";
@@ -169,7 +169,17 @@ class Engine implements Gemm {
       const s = Math.ceil(scratch / SCRATCH_ALIGN) * SCRATCH_ALIGN;
       plainGemm(this.view(code), m, n, k, at(call.a), call.rsA, call.csA, at(call.b), call.rsB, call.csB, at(call.c), call.rsC, at(s));
     }
-    if (call.symmetric) mirrorLowerTriangle(this.view(code), call.c / es, call.rsC, n);
+    if (call.symmetric) this.mirror(call);
+  }
+
+  /** Copies a symmetric product's lower triangle onto its upper one, on the workers too when large. */
+  private mirror(call: GemmCall): void {
+    const es = elementBytes(call.dtype);
+    if (this.pool && call.n >= 4 * MIRROR_TILE) {
+      const params = planMirror(call.dtype, call.n, call.c / es, call.rsC);
+      const kernels = this.kernels ?? [];
+      this.pool.run(params, (chunk) => runChunk(params, chunk, 0, kernels, this.memory, plainGemm));
+    } else mirrorLowerTriangle(this.view(call.dtype === "float32" ? 0 : 1), call.c / es, call.rsC, call.n);
   }
 
   softmaxRows(x: number, bias: number, out: number, rows: number, cols: number, period: number): void {

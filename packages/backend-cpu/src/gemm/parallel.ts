@@ -65,11 +65,7 @@ export function planParallel(call: GemmCall, threads: number, bl: Blocking | und
   rowChunks = Math.ceil(m / rowBlock);
   const maxColChunks = Math.max(1, Math.floor(MAX_CHUNKS / rowChunks));
   const colChunksWanted = Math.min(maxColChunks, Math.max(1, Math.ceil(target / rowChunks)));
-  // A symmetric product skips chunks above the diagonal, so its chunks are about square: with
-  // wide column chunks most of the upper triangle would sit in chunks that cross the diagonal.
-  const colBlock = call.symmetric
-    ? Math.max(colAlign, roundUp(rowBlock, colAlign), roundUp(Math.ceil(ncMax / maxColChunks), colAlign))
-    : Math.max(colAlign, roundUp(Math.ceil(ncMax / colChunksWanted), colAlign));
+  const colBlock = Math.max(colAlign, roundUp(Math.ceil(ncMax / colChunksWanted), colAlign));
 
   const perThread = bl
     ? SCRATCH_ALIGN + roundUp(roundUp(rowBlock, mr) * Math.min(bl.kc, k) * es, SCRATCH_ALIGN) + mr * nr * es
@@ -129,6 +125,17 @@ export function planSoftmaxRows(x: number, bias: number, out: number, rows: numb
   return params;
 }
 
+/** Rows of C each mirror chunk copies (a tile: both the rows written and the block read stay in cache). */
+export const MIRROR_TILE = 32;
+
+/** A round that mirrors the lower triangle of an n x n C (element offset c, row stride rsC) onto the upper. */
+export function planMirror(dtype: "float32" | "float64", n: number, c: number, rsC: number): Float64Array {
+  const params = new Float64Array(ROUND_WORDS);
+  params.set([5, dtype === "float64" ? 1 : 0, n, c, rsC, MIRROR_TILE]);
+  params[TOTAL_WORD] = Math.ceil(n / MIRROR_TILE);
+  return params;
+}
+
 /** Packs the round's block of B (all of k) into the shared scratch, one KC slab after another. */
 export function packRoundB(ex: GemmKernels, p: Float64Array): void {
   const es = p[1] ? 8 : 4;
@@ -158,6 +165,26 @@ export function runChunk(
   memory: WebAssembly.Memory,
   plain: typeof plainGemm,
 ): void {
+  if (p[0] === 5) {
+    // Mirror of a symmetric product's lower triangle (planMirror): 1 float64, 2 n, 3 C (element
+    // offset), 4 rsC, 5 rows per chunk. Chunk r writes rows [r0, r0 + rows) right of the
+    // diagonal, tile by tile, each tile read from a square block below the diagonal.
+    const h = p[1] ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
+    const n = p[2]!;
+    const c0 = p[3]!;
+    const rs = p[4]!;
+    const tile = p[5]!;
+    const ib = chunk * tile;
+    const iEnd = Math.min(ib + tile, n);
+    for (let jb = ib; jb < n; jb += tile) {
+      const jEnd = Math.min(jb + tile, n);
+      for (let i = ib; i < iEnd; i++) {
+        const row = c0 + i * rs;
+        for (let j = Math.max(jb, i + 1); j < jEnd; j++) h[row + j] = h[c0 + j * rs + i]!;
+      }
+    }
+    return;
+  }
   if (p[0] === 3) {
     // Softmax rows (planSoftmaxRows): 1 biased, 2 rows, 3 cols, 4 x, 5 bias, 6 out, 7 period,
     // 8 rows per chunk (a multiple of the period when the bias has several rows).
@@ -174,8 +201,10 @@ export function runChunk(
   const i0 = rb * p[14]!;
   const j0 = (chunk - rb * p[17]!) * p[15]!;
   const rows = Math.min(p[14]!, p[2]! - i0);
-  const cols = Math.min(p[15]!, p[3]! - j0);
-  if (p[25] && p[26]! + j0 >= i0 + rows) return;
+  // A symmetric product computes only the lower triangle: each chunk's columns stop at its last
+  // row (the caller mirrors the rest), and a chunk wholly above the diagonal does nothing.
+  const cols = p[25] ? Math.min(p[15]!, p[3]! - j0, i0 + rows - p[26]! - j0) : Math.min(p[15]!, p[3]! - j0);
+  if (cols <= 0) return;
   const k = p[4]!;
   const s = Math.ceil((p[18]! + thread * p[19]!) / 64) * 64;
   const a = p[5]! + i0 * p[6]! * es;

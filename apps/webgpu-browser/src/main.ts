@@ -1,8 +1,10 @@
-// Runs conformance cases on the WebGPU backend with the browser's own navigator.gpu, shows them
-// in a table, and publishes the results on window.__unfoldConformance.
-import { WebGpuBackend } from "@unfold/backend-webgpu";
+// Runs conformance cases with the browser's own navigator.gpu, shows them in a table, and
+// publishes the results on window.__unfoldConformance. `?backend=webgpu` (default): Unfold's
+// WebGPU backend. `?backend=onnx`: Unfold's ONNX export on onnxruntime-web's WebGPU provider,
+// its runtime files served under /ort/.
+import type { Backend } from "@unfold/core";
 import { type CaseResult, runCases } from "@unfold/conformance/portable";
-import { DEFAULT_GROUPS, type PageReport } from "./report.js";
+import { DEFAULT_GROUPS, ONNX_GROUPS, type PageReport } from "./report.js";
 
 const report: PageReport = { done: false, results: [] };
 window.__unfoldConformance = report;
@@ -28,11 +30,28 @@ async function adapterName(): Promise<string> {
   return info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(" / ") : "unknown";
 }
 
+async function createBackend(which: string): Promise<Backend> {
+  if (which === "webgpu") {
+    const { WebGpuBackend } = await import("@unfold/backend-webgpu");
+    return WebGpuBackend.create();
+  }
+  if (which === "onnx") {
+    // onnxruntime-web fetches its WebAssembly runtime at run time; the page's server has it at /ort/.
+    const ort = await import("onnxruntime-web");
+    ort.env.wasm.wasmPaths = "/ort/";
+    const { OnnxBackend } = await import("@unfold/backend-onnx");
+    return new OnnxBackend({ executionProvider: "webgpu" });
+  }
+  throw new Error(`unknown backend '${which}' (webgpu, onnx)`);
+}
+
 async function main(): Promise<void> {
   if (!("gpu" in navigator)) throw new Error("navigator.gpu is missing: this browser has no WebGPU (Chromium needs --enable-unsafe-webgpu on Linux)");
-  const groups = new URLSearchParams(location.search).get("groups")?.split(",") ?? [...DEFAULT_GROUPS];
+  const query = new URLSearchParams(location.search);
+  const which = query.get("backend") ?? "webgpu";
+  const groups = query.get("groups")?.split(",") ?? [...(which === "onnx" ? ONNX_GROUPS : DEFAULT_GROUPS)];
   report.adapter = await adapterName();
-  const backend = await WebGpuBackend.create();
+  const backend = await createBackend(which);
   try {
     await runCases(backend, {
       dtypes: ["float32"],

@@ -13,6 +13,9 @@ export interface PageReport {
 /** The groups the page runs unless `?groups=` names others: one of every kind, quick on a software adapter. */
 export const DEFAULT_GROUPS = ["primitives", "composites", "fusion", "models", "resident", "feeds"] as const;
 
+/** The ONNX-on-WebGPU run: every primitive, the composites and the 12-layer unfolding. */
+export const ONNX_GROUPS = ["primitives", "composites", "models"] as const;
+
 declare global {
   interface Window {
     __unfoldConformance?: PageReport;

@@ -2,7 +2,7 @@
 // by structure, on any axis, after optimize; a tagged node whose structure was changed is not
 // matched; neededNodes drops a matched composite's internals unless something else reads them.
 import { describe, expect, it } from "vitest";
-import { type Program, findComposites, input, layerNorm, logSoftmax, logsumexp, neededNodes, ops, optimize, softmax, trace } from "../src/index.js";
+import { type Program, findComposites, input, layerNorm, logSoftmax, logsumexp, neededNodes, ops, optimize, sigmoid, softmax, trace } from "../src/index.js";
 
 const kinds = (p: Program): string[] => [...findComposites(p).values()].map((c) => `${c.kind}@${c.axis}`).sort();
 
@@ -13,9 +13,10 @@ describe("findComposites", () => {
       ls: logSoftmax(x, -1),
       lse: logsumexp(x, 0, true),
       ln: layerNorm(x),
+      sg: sigmoid(x),
     }));
     // logSoftmax's own logsumexp is matched too (a backend lowers whichever root it reaches).
-    const expected = ["layerNorm@2", "logSoftmax@2", "logsumexp@0", "logsumexp@2", "softmax@1"];
+    const expected = ["layerNorm@2", "logSoftmax@2", "logsumexp@0", "logsumexp@2", "sigmoid@-1", "softmax@1"];
     // As traced, layerNorm computes x - mean twice (once inside moments); optimize's CSE makes
     // them one node, which is the structure matched.
     expect(kinds(program)).toEqual(expected.filter((k) => !k.startsWith("layerNorm")));

@@ -1,6 +1,6 @@
 import type { Node } from "@unfold/core";
 import type { FusedComposite } from "@unfold/core";
-import { type LowerContext, reduce } from "./context.js";
+import type { LowerContext } from "./context.js";
 
 /**
  * The native ONNX operator for a recognised composite, or undefined where none has the same
@@ -15,8 +15,13 @@ export function lowerFused(ctx: LowerContext, f: FusedComposite, root: Node): st
       return g.op("Softmax", [x], { axis: { int: f.axis } });
     case "logSoftmax":
       return g.op("LogSoftmax", [x], { axis: { int: f.axis } });
+    case "sigmoid":
+      return g.op("Sigmoid", [x]);
     case "logsumexp":
-      return reduce(ctx, "ReduceLogSumExp", x, [f.axis]);
+      // No native operator: ReduceLogSumExp need not shift by the maximum (onnxruntime-web's
+      // WebGPU kernel returns Infinity for logits near 1000), so the exported graph keeps core's
+      // stable max-shifted decomposition, which every runtime computes exactly.
+      return undefined;
     case "layerNorm": {
       // LayerNormalization normalizes from `axis` to the last axis, so only a last-axis layer
       // norm is one. Its epsilon attribute is a float32, and onnxruntime's kernel computes the

@@ -22,5 +22,9 @@ export function fusedKernel(f: FusedComposite, root: Node): Kernel | undefined {
         const { mean, variance } = tf.moments(x!, f.axis, true);
         return tf.div(tf.sub(x!, mean), tf.sqrt(tf.add(variance, f.eps)));
       };
+    case "sigmoid":
+      // Left to core's two-branch form: it keeps full relative accuracy in both tails in float32,
+      // which a one-kernel 1 / (1 + e^-x) does not promise on every tfjs engine.
+      return undefined;
   }
 }

@@ -18,7 +18,9 @@ export type FusedComposite =
   /** Keeps the reduced axis (as size 1), as the decomposition's root does. */
   | { readonly kind: "logsumexp"; readonly root: number; readonly input: number; readonly axis: number }
   /** (x - mean) / sqrt(variance + eps) over one axis; gain and bias stay separate nodes. */
-  | { readonly kind: "layerNorm"; readonly root: number; readonly input: number; readonly axis: number; readonly eps: number };
+  | { readonly kind: "layerNorm"; readonly root: number; readonly input: number; readonly axis: number; readonly eps: number }
+  /** Elementwise 1 / (1 + e^-x), in core's two-branch form; `axis` is unused (-1). */
+  | { readonly kind: "sigmoid"; readonly root: number; readonly input: number; readonly axis: number };
 
 type Nodes = readonly Node[];
 
@@ -109,6 +111,43 @@ function matchLayerNorm(nodes: Nodes, root: Node): FusedComposite | undefined {
   return { kind: "layerNorm", root: root.id, input: mean.of, axis: mean.axis, eps };
 }
 
+/** The other operand of a binary `op` node with the constant `c` on either side, or undefined. */
+function withConstant(nodes: Nodes, id: number, op: string, c: number): number | undefined {
+  const n = nodes[id]!;
+  if (n.op !== op) return undefined;
+  const [l, r] = n.inputs as [number, number];
+  if (constantValue(nodes[r]) === c) return l;
+  if (constantValue(nodes[l]) === c) return r;
+  return undefined;
+}
+
+/**
+ * add(mul(p, div(1, add(exp(neg(max(x, 0))), 1))), mul(sub(1, p), div(e, add(e, 1)))) with
+ * p = greaterEqual(x, 0) and e = exp(min(x, 0)): core's sigmoid, each branch on its own half-line.
+ */
+function matchSigmoid(nodes: Nodes, root: Node): FusedComposite | undefined {
+  if (root.op !== "add") return undefined;
+  const [upperTerm, lowerTerm] = root.inputs.map((i) => nodes[i]!) as [Node, Node];
+  if (upperTerm.op !== "mul" || lowerTerm.op !== "mul") return undefined;
+  const p = nodes[upperTerm.inputs[0]!]!;
+  if (p.op !== "greaterEqual" || constantValue(nodes[p.inputs[1]!]) !== 0) return undefined;
+  const x = p.inputs[0]!;
+  const upper = nodes[upperTerm.inputs[1]!]!;
+  if (upper.op !== "div" || constantValue(nodes[upper.inputs[0]!]) !== 1) return undefined;
+  const ePosPlus1 = withConstant(nodes, upper.inputs[1]!, "add", 1);
+  const ePos = ePosPlus1 === undefined ? undefined : nodes[ePosPlus1]!;
+  if (ePos?.op !== "exp" || nodes[ePos.inputs[0]!]!.op !== "neg") return undefined;
+  if (withConstant(nodes, nodes[ePos.inputs[0]!]!.inputs[0]!, "max", 0) !== x) return undefined;
+  const oneMinusP = nodes[lowerTerm.inputs[0]!]!;
+  if (oneMinusP.op !== "sub" || constantValue(nodes[oneMinusP.inputs[0]!]) !== 1 || oneMinusP.inputs[1] !== p.id) return undefined;
+  const lower = nodes[lowerTerm.inputs[1]!]!;
+  if (lower.op !== "div") return undefined;
+  const eNeg = nodes[lower.inputs[0]!]!;
+  if (eNeg.op !== "exp" || withConstant(nodes, eNeg.inputs[0]!, "min", 0) !== x) return undefined;
+  if (withConstant(nodes, lower.inputs[1]!, "add", 1) !== eNeg.id) return undefined;
+  return { kind: "sigmoid", root: root.id, input: x, axis: -1 };
+}
+
 /**
  * Finds the composites tagged by tracing (the `composite` field of a node) whose structure is
  * exactly core's decomposition. The tag alone is not trusted: passes may have rewritten the
@@ -125,6 +164,7 @@ export function findComposites(program: Program): Map<number, FusedComposite> {
     else if (node.composite === "logSoftmax") match = matchLogSoftmax(nodes, node);
     else if (node.composite === "logsumexp") match = matchLogsumexp(nodes, node);
     else if (node.composite === "layerNorm") match = matchLayerNorm(nodes, node);
+    else if (node.composite === "sigmoid") match = matchSigmoid(nodes, node);
     if (match) found.set(node.id, match);
   }
   return found;

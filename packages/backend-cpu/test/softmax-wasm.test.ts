@@ -1,9 +1,8 @@
-import { Random } from "@unfold/core";
+import { contiguousView, Random } from "@unfold/core";
 import { describe, expect, it } from "vitest";
 import { detectSimd } from "../src/gemm/kernels.js";
 import { buildSoftmaxModule, createSoftmaxKernel, type SoftmaxKernel } from "../src/kernels/softmax-wasm.js";
 import { softmaxStep } from "../src/kernels/softmax.js";
-import { contiguousView } from "../src/plan/view.js";
 import { createGemm } from "../src/gemm/index.js";
 
 const TINY = 1.1754943508222875e-38;

@@ -4,6 +4,18 @@
 export { type DType, DTYPES, type FloatArray } from "./dtype.js";
 export { UnfoldError, ShapeError, DTypeError, FeedError, MonotonicityError, formatShape } from "./errors.js";
 export { type Shape, sizeOf, stridesOf, broadcastShapes } from "./shape.js";
+export {
+  type View,
+  contiguousView,
+  isContiguous,
+  broadcastView,
+  transposeView,
+  sliceView,
+  reshapeView,
+  sameViews,
+  unitReshape,
+  unitReshapeView,
+} from "./backend/view.js";
 export { Random } from "./random.js";
 
 export type { Node, NodeSpec, Op, UnaryOp, BinaryOp } from "./ir/node.js";

@@ -1,6 +1,5 @@
-import { type DType, UnfoldError } from "@unfold/core";
+import { type DType, UnfoldError, type View } from "@unfold/core";
 import type { Step } from "../plan/steps.js";
-import type { View } from "../plan/view.js";
 
 function outerInner(shape: readonly number[], axis: number): { outer: number; inner: number } {
   const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);

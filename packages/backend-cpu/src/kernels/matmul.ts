@@ -1,6 +1,5 @@
-import type { DType } from "@unfold/core";
+import { broadcastView, type DType, type View } from "@unfold/core";
 import { type Step, bytesOf } from "../plan/steps.js";
-import { type View, broadcastView } from "../plan/view.js";
 import type { GemmCall } from "../gemm/call.js";
 
 export type { GemmCall };

@@ -1,6 +1,5 @@
-import type { DType, Node } from "@unfold/core";
+import { type DType, type Node, type View } from "@unfold/core";
 import type { Step } from "../plan/steps.js";
-import type { View } from "../plan/view.js";
 import type { SoftmaxKernel } from "./softmax-wasm.js";
 
 export interface SoftmaxMatch {

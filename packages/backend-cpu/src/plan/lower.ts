@@ -1,9 +1,8 @@
-import { BINARY_OPS, type DType, type Node, type Program, UNARY_OPS, UnfoldError, sizeOf } from "@unfold/core";
+import { BINARY_OPS, broadcastView, contiguousView, type DType, isContiguous, type Node, type Program, reshapeView, sizeOf, sliceView, stridesOf, transposeView, UNARY_OPS, UnfoldError, type View } from "@unfold/core";
 import type { Expr } from "./expr.js";
 import { type LoopKernel, type LoopKernelSpec, loopKernel } from "./loops.js";
 import type { WasmLoops } from "./loops-wasm.js";
 import { type Slot, type Step } from "./steps.js";
-import { type View, broadcastView, contiguousStrides, contiguousView, isContiguous, reshapeView, sliceView, transposeView } from "./view.js";
 import { gatherStep, scatterAddStep } from "../kernels/gather.js";
 import { type MatmulEngine, matmulStep } from "../kernels/matmul.js";
 import { detectSoftmax, softmaxStep } from "../kernels/softmax.js";
@@ -82,7 +81,7 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
   /** Writes an expression (or reduction) over `shape` into a fresh contiguous slot. */
   const emitLoop = (label: string, node: Node, shape: readonly number[], expr: Expr, leaves: View[], reduce?: LoopKernelSpec["reduce"]): View => {
     const slot = newSlot(node.dtype, sizeOf(node.shape), "workspace");
-    const out = contiguousStrides(node.shape).map((s, i) => (node.shape[i] === 1 && shape[i] !== 1 ? 0 : s));
+    const out = stridesOf(node.shape).map((s, i) => (node.shape[i] === 1 && shape[i] !== 1 ? 0 : s));
     const spec: LoopKernelSpec = {
       shape,
       inputs: leaves.map((v) => ({ dtype: dtypeOf(v.slot), strides: broadcastView(v, shape).strides })),
@@ -169,7 +168,7 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
       }
       case "concat": {
         const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
-        const outStrides = contiguousStrides(n.shape);
+        const outStrides = stridesOf(n.shape);
         let start = 0;
         n.inputs.forEach((_input, k) => {
           const v = arg(k);

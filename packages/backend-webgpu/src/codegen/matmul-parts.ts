@@ -1,6 +1,5 @@
-import { UnfoldError, sizeOf } from "@unfold/core";
+import { broadcastView, sizeOf, UnfoldError, type View } from "@unfold/core";
 import type { MatmulKernel } from "../plan/kernels.js";
-import { type View, broadcastView } from "../plan/view.js";
 import { Bindings, MAX_GROUPS_PER_DIM } from "./common.js";
 import { type Helper, emitExpr } from "./expr.js";
 import { decompose, simplifyAxes } from "./layout.js";

@@ -1,5 +1,5 @@
 import type { NormalizeKernel } from "../plan/kernels.js";
-import { contiguousStrides } from "../plan/view.js";
+import { stridesOf } from "@unfold/core";
 import { Bindings, type KernelCode, type KernelTarget, MAIN_ARGS, NEG_INFINITY, grid, groupGrid } from "./common.js";
 import { type Helper, helperSource } from "./expr.js";
 import { decompose } from "./layout.js";
@@ -14,7 +14,7 @@ export function normalizeCode(spec: NormalizeKernel, out: number, target: Kernel
   const bind = new Bindings(out);
   const softmax = spec.mode === "softmax";
   // The softmax output is one more strided set, laid out like the argument.
-  const sets = [...spec.leaves.map((l) => l.strides), ...(softmax ? [contiguousStrides(spec.shape)] : [])];
+  const sets = [...spec.leaves.map((l) => l.strides), ...(softmax ? [stridesOf(spec.shape)] : [])];
   const layout = rowLayout(spec.shape, [spec.axis], sets);
   const bases = [...spec.leaves.map((l) => l.offset), ...(softmax ? [0] : [])];
   const helpers = new Set<Helper>();

@@ -1,5 +1,5 @@
 import type { Expr } from "../plan/kernels.js";
-import type { View } from "../plan/view.js";
+import type { View } from "@unfold/core";
 import { type Axes, decompose, simplifyAxes } from "./layout.js";
 import type { Bindings, KernelTarget } from "./common.js";
 import { type Helper, emitExpr } from "./expr.js";

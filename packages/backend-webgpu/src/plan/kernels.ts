@@ -1,5 +1,5 @@
 import type { BinaryOp, UnaryOp } from "@unfold/core";
-import type { View } from "./view.js";
+import type { View } from "@unfold/core";
 
 /**
  * An elementwise expression tree, evaluated once per output element inside one kernel. Leaves

@@ -1,9 +1,8 @@
-import { BINARY_OPS, type BinaryOp, type Node, type Program, UNARY_OPS, type UnaryOp, UnfoldError, formatShape, sizeOf } from "@unfold/core";
+import { BINARY_OPS, type BinaryOp, broadcastView, contiguousView, formatShape, isContiguous, type Node, type Program, reshapeView, sameViews, sizeOf, sliceView, transposeView, UNARY_OPS, type UnaryOp, UnfoldError, unitReshape, unitReshapeView, type View } from "@unfold/core";
 import { tensorTooLarge } from "../errors.js";
 import { type Expr, type KernelSpec, type PlanStep, viewsRead } from "./kernels.js";
 import { detectNormalizers } from "./normalizers.js";
 import type { Slot } from "./slots.js";
-import { type View, broadcastView, contiguousView, isContiguous, reshapeView, sameViews, sliceView, transposeView, unitReshape, unitReshapeView } from "./view.js";
 
 const UNARY = new Set<string>(UNARY_OPS);
 /** How many times over a broadcast producer may be recomputed when inlined into its consumer. */

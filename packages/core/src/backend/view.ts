@@ -1,9 +1,11 @@
 /**
- * A strided window onto a buffer slot: element `index` of the view lives at
- * slot base + offset + sum(index[i] * strides[i]). Reshape (of a contiguous view), broadcast,
- * transpose and slice are all views, so they cost nothing: the kernels that read them take
- * strides.
+ * Strided views, for backends that plan programs over buffers: element `index` of a view is
+ * element offset + sum(index[i] * strides[i]) of its slot's buffer. Reshape (of a contiguous
+ * view), broadcast, transpose and slice are views, so they cost no kernel: whatever reads them
+ * takes the strides. Shared by the CPU and WebGPU backends, which lower the same layout ops.
  */
+import { stridesOf } from "../shape.js";
+
 export interface View {
   readonly slot: number;
   readonly offset: number;
@@ -11,18 +13,8 @@ export interface View {
   readonly strides: readonly number[];
 }
 
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= shape[i]!;
-  }
-  return strides;
-}
-
 export function contiguousView(slot: number, shape: readonly number[], offset = 0): View {
-  return { slot, offset, shape, strides: contiguousStrides(shape) };
+  return { slot, offset, shape, strides: stridesOf(shape) };
 }
 
 /** Whether the view reads its elements in row-major order, densely (size-1 axes ignored). */
@@ -36,6 +28,7 @@ export function isContiguous(view: View): boolean {
   return true;
 }
 
+/** NumPy broadcasting as strides: a stretched axis reads the same element (stride 0). */
 export function broadcastView(view: View, shape: readonly number[]): View {
   const lead = shape.length - view.shape.length;
   const strides = shape.map((d, i) => {
@@ -58,4 +51,25 @@ export function sliceView(view: View, begin: readonly number[], shape: readonly 
 /** A reshape is a view only of a contiguous view; the caller materializes otherwise. */
 export function reshapeView(view: View, shape: readonly number[]): View | undefined {
   return isContiguous(view) ? contiguousView(view.slot, shape, view.offset) : undefined;
+}
+
+export function sameViews(a: View, b: View): boolean {
+  return a.slot === b.slot && a.offset === b.offset && a.strides.length === b.strides.length && a.strides.every((s, i) => s === b.strides[i]) && a.shape.every((d, i) => d === b.shape[i]);
+}
+
+/** Whether two shapes differ only in size-1 axes: a reshape between them moves no element. */
+export function unitReshape(from: readonly number[], to: readonly number[]): boolean {
+  const a = from.filter((d) => d !== 1);
+  const b = to.filter((d) => d !== 1);
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
+ * A view under a reshape that only adds or drops size-1 axes (unitReshape): the other axes keep
+ * their strides, in order; a size-1 axis is never stepped along, so its stride is immaterial.
+ */
+export function unitReshapeView(view: View, shape: readonly number[]): View {
+  const strides = view.strides.filter((_, i) => view.shape[i] !== 1);
+  let next = 0;
+  return { slot: view.slot, offset: view.offset, shape, strides: shape.map((d) => (d === 1 ? 0 : strides[next++]!)) };
 }

@@ -32,5 +32,5 @@ export { tfjsEngine, tfjsYangForward } from "./engines/tfjs.js";
 export { ortEngine, ORT_THREADS } from "./engines/ort.js";
 export { type BenchRow, type BenchPlan, type WorkCount, runBench, withRatios, problemsFor, REFERENCE_ENGINE } from "./runner.js";
 export { type BenchCommandOptions, benchCommand, defaultEngines, formatRows } from "./commands/bench.js";
-export { type CommandIO, consoleIO } from "./commands/io.js";
+export { type CommandIO, consoleIO } from "@unfold/cli";
 export { HESSIAN_BLOCK_SIZES, CLOSED_FORM, type HessianBlockPlan, hessianBlockRows } from "./workloads/hessian-block.js";

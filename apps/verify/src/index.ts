@@ -1,10 +1,10 @@
 export { fidelityReport, type FidelityReport } from "./report.js";
 export { unfoldMnist, type MnistUnfoldingOptions, type MnistUnfoldingResult } from "./mnist-unfolding.js";
-export { formatTable } from "./table.js";
+export { formatTable } from "@unfold/cli";
 export { writeLinePlot, writeAtomically } from "./plot.js";
 export { verifyCommand } from "./commands/verify.js";
 export { unfoldCommand } from "./commands/unfold.js";
 export { exportCommand } from "./commands/export.js";
 export { DEFAULT_EXPORT, type ExportSpec, type UnfoldedModelSpec, exportUnfoldedModel, unfoldedModel, unfoldVersion } from "./onnx-export.js";
 export { yangModel, paramsIn, type YangModel } from "./yang-model.js";
-export { type CommandIO, consoleIO } from "./commands/io.js";
+export { type CommandIO, consoleIO } from "@unfold/cli";

@@ -1,4 +1,4 @@
-import { parse, integerFlag, listFlag } from "../args.js";
+import { type CommandIO, fixed, formatAlignedTable, integerFlag, listFlag, parse, scientific } from "@unfold/cli";
 import { DEFAULT_MATMUL, DEFAULT_SIZES, type MatmulShape, type SizeSpec } from "../config.js";
 import type { Engine } from "../engines/engine.js";
 import { ortEngine } from "../engines/ort.js";
@@ -10,9 +10,7 @@ import { webgpuEngine } from "../engines/unfold-webgpu.js";
 import { HESSIAN_BLOCK_SIZES, hessianBlockRows } from "../workloads/hessian-block.js";
 import { type Backend, ReferenceBackend } from "@unfold/core";
 import { type BenchRow, type WorkCount, runBench } from "../runner.js";
-import { fixed, formatTable, scientific } from "../table.js";
 import { WORKLOADS } from "../workloads/problem.js";
-import type { CommandIO } from "./io.js";
 import { enableRelaxedSimd } from "@unfold/backend-cpu/node";
 import { compileWasmOptimized } from "../wasm-tiering.js";
 
@@ -164,7 +162,7 @@ export function formatRows(rows: readonly BenchRow[]): string {
     r.ratioVsBestPeer === null ? "-" : `${fixed(r.ratioVsBestPeer, 2)}x`,
     r.note ?? "",
   ]);
-  return formatTable(header, cells, right);
+  return formatAlignedTable(header, cells, right);
 }
 
 function formatWork(work: readonly WorkCount[], sizes: readonly SizeSpec[]): string {

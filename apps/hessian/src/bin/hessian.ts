@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { runMain } from "../args.js";
-import { consoleIO } from "../commands/io.js";
+import { consoleIO, runMain } from "@unfold/cli";
 import { hessianMain } from "../commands/main.js";
 
 runMain(() => hessianMain(process.argv.slice(2), consoleIO));

@@ -1,8 +1,6 @@
 import { timeHessianBlock, type HessianBlockTiming } from "@unfold/hessian";
-import { integerFlag, integerListFlag, parse } from "../args.js";
+import { type CommandIO, formatTable, integerFlag, integerListFlag, parse } from "@unfold/cli";
 import { backendNamed } from "../backends.js";
-import { formatTable } from "../table.js";
-import type { CommandIO } from "./io.js";
 
 const USAGE = `usage: pnpm hessian bench [--d-model 16,64] [--tokens L] [--repeats R] [--backend reference|cpu] [--json]
 The hessian-block workload: H_QQ of one attention layer assembled in closed form against column by

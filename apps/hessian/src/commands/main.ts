@@ -1,5 +1,5 @@
 import { benchCommand } from "./bench.js";
-import type { CommandIO } from "./io.js";
+import type { CommandIO } from "@unfold/cli";
 import { plotsCommand } from "./plots.js";
 import { scalingCommand } from "./scaling.js";
 import { verifyCommand } from "./verify.js";

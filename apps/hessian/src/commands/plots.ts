@@ -1,11 +1,10 @@
 import { CurvatureProducts, QUICK_SCALING, additionTransformer, assembleDense, blockOfLayout, logGrid, scalingStudy } from "@unfold/hessian";
 import { join, resolve } from "node:path";
-import { integerFlag, parse, positiveFlag } from "../args.js";
+import { type CommandIO, integerFlag, parse, positiveFlag } from "@unfold/cli";
 import { backendNamed } from "../backends.js";
 import { writeGrowthPlot } from "../plots/growth.js";
 import { writeHeatmap } from "../plots/heatmap.js";
 import { writeHistograms } from "../plots/histogram.js";
-import type { CommandIO } from "./io.js";
 
 const USAGE = `usage: pnpm hessian plots --out DIR [--d-model D] [--sigma S] [--seeds S] [--points N] [--backend cpu|reference]
 Writes the figures as SVG into DIR:

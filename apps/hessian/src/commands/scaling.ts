@@ -1,10 +1,8 @@
 import { FULL_SCALING, PREDICTED_SLOPES, QUICK_SCALING, SCALING_SERIES, type ScalingResult, logGrid, scalingStudy } from "@unfold/hessian";
 import { resolve } from "node:path";
-import { integerFlag, parse, positiveFlag } from "../args.js";
+import { type CommandIO, formatTable, integerFlag, parse, positiveFlag } from "@unfold/cli";
 import { backendNamed } from "../backends.js";
 import { writeGrowthPlot } from "../plots/growth.js";
-import { formatTable } from "../table.js";
-import type { CommandIO } from "./io.js";
 
 const USAGE = `usage: pnpm hessian scaling [--quick] [--d-model D] [--points N] [--seeds S] [--samples K]
                             [--batch B] [--fit-max SIGMA] [--backend cpu|reference] [--plot FILE.svg] [--json]

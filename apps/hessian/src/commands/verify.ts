@@ -1,7 +1,5 @@
 import { CANONICAL_BLOCKS, verifyClosedForm } from "@unfold/hessian";
-import { integerFlag, parse } from "../args.js";
-import { formatTable } from "../table.js";
-import type { CommandIO } from "./io.js";
+import { type CommandIO, formatTable, integerFlag, parse } from "@unfold/cli";
 
 const USAGE = `usage: pnpm hessian verify [--seed S] [--json]
 Checks every closed-form block of the self-attention Hessian (outer-product, functional and full

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { runMain } from "../args.js";
-import { consoleIO } from "../commands/io.js";
+import { consoleIO, runMain } from "@unfold/cli";
 import { unfoldCommand } from "../commands/unfold.js";
 
 runMain(() => unfoldCommand(process.argv.slice(2), consoleIO));

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { runMain } from "../args.js";
-import { consoleIO } from "../commands/io.js";
+import { consoleIO, runMain } from "@unfold/cli";
 import { verifyCommand } from "../commands/verify.js";
 
 runMain(() => verifyCommand(process.argv.slice(2), consoleIO));

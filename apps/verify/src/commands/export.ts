@@ -1,8 +1,7 @@
 import type { DType } from "@unfold/core";
 import type { OnnxValueInfo } from "@unfold/backend-onnx";
-import { integerFlag, parse } from "../args.js";
+import { type CommandIO, integerFlag, parse } from "@unfold/cli";
 import { DEFAULT_EXPORT, type ExportSpec, exportUnfoldedModel } from "../onnx-export.js";
-import type { CommandIO } from "./io.js";
 
 const MIN_OPSET = 17;
 const MAX_OPSET = 21;

@@ -1,10 +1,8 @@
 import { resolve } from "node:path";
-import { integerFlag, parse } from "../args.js";
+import { type CommandIO, formatTable, integerFlag, parse } from "@unfold/cli";
 import { exportCommand } from "./export.js";
 import { unfoldMnist } from "../mnist-unfolding.js";
 import { writeLinePlot } from "../plot.js";
-import { formatTable } from "../table.js";
-import type { CommandIO } from "./io.js";
 
 const USAGE = `usage: pnpm start [--digits N] [--layers K] [--patch P] [--seed S] [--plot FILE.svg] [--json]
        pnpm unfold export [--out FILE.onnx] ... (see pnpm unfold export --help)

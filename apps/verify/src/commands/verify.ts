@@ -1,7 +1,5 @@
-import { parse } from "../args.js";
+import { type CommandIO, formatTable, parse } from "@unfold/cli";
 import { fidelityReport } from "../report.js";
-import { formatTable } from "../table.js";
-import type { CommandIO } from "./io.js";
 
 const USAGE = "usage: pnpm verify [--json]";
 

@@ -40,3 +40,18 @@ export function runMain(main: () => Promise<void>): void {
     process.exitCode = 1;
   });
 }
+
+/** Parses a positive number flag, naming the flag when the value is wrong. */
+export function positiveFlag(flag: string, value: string | boolean | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (typeof value !== "string" || !Number.isFinite(n) || n <= 0) throw new Error(`--${flag} must be a positive number, got '${String(value)}'`);
+  return n;
+}
+
+/** Parses a comma-separated list of integers >= min, e.g. --d-model 16,64. */
+export function integerListFlag(flag: string, value: string | boolean | undefined, fallback: readonly number[], min = 1): number[] {
+  if (value === undefined) return [...fallback];
+  if (typeof value !== "string" || value.trim() === "") throw new Error(`--${flag} must be a comma-separated list of integers >= ${min}, got '${String(value)}'`);
+  return value.split(",").map((part) => integerFlag(flag, part.trim(), 0, min));
+}

@@ -1,0 +1,2 @@
+import { unfoldProject } from "@unfold/vitest-config";
+export default unfoldProject("cli");

@@ -1,2 +1,0 @@
-import { unfoldProject } from "@unfold/vitest-config";
-export default unfoldProject("cli");

@@ -1,5 +1,5 @@
 import { type ScalingResult, type ScalingSeries, PREDICTED_SLOPES } from "@unfold/hessian";
-import { COLORS, decades, escape, svgOpen, writeAtomically } from "./svg.js";
+import { type Series, PALETTE, chartGrid, lineChart, writeSvg } from "@unfold/plot";
 
 const PANELS: readonly { readonly title: string; readonly series: readonly ScalingSeries[] }[] = [
   { title: "W_V block (softmax)", series: ["V_outer", "V_full"] },
@@ -12,44 +12,32 @@ const PANELS: readonly { readonly title: string; readonly series: readonly Scali
  * predicted slope drawn dashed through its first point inside the fit range.
  */
 export function writeGrowthPlot(path: string, result: ScalingResult): void {
-  const panelW = 340;
-  const panelH = 260;
-  const pad = { left: 70, right: 20, top: 50, bottom: 50 };
-  const parts = svgOpen(PANELS.length * (panelW + pad.left + pad.right), panelH + pad.top + pad.bottom + 70, "Hessian block norms against the data scale sigma (dashed: predicted slopes)");
-  const sx = result.sigmas.map(Math.log10);
-  const xLo = Math.min(...sx);
-  const xHi = Math.max(...sx);
-  PANELS.forEach((panel, p) => {
-    const x0 = p * (panelW + pad.left + pad.right) + pad.left;
-    const y0 = pad.top;
-    const values = panel.series.flatMap((s) => result.norms[s].filter((v) => v > 0));
-    const yLo = Math.floor(Math.log10(Math.min(...values)));
-    const yHi = Math.ceil(Math.log10(Math.max(...values)));
-    const px = (ls: number): number => x0 + ((ls - xLo) / (xHi - xLo)) * panelW;
-    const py = (lv: number): number => y0 + panelH - ((lv - yLo) / (yHi - yLo || 1)) * panelH;
-    parts.push(`<rect x="${x0}" y="${y0}" width="${panelW}" height="${panelH}" fill="none" stroke="#888"/>`);
-    parts.push(`<text x="${x0 + panelW / 2}" y="${y0 - 10}" text-anchor="middle">${escape(panel.title)}</text>`);
-    for (const e of decades(10 ** xLo, 10 ** xHi)) parts.push(`<text x="${px(e)}" y="${y0 + panelH + 16}" text-anchor="middle">1e${e}</text>`);
-    const step = Math.max(1, Math.ceil((yHi - yLo) / 8));
-    for (let e = yLo; e <= yHi; e += step) parts.push(`<text x="${x0 - 6}" y="${py(e) + 4}" text-anchor="end">1e${e}</text>`);
-    parts.push(`<text x="${x0 + panelW / 2}" y="${y0 + panelH + 34}" text-anchor="middle">sigma</text>`);
-    parts.push(`<clipPath id="clip${p}"><rect x="${x0}" y="${y0}" width="${panelW}" height="${panelH}"/></clipPath>`);
-    panel.series.forEach((s, k) => {
-      const color = COLORS[k % COLORS.length]!;
-      const pts = result.sigmas.flatMap((sigma, i) => (result.norms[s][i]! > 0 ? [`${px(Math.log10(sigma)).toFixed(1)},${py(Math.log10(result.norms[s][i]!)).toFixed(1)}`] : []));
-      parts.push(`<polyline points="${pts.join(" ")}" fill="none" stroke="${color}" stroke-width="2"/>`);
-      const anchor = result.sigmas.findIndex((sigma) => result.fitSigmas.includes(sigma));
-      const a = result.norms[s][anchor]!;
-      if (a > 0) {
-        const slope = PREDICTED_SLOPES[s];
-        const la = Math.log10(a);
-        const ls = Math.log10(result.sigmas[anchor]!);
-        const line = (x: number): string => `${px(x).toFixed(1)},${py(la + slope * (x - ls)).toFixed(1)}`;
-        parts.push(`<polyline points="${line(xLo)} ${line(xHi)}" fill="none" stroke="${color}" stroke-width="1.2" stroke-dasharray="5,4" clip-path="url(#clip${p})"/>`);
-      }
-      parts.push(`<text x="${x0}" y="${y0 + panelH + 52 + 14 * k}" fill="${color}">${escape(s)}: slope ${result.slopes[s].toFixed(2)} (predicted ${PREDICTED_SLOPES[s]})</text>`);
+  const xDomain = [Math.min(...result.sigmas), Math.max(...result.sigmas)] as const;
+  const anchor = result.sigmas.findIndex((sigma) => result.fitSigmas.includes(sigma));
+  const charts = PANELS.map((panel) => {
+    // A block that is exactly zero at some sigma has no place on a log axis: it is left out
+    // (a gap in its line), and a block zero everywhere says so in the legend.
+    const norms = panel.series.map((s) => result.norms[s].map((v) => (v > 0 ? v : Number.NaN)));
+    // The axis covers the measurements only; the predicted lines are clipped to it.
+    const yDomain = decades(norms.flat().filter((v) => v > 0));
+    const series: Series[] = panel.series.flatMap((s, k) => {
+      const color = PALETTE[k % PALETTE.length]!;
+      const zero = result.identicallyZero.includes(s) ? ", identically zero" : "";
+      const measured: Series = { name: `${s}: slope ${result.slopes[s].toFixed(2)} (predicted ${PREDICTED_SLOPES[s]}${zero})`, x: result.sigmas, y: norms[k]!, color, markers: true };
+      const a = norms[k]![anchor];
+      if (anchor < 0 || a === undefined || !(a > 0)) return [measured];
+      const at = (sigma: number): number => a * (sigma / result.sigmas[anchor]!) ** PREDICTED_SLOPES[s];
+      return [measured, { name: `${s} predicted`, x: [...xDomain], y: xDomain.map(at), color, dashed: true, legend: false }];
     });
+    return lineChart({ title: panel.title, xLabel: "sigma", yLabel: "||H_block||_F", series, logX: true, logY: true, xDomain, yDomain, legend: true, width: 440, height: 400 });
   });
-  parts.push("</svg>");
-  writeAtomically(path, parts.join("\n") + "\n");
+  writeSvg(path, chartGrid({ title: "Hessian block norms against the data scale sigma (dashed: predicted slopes)", charts }));
+}
+
+/** Whole decades around the values (at least one), or undefined for none. */
+function decades(values: readonly number[]): readonly [number, number] | undefined {
+  if (values.length === 0) return undefined;
+  const low = Math.floor(Math.log10(Math.min(...values)));
+  const high = Math.max(low + 1, Math.ceil(Math.log10(Math.max(...values))));
+  return [10 ** low, 10 ** high];
 }

@@ -1,5 +1,5 @@
 import type { Matrix } from "@unfold/hessian";
-import { escape, heatColor, svgOpen, writeAtomically } from "./svg.js";
+import { escapeXml, svgDocument, writeSvg } from "@unfold/plot";
 
 export interface BlockLabel {
   readonly name: string;
@@ -25,7 +25,7 @@ export function writeHeatmap(path: string, title: string, h: Matrix, blocks: rea
   const cell = size / m;
   const left = 60;
   const top = 50;
-  const parts = svgOpen(left + size + 120, top + size + 40, title);
+  const parts: string[] = [];
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < m; j++) {
       const v = pooled[i * m + j]!;
@@ -42,14 +42,22 @@ export function writeHeatmap(path: string, title: string, h: Matrix, blocks: rea
       parts.push(`<line x1="${left + start}" y1="${top}" x2="${left + start}" y2="${top + size}" stroke="#d62728" stroke-width="1"/>`);
       parts.push(`<line x1="${left}" y1="${top + start}" x2="${left + size}" y2="${top + start}" stroke="#d62728" stroke-width="1"/>`);
     }
-    parts.push(`<text x="${left + mid}" y="${top - 8}" text-anchor="middle">${escape(b.name)}</text>`);
-    parts.push(`<text x="${left - 8}" y="${top + mid + 4}" text-anchor="end">${escape(b.name)}</text>`);
+    parts.push(`<text x="${left + mid}" y="${top - 8}" text-anchor="middle">${escapeXml(b.name)}</text>`);
+    parts.push(`<text x="${left - 8}" y="${top + mid + 4}" text-anchor="end">${escapeXml(b.name)}</text>`);
   }
   // Color bar: log10 |H|.
   const barX = left + size + 30;
   for (let k = 0; k < 50; k++) parts.push(`<rect x="${barX}" y="${top + size - (k + 1) * (size / 50)}" width="20" height="${size / 50 + 0.5}" fill="${heatColor(k / 49)}"/>`);
   parts.push(`<text x="${barX + 26}" y="${top + 10}">1e${hi.toFixed(1)}</text>`, `<text x="${barX + 26}" y="${top + size}">1e${lo.toFixed(1)}</text>`);
   parts.push(`<text x="${barX}" y="${top + size + 25}">|H| (log scale)</text>`);
-  parts.push("</svg>");
-  writeAtomically(path, parts.join("\n") + "\n");
+  writeSvg(path, svgDocument({ width: left + size + 120, height: top + size + 40, title, body: parts }));
+}
+
+/** Sequential color for t in [0, 1]: white through blue to near black (viridis-free, readable in print). */
+function heatColor(t: number): string {
+  const c = Math.min(1, Math.max(0, t));
+  const r = Math.round(255 * (1 - c) ** 1.5);
+  const g = Math.round(255 * (1 - c) ** 0.9);
+  const b = Math.round(255 * (1 - 0.6 * c));
+  return `rgb(${r},${g},${b})`;
 }

@@ -1,4 +1,4 @@
-import { COLORS, escape, svgOpen, writeAtomically } from "./svg.js";
+import { type Series, chartGrid, lineChart, writeSvg } from "@unfold/plot";
 
 export interface HistogramSeries {
   readonly name: string;
@@ -11,50 +11,36 @@ export interface HistogramPanel {
 }
 
 /**
- * Histograms of log10 |entry| (zeros left out and counted in the legend), one panel per model,
- * the series overlaid as step outlines: H_VV against H_QQ, whose magnitudes sit decades apart.
+ * Histograms of |entry| on a log axis (zeros left out and counted in the legend), one panel per
+ * model, the series overlaid as step outlines: H_VV against H_QQ, whose magnitudes sit decades
+ * apart. The bins are shared by every panel, so the panels compare.
  */
 export function writeHistograms(path: string, title: string, panels: readonly HistogramPanel[], bins = 40): void {
   const logs = panels.map((p) => p.series.map((s) => Array.from(s.values, Math.abs).filter((v) => v > 0).map(Math.log10)));
-  const all = logs.flat(2);
-  const lo = Math.floor(Math.min(...all));
-  const hi = Math.ceil(Math.max(...all));
-  const width = (hi - lo) / bins || 1;
-  const panelW = 360;
-  const panelH = 240;
-  const pad = { left: 60, right: 20, top: 50, bottom: 50 };
-  const parts = svgOpen(panels.length * (panelW + pad.left + pad.right), panelH + pad.top + pad.bottom + 40, title);
-  panels.forEach((panel, p) => {
-    const x0 = p * (panelW + pad.left + pad.right) + pad.left;
-    const y0 = pad.top;
-    const counts = logs[p]!.map((values) => {
-      const c = new Array<number>(bins).fill(0);
-      for (const v of values) c[Math.min(bins - 1, Math.floor((v - lo) / width))]! += 1 / values.length;
-      return c;
+  let min = Infinity;
+  let max = -Infinity;
+  // A loop, not Math.min(...): a dense Hessian block has more entries than a call has arguments.
+  for (const v of logs.flat(2)) {
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
+  const lo = Number.isFinite(min) ? Math.floor(min) : -1;
+  const hi = Number.isFinite(max) ? Math.max(Math.ceil(max), lo + 1) : 0;
+  const width = (hi - lo) / bins;
+  const edge = (b: number): number => 10 ** (lo + b * width);
+  const charts = panels.map((panel, p) => {
+    const series: Series[] = panel.series.map((s, k) => {
+      const values = logs[p]![k]!;
+      const fraction = new Array<number>(bins).fill(0);
+      for (const v of values) fraction[Math.min(bins - 1, Math.floor((v - lo) / width))]! += 1 / values.length;
+      const zeros = s.values.length - values.length;
+      return {
+        name: `${s.name}${zeros ? ` (${zeros} exact zeros)` : ""}`,
+        x: fraction.flatMap((_, b) => [edge(b), edge(b + 1)]),
+        y: fraction.flatMap((f) => [f, f]),
+      };
     });
-    const peak = Math.max(...counts.flat(), 1e-12);
-    parts.push(`<rect x="${x0}" y="${y0}" width="${panelW}" height="${panelH}" fill="none" stroke="#888"/>`);
-    parts.push(`<text x="${x0 + panelW / 2}" y="${y0 - 10}" text-anchor="middle">${escape(panel.title)}</text>`);
-    for (let e = lo; e <= hi; e += Math.max(1, Math.round((hi - lo) / 8))) {
-      const x = x0 + ((e - lo) / (hi - lo)) * panelW;
-      parts.push(`<text x="${x}" y="${y0 + panelH + 16}" text-anchor="middle">1e${e}</text>`);
-    }
-    parts.push(`<text x="${x0 + panelW / 2}" y="${y0 + panelH + 34}" text-anchor="middle">|entry|</text>`);
-    parts.push(`<text x="${x0 - 40}" y="${y0 + panelH / 2}" transform="rotate(-90 ${x0 - 40} ${y0 + panelH / 2})" text-anchor="middle">fraction of entries</text>`);
-    panel.series.forEach((s, k) => {
-      const color = COLORS[k % COLORS.length]!;
-      const pts: string[] = [];
-      counts[k]!.forEach((c, b) => {
-        const xa = x0 + (b / bins) * panelW;
-        const xb = x0 + ((b + 1) / bins) * panelW;
-        const y = y0 + panelH - (c / peak) * (panelH - 10);
-        pts.push(`${xa.toFixed(1)},${y.toFixed(1)}`, `${xb.toFixed(1)},${y.toFixed(1)}`);
-      });
-      parts.push(`<polyline points="${pts.join(" ")}" fill="none" stroke="${color}" stroke-width="2"/>`);
-      const zeros = s.values.length - logs[p]![k]!.length;
-      parts.push(`<text x="${x0 + 8}" y="${y0 + 16 + 14 * k}" fill="${color}">${escape(s.name)}${zeros ? ` (${zeros} exact zeros)` : ""}</text>`);
-    });
+    return lineChart({ title: panel.title, xLabel: "|entry|", yLabel: "fraction of nonzero entries", series, logX: true, xDomain: [edge(0), edge(bins)], legend: true, width: 440, height: 340 });
   });
-  parts.push("</svg>");
-  writeAtomically(path, parts.join("\n") + "\n");
+  writeSvg(path, chartGrid({ title, charts }));
 }

@@ -1,0 +1,69 @@
+import { makeAxis, project } from "./axis.js";
+import { drawFrame } from "./frame.js";
+import { colorAt, element, line, svgDocument } from "./svg.js";
+
+export interface BarGroup {
+  readonly name: string;
+  readonly color?: string;
+  /** One value per category; NaN (or any non-finite value) leaves that bar out. */
+  readonly values: readonly number[];
+}
+
+export interface BarChartOptions {
+  readonly title: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  readonly categories: readonly string[];
+  readonly groups: readonly BarGroup[];
+  readonly logY?: boolean;
+  /**
+   * Where bars start: 0 on a linear axis by default, the bottom of the axis on a log one. A
+   * ratio chart wants 1 here, so bars above and below parity point in opposite directions;
+   * a baseline inside the plot is drawn as a dark line.
+   */
+  readonly baseline?: number;
+  /** Default: shown when there is more than one group. */
+  readonly legend?: boolean;
+  readonly width?: number;
+  readonly height?: number;
+}
+
+/** Grouped bars: one cluster per category, one bar per group within it. */
+export function barChart(options: BarChartOptions): string {
+  const { title, categories, groups } = options;
+  const log = options.logY ?? false;
+  for (const g of groups) {
+    if (g.values.length !== categories.length) throw new Error(`barChart "${title}": group "${g.name}" has ${g.values.length} values for ${categories.length} categories`);
+    const bad = log ? g.values.findIndex((v) => Number.isFinite(v) && v <= 0) : -1;
+    if (bad >= 0) throw new RangeError(`barChart "${title}": group "${g.name}", category "${categories[bad]}" has the value ${g.values[bad]}, but a log y axis can only show positive values`);
+  }
+  if (options.baseline !== undefined && (!Number.isFinite(options.baseline) || (log && options.baseline <= 0))) {
+    throw new RangeError(`barChart "${title}": baseline ${options.baseline} cannot be shown on a ${log ? "log" : "linear"} y axis`);
+  }
+  const values = groups.flatMap((g) => g.values.filter(Number.isFinite));
+  const yAxis = makeAxis([...values, ...(options.baseline !== undefined ? [options.baseline] : log ? [] : [0])], { name: "y", log });
+  const baseline = options.baseline ?? (log ? yAxis.lo : 0);
+  const showLegend = options.legend ?? groups.length > 1;
+  const legend = showLegend ? groups.map((g, gi) => ({ name: g.name, color: colorAt(gi, g.color), mark: "box" as const })) : [];
+  const width = options.width ?? 640;
+  const height = options.height ?? 400;
+  const frame = drawFrame({ width, height, title, xLabel: options.xLabel, yLabel: options.yLabel, x: { kind: "categories", names: categories }, y: yAxis, legend });
+  const { plot } = frame;
+  const py = (v: number): number => project(yAxis, v, plot.top + plot.height, plot.top);
+  const band = plot.width / Math.max(1, categories.length);
+  const barWidth = (band * 0.8) / Math.max(1, groups.length);
+  const base = py(baseline);
+
+  const data: string[] = [];
+  groups.forEach((g, gi) => {
+    const color = colorAt(gi, g.color);
+    g.values.forEach((v, c) => {
+      if (!Number.isFinite(v)) return;
+      const x = plot.left + c * band + band * 0.1 + gi * barWidth;
+      const y = py(v);
+      data.push(element("rect", { class: "bar", x: x + 0.5, y: Math.min(y, base), width: Math.max(0, barWidth - 1), height: Math.abs(base - y), fill: color }));
+    });
+  });
+  if (base > plot.top && base < plot.top + plot.height) data.push(line(plot.left, base, plot.left + plot.width, base, { class: "baseline", stroke: "#333" }));
+  return svgDocument({ width, height, title, body: [...frame.under, ...data, ...frame.over] });
+}

@@ -34,6 +34,26 @@ export function mnistClassCounts(): number[] {
 }
 
 /**
+ * Every bundled digit, class by class (all the 0s, then all the 1s, ...), each class in the order
+ * the `mnist` package ships it. Classes are unequal in size (863 fives, 1,127 ones), so this is
+ * not balanced; `mnistSplit` shuffles it into a fixed train/test split.
+ */
+export function loadAllMnist(): DigitSet {
+  const pixels = MNIST_SIDE * MNIST_SIDE;
+  const classes = perClass();
+  const count = classes.reduce((n, a) => n + a.length / pixels, 0);
+  const images = new Float64Array(count * pixels);
+  const labels = new Int32Array(count);
+  let at = 0;
+  classes.forEach((digits, digit) => {
+    images.set(digits, at * pixels);
+    labels.fill(digit, at, at + digits.length / pixels);
+    at += digits.length / pixels;
+  });
+  return { images, labels, count };
+}
+
+/**
  * `count` digits starting at `start`, interleaved by class (0, 1, ..., 9, 0, 1, ...) so any prefix
  * is balanced. Deterministic: the same arguments always give the same digits.
  */

@@ -39,3 +39,4 @@ export {
   energyTransformerStep,
   initEnergyTransformerParams,
 } from "./energy-transformer/energy.js";
+export { boundedSpectrumWeight, spectralRadiusBound } from "./yang/bounded-spectrum.js";

@@ -85,10 +85,20 @@ export function attentionEnergyValue(Y: Tensor, Wa: Tensor): Tensor {
   return ops.add(ops.mul(ops.sum(ops.exp(ops.neg(z))), -0.5), (n * copies) / 2);
 }
 
-/** softmax_beta(Y W_s Y^T) Y averaged over heads: the MM update of MATH.md 1.1. */
-export function softmaxBetaAttention(Y: Tensor, Wa: Tensor): Tensor {
+/**
+ * softmax_beta(Y W_s Y^T) Y averaged over heads: the MM update of MATH.md 1.1. An additive `mask`
+ * [n, n] (0 where token i may attend to token j, a large negative number where not; e.g. causal)
+ * restricts each token to a subset; the masked update is no longer the MM step of E_att, so its
+ * descent is for the caller to measure.
+ */
+export function softmaxBetaAttention(Y: Tensor, Wa: Tensor, mask?: Tensor): Tensor {
   const { logits, q } = factoredLogits(Y, Wa);
-  return headMean(ops.matmul(softmax(ops.sub(logits, ops.mul(q, 0.5)), -1), headView(Y)));
+  const n = Y.shape.at(-2)!;
+  if (mask && (mask.rank !== 2 || mask.shape[0] !== n || mask.shape[1] !== n)) {
+    throw new UnfoldError("softmaxBetaAttention", `mask must have shape [${n}, ${n}] for ${n} tokens, got [${mask.shape.join(", ")}]`);
+  }
+  const shifted = ops.sub(logits, ops.mul(q, 0.5));
+  return headMean(ops.matmul(softmax(mask ? ops.add(shifted, mask) : shifted, -1), headView(Y)));
 }
 
 /** softmax(Y W_s Y^T) Y averaged over heads: ordinary attention, without the beta_j correction. */

@@ -6,12 +6,12 @@ import { saveOnnx } from "@unfold/backend-onnx/node";
 import { type DType, type HostTensor, type Program, defineUnfolding, unfoldedProgram } from "@unfold/core";
 import { paramsIn, yangModel } from "./yang-model.js";
 
-/** The unfolded model to export: the main job's by default (see DEFAULT_EXPORT). */
+/** The unfolded model to export: the demo's by default (see DEFAULT_EXPORT). */
 export interface UnfoldedModelSpec {
   readonly layers: number;
-  /** Token dimension d (the main job's 4x4 patches give 16). */
+  /** Token dimension d (the demo's 4x4 patches give 16). */
   readonly dim: number;
-  /** Tokens per sequence n (the main job's 28x28 digits in 4x4 patches give 49). */
+  /** Tokens per sequence n (the demo's 28x28 digits in 4x4 patches give 49). */
   readonly tokens: number;
   /** The batch the program is traced at: the example size, or the only one with a fixed batch axis. */
   readonly batch: number;

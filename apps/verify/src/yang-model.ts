@@ -1,7 +1,7 @@
 import { type DType, type Energy, type HostTensor, type ParamValues, type Step, hostTensor } from "@unfold/core";
 import { feedForwardStepBound, initYangParams, yangEnergy, yangLayerSteps } from "@unfold/energies";
 
-/** The Yang et al. energy at dimension `dim` with its seeded parameters and the layer steps the main job uses. */
+/** The Yang et al. energy at dimension `dim` with its seeded parameters and the layer steps the demo uses. */
 export interface YangModel {
   readonly energy: Energy;
   readonly params: ParamValues;
@@ -11,7 +11,7 @@ export interface YangModel {
 }
 
 /**
- * The main job's model: parameters drawn from `seed`, the softmax_beta MM attention step, then the
+ * The demo's model: parameters drawn from `seed`, the softmax_beta MM attention step, then the
  * ReLU feed-forward step at 1/L, half the descent bound 2/L of MATH.md 1.2. `pnpm start` unfolds it
  * and `pnpm unfold export` writes it as ONNX, so both go through here.
  */

@@ -48,7 +48,7 @@ describe("pnpm verify", () => {
   });
 });
 
-describe("pnpm start", () => {
+describe("pnpm unfold", () => {
   it("prints every layer's energy and terms, and writes the plot", async () => {
     const io = capture();
     const plot = join(dir, "energy.svg");

@@ -108,12 +108,12 @@ describe("pnpm unfold export", () => {
     expect(readdirSync(dir).sort()).toEqual(before);
   });
 
-  it("leaves the main job's command line as it was", async () => {
+  it("leaves the demo's command line as it was", async () => {
     await expect(unfoldCommand(["--layers", "0"], capture())).rejects.toThrow(/--layers must be an integer >= 1/);
     // A positional other than a leading "export" is still refused.
     await expect(unfoldCommand(["--layers", "2", "export"], capture())).rejects.toThrow(/export/);
     const io = capture();
     await unfoldCommand(["--help"], io);
-    expect(io.lines.join("\n")).toMatch(/^usage: pnpm start .*\n\s+pnpm unfold export/);
+    expect(io.lines.join("\n")).toMatch(/^usage: pnpm unfold .*\n\s+pnpm unfold export/);
   });
 });

@@ -14,10 +14,10 @@ initializers, a symbolic batch axis, metadata naming the energy terms, the layer
 Unfold version. Prints where it wrote and what the file holds.
   --out FILE      where to write (default ${DEFAULT_OUT}); written atomically
   --layers K      tied layers (default ${DEFAULT_EXPORT.layers})
-  --dim D         token dimension (default ${DEFAULT_EXPORT.dim}: the main job's 4x4 patches)
+  --dim D         token dimension (default ${DEFAULT_EXPORT.dim}: the demo's 4x4 patches)
   --tokens N      tokens per sequence (default ${DEFAULT_EXPORT.tokens}: a 28x28 digit in 4x4 patches)
   --batch B       the example batch size it is traced at (default ${DEFAULT_EXPORT.batch})
-  --seed S        the parameters' seed (default ${DEFAULT_EXPORT.seed}, as the main job)
+  --seed S        the parameters' seed (default ${DEFAULT_EXPORT.seed}, as the demo)
   --dtype T       float32 (default) or float64
   --opset V       ONNX opset, ${MIN_OPSET} to ${MAX_OPSET} (default ${DEFAULT_EXPORT.opset})
   --fixed-batch   keep the batch axis at --batch instead of leaving it symbolic`;

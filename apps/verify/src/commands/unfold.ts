@@ -4,15 +4,15 @@ import { exportCommand } from "./export.js";
 import { unfoldMnist } from "../mnist-unfolding.js";
 import { writeLinePlot } from "../plot.js";
 
-const USAGE = `usage: pnpm start [--digits N] [--layers K] [--patch P] [--seed S] [--plot FILE.svg] [--json]
+const USAGE = `usage: pnpm unfold [--digits N] [--layers K] [--patch P] [--seed S] [--plot FILE.svg] [--json]
        pnpm unfold export [--out FILE.onnx] ... (see pnpm unfold export --help)
 Unfolds the Yang et al. energy for K tied layers (default 12) on tokens cut from bundled MNIST
 digits and prints each layer's energy with its per-term breakdown. \`export\` writes that
 unfolded model as a standalone ONNX file instead.`;
 
-/** `pnpm start`: the main job. Prints each layer's energy and term breakdown and writes a plot. */
+/** `pnpm unfold`: the unfolding demo. Prints each layer's energy and term breakdown and writes a plot. */
 export async function unfoldCommand(argv: string[], io: CommandIO): Promise<void> {
-  // A leading "export" picks the subcommand; every other argument list is the main job's, whose
+  // A leading "export" picks the subcommand; every other argument list is the demo's, whose
   // flags allow no positionals, so no command line that ran before means something else now.
   if (argv[0] === "export") return exportCommand(argv.slice(1), io);
   const flags = parse(argv, {

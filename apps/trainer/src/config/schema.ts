@@ -1,0 +1,143 @@
+import { z } from "zod";
+
+// The trainer's configuration, one schema for the JSON file and the flags. Every object is
+// strict, so a misspelt or unknown field is an error naming it rather than a silent default.
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const seed = int(0, 2 ** 31 - 1);
+
+const MnistTask = z.strictObject({
+  kind: z.literal("mnist"),
+  /** 'patches': non-overlapping patch x patch squares, one token each; 'rows': one token per pixel row. */
+  tokens: z.enum(["patches", "rows"]).default("patches"),
+  patch: int(1, 28).default(7),
+  train: int(10, 10_000).default(8_000),
+  test: int(10, 10_000).default(2_000),
+  /** Random translation of training digits by up to this many pixels (0: none). */
+  augmentShift: int(0, 8).default(0),
+});
+
+const AdditionTask = z.strictObject({
+  kind: z.literal("addition"),
+  train: int(10, 1_000_000).default(20_000),
+  test: int(10, 100_000).default(2_000),
+  seed: seed.default(1),
+});
+
+const RecallTask = z.strictObject({
+  kind: z.literal("recall"),
+  train: int(10, 1_000_000).default(20_000),
+  test: int(10, 100_000).default(2_000),
+  pairs: int(1, 64).default(8),
+  keys: int(2, 1_000).default(16),
+  values: int(2, 1_000).default(16),
+  seed: seed.default(1),
+});
+
+const FileTask = z.strictObject({
+  kind: z.literal("file"),
+  path: z.string().min(1),
+  testPath: z.string().min(1).optional(),
+  format: z.enum(["jsonl", "csv"]).optional(),
+  /** CSV only: how many tokens each row's features are cut into. */
+  tokens: int(1, 100_000).optional(),
+  testFraction: z.number().gt(0).lt(1).optional(),
+});
+
+export const TaskConfig = z.discriminatedUnion("kind", [MnistTask, AdditionTask, RecallTask, FileTask]);
+
+/** A step size learned (or fixed) as a fraction in (0, 1) of its descent bound. */
+const StepSize = z.strictObject({
+  learned: z.boolean().default(true),
+  /** Initial (or fixed) fraction of the bound. */
+  fraction: z.number().gt(0).lt(1).default(0.5),
+});
+
+const YangModel = z.strictObject({
+  kind: z.literal("yang"),
+  /** Class targets: 'mean' pools the tokens into a linear head, 'flatten' gives each position its own head weights. */
+  head: z.enum(["mean", "flatten"]).default("mean"),
+  dim: int(2, 2_048).default(64),
+  layers: int(1, 128).default(6),
+  heads: int(1, 64).default(1),
+  headDim: int(1, 2_048).optional(),
+  tied: z.boolean().default(true),
+  attentionStep: StepSize.prefault({}),
+  feedForwardStep: StepSize.prefault({}),
+  /** Eigenvalues of every W_f stay inside (-spectrum, spectrum) (see boundedSpectrumWeight). */
+  spectrum: z.number().gt(0).lt(1).default(0.95),
+  /** Project tokens onto the unit sphere after each layer ('euclidean'), or not. */
+  normalize: z.enum(["none", "euclidean"]).default("none"),
+  /** Each token attends only to itself and earlier tokens (next-token tasks); descent is then measured, not promised. */
+  causal: z.boolean().default(false),
+});
+
+const EnergyTransformerModel = z.strictObject({
+  kind: z.literal("energy-transformer"),
+  /** Class targets: 'mean' pools the tokens into a linear head, 'flatten' gives each position its own head weights. */
+  head: z.enum(["mean", "flatten"]).default("mean"),
+  dim: int(2, 2_048).default(64),
+  layers: int(1, 128).default(6),
+  heads: int(1, 64).default(4),
+  headDim: int(1, 2_048).default(16),
+  memories: int(1, 16_384).default(128),
+  stepSize: z.number().gt(0).max(10).default(0.1),
+  learnedStep: z.boolean().default(false),
+});
+
+const TransformerModel = z.strictObject({
+  kind: z.literal("transformer"),
+  /** Class targets: 'mean' pools the tokens into a linear head, 'flatten' gives each position its own head weights. */
+  head: z.enum(["mean", "flatten"]).default("mean"),
+  dim: int(2, 2_048).default(64),
+  layers: int(1, 128).default(2),
+  heads: int(1, 64).default(4),
+  mlpDim: int(1, 16_384).default(128),
+  tied: z.boolean().default(false),
+  causal: z.boolean().default(false),
+});
+
+export const ModelConfig = z.discriminatedUnion("kind", [YangModel, EnergyTransformerModel, TransformerModel]);
+
+export const TrainConfig = z.strictObject({
+  epochs: int(1, 100_000).default(10),
+  batchSize: int(1, 65_536).default(64),
+  learningRate: z.number().gt(0).max(10).default(3e-3),
+  warmupSteps: int(0, 10_000_000).default(100),
+  decay: z.enum(["cosine", "linear", "constant"]).default("cosine"),
+  weightDecay: z.number().min(0).max(10).default(0.01),
+  /** Global gradient-norm clipping; null turns it off. */
+  clipNorm: z.number().gt(0).nullable().default(1),
+  beta1: z.number().min(0).lt(1).default(0.9),
+  beta2: z.number().min(0).lt(1).default(0.999),
+  seed: seed.default(0),
+  /** Stop (and save) once this much wall time has gone by. */
+  maxSeconds: z.number().gt(0).optional(),
+  /** Evaluate on the test split every this many steps (default: once an epoch). */
+  evalEvery: int(1, 100_000_000).optional(),
+  /** Save a checkpoint every this many steps (default: once an epoch). */
+  checkpointEvery: int(1, 100_000_000).optional(),
+});
+
+export const TrainerConfig = z.strictObject({
+  name: z.string().min(1).default("custom"),
+  task: TaskConfig.prefault({ kind: "mnist" }),
+  model: ModelConfig.prefault({ kind: "yang" }),
+  train: TrainConfig.prefault({}),
+  backend: z.enum(["cpu", "webgpu", "onnx", "tfjs", "reference"]).default("cpu"),
+  dtype: z.enum(["float32", "float64"]).default("float32"),
+  /** Where checkpoints, metrics, plots and the ONNX export go. */
+  out: z.string().min(1).default("out/train"),
+  /** How many test inputs the energy-by-layer figure uses. */
+  energyInputs: int(1, 10_000).default(200),
+  /** Export the trained model to ONNX at the end. */
+  onnx: z.boolean().default(true),
+});
+
+export type TrainerConfig = z.output<typeof TrainerConfig>;
+export type TaskConfig = z.output<typeof TaskConfig>;
+export type ModelConfig = z.output<typeof ModelConfig>;
+export type TrainConfig = z.output<typeof TrainConfig>;
+export type YangModelConfig = z.output<typeof YangModel>;
+export type EnergyTransformerModelConfig = z.output<typeof EnergyTransformerModel>;
+export type TransformerModelConfig = z.output<typeof TransformerModel>;

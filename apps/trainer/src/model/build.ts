@@ -1,0 +1,24 @@
+import { ConfigError } from "../config/load.js";
+import type { ModelConfig } from "../config/schema.js";
+import type { TaskData } from "../data/task.js";
+import { energyTransformerModel } from "./energy-transformer.js";
+import type { TrainerModel } from "./model.js";
+import { transformerModel } from "./transformer.js";
+import { yangModel } from "./yang.js";
+
+export function buildModel(config: ModelConfig, task: TaskData): TrainerModel {
+  if (task.nextToken && config.kind !== "energy-transformer" && !config.causal) {
+    throw new ConfigError(`task '${task.name}' is next-token prediction: set model.causal to true, or a token would see its own answer`);
+  }
+  if (task.nextToken && config.kind === "energy-transformer") {
+    throw new ConfigError(`task '${task.name}' is next-token prediction, which needs a causal model; the energy-transformer model attends both ways (use yang or transformer with causal: true)`);
+  }
+  switch (config.kind) {
+    case "yang":
+      return yangModel(config, task);
+    case "energy-transformer":
+      return energyTransformerModel(config, task);
+    case "transformer":
+      return transformerModel(config, task);
+  }
+}

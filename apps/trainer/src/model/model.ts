@@ -1,0 +1,33 @@
+import type { Tensor } from "@unfold/core";
+import type { ParamSpecs } from "@unfold/nn";
+
+/**
+ * One energy value per layer boundary of an energy model, for a batch of one input: `before[l]`
+ * is E_l(Y^l) and `after[l]` is E_l(Y^(l+1)), both under layer l's own energy (its parameters).
+ * With tied weights E_l is one energy and after[l] === before[l+1]; with untied weights only
+ * after[l] <= before[l] is what descent promises.
+ */
+export interface EnergyTrace {
+  readonly before: readonly Tensor[];
+  readonly after: readonly Tensor[];
+}
+
+/** A trainable model: its parameters and the traced maps from an input batch to logits (and energies). */
+export interface TrainerModel {
+  /** "yang", "energy-transformer" or "transformer". */
+  readonly kind: string;
+  readonly specs: ParamSpecs;
+  /** Unfolded steps (layers) between the embedding and the head. */
+  readonly layers: number;
+  /** Logits [batch, classes] for a class target, [batch, tokens, classes] for a token target. */
+  logits(input: Tensor, params: Record<string, Tensor>): Tensor;
+  /** Energy models only: the energy at every layer boundary. */
+  energyTrace?(input: Tensor, params: Record<string, Tensor>): EnergyTrace;
+  /** One line for logs and reports. */
+  describe(): string;
+}
+
+/** Parameter names of layer `layer` (untied) or the shared set (tied). */
+export function layerPrefix(tied: boolean, layer: number): string {
+  return tied ? "shared" : `layer${layer}`;
+}

@@ -1,0 +1,80 @@
+import { readFileSync } from "node:fs";
+import { inspectOnnx } from "@unfold/backend-onnx";
+import { MODEL_CARD_KEY, type ModelCard } from "../output/onnx.js";
+import { type PredictExample, readPredictInputs } from "./inputs.js";
+
+export interface Prediction {
+  readonly line: number;
+  /** The arg-max class (class targets) or one per position (token targets). */
+  readonly predicted: number | number[];
+  readonly label?: number | readonly number[];
+  readonly logits: Float32Array;
+}
+
+export interface PredictResult {
+  readonly card: ModelCard;
+  readonly predictions: readonly Prediction[];
+  /** Over labelled examples (positions labelled -1 excluded); null when the file has no labels. */
+  readonly accuracy: number | null;
+}
+
+/** The model card the trainer stored in an exported model's metadata. */
+export function modelCard(bytes: Uint8Array, path: string): ModelCard {
+  const summary = inspectOnnx(bytes);
+  const raw = summary.metadata[MODEL_CARD_KEY];
+  if (!raw) throw new Error(`${path}: not a model exported by the trainer (no '${MODEL_CARD_KEY}' metadata)`);
+  return JSON.parse(raw) as ModelCard;
+}
+
+const argmax = (row: Float32Array): number => row.reduce((best, v, i) => (v > row[best]! ? i : best), 0);
+
+/** Runs an exported model through onnxruntime-web (wasm) on a JSONL file of inputs. */
+export async function predict(onnxPath: string, inputPath: string, options: { batch?: number } = {}): Promise<PredictResult> {
+  const bytes = new Uint8Array(readFileSync(onnxPath));
+  const card = modelCard(bytes, onnxPath);
+  const examples = readPredictInputs(inputPath, card);
+  const ort = await import("onnxruntime-web");
+  ort.env.logLevel = "error";
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
+  try {
+    const inputName = session.inputNames[0]!;
+    const outputName = session.outputNames[0]!;
+    const classes = card.target.classes;
+    const perExample = card.target.kind === "class" ? 1 : card.input.tokens;
+    const batch = options.batch ?? 256;
+    const predictions: Prediction[] = [];
+    for (let start = 0; start < examples.length; start += batch) {
+      const chunk = examples.slice(start, start + batch);
+      const width = chunk[0]!.input.length;
+      const data = new Float32Array(chunk.length * width);
+      chunk.forEach((e, i) => data.set(e.input, i * width));
+      const dims = card.input.kind === "features" ? [chunk.length, card.input.tokens, card.input.features] : [chunk.length, card.input.tokens];
+      const out = await session.run({ [inputName]: new ort.Tensor("float32", data, dims) });
+      const logits = out[outputName]!.data as Float32Array;
+      chunk.forEach((e: PredictExample, i) => {
+        const rows = Array.from({ length: perExample }, (_, r) => logits.slice((i * perExample + r) * classes, (i * perExample + r + 1) * classes));
+        const predicted = perExample === 1 ? argmax(rows[0]!) : rows.map(argmax);
+        predictions.push({ line: e.line, predicted, ...(e.label !== undefined ? { label: e.label } : {}), logits: logits.slice(i * perExample * classes, (i + 1) * perExample * classes) });
+      });
+    }
+    return { card, predictions, accuracy: accuracyOf(predictions) };
+  } finally {
+    await session.release();
+  }
+}
+
+function accuracyOf(predictions: readonly Prediction[]): number | null {
+  let correct = 0;
+  let labelled = 0;
+  for (const p of predictions) {
+    if (p.label === undefined) continue;
+    const labels = typeof p.label === "number" ? [p.label] : p.label;
+    const predicted = typeof p.predicted === "number" ? [p.predicted] : p.predicted;
+    labels.forEach((l, i) => {
+      if (l < 0) return;
+      labelled++;
+      if (predicted[i] === l) correct++;
+    });
+  }
+  return labelled ? correct / labelled : null;
+}

@@ -1,0 +1,51 @@
+import { type DType, Graph, type Program, ops } from "@unfold/core";
+import { type AdamWOptions, correctPredictions, paramLeaves, softmaxCrossEntropy, trainStepProgram } from "@unfold/nn";
+import { type TaskData, inputShape, targetShape } from "../data/task.js";
+import type { TrainerModel } from "../model/model.js";
+
+/** Feed names shared by the trainer's programs. */
+export const INPUT = "inputs";
+export const TARGET = "targets";
+export const LOGITS = "logits";
+export const energyBefore = (layer: number): string => `energy.before.${layer}`;
+export const energyAfter = (layer: number): string => `energy.after.${layer}`;
+
+/**
+ * The whole training step as one program: the model's logits, the cross-entropy (positions
+ * labelled -1 carry no loss), the gradient with respect to every parameter and the AdamW update.
+ * Also outputs `correct`, the number of correctly predicted labels in the batch.
+ */
+export function trainingProgram(model: TrainerModel, task: TaskData, batch: number, dtype: DType, optimizer: AdamWOptions): Program {
+  return trainStepProgram({
+    specs: model.specs,
+    inputs: { [INPUT]: inputShape(task, batch), [TARGET]: targetShape(task, batch) },
+    dtype,
+    optimizer,
+    loss: (inputs, params) => {
+      const logits = model.logits(inputs[INPUT]!, params);
+      const targets = inputs[TARGET]!;
+      return { loss: softmaxCrossEntropy(logits, targets, { ignoreIndex: -1 }), outputs: { correct: ops.sum(correctPredictions(logits, targets)) } };
+    },
+  });
+}
+
+/** inputs, params -> logits: what evaluation and prediction run (and what is exported to ONNX). */
+export function logitsProgram(model: TrainerModel, task: TaskData, batch: number, dtype: DType): Program {
+  const graph = new Graph();
+  const input = graph.leaf("input", INPUT, inputShape(task, batch), dtype);
+  const params = paramLeaves(graph, model.specs, dtype);
+  return graph.toProgram({ [LOGITS]: model.logits(input, params) });
+}
+
+/** One input (batch 1), params -> the energy at every layer boundary (energy models only). */
+export function energyTraceProgram(model: TrainerModel, task: TaskData, dtype: DType): Program | undefined {
+  if (!model.energyTrace) return undefined;
+  const graph = new Graph();
+  const input = graph.leaf("input", INPUT, inputShape(task, 1), dtype);
+  const params = paramLeaves(graph, model.specs, dtype);
+  const { before, after } = model.energyTrace(input, params);
+  const outputs: Record<string, ReturnType<typeof ops.add>> = {};
+  before.forEach((e, l) => (outputs[energyBefore(l)] = e));
+  after.forEach((e, l) => (outputs[energyAfter(l)] = e));
+  return graph.toProgram(outputs);
+}

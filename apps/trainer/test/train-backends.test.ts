@@ -1,0 +1,58 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { WebGpuBackend } from "@unfold/backend-webgpu";
+import { describe, expect, it } from "vitest";
+import { type BackendName, TrainerConfig, train } from "../src/index.js";
+
+// Every backend runs the same training-step program with parameters resident; their losses over
+// a few steps must match the reference interpreter's (float32 both, from the same initial state).
+
+function config(backend: BackendName): TrainerConfig {
+  return TrainerConfig.parse({
+    task: { kind: "mnist", train: 64, test: 16 },
+    model: { kind: "yang", dim: 8, layers: 2, tied: false, head: "flatten" },
+    train: { epochs: 2, batchSize: 16, learningRate: 0.003, warmupSteps: 1, seed: 5 },
+    energyInputs: 2,
+    onnx: false,
+    backend,
+    out: mkdtempSync(join(tmpdir(), `unfold-${backend}-`)),
+  });
+}
+
+const quiet = { write: () => true, isTTY: false };
+const ci = !!process.env["CI"] && process.env["CI"] !== "false" && process.env["CI"] !== "0";
+
+async function hasAdapter(): Promise<boolean> {
+  try {
+    await (await WebGpuBackend.create()).dispose();
+    return true;
+  } catch {
+    return false;
+  }
+}
+const gpu = await hasAdapter();
+if (!gpu && !ci) console.warn("trainer webgpu test skipped: no WebGPU adapter (install one with: sudo bash scripts/install-webgpu-driver.sh)");
+
+describe("training on every backend", async () => {
+  const reference = await train(config("reference"), { progressStream: quiet });
+  const cases: { backend: BackendName; tolerance: number; skip?: boolean }[] = [
+    { backend: "cpu", tolerance: 1e-4 },
+    { backend: "onnx", tolerance: 1e-4 },
+    { backend: "tfjs", tolerance: 1e-4 },
+    // In CI a missing adapter fails this test rather than skipping it.
+    { backend: "webgpu", tolerance: 1e-4, skip: !gpu && !ci },
+  ];
+  for (const { backend, tolerance, skip } of cases) {
+    it.skipIf(skip)(`${backend}: the losses of 8 training steps match the reference interpreter's`, async () => {
+      const run = await train(config(backend), { progressStream: quiet });
+      expect(run.losses).toHaveLength(reference.losses.length);
+      run.losses.forEach((l, i) => {
+        const want = reference.losses[i]!.loss;
+        expect(Math.abs(l.loss - want) / Math.abs(want)).toBeLessThan(tolerance * (i + 1));
+      });
+      expect(Math.abs(run.test.accuracy - reference.test.accuracy)).toBeLessThanOrEqual(1 / 16);
+      expect(run.energyAfter!.increases).toBe(0);
+    });
+  }
+});

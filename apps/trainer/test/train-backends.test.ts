@@ -36,14 +36,16 @@ if (!gpu && !ci) console.warn("trainer webgpu test skipped: no WebGPU adapter (i
 
 describe("training on every backend", async () => {
   const reference = await train(config("reference"), { progressStream: quiet });
-  const cases: { backend: BackendName; tolerance: number; skip?: boolean }[] = [
+  // A software adapter (lavapipe) compiles every kernel of the training program through LLVM:
+  // minutes, not seconds.
+  const cases: { backend: BackendName; tolerance: number; skip?: boolean; timeout?: number }[] = [
     { backend: "cpu", tolerance: 1e-4 },
     { backend: "onnx", tolerance: 1e-4 },
     { backend: "tfjs", tolerance: 1e-4 },
     // In CI a missing adapter fails this test rather than skipping it.
-    { backend: "webgpu", tolerance: 1e-4, skip: !gpu && !ci },
+    { backend: "webgpu", tolerance: 1e-4, skip: !gpu && !ci, timeout: 400_000 },
   ];
-  for (const { backend, tolerance, skip } of cases) {
+  for (const { backend, tolerance, skip, timeout } of cases) {
     it.skipIf(skip)(`${backend}: the losses of 8 training steps match the reference interpreter's`, async () => {
       const run = await train(config(backend), { progressStream: quiet });
       expect(run.losses).toHaveLength(reference.losses.length);
@@ -53,6 +55,6 @@ describe("training on every backend", async () => {
       });
       expect(Math.abs(run.test.accuracy - reference.test.accuracy)).toBeLessThanOrEqual(1 / 16);
       expect(run.energyAfter!.increases).toBe(0);
-    });
+    }, timeout);
   }
 });

@@ -100,3 +100,18 @@ describe("predict inputs", () => {
     expect(() => readPredictInputs(file("\n"), card)).toThrow(/no examples/);
   });
 });
+
+describe("the mnist-97 configs", () => {
+  it("give the baseline about the parameter budget of the unfolded model (within 5%)", async () => {
+    const { loadConfig } = await import("../src/index.js");
+    const yang = loadConfig({ config: "mnist-97" });
+    const baseline = loadConfig({ config: "mnist-97-baseline" });
+    const data = buildTask(yang.task);
+    const a = countParams(buildModel(yang.model, data).specs);
+    const b = countParams(buildModel(baseline.model, data).specs);
+    expect(Math.abs(b - a) / a).toBeLessThan(0.05);
+    // Same data and training schedule: only the model differs.
+    expect(baseline.task).toEqual(yang.task);
+    expect(baseline.train).toEqual(yang.train);
+  });
+});

@@ -81,7 +81,8 @@ export async function trainCommand(args: string[], io: CommandIO, options: Train
   const plots = writePlots(run.outDir, run.metricsPath, {
     ...(run.energyBefore ? { before: run.energyBefore } : {}),
     ...(run.energyAfter ? { after: run.energyAfter } : {}),
-    label: run.model.kind,
+    // Untied layers each descend their own energy: say which energy each box is of.
+    label: config.model.kind === "yang" && !config.model.tied ? "untied yang: E_t is layer t's own energy" : run.model.kind,
   });
   let onnx: string | null = null;
   if (config.onnx) {

@@ -1,5 +1,6 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { writeFileAtomically } from "@unfold/plot";
 
 /** One JSON line of a run's metrics; `step` orders them and decides what a resume keeps. */
 export interface MetricsRecord {
@@ -62,7 +63,7 @@ export function openMetrics(path: string, options: { resumeFromStep?: number } =
   } else {
     if (!Number.isFinite(resumeFromStep)) throw new RangeError(`openMetrics: resumeFromStep must be a finite number, got ${resumeFromStep}`);
     const kept = existsSync(path) ? parseLines(readFileSync(path, "utf8"), path).filter((l) => l.record.step <= resumeFromStep) : [];
-    rewriteAtomically(path, kept.map((l) => `${l.text}\n`).join(""));
+    writeFileAtomically(path, kept.map((l) => `${l.text}\n`).join(""));
   }
   // Synchronous appends: a record is in the file once write() returns, even if the process dies next.
   let fd: number | undefined = openSync(path, "a");
@@ -78,15 +79,4 @@ export function openMetrics(path: string, options: { resumeFromStep?: number } =
       fd = undefined;
     },
   };
-}
-
-function rewriteAtomically(path: string, contents: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temporary, contents);
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
 }

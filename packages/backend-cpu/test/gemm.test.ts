@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGemm, type Gemm, type GemmDType } from "../src/gemm/index.js";
 import { planParallel, runChunk } from "../src/gemm/parallel.js";
 import { plainGemm } from "../src/gemm/plain.js";
+import { wasmGemm } from "../src/gemm/driver.js";
 import { exactlySymmetric, guardIntact, makeCase, makeSymmetricCase, maxRelativeError, type Layout } from "./gemm-helpers.js";
 
 const TOL: Record<GemmDType, number> = { float32: 1e-5, float64: 1e-12 };
@@ -159,7 +160,7 @@ describe("gemm symmetric chunks", () => {
     const { c, end } = makeSymmetricCase(memory, "float64", n, 11, { transA: false, pad: 1 }, 3);
     const plan = planParallel(c.call, 2, undefined, end);
     if (memory.buffer.byteLength < end + plan.scratchBytes) memory.grow(Math.ceil((end + plan.scratchBytes - memory.buffer.byteLength) / 65536));
-    for (const round of plan.rounds) for (let chunk = 0; chunk < round.total; chunk++) runChunk(round.params, chunk, 0, [], memory, plainGemm);
+    for (const round of plan.rounds) for (let chunk = 0; chunk < round.total; chunk++) runChunk(round.params, chunk, 0, [], memory, plainGemm, wasmGemm);
     const h = new Float64Array(memory.buffer);
     let upperWritten = 0;
     for (let i = 0; i < n; i++) {

@@ -6,7 +6,7 @@
  */
 import { elementBytes, exportNames, buildGemmModule, detectSimd, DEFAULT_SHAPES, lanes, SOFTMAX_EXPORTS, type GemmDType } from "./kernels.js";
 import { SCRATCH_ALIGN, wasmGemm, wasmScratchBytes, type Blocking, type GemmKernels } from "./driver.js";
-import { MIRROR_TILE, packRoundB, planMirror, planParallel, planSoftmaxRows, runChunk } from "./parallel.js";
+import { MIRROR_TILE, packRoundB, planBatched, planMirror, planParallel, planSoftmaxRows, runChunk } from "./parallel.js";
 import { plainGemm, plainScratchElements } from "./plain.js";
 import { Pool } from "./pool.js";
 import type { GemmCall } from "./call.js";
@@ -25,6 +25,14 @@ export interface Gemm {
   scratchBytes(call: GemmCall): number;
   /** Synchronous; may use worker threads internally. */
   run(call: GemmCall, scratch: number): void;
+  /** Bytes of scratch runBatch needs for `count` items shaped like `call`. */
+  batchScratchBytes(call: GemmCall, count: number): number;
+  /**
+   * `count` products shaped like `call`, item t's operands `strides` bytes (a, b, c) after item
+   * t - 1's. Items too small to split one by one run whole on the threads, one item each;
+   * otherwise they run one after another, as `run` would.
+   */
+  runBatch(call: GemmCall, count: number, strides: BatchStrides, scratch: number): void;
   /**
    * Float32 row softmax (of x less a row-vector bias when `bias` >= 0; see SoftmaxKernel) on the
    * SIMD kernels, shared with the worker threads when the rows are many. Byte offsets. Only
@@ -32,6 +40,13 @@ export interface Gemm {
    */
   softmaxRows(x: number, bias: number, out: number, rows: number, cols: number, period: number): void;
   dispose(): Promise<void>;
+}
+
+/** Byte distances between consecutive items' A, B and C in a batched product. */
+export interface BatchStrides {
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
 }
 
 export interface GemmOptions {
@@ -148,6 +163,35 @@ class Engine implements Gemm {
     return Math.max(single, planParallel(call, this.threads, this.blocking(call), 0).scratchBytes);
   }
 
+  /**
+   * Whether a batch runs item-parallel: each item too small to thread by itself, the batch as a
+   * whole worth a round, and the SIMD kernels present (the workers run wasmGemm).
+   */
+  private batchParallel(call: GemmCall, count: number): boolean {
+    const work = call.m * call.n * call.k;
+    return !!this.pool && !!this.kernels && count >= 2 && work > 0 && work < this.minSplitWork * 4 && work * count >= this.minSplitWork;
+  }
+
+  batchScratchBytes(call: GemmCall, count: number): number {
+    const single = this.scratchBytes(call);
+    if (!this.batchParallel(call, count)) return single;
+    return Math.max(single, planBatched(call, count, { a: 0, b: 0, c: 0 }, this.blocking(call)!, this.threads, 0).scratchBytes);
+  }
+
+  runBatch(call: GemmCall, count: number, strides: BatchStrides, scratch: number): void {
+    if (this.disposed) throw new Error("gemm: run after dispose");
+    if (!this.batchParallel(call, count) || call.n === 0) {
+      for (let t = 0; t < count; t++) this.run({ ...call, a: call.a + t * strides.a, b: call.b + t * strides.b, c: call.c + t * strides.c }, scratch);
+      return;
+    }
+    const last = count - 1;
+    validate({ ...call, a: call.a + last * strides.a, b: call.b + last * strides.b, c: call.c + last * strides.c }, this.memory.buffer.byteLength, scratch, this.batchScratchBytes(call, count));
+    validate(call, this.memory.buffer.byteLength, scratch, 0);
+    const { params } = planBatched(call, count, strides, this.blocking(call)!, this.threads, scratch);
+    const kernels = this.kernels!;
+    this.pool!.run(params, (chunk) => runChunk(params, chunk, 0, kernels, this.memory, plainGemm, wasmGemm));
+  }
+
   run(call: GemmCall, scratch: number): void {
     if (this.disposed) throw new Error("gemm: run after dispose");
     const { dtype, m, n, k } = call;
@@ -178,7 +222,7 @@ class Engine implements Gemm {
     if (this.pool && call.n >= 4 * MIRROR_TILE) {
       const params = planMirror(call.dtype, call.n, call.c / es, call.rsC);
       const kernels = this.kernels ?? [];
-      this.pool.run(params, (chunk) => runChunk(params, chunk, 0, kernels, this.memory, plainGemm));
+      this.pool.run(params, (chunk) => runChunk(params, chunk, 0, kernels, this.memory, plainGemm, wasmGemm));
     } else mirrorLowerTriangle(this.view(call.dtype === "float32" ? 0 : 1), call.c / es, call.rsC, call.n);
   }
 
@@ -190,7 +234,7 @@ class Engine implements Gemm {
     if (this.pool && rows > 1 && rows * cols >= SOFTMAX_SPLIT_MIN_ELEMENTS) {
       const params = planSoftmaxRows(x, bias, out, rows, cols, period, this.threads);
       const kernels = this.kernels!;
-      this.pool.run(params, (chunk) => runChunk(params, chunk, 0, kernels, this.memory, plainGemm));
+      this.pool.run(params, (chunk) => runChunk(params, chunk, 0, kernels, this.memory, plainGemm, wasmGemm));
     } else if (bias >= 0) k.rows32Bias(x, bias, out, rows, cols, period);
     else k.rows32(x, out, rows, cols);
   }
@@ -210,7 +254,7 @@ class Engine implements Gemm {
     for (const round of plan.rounds) {
       // The caller packs the round's B block; the workers only ever read it.
       if (this.kernels) packRoundB(kernels[round.params[1]!]!, round.params);
-      local += pool.run(round.params, (chunk) => runChunk(round.params, chunk, 0, kernels, this.memory, plainGemm));
+      local += pool.run(round.params, (chunk) => runChunk(round.params, chunk, 0, kernels, this.memory, plainGemm, wasmGemm));
       total += round.total;
     }
     if (!this.adaptive) return;

@@ -8,7 +8,7 @@
  *
  * `runChunk` must stay self-contained: worker threads run its toString().
  */
-import { type Blocking, type GemmKernels, SCRATCH_ALIGN } from "./driver.js";
+import { type Blocking, type GemmKernels, SCRATCH_ALIGN, type wasmGemm, wasmScratchBytes } from "./driver.js";
 import { plainScratchElements, type plainGemm } from "./plain.js";
 import type { GemmCall } from "./call.js";
 
@@ -125,6 +125,54 @@ export function planSoftmaxRows(x: number, bias: number, out: number, rows: numb
   return params;
 }
 
+/**
+ * A round over the items of a batched product, one item a chunk, each computed whole on one
+ * thread (wasmGemm in its thread's private scratch). For batches of products too small to split
+ * one by one: one wake-up for the batch instead of one per item, and no shared packing.
+ * Items are evenly spaced: item t's operands start `stride` bytes after item t - 1's.
+ */
+export function planBatched(
+  call: GemmCall,
+  count: number,
+  strides: { readonly a: number; readonly b: number; readonly c: number },
+  bl: Blocking,
+  threads: number,
+  scratch: number,
+): { params: Float64Array; scratchBytes: number } {
+  const es = call.dtype === "float32" ? 4 : 8;
+  const perThread = wasmScratchBytes(es, bl, call.m, call.n, call.k);
+  const params = new Float64Array(ROUND_WORDS);
+  params.set([
+    6,
+    es === 8 ? 1 : 0,
+    call.m,
+    call.n,
+    call.k,
+    call.a,
+    call.rsA,
+    call.csA,
+    call.b,
+    call.rsB,
+    call.csB,
+    call.c,
+    call.rsC,
+    strides.a,
+    strides.b,
+    strides.c,
+    bl.mc,
+    bl.nc,
+    roundUp(scratch, SCRATCH_ALIGN),
+    perThread,
+    bl.mr,
+    bl.nr,
+    bl.kc,
+    0,
+    count,
+    call.symmetric ? 1 : 0,
+  ]);
+  return { params, scratchBytes: SCRATCH_ALIGN + threads * perThread };
+}
+
 /** Rows of C each mirror chunk copies (a tile: both the rows written and the block read stay in cache). */
 export const MIRROR_TILE = 32;
 
@@ -164,7 +212,25 @@ export function runChunk(
   kernels: GemmKernels[],
   memory: WebAssembly.Memory,
   plain: typeof plainGemm,
+  single: typeof wasmGemm,
 ): void {
+  if (p[0] === 6) {
+    // One item of a batched product (planBatched): 5/8/11 item 0's A/B/C, 13/14/15 the byte
+    // strides between items, 16 mc, 17 nc, 18 private scratch base, 19 bytes per thread,
+    // 20 mr, 21 nr, 22 kc, 25 symmetric (then the item's upper triangle is mirrored here).
+    const es = p[1] ? 8 : 4;
+    const bl = { mr: p[20]!, nr: p[21]!, mc: p[16]!, kc: p[22]!, nc: p[17]! };
+    const m = p[2]!;
+    const c = p[11]! + chunk * p[15]!;
+    single(kernels[p[1]!]!, es, bl, m, p[3]!, p[4]!, p[5]! + chunk * p[13]!, p[6]!, p[7]!, p[8]! + chunk * p[14]!, p[9]!, p[10]!, c, p[12]!, p[18]! + thread * p[19]!, p[25] === 1);
+    if (p[25] === 1) {
+      const h = p[1] ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
+      const c0 = c / es;
+      const rs = p[12]!;
+      for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) h[c0 + i * rs + j] = h[c0 + j * rs + i]!;
+    }
+    return;
+  }
   if (p[0] === 5) {
     // Mirror of a symmetric product's lower triangle (planMirror): 1 float64, 2 n, 3 C (element
     // offset), 4 rsC, 5 rows per chunk. Chunk r writes rows [r0, r0 + rows) right of the

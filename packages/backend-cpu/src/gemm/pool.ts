@@ -15,11 +15,11 @@
  * has the work (measured here with another process on one core: a 250 us spin plus an early
  * "pre-wake" notify made a 96^3 call 6x slower; 50 us spins and no pre-wake, 2x).
  *
- * The worker source is generated from `workerMain`, `runChunk` and `plainGemm` via
+ * The worker source is generated from `workerMain`, `runChunk`, `plainGemm` and `wasmGemm` via
  * Function.prototype.toString, so it runs unchanged from TypeScript sources (vitest) and dist.
  */
 import type { Worker as NodeWorker } from "node:worker_threads";
-import type { GemmKernels } from "./driver.js";
+import { type GemmKernels, wasmGemm } from "./driver.js";
 import { runChunk, ROUND_WORDS, TOTAL_WORD } from "./parallel.js";
 import { plainGemm } from "./plain.js";
 import { SOFTMAX_EXPORTS } from "./kernels.js";
@@ -50,7 +50,7 @@ interface WorkerData {
 }
 
 /** The worker's body. Self-contained: it runs from its toString() inside the worker. */
-function workerMain(data: WorkerData, port: { postMessage(v: unknown): void }, chunkFn: typeof runChunk, plain: typeof plainGemm): void {
+function workerMain(data: WorkerData, port: { postMessage(v: unknown): void }, chunkFn: typeof runChunk, plain: typeof plainGemm, single: typeof wasmGemm): void {
   const ctl = new Int32Array(data.control, 0, 16);
   const p = new Float64Array(data.control, 64, data.words);
   const kernels: GemmKernels[] = [];
@@ -69,7 +69,7 @@ function workerMain(data: WorkerData, port: { postMessage(v: unknown): void }, c
     if ((w & 0xffff) < total) {
       if (Atomics.compareExchange(ctl, 0, w, w + 1) === w) {
         try {
-          chunkFn(p, w & 0xffff, data.thread, kernels, data.memory, plain);
+          chunkFn(p, w & 0xffff, data.thread, kernels, data.memory, plain, single);
         } catch {
           Atomics.store(ctl, 3, 1);
         }
@@ -93,9 +93,10 @@ function workerSource(): string {
     // Some transpilers wrap functions in __name() to keep their names; make that harmless.
     "const __name = (f) => f;",
     `const plainGemm = (${plainGemm.toString()});`,
+    `const wasmGemm = (${wasmGemm.toString()});`,
     `const runChunk = (${runChunk.toString()});`,
     `const workerMain = (${workerMain.toString()});`,
-    "workerMain(workerData, parentPort, runChunk, plainGemm);",
+    "workerMain(workerData, parentPort, runChunk, plainGemm, wasmGemm);",
   ].join("\n");
 }
 

@@ -9,6 +9,16 @@ export type { GemmCall };
 export interface MatmulEngine {
   scratchBytes(call: GemmCall): number;
   run(call: GemmCall, scratch: number): void;
+  /** Evenly spaced batch items (byte strides), where the engine can share them among threads. */
+  batchScratchBytes?(call: GemmCall, count: number): number;
+  runBatch?(call: GemmCall, count: number, strides: { a: number; b: number; c: number }, scratch: number): void;
+}
+
+/** The common distance between consecutive offsets, or undefined when they are not evenly spaced. */
+function evenStride(offsets: readonly number[]): number | undefined {
+  if (offsets.length < 2) return undefined;
+  const stride = offsets[1]! - offsets[0]!;
+  return offsets.every((o, t) => o === offsets[0]! + t * stride) ? stride : undefined;
 }
 
 /** Element offsets of each batch item of a view broadcast over `batch` (row-major order). */
@@ -58,6 +68,27 @@ export function matmulStep(engine: MatmulEngine, a: View, b: View, outShape: rea
     };
   }
   const shapeOnly: GemmCall = { dtype, m, n, k, a: 0, rsA, csA, b: 0, rsB, csB, c: 0, rsC: n, symmetric };
+  // Attention's per-sequence products (Z Z^T, weights @ Y): many small items that the engine
+  // can hand out whole to its threads, one wake-up for the batch.
+  const strideA = evenStride(aOffsets);
+  const strideB = evenStride(bOffsets);
+  if (engine.runBatch && engine.batchScratchBytes && strideA !== undefined && strideB !== undefined) {
+    const count = aOffsets.length;
+    const strides = { a: strideA * bpe, b: strideB * bpe, c: m * n * bpe };
+    return {
+      label,
+      reads: [a.slot, b.slot],
+      writes: out,
+      scratchBytes: engine.batchScratchBytes(shapeOnly, count),
+      run: (ctx) =>
+        engine.runBatch!(
+          { ...shapeOnly, a: (ctx.base[a.slot]! + a.offset + aOffsets[0]!) * bpe, b: (ctx.base[b.slot]! + b.offset + bOffsets[0]!) * bpe, c: ctx.base[out]! * bpe },
+          count,
+          strides,
+          ctx.scratch,
+        ),
+    };
+  }
   return {
     label,
     reads: [a.slot, b.slot],

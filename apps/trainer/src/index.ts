@@ -17,3 +17,7 @@ export { predict, type PredictResult, type Prediction } from "./predict/predict.
 export { trainCommand, TRAIN_HELP, INTERRUPTED_EXIT_CODE } from "./commands/train.js";
 export { predictCommand } from "./commands/predict.js";
 export { summarize, type TrainSummary } from "./commands/summary.js";
+export * from "./data/index.js";
+export * from "./checkpoint/index.js";
+export { createProgress, type Progress, type ProgressOptions } from "./report/progress.js";
+export { openMetrics, readMetrics } from "./report/metrics.js";

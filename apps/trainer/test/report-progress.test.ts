@@ -91,6 +91,17 @@ describe("progress on a plain stream", () => {
     expect(stream.chunks.filter((s) => s.startsWith("step 10/10"))).toHaveLength(1);
   });
 
+  it("derives throughput from the step rate when told the examples per step", () => {
+    const stream = fakeStream(false);
+    const c = clock();
+    const progress = createProgress({ total: 100, every: 10, stream, now: c.now, examplesPerStep: 64 });
+    for (let step = 1; step <= 20; step++) {
+      c.advance(50); // 20 steps a second
+      progress.update(step, { loss: 1 });
+    }
+    expect(stream.chunks.at(-1)).toMatch(/ 1,?280 ex\/s /);
+  });
+
   it("rejects a bad total or interval", () => {
     expect(() => createProgress({ total: 0, stream: fakeStream(false) })).toThrow(/total must be a positive integer/);
     expect(() => createProgress({ total: 10, every: 0, stream: fakeStream(false) })).toThrow(/every must be a positive integer/);

@@ -23,6 +23,8 @@ export interface ProgressOptions {
   /** Plain mode: a line every `every` steps, and at least every 10 s. Default: a 1-2-5 number near total / 20. */
   readonly every?: number;
   readonly label?: string;
+  /** Examples each step processes: throughput is then the smoothed step rate times this, unless an update gives examplesPerSecond. */
+  readonly examplesPerStep?: number;
   /** Milliseconds; injectable so tests control time. */
   readonly now?: () => number;
 }
@@ -79,7 +81,10 @@ export function createProgress(options: ProgressOptions): Progress {
     for (const [k, v] of Object.entries(fields)) {
       if (k !== "loss" && k !== "accuracy" && k !== "examplesPerSecond" && v !== undefined) parts.push(`${k} ${formatValue(v)}`);
     }
-    if (fields.examplesPerSecond !== undefined) parts.push(`${formatThroughput(fields.examplesPerSecond)} ex/s`);
+    const perStep = options.examplesPerStep;
+    const stepsPerSecond = rate.perSecond();
+    const throughput = fields.examplesPerSecond ?? (perStep !== undefined && stepsPerSecond ? perStep * stepsPerSecond : undefined);
+    if (throughput !== undefined) parts.push(`${formatThroughput(throughput)} ex/s`);
     return parts;
   };
 

@@ -123,7 +123,12 @@ export async function train(config: TrainerConfig, options: TrainOptions = {}): 
     const priorSeconds = restored?.state.trainSeconds ?? 0;
     const started = performance.now();
     const seconds = (): number => priorSeconds + (performance.now() - started) / 1000;
-    const progress = createProgress({ total: totalSteps, ...(options.progressStream ? { stream: options.progressStream } : {}), label: model.kind });
+    const progress = createProgress({
+      total: totalSteps,
+      examplesPerStep: t.batchSize,
+      ...(options.progressStream ? { stream: options.progressStream } : {}),
+      label: model.kind,
+    });
     const losses: { step: number; loss: number }[] = [];
     let lastTest: Evaluation | undefined;
     let lastTestStep = -1;
@@ -137,8 +142,6 @@ export async function train(config: TrainerConfig, options: TrainOptions = {}): 
       evaluate(compiled.logits, resident.feeds(paramNames), task, "test", range(task.testCount), compiled.evalBatch);
 
     let interrupted = false;
-    let windowExamples = 0;
-    let windowStart = performance.now();
     while (step < totalSteps) {
       if (options.signal?.aborted || (options.stopAtStep !== undefined && step >= options.stopAtStep)) {
         interrupted = true;
@@ -164,12 +167,8 @@ export async function train(config: TrainerConfig, options: TrainOptions = {}): 
       if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step}: the loss is ${loss} (lower train.learningRate or set train.clipNorm)`);
       const labelled = countLabelled(batch.targets);
       losses.push({ step, loss });
-      windowExamples += t.batchSize;
-      const elapsed = (performance.now() - windowStart) / 1000;
-      const examplesPerSecond = elapsed > 0 ? windowExamples / elapsed : 0;
-      if (elapsed > 5) [windowExamples, windowStart] = [0, performance.now()];
       metrics.write({ step, epoch: Math.ceil(step / perEpoch), loss, accuracy: correct / labelled, learningRate, gradNorm, seconds: seconds() });
-      progress.update(step, { loss, accuracy: correct / labelled, examplesPerSecond });
+      progress.update(step, { loss, accuracy: correct / labelled });
       if (step % evalEvery === 0 || step === totalSteps) {
         lastTest = await testAll();
         lastTestStep = step;

@@ -2,7 +2,8 @@ import { optimize } from "@unfold/core";
 import type { MatmulShape, SizeSpec } from "./config.js";
 import { type Engine, EngineUnavailable, type PreparedRun, WorkloadUnsupported, messageOf } from "./engines/engine.js";
 import { countFlops } from "./flops.js";
-import { maxRelativeError, time } from "./measure.js";
+import { timeInterleaved } from "./interleave.js";
+import { maxRelativeError } from "./measure.js";
 import { forwardProblem, matmulProblem, trainProblem } from "./workloads/inputs.js";
 import type { Problem, WorkloadName } from "./workloads/problem.js";
 import { programTask, referenceOutputs } from "./workloads/programs.js";
@@ -38,6 +39,8 @@ export interface BenchPlan {
   readonly warmup: number;
   /** Per row, no new warm-up or timed run starts after this many ms (one timed run always does). */
   readonly budgetMs?: number;
+  /** Idle ms before each timed run when several engines share a row (default DEFAULT_GAP_MS). */
+  readonly gapMs?: number;
   /** Skip timing the float64 reference engine (its row stays, with a note). */
   readonly skipReference: boolean;
   /** Float32 engines whose relative error exceeds this get a note. */
@@ -46,6 +49,9 @@ export interface BenchPlan {
 }
 
 export const REFERENCE_ENGINE = "unfold-reference";
+
+/** Long enough for onnxruntime's and our worker threads to stop spinning and park. */
+export const DEFAULT_GAP_MS = 5;
 
 export function problemsFor(workload: WorkloadName, sizes: readonly SizeSpec[], matmul: MatmulShape): Problem[] {
   switch (workload) {
@@ -86,11 +92,7 @@ export async function runBench(plan: BenchPlan): Promise<{ rows: BenchRow[]; wor
         const started = performance.now();
         const reference = referenceOutputs(problem);
         progress(`${where}: float64 reference done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-        const group: BenchRow[] = [];
-        for (const engine of plan.engines) {
-          const base = { workload, size: problem.label, engine: engine.name };
-          group.push(await measure(engine, problem, reference, flops, plan, initialized, (m) => progress(`${where} ${engine.name}: ${m}`), base));
-        }
+        const group = await measureGroup(problem, reference, flops, plan, initialized, (engine, m) => progress(`${where} ${engine}: ${m}`));
         rows.push(...withRatios(group, plan.engines));
       }
     }
@@ -108,23 +110,91 @@ function noRun(base: RowBase, note: string): BenchRow {
   return { ...base, medianMs: null, minMs: null, maxMs: null, gflops: null, relErr: null, ratioVsBestPeer: null, note };
 }
 
-async function measure(
-  engine: Engine,
+/** An engine that prepared and passed its check run, waiting for its timed runs. */
+interface Entrant {
+  readonly engine: Engine;
+  readonly run: PreparedRun;
+  readonly relErr: number;
+  readonly checkMs: number;
+}
+
+/**
+ * Every engine on one problem: each prepares and checks against the reference in turn, then the
+ * ones that can run are timed together, interleaved (interleave.ts), and all are disposed.
+ * The rows come back in engine order.
+ */
+async function measureGroup(
   problem: Problem,
   reference: Record<string, Float64Array>,
   flops: number,
   plan: BenchPlan,
   initialized: (engine: Engine) => Promise<void>,
+  progress: (engine: string, message: string) => void,
+): Promise<BenchRow[]> {
+  const rows = new Map<Engine, BenchRow>();
+  const entrants: Entrant[] = [];
+  const base = (engine: Engine): RowBase => ({ workload: problem.kind, size: problem.label, engine: engine.name });
+  try {
+    for (const engine of plan.engines) {
+      const outcome = await prepareAndCheck(engine, problem, reference, plan, initialized, (m) => progress(engine.name, m));
+      if ("row" in outcome) rows.set(engine, { ...base(engine), ...outcome.row });
+      else entrants.push(outcome);
+    }
+    const budgetMs = plan.budgetMs ?? Infinity;
+    const contestants = entrants.map(({ engine, checkMs }) => {
+      const repeats = Math.min(plan.repeats, engine.cap?.repeats ?? Infinity);
+      // A check run longer than the budget has warmed the engine up as much as a warm-up run would.
+      const warmup = engine.cap?.timeCheck || checkMs >= budgetMs ? 0 : Math.min(plan.warmup, engine.cap?.warmup ?? Infinity);
+      return { repeats, warmup, already: engine.cap?.timeCheck ? [checkMs] : [] };
+    });
+    if (entrants.length > 0) progress(entrants.map((e) => e.engine.name).join(", "), "timed in interleaved rounds");
+    const timings = await timeInterleaved(
+      entrants.map((e, i) => ({ ...contestants[i]!, step: () => e.run.step() })),
+      {
+        budgetMs,
+        gapMs: entrants.length > 1 ? plan.gapMs ?? DEFAULT_GAP_MS : 0,
+        onRun: (i, kind, index, ms) =>
+          progress(entrants[i]!.engine.name, `${kind} ${index}/${kind === "run" ? contestants[i]!.repeats : contestants[i]!.warmup}: ${ms.toFixed(1)} ms`),
+      },
+    );
+    entrants.forEach(({ engine, relErr }, i) => {
+      const timing = timings[i]!;
+      if ("error" in timing) {
+        rows.set(engine, noRun(base(engine), `failed: ${messageOf(timing.error)}`));
+        return;
+      }
+      const { runs, ...summary } = timing;
+      const repeats = contestants[i]!.repeats;
+      const notes = [
+        ...(runs < repeats ? [`${runs} of ${repeats} timed runs (time budget)`] : []),
+        ...(relErr <= plan.tolerance ? [] : [`relErr above ${plan.tolerance}`]),
+      ];
+      const gflops = summary.medianMs > 0 ? flops / summary.medianMs / 1e6 : null;
+      rows.set(engine, { ...base(engine), ...summary, gflops, relErr, ratioVsBestPeer: null, ...(notes.length ? { note: notes.join("; ") } : {}) });
+    });
+  } finally {
+    for (const { run } of entrants) await run.dispose().catch(() => {});
+  }
+  return plan.engines.map((engine) => rows.get(engine)!);
+}
+
+/** Readies one engine and runs its check: an entrant for timing, or the row saying why not. */
+async function prepareAndCheck(
+  engine: Engine,
+  problem: Problem,
+  reference: Record<string, Float64Array>,
+  plan: BenchPlan,
+  initialized: (engine: Engine) => Promise<void>,
   progress: (message: string) => void,
-  base: RowBase,
-): Promise<BenchRow> {
+): Promise<Entrant | { row: BenchRow }> {
+  const base = { workload: problem.kind, size: problem.label, engine: engine.name };
   if (engine.name === REFERENCE_ENGINE && plan.skipReference) {
-    return noRun(base, "skipped: not timed (--quick or --skip-reference); core interpret still gave the relErr reference");
+    return { row: noRun(base, "skipped: not timed (--quick or --skip-reference); core interpret still gave the relErr reference") };
   }
   try {
     await initialized(engine);
   } catch (error) {
-    return noRun(base, `unavailable: ${messageOf(error)}`);
+    return { row: noRun(base, `unavailable: ${messageOf(error)}`) };
   }
   let run: PreparedRun | undefined;
   try {
@@ -134,31 +204,12 @@ async function measure(
     const started = performance.now();
     const outputs = await run.check();
     const checkMs = performance.now() - started;
-    const relErr = maxRelativeError(outputs, reference);
-    const repeats = Math.min(plan.repeats, engine.cap?.repeats ?? Infinity);
-    // A check run longer than the budget has warmed the engine up as much as a warm-up run would.
-    const budgetMs = plan.budgetMs ?? Infinity;
-    const warmup = engine.cap?.timeCheck || checkMs >= budgetMs ? 0 : Math.min(plan.warmup, engine.cap?.warmup ?? Infinity);
-    const { runs, ...timing } = await time(() => run!.step(), {
-      repeats,
-      warmup,
-      budgetMs,
-      already: engine.cap?.timeCheck ? [checkMs] : [],
-      onRun: (kind, i, ms) => progress(`${kind} ${i}/${kind === "run" ? repeats : warmup}: ${ms.toFixed(1)} ms`),
-    });
-    const notes = [
-      ...(runs < repeats ? [`${runs} of ${repeats} timed runs (time budget)`] : []),
-      ...(relErr <= plan.tolerance ? [] : [`relErr above ${plan.tolerance}`]),
-    ];
-    const note = notes.length ? notes.join("; ") : undefined;
-    const gflops = timing.medianMs > 0 ? flops / timing.medianMs / 1e6 : null;
-    return { ...base, ...timing, gflops, relErr, ratioVsBestPeer: null, ...(note ? { note } : {}) };
+    return { engine, run, relErr: maxRelativeError(outputs, reference), checkMs };
   } catch (error) {
-    if (error instanceof WorkloadUnsupported) return noRun(base, `unsupported: ${error.message}`);
-    if (error instanceof EngineUnavailable) return noRun(base, `unavailable: ${error.message}`);
-    return noRun(base, `failed: ${messageOf(error)}`);
-  } finally {
     await run?.dispose().catch(() => {});
+    if (error instanceof WorkloadUnsupported) return { row: noRun(base, `unsupported: ${error.message}`) };
+    if (error instanceof EngineUnavailable) return { row: noRun(base, `unavailable: ${error.message}`) };
+    return { row: noRun(base, `failed: ${messageOf(error)}`) };
   }
 }
 

@@ -67,3 +67,26 @@ describe("the reference itself", () => {
     expect(moved / out.length).toBeGreaterThan(1e-3);
   });
 });
+
+describe("tfjs engines interleaved, as the runner times them", () => {
+  it("each run switches TensorFlow.js to its own backend, whichever engine ran last", async () => {
+    const [cpu, wasm] = [peers[0]!, peers[1]!];
+    await cpu.init?.();
+    await wasm.init?.();
+    const problem = matmulProblem(TINY_MATMUL);
+    const onCpu = await cpu.prepare(problem);
+    const onWasm = await wasm.prepare(problem);
+    const { loadTf } = await import("../src/engines/tfjs.js");
+    const tf = await loadTf();
+    try {
+      for (const [run, backend] of [[onCpu, "cpu"], [onWasm, "wasm"], [onCpu, "cpu"]] as const) {
+        await run.step();
+        expect(tf.getBackend()).toBe(backend);
+      }
+      expect(maxRelativeError(await onCpu.check(), referenceOutputs(problem))).toBeLessThan(1e-6);
+    } finally {
+      await onCpu.dispose();
+      await onWasm.dispose();
+    }
+  });
+});

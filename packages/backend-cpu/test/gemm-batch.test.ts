@@ -53,7 +53,7 @@ describe.each([
         });
       });
     }
-    it(`${dtype} symmetric items (A A^T), mirrored per item`, () => {
+    it(`${dtype} symmetric items (A A^T), computed whole and still exactly symmetric`, () => {
       const count = 6;
       const { cases, stride, end } = batch((base, seed) => makeSymmetricCase(memory, dtype, 20, 12, { transA: false, pad: 1 }, seed * 7, base), count);
       const call = cases[0]!.call;

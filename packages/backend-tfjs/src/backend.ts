@@ -53,7 +53,7 @@ export class TfjsBackend implements Backend {
     const tf = await this.tf();
     activate(this.engine);
     // A copy: the cpu engine would otherwise keep the caller's array as its storage.
-    return new TfjsTensor(this.name, tf.tensor(Float32Array.from(tensor.data), [...tensor.shape], "float32"), [...tensor.shape]);
+    return new TfjsTensor(this.name, tf.tensor(Float32Array.from(tensor.data), [...tensor.shape], "float32"), [...tensor.shape], this.engine === "cpu");
   }
 
   async dispose(): Promise<void> {

@@ -58,7 +58,7 @@ export function bindPlan(tf: Tf, engine: TfjsEngine, backendName: string, origin
     for (const o of outputs) {
       const t = results[o.name]!;
       if (options.poison) checkShape(o.name, t, o.shape);
-      outs[o.name] = new TfjsTensor(backendName, t, o.shape);
+      outs[o.name] = new TfjsTensor(backendName, t, o.shape, engine === "cpu");
     }
     return outs;
   };

@@ -9,10 +9,15 @@ export class TfjsTensor implements DeviceTensor {
   readonly dtype = "float32" as const;
   private held: TF.Tensor | undefined;
 
+  /**
+   * @param sharesStorage whether tf's data() hands out the tensor's own storage (the cpu engine
+   *   does; wasm and webgpu return a fresh copy), so that read() must copy it.
+   */
   constructor(
     readonly backend: string,
     tensor: TF.Tensor,
     readonly shape: readonly number[],
+    private readonly sharesStorage: boolean,
   ) {
     this.held = tensor;
   }
@@ -29,8 +34,10 @@ export class TfjsTensor implements DeviceTensor {
 
   async read(): Promise<HostTensor> {
     if (!this.held) throw new FeedError("read", "tensor was disposed");
-    // A copy: the cpu engine hands out its own storage, which the caller may then write into.
-    const data = Float32Array.from((await this.held.data()) as Float32Array);
+    // The cpu engine hands out its own storage, which the caller may then write into: copy it.
+    // The others return a fresh array already, and a second copy costs a pass over the data.
+    const values = (await this.held.data()) as Float32Array;
+    const data = this.sharesStorage ? Float32Array.from(values) : values;
     return { shape: this.shape, dtype: this.dtype, data };
   }
 

@@ -31,6 +31,15 @@ describe("TfjsBackend", () => {
     expect(wasm.name).toBe("tfjs-wasm");
   });
 
+  it.each(["cpu", "wasm"] as const)("on %s, read() hands out an array the caller may write into without changing the tensor", async (engine) => {
+    const backend = engine === "cpu" ? cpu : wasm;
+    const t = await backend.upload(hostTensor(Float32Array.of(1, 2, 3), [3], "float32"));
+    const first = await t.read();
+    (first.data as Float32Array).fill(-7);
+    expect(Array.from((await t.read()).data)).toEqual([1, 2, 3]);
+    t.dispose();
+  });
+
   it("refuses a resident tensor of the other engine", async () => {
     const exe = await wasm.compile(mlp());
     const x = await cpu.upload(hostTensor(new Float32Array(20), [5, 4], "float32"));

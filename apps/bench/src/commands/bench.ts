@@ -9,13 +9,13 @@ import { tfjsBackendEngine } from "../engines/unfold-tfjs.js";
 import { webgpuEngine } from "../engines/unfold-webgpu.js";
 import { HESSIAN_BLOCK_SIZES, hessianBlockRows } from "../workloads/hessian-block.js";
 import { type Backend, ReferenceBackend } from "@unfold/core";
-import { type BenchRow, type WorkCount, runBench } from "../runner.js";
+import { type BenchRow, DEFAULT_GAP_MS, type WorkCount, runBench } from "../runner.js";
 import { WORKLOADS } from "../workloads/problem.js";
 import { enableRelaxedSimd } from "@unfold/backend-cpu/node";
 import { compileWasmOptimized } from "../wasm-tiering.js";
 
 const usage = (): string => `usage: pnpm bench [--quick] [--json] [--workload LIST] [--size LIST] [--engine LIST]
-                  [--repeats N] [--warmup N] [--budget SECONDS] [--skip-reference]
+                  [--repeats N] [--warmup N] [--budget SECONDS] [--gap MS] [--skip-reference]
                   [--no-relaxed-simd]
   --quick           the CI set: small size only, 2 timed runs, no warm-up beyond the check
                     run, no reference timing
@@ -28,6 +28,9 @@ const usage = (): string => `usage: pnpm bench [--quick] [--json] [--workload LI
   --warmup N        untimed runs before them (default 1)
   --budget SECONDS  per row, start no further run once its runs took this long (default 30;
                     one timed run always happens)
+  --gap MS          idle ms before each timed run when engines share a row (default ${DEFAULT_GAP_MS}):
+                    the engines of a row are timed in interleaved rounds, and the gap lets one
+                    engine's spinning threads park before the next one runs
   --skip-reference  keep the float64 reference's row but do not time it
   --no-relaxed-simd leave WebAssembly relaxed SIMD off. It is on by default: Node 22+ and
                     current browsers ship it, Node 20 keeps it behind a V8 flag that the bench
@@ -76,6 +79,7 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
     repeats: { type: "string" },
     warmup: { type: "string" },
     budget: { type: "string" },
+    gap: { type: "string" },
     "skip-reference": { type: "boolean" },
     "no-relaxed-simd": { type: "boolean" },
     help: { type: "boolean" },
@@ -93,6 +97,7 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
   const repeats = integerFlag("repeats", flags["repeats"], quick ? QUICK_REPEATS : DEFAULT_REPEATS);
   const warmup = integerFlag("warmup", flags["warmup"], quick ? QUICK_WARMUP : DEFAULT_WARMUP, 0);
   const budgetSeconds = integerFlag("budget", flags["budget"], DEFAULT_BUDGET_SECONDS);
+  const gapMs = integerFlag("gap", flags["gap"], DEFAULT_GAP_MS, 0);
   const chosenSizes = sizeNames ? sizes.filter((s) => sizeNames.includes(s.name)) : sizes.filter((s) => !quick || s.quick);
   const engines = engineNames ? allEngines.filter((e) => engineNames.includes(e.name)) : allEngines;
   if (chosenSizes.length === 0 && workloads.some((w) => w !== "matmul")) throw new Error("no size is marked for --quick; name one with --size");
@@ -105,6 +110,7 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
     repeats,
     warmup,
     budgetMs: budgetSeconds * 1000,
+    gapMs,
     skipReference: quick || flags["skip-reference"] === true,
     tolerance: TOLERANCE,
     onProgress: (m) => io.progress(`[bench] ${m}`),
@@ -121,6 +127,7 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
     io.out("");
   }
   io.out(`Per row: an untimed check run (compared with the reference), ${warmup} warm-up run(s), ${repeats} timed run(s),`);
+  io.out(`the engines of a row taking turns (interleaved rounds, ${gapMs} ms idle before each run),`);
   io.out(`fewer where the row's runs passed ${budgetSeconds} s (no warm-up after a check run that long);`);
   io.out("the float64 reference engine runs once, and that check run is its timing.");
   io.out("relErr: largest ||out - ref|| / ||ref|| over the outputs, against core interpret in float64 on the same inputs.");

@@ -69,13 +69,32 @@ export function tfjsEngine(backend: "cpu" | "wasm" | "webgpu"): Engine {
       await lib.setBackend(backend);
       switch (problem.kind) {
         case "matmul":
-          return matmulRun(lib, problem);
+          return onBackend(lib, backend, matmulRun(lib, problem));
         case "unfold-forward":
-          return forwardRun(lib, problem);
+          return onBackend(lib, backend, forwardRun(lib, problem));
         case "train-step":
-          return trainRun(lib, problem);
+          return onBackend(lib, backend, trainRun(lib, problem));
       }
     },
+  };
+}
+
+/**
+ * The run with TensorFlow.js switched to `backend` before each call. The tfjs engines share one
+ * TensorFlow.js and its global backend, and the runner interleaves engines' runs: without the
+ * switch an engine's ops would run on whichever backend another engine chose last. For a backend
+ * already initialized the switch completes synchronously, as backend-tfjs's own runs rely on.
+ */
+function onBackend(tf: Tf, backend: string, run: PreparedRun): PreparedRun {
+  const select = (): void => {
+    if (tf.getBackend() === backend) return;
+    void tf.setBackend(backend);
+    if (tf.getBackend() !== backend) throw new Error(`could not switch TensorFlow.js to '${backend}' synchronously`);
+  };
+  return {
+    check: () => (select(), run.check()),
+    step: () => (select(), run.step()),
+    dispose: () => (select(), run.dispose()),
   };
 }
 

@@ -89,7 +89,7 @@ export class CpuBackend implements Backend {
     const softmax = await this.softmaxKernel();
     // Core's passes first: dead code (autodiff leaves plenty), shared subexpressions, constants.
     const build = async (): Promise<CpuExecutable> =>
-      bindPlan(program, lower(optimize(program), { matmul: engine, softmax, loops: this.loops }), this.arena, options);
+      bindPlan(program, lower(optimize(program), { matmul: engine, softmax, loops: this.loops }), this.arena, options, engine);
     return this.plans.get(program, build, options.poison ? "poison" : "");
   }
 

@@ -18,7 +18,17 @@ export interface CpuExecutable extends Executable {
   release(): void;
 }
 
-export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, options: CompileOptions): CpuExecutable {
+/** Worker threads a run may keep awake: the matrix engine's. */
+export interface WorkerHold {
+  readonly minThreadedWork?: number;
+  hold?(): void;
+  release?(): void;
+}
+
+export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, options: CompileOptions, workers?: WorkerHold): CpuExecutable {
+  // A run with a product large enough to thread keeps the workers awake from its first step to
+  // its last (see Pool.hold); one without leaves them asleep.
+  const holder = workers?.hold && workers.release && plan.largestProduct >= (workers.minThreadedWork ?? Infinity) ? workers : undefined;
   const { offsets, bytes } = assignWorkspace(plan.slots, plan.steps);
   const owned: [number, number][] = [];
   const reserve = (n: number): number => {
@@ -88,6 +98,7 @@ export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, opti
           }
         }
       }
+      holder?.hold!();
       try {
         if (!timings) for (const step of plan.steps) step.run(ctx);
         else {
@@ -103,6 +114,8 @@ export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, opti
       } catch (error) {
         for (const t of Object.values(results)) t.dispose();
         throw error;
+      } finally {
+        holder?.release!();
       }
       return results;
   };

@@ -39,6 +39,14 @@ export interface Gemm {
    * where `simd` is true.
    */
   softmaxRows(x: number, bias: number, out: number, rows: number, cols: number, period: number): void;
+  /**
+   * Keeps the worker threads awake until the matching release(), for a burst of calls (a
+   * program's run): idle workers spin between calls instead of sleeping. No-ops without workers.
+   */
+  hold(): void;
+  release(): void;
+  /** Products (a batch's in total) below this many multiply-adds never use the workers (Infinity without any). */
+  readonly minThreadedWork: number;
   dispose(): Promise<void>;
 }
 
@@ -83,6 +91,12 @@ const SPLIT_MIN_WORK = 96 * 96 * 96;
  * still thread and find the workers keeping up bring it back down.
  */
 const SPLIT_MAX_WORK = 512 * 512 * 512;
+/**
+ * While the threshold is raised, one call in this many that it keeps on the calling thread is
+ * threaded anyway, as a probe: once the other process has gone, the probes find the workers
+ * keeping up and bring the threshold back down (no call would thread otherwise).
+ */
+const PROBE_EVERY = 32;
 /**
  * Softmax rows thread from this many elements: at ~2 ns an element, 64K take ~130 us, well
  * above the ~10 us a threaded round costs when the workers are awake.
@@ -132,7 +146,13 @@ class Engine implements Gemm {
   private disposed = false;
   /** Current threading threshold, between SPLIT_MIN_WORK and SPLIT_MAX_WORK (see there). */
   private splitWork: number;
+  /** Calls kept single-threaded by a raised threshold since the last probe. */
+  private unthreaded = 0;
   private readonly minSplitWork: number;
+  /** Products (a batch's in total) of fewer multiply-adds never use the workers. */
+  get minThreadedWork(): number {
+    return this.pool ? this.minSplitWork : Infinity;
+  }
   private readonly adaptive: boolean;
   private views: { buffer: ArrayBufferLike; f32: Float32Array; f64: Float64Array } | undefined;
 
@@ -204,7 +224,7 @@ class Engine implements Gemm {
       for (let i = 0; i < m; i++) h.fill(0, call.c / es + i * call.rsC, call.c / es + i * call.rsC + n);
       return;
     }
-    if (this.pool && m * n * k >= this.splitWork) this.runThreaded(call, scratch, this.pool);
+    if (this.pool && this.shouldThread(m * n * k)) this.runThreaded(call, scratch, this.pool);
     else if (this.kernels) {
       const symmetric = call.symmetric ?? false;
       wasmGemm(this.kernels[code]!, es, BLOCKING[dtype], m, n, k, call.a, call.rsA, call.csA, call.b, call.rsB, call.csB, call.c, call.rsC, scratch, symmetric);
@@ -244,6 +264,23 @@ class Engine implements Gemm {
     const pool = this.pool;
     this.pool = undefined;
     await pool?.dispose();
+  }
+
+  hold(): void {
+    this.pool?.hold();
+  }
+
+  release(): void {
+    this.pool?.release();
+  }
+
+  /** Whether a call of `work` multiply-adds threads: above the threshold, or as a probe below a raised one. */
+  private shouldThread(work: number): boolean {
+    if (work >= this.splitWork) return true;
+    if (work < this.minSplitWork) return false;
+    if (++this.unthreaded < PROBE_EVERY) return false;
+    this.unthreaded = 0;
+    return true;
   }
 
   private runThreaded(call: GemmCall, scratch: number, pool: Pool): void {

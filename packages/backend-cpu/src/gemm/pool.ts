@@ -28,10 +28,17 @@ const CLAIM = 0;
 const DONE = 1;
 const QUIT = 2;
 const FAILED = 3;
+/** Non-zero while a caller holds the workers awake (Pool.hold): idle workers spin, not sleep. */
+const HOLD = 4;
 const PARAMS_AT = 64; // byte offset of the round's Float64 parameters
 const CLOSED = 0xffff;
 /** Idle spin before sleeping, in ms: covers back-to-back calls without hogging a busy core. */
 const SPIN_MS = 0.05;
+/**
+ * While held, an idle worker still sleeps after this long without work: a caller that holds
+ * the workers and then stalls (or forgets to let go) wastes at most this much of a core.
+ */
+const HOLD_SPIN_MS = 20;
 /** The caller's spin before sleeping on the last chunks, in ms. */
 const JOIN_SPIN_MS = 0.05;
 
@@ -44,6 +51,7 @@ interface WorkerData {
   /** Export names of the softmax rows kernels, attached to the float32 kernels. */
   softmaxNames: { rows32: string; rows32Bias: string };
   spinMs: number;
+  holdSpinMs: number;
   /** Float64 words of a round's parameters, and the chunk count's index (the worker cannot import them). */
   words: number;
   totalWord: number;
@@ -80,7 +88,7 @@ function workerMain(data: WorkerData, port: { postMessage(v: unknown): void }, c
     }
     const now = performance.now();
     if (idleSince < 0) idleSince = now;
-    if (now - idleSince < data.spinMs) continue;
+    if (now - idleSince < (Atomics.load(ctl, 4) !== 0 ? data.holdSpinMs : data.spinMs)) continue;
     Atomics.wait(ctl, 0, w);
     idleSince = -1;
   }
@@ -124,7 +132,7 @@ export class Pool {
     const workers: NodeWorker[] = [];
     try {
       for (let i = 0; i < size; i++) {
-        const workerData: WorkerData = { memory, module, control, thread: i + 1, names, spinMs: SPIN_MS, words: ROUND_WORDS, totalWord: TOTAL_WORD, softmaxNames: SOFTMAX_EXPORTS };
+        const workerData: WorkerData = { memory, module, control, thread: i + 1, names, spinMs: SPIN_MS, holdSpinMs: HOLD_SPIN_MS, words: ROUND_WORDS, totalWord: TOTAL_WORD, softmaxNames: SOFTMAX_EXPORTS };
         workers.push(new Worker(source, { eval: true, workerData }));
       }
       await Promise.all(
@@ -153,6 +161,23 @@ export class Pool {
 
   get size(): number {
     return this.workers.length;
+  }
+
+  /**
+   * Holds the workers awake (spinning between rounds) until released, and wakes any that sleep
+   * now. A program's run holds them from its first step to its last: between two threaded
+   * products it runs single-threaded loops that outlast the short idle spin, and a worker woken
+   * from sleep (~100 us) would miss most of a 0.2 ms product. Holds nest.
+   */
+  hold(): void {
+    if (this.disposed) return;
+    if (Atomics.add(this.ctl, HOLD, 1) === 0) Atomics.notify(this.ctl, CLAIM);
+  }
+
+  /** Ends one hold(); with none left, idle workers go back to sleeping after their short spin. */
+  release(): void {
+    if (this.disposed) return;
+    if (Atomics.sub(this.ctl, HOLD, 1) <= 0) Atomics.store(this.ctl, HOLD, 0);
   }
 
   /**

@@ -12,6 +12,11 @@ export interface MatmulEngine {
   /** Evenly spaced batch items (byte strides), where the engine can share them among threads. */
   batchScratchBytes?(call: GemmCall, count: number): number;
   runBatch?(call: GemmCall, count: number, strides: { a: number; b: number; c: number }, scratch: number): void;
+  /** Products of at least this many multiply-adds (a batch's in total) may run on worker threads. */
+  readonly minThreadedWork?: number;
+  /** Keeps the worker threads awake for a burst of products (a program's run); see Gemm.hold. */
+  hold?(): void;
+  release?(): void;
 }
 
 /** The common distance between consecutive offsets, or undefined when they are not evenly spaced. */
@@ -42,11 +47,13 @@ function sameOffsets(x: readonly number[], y: readonly number[]): boolean {
 }
 
 /** A batched matmul step; operands are strided views (a transpose is just swapped strides). */
-export function matmulStep(engine: MatmulEngine, a: View, b: View, outShape: readonly number[], out: number, dtype: DType, label: string): Step & { scratchBytes: number } {
+export function matmulStep(engine: MatmulEngine, a: View, b: View, outShape: readonly number[], out: number, dtype: DType, label: string): Step & { scratchBytes: number; work: number } {
   const [m, n] = outShape.slice(-2) as [number, number];
   const k = a.shape.at(-1)!;
   const batch = outShape.slice(0, -2);
   const aOffsets = batchOffsets(a, batch);
+  // Multiply-adds of the whole step.
+  const work = m * n * k * aOffsets.length;
   const bOffsets = batchOffsets(b, batch);
   const bpe = bytesOf(dtype);
   const [rsA, csA] = a.strides.slice(-2) as [number, number];
@@ -63,6 +70,7 @@ export function matmulStep(engine: MatmulEngine, a: View, b: View, outShape: rea
       reads: [a.slot, b.slot],
       writes: out,
       scratchBytes: engine.scratchBytes(call),
+      work,
       run: (ctx) =>
         engine.run({ ...call, a: (ctx.base[a.slot]! + a.offset) * bpe, b: (ctx.base[b.slot]! + b.offset + bOffsets[0]!) * bpe, c: ctx.base[out]! * bpe }, ctx.scratch),
     };
@@ -80,6 +88,7 @@ export function matmulStep(engine: MatmulEngine, a: View, b: View, outShape: rea
       reads: [a.slot, b.slot],
       writes: out,
       scratchBytes: engine.batchScratchBytes(shapeOnly, count),
+      work,
       run: (ctx) =>
         engine.runBatch!(
           { ...shapeOnly, a: (ctx.base[a.slot]! + a.offset + aOffsets[0]!) * bpe, b: (ctx.base[b.slot]! + b.offset + bOffsets[0]!) * bpe, c: ctx.base[out]! * bpe },
@@ -94,6 +103,7 @@ export function matmulStep(engine: MatmulEngine, a: View, b: View, outShape: rea
     reads: [a.slot, b.slot],
     writes: out,
     scratchBytes: engine.scratchBytes(shapeOnly),
+    work,
     run: (ctx) => {
       const aBase = ctx.base[a.slot]! + a.offset;
       const bBase = ctx.base[b.slot]! + b.offset;

@@ -19,6 +19,8 @@ export interface LoweredPlan {
   readonly feeds: Map<string, number>;
   /** Bytes of scratch the largest step needs. */
   readonly scratchBytes: number;
+  /** Multiply-adds of the plan's largest matmul step (0 without one). */
+  readonly largestProduct: number;
 }
 
 /**
@@ -50,6 +52,7 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
   const inlined = new Set<number>();
   const feeds = new Map<string, number>();
   let scratchBytes = 0;
+  let largestProduct = 0;
   const loop = (spec: LoopKernelSpec): LoopKernel => kernels.loops?.(spec) ?? loopKernel(spec);
 
   const newSlot = (dtype: DType, elements: number, kind: Slot["kind"], extra: Partial<Slot> = {}): number => {
@@ -162,6 +165,7 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
         const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
         const step = matmulStep(kernels.matmul, arg(0), arg(1), n.shape, slot, n.dtype, `matmul %${n.id}`);
         scratchBytes = Math.max(scratchBytes, step.scratchBytes);
+        largestProduct = Math.max(largestProduct, step.work);
         steps.push(step);
         views.set(n.id, contiguousView(slot, n.shape));
         break;
@@ -226,5 +230,5 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
     slots[copy.slot]!.outputs.push(o.name);
     outputs.set(o.name, copy.slot);
   }
-  return { slots, steps, outputs, feeds, scratchBytes };
+  return { slots, steps, outputs, feeds, scratchBytes, largestProduct };
 }

@@ -16,9 +16,9 @@ export interface InterleaveOptions {
    */
   readonly budgetMs?: number;
   /**
-   * Idle ms before every run. Thread pools spin for a while after their work (onnxruntime's for
-   * up to milliseconds, ours for 0.05 ms); the gap lets them park before the next engine starts,
-   * so no engine is timed against another's spinning threads.
+   * Idle ms before every run. Thread pools spin for a while after their work (onnxruntime-web's
+   * for 15-20 ms, ours for 0.05 ms); the gap lets them park before the next engine starts, so no
+   * engine is timed against another's spinning threads.
    */
   readonly gapMs?: number;
   readonly onRun?: (contestant: number, kind: "warm-up" | "run", index: number, ms: number) => void;

@@ -50,8 +50,13 @@ export interface BenchPlan {
 
 export const REFERENCE_ENGINE = "unfold-reference";
 
-/** Long enough for onnxruntime's and our worker threads to stop spinning and park. */
-export const DEFAULT_GAP_MS = 5;
+/**
+ * Long enough for every engine's worker threads to stop spinning and park: onnxruntime-web's
+ * wasm worker keeps a core busy for 15-20 ms after each run (measured here from the thread's CPU
+ * time, whatever the session's allow_spinning says), which made an engine timed right after it
+ * up to 1.6x slower.
+ */
+export const DEFAULT_GAP_MS = 30;
 
 export function problemsFor(workload: WorkloadName, sizes: readonly SizeSpec[], matmul: MatmulShape): Problem[] {
   switch (workload) {

@@ -7,6 +7,7 @@ import { type Gemm, createGemm } from "./gemm/index.js";
 import { type SoftmaxKernel, createSoftmaxKernel } from "./kernels/softmax-wasm.js";
 import { detectSimd } from "./gemm/kernels.js";
 import { type WasmLoops, createWasmLoops } from "./plan/loops-wasm.js";
+import { type ParallelLoops, createParallelLoops } from "./plan/loops-parallel.js";
 import { CPU_BACKEND, CpuTensor } from "./tensor.js";
 
 export interface CpuBackendOptions {
@@ -35,6 +36,8 @@ export class CpuBackend implements Backend {
   /** SIMD float32 loop kernels over the arena; none without SIMD (the JavaScript loops run). */
   private readonly loops: WasmLoops | undefined;
   private readonly plans = new CompileCache<CpuExecutable>();
+  /** Large SIMD loops shared with the GEMM's worker threads, once it has them. */
+  private parallelLoops: ParallelLoops | undefined;
 
   constructor(private readonly options: CpuBackendOptions = {}) {
     this.arena = new Arena({ initialBytes: options.initialBytes ?? 1 << 22 });
@@ -87,9 +90,12 @@ export class CpuBackend implements Backend {
     }
     const engine = await this.matrixEngine();
     const softmax = await this.softmaxKernel();
+    const gemm = this.gemm;
+    if (this.loops && gemm && gemm.threads > 1) this.parallelLoops ??= createParallelLoops(this.arena.memory, gemm);
+    const parallelLoops = this.parallelLoops;
     // Core's passes first: dead code (autodiff leaves plenty), shared subexpressions, constants.
     const build = async (): Promise<CpuExecutable> =>
-      bindPlan(program, lower(optimize(program), { matmul: engine, softmax, loops: this.loops }), this.arena, options, engine);
+      bindPlan(program, lower(optimize(program), { matmul: engine, softmax, loops: this.loops, parallelLoops }), this.arena, options, engine);
     return this.plans.get(program, build, options.poison ? "poison" : "");
   }
 
@@ -107,6 +113,7 @@ export class CpuBackend implements Backend {
     for (const plan of pending) (await plan.catch(() => undefined))?.release();
     await this.gemm?.dispose();
     this.gemm = undefined;
+    this.parallelLoops = undefined;
     this.engine = undefined;
   }
 }

@@ -45,6 +45,16 @@ export interface Gemm {
    */
   hold(): void;
   release(): void;
+  /**
+   * Makes a loop kernel module (exporting `kernel(...bases)` over env.memory) callable on the
+   * worker threads, for kernelRounds; returns its id, or undefined without workers.
+   */
+  shareKernel(module: WebAssembly.Module): number | undefined;
+  /**
+   * Runs a kernel round (pool.ts kernelRound) on the workers and the calling thread, which runs
+   * its chunks with `work(chunk)`. Returns how many chunks the calling thread ran.
+   */
+  runKernelRound(params: Float64Array, work: (chunk: number) => void): number;
   /** Products (a batch's in total) below this many multiply-adds never use the workers (Infinity without any). */
   readonly minThreadedWork: number;
   dispose(): Promise<void>;
@@ -268,6 +278,16 @@ class Engine implements Gemm {
 
   hold(): void {
     this.pool?.hold();
+  }
+
+  shareKernel(module: WebAssembly.Module): number | undefined {
+    return this.pool?.share(module);
+  }
+
+  runKernelRound(params: Float64Array, work: (chunk: number) => void): number {
+    if (this.disposed) throw new Error("gemm: run after dispose");
+    if (!this.pool) throw new Error("gemm: a kernel round needs worker threads");
+    return this.pool.run(params, work);
   }
 
   release(): void {

@@ -18,7 +18,7 @@
  * The worker source is generated from `workerMain`, `runChunk`, `plainGemm` and `wasmGemm` via
  * Function.prototype.toString, so it runs unchanged from TypeScript sources (vitest) and dist.
  */
-import type { Worker as NodeWorker } from "node:worker_threads";
+import type { MessagePort, Worker as NodeWorker } from "node:worker_threads";
 import { type GemmKernels, wasmGemm } from "./driver.js";
 import { runChunk, ROUND_WORDS, TOTAL_WORD } from "./parallel.js";
 import { plainGemm } from "./plain.js";
@@ -52,13 +52,22 @@ interface WorkerData {
   softmaxNames: { rows32: string; rows32Bias: string };
   spinMs: number;
   holdSpinMs: number;
+  /** Where the caller posts loop-kernel modules ({ id, module }) for kernel rounds (Pool.share). */
+  kernels: MessagePort;
   /** Float64 words of a round's parameters, and the chunk count's index (the worker cannot import them). */
   words: number;
   totalWord: number;
 }
 
 /** The worker's body. Self-contained: it runs from its toString() inside the worker. */
-function workerMain(data: WorkerData, port: { postMessage(v: unknown): void }, chunkFn: typeof runChunk, plain: typeof plainGemm, single: typeof wasmGemm): void {
+function workerMain(
+  data: WorkerData,
+  port: { postMessage(v: unknown): void },
+  chunkFn: typeof runChunk,
+  plain: typeof plainGemm,
+  single: typeof wasmGemm,
+  receive: (port: MessagePort) => { message: { id: number; module: WebAssembly.Module } } | undefined,
+): void {
   const ctl = new Int32Array(data.control, 0, 16);
   const p = new Float64Array(data.control, 64, data.words);
   const kernels: GemmKernels[] = [];
@@ -68,6 +77,24 @@ function workerMain(data: WorkerData, port: { postMessage(v: unknown): void }, c
     kernels[0]!.rows32 = e[data.softmaxNames.rows32];
     kernels[0]!.rows32Bias = e[data.softmaxNames.rows32Bias];
   }
+  // Shared loop kernels by id, instantiated on first use: the caller posts a module before it
+  // publishes any round that names it, so it is already queued on the port by then.
+  const shared = new Map<number, (...bases: number[]) => void>();
+  const kernelChunk = (chunk: number): void => {
+    // Layout: kernelRound below.
+    const id = chunk === p[data.totalWord]! - 1 ? p[2]! : p[1]!;
+    let fn = shared.get(id);
+    while (!fn) {
+      const got = receive(data.kernels);
+      if (!got) throw new Error(`loop kernel ${id} was never shared`);
+      shared.set(got.message.id, new WebAssembly.Instance(got.message.module, { env: { memory: data.memory } }).exports["kernel"] as never);
+      fn = shared.get(id);
+    }
+    const accesses = p[3]!;
+    const bases: number[] = [];
+    for (let k = 0; k < accesses; k++) bases.push(p[5 + k]! + chunk * p[5 + accesses + k]!);
+    fn(...bases);
+  };
   port.postMessage("ready");
   let idleSince = -1;
   for (;;) {
@@ -77,7 +104,8 @@ function workerMain(data: WorkerData, port: { postMessage(v: unknown): void }, c
     if ((w & 0xffff) < total) {
       if (Atomics.compareExchange(ctl, 0, w, w + 1) === w) {
         try {
-          chunkFn(p, w & 0xffff, data.thread, kernels, data.memory, plain, single);
+          if (p[0] === 7) kernelChunk(w & 0xffff);
+          else chunkFn(p, w & 0xffff, data.thread, kernels, data.memory, plain, single);
         } catch {
           Atomics.store(ctl, 3, 1);
         }
@@ -97,15 +125,38 @@ function workerMain(data: WorkerData, port: { postMessage(v: unknown): void }, c
 function workerSource(): string {
   return [
     '"use strict";',
-    'const { workerData, parentPort } = require("node:worker_threads");',
+    'const { workerData, parentPort, receiveMessageOnPort } = require("node:worker_threads");',
     // Some transpilers wrap functions in __name() to keep their names; make that harmless.
     "const __name = (f) => f;",
     `const plainGemm = (${plainGemm.toString()});`,
     `const wasmGemm = (${wasmGemm.toString()});`,
     `const runChunk = (${runChunk.toString()});`,
     `const workerMain = (${workerMain.toString()});`,
-    "workerMain(workerData, parentPort, runChunk, plainGemm, wasmGemm);",
+    "workerMain(workerData, parentPort, runChunk, plainGemm, wasmGemm, receiveMessageOnPort);",
   ].join("\n");
+}
+
+/** Kind of a kernel round's parameter block. */
+const KERNEL_ROUND = 7;
+/** Accesses a kernel round can carry: its bases and steps fill words 5 .. 5 + 2 * accesses - 1, below TOTAL_WORD. */
+export const KERNEL_ROUND_MAX_ACCESSES = Math.floor((TOTAL_WORD - 5) / 2);
+
+/**
+ * The parameter block of a kernel round: `chunks` calls of a shared loop kernel, chunk c with
+ * every access's base moved c steps on (element offsets), the last chunk running `lastId`'s
+ * kernel (a shorter remainder). Words: 0 kind, 1 id, 2 last id, 3 accesses, 5.. bases, then steps.
+ */
+export function kernelRound(id: number, lastId: number, bases: readonly number[], steps: readonly number[], chunks: number): Float64Array {
+  if (bases.length > KERNEL_ROUND_MAX_ACCESSES || steps.length !== bases.length) throw new RangeError(`kernel round: ${bases.length} accesses (at most ${KERNEL_ROUND_MAX_ACCESSES})`);
+  const params = new Float64Array(ROUND_WORDS);
+  params[0] = KERNEL_ROUND;
+  params[1] = id;
+  params[2] = lastId;
+  params[3] = bases.length;
+  params.set(bases, 5);
+  params.set(steps, 5 + bases.length);
+  params[TOTAL_WORD] = chunks;
+  return params;
 }
 
 export class Pool {
@@ -114,9 +165,12 @@ export class Pool {
   private generation = 0;
   private disposed = false;
 
+  private sharedKernels = 0;
+
   private constructor(
     private readonly workers: NodeWorker[],
     control: SharedArrayBuffer,
+    private readonly kernelPorts: MessagePort[],
   ) {
     this.ctl = new Int32Array(control, 0, 16);
     this.params = new Float64Array(control, PARAMS_AT, ROUND_WORDS);
@@ -125,15 +179,30 @@ export class Pool {
 
   /** Starts `size` workers on `memory` (which must be shared) and waits until each is ready. */
   static async create(size: number, memory: WebAssembly.Memory, module: WebAssembly.Module | undefined, names: WorkerData["names"]): Promise<Pool> {
-    const { Worker } = await import("node:worker_threads");
+    const { MessageChannel, Worker } = await import("node:worker_threads");
     const control = new SharedArrayBuffer(PARAMS_AT + ROUND_WORDS * 8);
     new Int32Array(control)[CLAIM] = CLOSED;
     const source = workerSource();
     const workers: NodeWorker[] = [];
+    const kernelPorts: MessagePort[] = [];
     try {
       for (let i = 0; i < size; i++) {
-        const workerData: WorkerData = { memory, module, control, thread: i + 1, names, spinMs: SPIN_MS, holdSpinMs: HOLD_SPIN_MS, words: ROUND_WORDS, totalWord: TOTAL_WORD, softmaxNames: SOFTMAX_EXPORTS };
-        workers.push(new Worker(source, { eval: true, workerData }));
+        const channel = new MessageChannel();
+        kernelPorts.push(channel.port1);
+        const workerData: WorkerData = {
+          memory,
+          module,
+          control,
+          thread: i + 1,
+          names,
+          spinMs: SPIN_MS,
+          holdSpinMs: HOLD_SPIN_MS,
+          kernels: channel.port2,
+          words: ROUND_WORDS,
+          totalWord: TOTAL_WORD,
+          softmaxNames: SOFTMAX_EXPORTS,
+        };
+        workers.push(new Worker(source, { eval: true, workerData, transferList: [channel.port2] }));
       }
       await Promise.all(
         workers.map(
@@ -147,6 +216,7 @@ export class Pool {
       );
     } catch (error) {
       await Promise.all(workers.map((w) => w.terminate()));
+      for (const port of kernelPorts) port.close();
       throw error;
     }
     // Idle workers hold no handles of their own; unref so an undisposed pool never keeps
@@ -156,11 +226,25 @@ export class Pool {
       w.on("error", () => undefined);
       w.unref();
     }
-    return new Pool(workers, control);
+    // The ports only carry modules to workers that poll them; they must not keep Node alive.
+    for (const port of kernelPorts) port.unref();
+    return new Pool(workers, control, kernelPorts);
   }
 
   get size(): number {
     return this.workers.length;
+  }
+
+  /**
+   * Makes a loop kernel module (exporting `kernel(...bases)`, importing env.memory) callable in
+   * kernel rounds (kernelRound) on every worker; returns its id. Each worker instantiates it on
+   * the shared memory the first time a round names it.
+   */
+  share(module: WebAssembly.Module): number {
+    if (this.disposed) throw new Error("gemm: the worker pool was disposed");
+    const id = this.sharedKernels++;
+    for (const port of this.kernelPorts) port.postMessage({ id, module });
+    return id;
   }
 
   /**
@@ -239,5 +323,6 @@ export class Pool {
     Atomics.store(this.ctl, CLAIM, (this.generation << 16) | CLOSED);
     Atomics.notify(this.ctl, CLAIM);
     await Promise.all(this.workers.map((w) => w.terminate()));
+    for (const port of this.kernelPorts) port.close();
   }
 }

@@ -197,23 +197,40 @@ function keyOf(spec: LoopKernelSpec, plan: Plan): string {
  * once per memory.
  */
 export function createWasmLoops(memory: WebAssembly.Memory): WasmLoops {
-  const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-  const instances = new Map<string, LoopKernel>();
+  const shared = isShared(memory);
+  const instances = new Map<WebAssembly.Module, LoopKernel>();
   return (spec) => {
-    const plan = planOf(spec);
-    if (!plan) return undefined;
-    const key = `${shared}|${keyOf(spec, plan)}`;
-    let kernel = instances.get(key);
+    const module = wasmLoopModule(spec, shared);
+    if (!module) return undefined;
+    let kernel = instances.get(module);
     if (!kernel) {
-      let module = modules.get(key);
-      if (!module) {
-        module = new WebAssembly.Module(buildModule(spec, plan, shared));
-        modules.set(key, module);
-      }
-      const run = new WebAssembly.Instance(module, { env: { memory } }).exports["kernel"] as (...bases: number[]) => void;
+      const run = instantiateLoop(module, memory);
       kernel = (_f32, _f64, ...bases) => run(...bases);
-      instances.set(key, kernel);
+      instances.set(module, kernel);
     }
     return kernel;
   };
+}
+
+export const isShared = (memory: WebAssembly.Memory): boolean => typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+
+/**
+ * The module of a spec's SIMD kernel, compiled once per distinct kernel (and kind of memory), or
+ * undefined where the JavaScript loop must run. It exports kernel(b0, ..., bOut).
+ */
+export function wasmLoopModule(spec: LoopKernelSpec, shared: boolean): WebAssembly.Module | undefined {
+  const plan = planOf(spec);
+  if (!plan) return undefined;
+  const key = `${shared}|${keyOf(spec, plan)}`;
+  let module = modules.get(key);
+  if (!module) {
+    module = new WebAssembly.Module(buildModule(spec, plan, shared));
+    modules.set(key, module);
+  }
+  return module;
+}
+
+/** A loop module's kernel over `memory`: element offsets of each input, then of the output. */
+export function instantiateLoop(module: WebAssembly.Module, memory: WebAssembly.Memory): (...bases: number[]) => void {
+  return new WebAssembly.Instance(module, { env: { memory } }).exports["kernel"] as (...bases: number[]) => void;
 }

@@ -2,6 +2,7 @@ import { BINARY_OPS, broadcastView, contiguousView, type DType, isContiguous, ty
 import type { Expr } from "./expr.js";
 import { type LoopKernel, type LoopKernelSpec, loopKernel } from "./loops.js";
 import type { WasmLoops } from "./loops-wasm.js";
+import type { ParallelLoops } from "./loops-parallel.js";
 import { type Slot, type Step } from "./steps.js";
 import { gatherStep, scatterAddStep } from "../kernels/gather.js";
 import { type MatmulEngine, matmulStep } from "../kernels/matmul.js";
@@ -31,6 +32,8 @@ export interface LowerKernels {
   readonly matmul: MatmulEngine;
   readonly softmax?: SoftmaxKernel | undefined;
   readonly loops?: WasmLoops | undefined;
+  /** Runners that share large float32 loops among worker threads (loops-parallel.ts). */
+  readonly parallelLoops?: ParallelLoops | undefined;
 }
 
 /**
@@ -92,13 +95,16 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
       output: { dtype: node.dtype, strides: out },
       ...(reduce ? { reduce } : {}),
     };
-    const kernel = loop(spec);
     const bases = leaves.map((v) => [v.slot, v.offset] as const);
+    const parallel = kernels.parallelLoops?.(spec);
+    const kernel = parallel ? undefined : loop(spec);
     steps.push({
       label,
       reads: leaves.map((v) => v.slot),
       writes: slot,
-      run: (ctx) => kernel(ctx.f32, ctx.f64, ...bases.map(([s, o]) => ctx.base[s]! + o), ctx.base[slot]!),
+      run: parallel
+        ? (ctx) => parallel([...bases.map(([s, o]) => ctx.base[s]! + o), ctx.base[slot]!])
+        : (ctx) => kernel!(ctx.f32, ctx.f64, ...bases.map(([s, o]) => ctx.base[s]! + o), ctx.base[slot]!),
     });
     return contiguousView(slot, node.shape);
   };

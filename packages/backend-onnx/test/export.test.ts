@@ -81,6 +81,31 @@ describe("exportOnnx", () => {
     expect(lse).toEqual(expect.arrayContaining(["ReduceMax", "Exp", "ReduceSum", "Log"]));
   });
 
+  it("exports max(x, 0) as Relu and a transpose of size-1 axes as a Reshape, and still matches the reference", async () => {
+    const p = trace({ x: input([2, 5, 3], "float32") }, ({ x }) => ({
+      r: ops.relu(x),
+      t: ops.transpose(ops.sum(x, [2], true), [0, 2, 1]),
+      kept: ops.transpose(x, [0, 2, 1]),
+    }));
+    for (const batchDim of [undefined, "batch"]) {
+      const bytes = exportOnnx(p, batchDim ? { batchDim } : {});
+      const types = opTypes(bytes);
+      expect(types).toContain("Relu");
+      expect(types).not.toContain("Max");
+      // [2, 5, 1] -> [2, 1, 5] keeps every element in place; [2, 5, 3] -> [2, 3, 5] moves them.
+      expect(types.filter((t) => t === "Transpose")).toHaveLength(1);
+      const x = hostTensor(Float32Array.from({ length: 30 }, (_, i) => Math.sin(3 * i)), [2, 5, 3], "float32");
+      const session = await ort.InferenceSession.create(bytes);
+      const got = await session.run({ x: new ort.Tensor("float32", x.data as Float32Array, [2, 5, 3]) });
+      const want = reference(p, { x });
+      for (const name of ["r", "t", "kept"]) {
+        expect(got[name]!.dims).toEqual(p.nodes[p.outputs.find((o) => o.name === name)!.id]!.shape);
+        expect(relErr(got[name]!.data as Float32Array, want.get(name)!)).toBeLessThan(1e-6);
+      }
+      await session.release();
+    }
+  });
+
   it("throws, naming the op, for a construct it cannot lower", () => {
     const p = trace({ x: input([2], "float32") }, ({ x }) => ({ y: ops.exp(x) }));
     const bogus: Program = { ...p, nodes: p.nodes.map((n) => (n.op === "exp" ? ({ ...n, op: "erf" } as unknown as typeof n) : n)) };

@@ -35,7 +35,21 @@ export function lowerUnary(ctx: LowerContext, node: Node & { op: UnaryOp }): str
   return ctx.graph.op(UNARY[node.op], [ctx.value(node.inputs[0]!)]);
 }
 
+/** Whether node `id` is a constant whose every element is 0. */
+function isZeros(ctx: LowerContext, id: number): boolean {
+  const n = ctx.nodes[id]!;
+  return n.op === "constant" && n.value.every((v) => v === 0);
+}
+
 export function lowerBinary(ctx: LowerContext, node: Node & { op: BinaryOp }): string {
+  // max(x, 0) with x already of the result's shape is ReLU: runtimes have a kernel of its own
+  // for it (and fuse it into the op before), where Max is a general broadcasting binary.
+  if (node.op === "max") {
+    const [a, b] = node.inputs as [number, number];
+    const same = (id: number): boolean => ctx.nodes[id]!.shape.length === node.shape.length && ctx.nodes[id]!.shape.every((d, i) => d === node.shape[i]);
+    if (isZeros(ctx, b) && same(a)) return ctx.graph.op("Relu", [ctx.value(a)]);
+    if (isZeros(ctx, a) && same(b)) return ctx.graph.op("Relu", [ctx.value(b)]);
+  }
   const out = ctx.graph.op(BINARY[node.op], node.inputs.map((i) => ctx.value(i)));
   return COMPARISONS.has(node.op) ? ctx.graph.op("Cast", [out], { to: { int: elemTypeOf(node.dtype) } }) : out;
 }

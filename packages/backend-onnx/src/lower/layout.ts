@@ -15,8 +15,22 @@ export function lowerBroadcast(ctx: LowerContext, node: Node & { op: "broadcast"
   return ctx.graph.op("Expand", [ctx.value(x), ctx.graph.ints(shape)]);
 }
 
+/**
+ * A transpose that moves only size-1 axes (a column to a row, [b, 1, n, 1] -> [b, 1, 1, n])
+ * keeps every element where it is: it is exported as the Reshape it is, which runtimes do
+ * without a copy, where a Transpose kernel would copy.
+ */
 export function lowerTranspose(ctx: LowerContext, node: Node & { op: "transpose" }): string {
-  return ctx.graph.op("Transpose", [ctx.value(node.inputs[0]!)], { perm: { ints: node.perm } });
+  const x = node.inputs[0]!;
+  const inShape = ctx.nodes[x]!.shape;
+  const order = node.perm.filter((a) => inShape[a] !== 1);
+  const inOrder = order.every((a, i) => i === 0 || order[i - 1]! < a);
+  // On a batched input the leading axis must stay leading to be exported as -1.
+  if (inOrder && (!ctx.batched(x) || node.perm[0] === 0)) {
+    const shape = ctx.batched(x) ? [-1, ...node.shape.slice(1)] : [...node.shape];
+    return ctx.graph.op("Reshape", [ctx.value(x), ctx.graph.ints(shape)]);
+  }
+  return ctx.graph.op("Transpose", [ctx.value(x)], { perm: { ints: node.perm } });
 }
 
 /** Slices only the axes that change; on a batched input axis 0 is never one of them. */

@@ -5,6 +5,7 @@ export { writeLinePlot, writeAtomically } from "./plot.js";
 export { verifyCommand } from "./commands/verify.js";
 export { unfoldCommand } from "./commands/unfold.js";
 export { exportCommand } from "./commands/export.js";
-export { DEFAULT_EXPORT, type ExportSpec, type UnfoldedModelSpec, exportUnfoldedModel, unfoldedModel, unfoldVersion } from "./onnx-export.js";
+export { DEFAULT_EXPORT, type ExportSpec, type UnfoldedModelSpec, exportUnfoldedModel, unfoldedModel } from "./onnx-export.js";
+export { unfoldVersion } from "@unfold/backend-onnx/node";
 export { yangModel, paramsIn, type YangModel } from "./yang-model.js";
 export { type CommandIO, consoleIO } from "@unfold/cli";

@@ -1,8 +1,7 @@
-import { createRequire } from "node:module";
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { type OnnxModelSummary, inspectOnnx } from "@unfold/backend-onnx";
-import { saveOnnx } from "@unfold/backend-onnx/node";
+import { saveOnnx, unfoldVersion } from "@unfold/backend-onnx/node";
 import { type DType, type HostTensor, type Program, defineUnfolding, unfoldedProgram } from "@unfold/core";
 import { paramsIn, yangModel } from "./yang-model.js";
 
@@ -34,11 +33,6 @@ export function unfoldedModel(spec: UnfoldedModelSpec): { program: Program; para
   const unfolding = defineUnfolding({ energy, steps, layers: spec.layers, tiedWeights: true });
   const program = unfoldedProgram(unfolding, [spec.batch, spec.tokens, spec.dim], spec.dtype);
   return { program, params: paramsIn(params, spec.dtype), terms: energy.terms.map((t) => t.name) };
-}
-
-/** Unfold's version, as the packages that made the program carry it. */
-export function unfoldVersion(): string {
-  return (createRequire(import.meta.url)("@unfold/core/package.json") as { version: string }).version;
 }
 
 /**

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-web";
 import { afterAll, describe, expect, it } from "vitest";
-import { saveOnnx } from "../src/node.js";
+import { createRequire } from "node:module";
+import { saveOnnx, unfoldVersion } from "../src/node.js";
 import { onnx, reference, relErr, yangForward } from "./helpers.js";
 
 describe("saveOnnx", () => {
@@ -26,9 +27,13 @@ describe("saveOnnx", () => {
     const want = reference(program, { state, ...params }).get("state")!;
     expect(relErr(out["state.out"]!.data as Float64Array, want)).toBeLessThan(1e-12);
     await session.release();
-    // A second save replaces the file in place.
+    const version = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).metadataProps!.find((p) => p.key === "unfold.version")?.value;
+    expect(version(bytes)).toBe("test");
+    // A second save replaces the file in place, and names the Unfold version that wrote it.
     await saveOnnx(path, program);
     expect(await readdir(dir)).toEqual(["yang.onnx"]);
+    expect(unfoldVersion()).toBe((createRequire(import.meta.url)("@unfold/core/package.json") as { version: string }).version);
+    expect(version(new Uint8Array(await readFile(path)))).toBe(unfoldVersion());
   });
 
   it("leaves no temporary file behind when the export fails", async () => {

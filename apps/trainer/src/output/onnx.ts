@@ -1,16 +1,10 @@
-import { createRequire } from "node:module";
 import { mkdir, writeFile, rename } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { saveOnnx } from "@unfold/backend-onnx/node";
+import { saveOnnx, unfoldVersion } from "@unfold/backend-onnx/node";
 import { type HostTensor, hostTensor } from "@unfold/core";
 import type { TaskData } from "../data/task.js";
 import type { TrainerModel } from "../model/model.js";
 import { logitsProgram } from "../train/programs.js";
-
-/** Unfold's version, as the core package carries it. */
-function unfoldVersion(): string {
-  return (createRequire(import.meta.url)("@unfold/core/package.json") as { version: string }).version;
-}
 
 /** What predict needs to know about a model file besides its graph (stored as metadata). */
 export interface ModelCard {

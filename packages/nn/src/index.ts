@@ -4,18 +4,18 @@
 
 export {
   type Initializer,
-  type ParamSpec,
-  type ParamSpecs,
+  type TrainableSpec,
+  type TrainableSpecs,
   initParams,
   countParams,
-  paramLeaves,
+  specLeaves,
   mergeSpecs,
   prefixSpecs,
   unprefix,
   decayFlags,
   decaysParam,
-  checkParamSpec,
-  checkParamSpecs,
+  checkTrainableSpec,
+  checkTrainableSpecs,
   sortedNames,
   streamSeed,
 } from "./params.js";

@@ -1,6 +1,6 @@
 import { type DType, type Graph, ShapeError, type Tensor, UnfoldError, ops } from "@unfold/core";
 import { describeArg, requireCompatible, requireDType, requireInteger, requireMinRank, requireRank, requireTensor } from "./check.js";
-import { type Initializer, type ParamSpecs, checkParamSpec } from "./params.js";
+import { type Initializer, type TrainableSpecs, checkTrainableSpec } from "./params.js";
 
 /** x [..., in] @ W [in, out] (+ b [out]) -> [..., out]. */
 export function linear(x: Tensor, W: Tensor, b?: Tensor): Tensor {
@@ -28,11 +28,11 @@ export function linear(x: Tensor, W: Tensor, b?: Tensor): Tensor {
 }
 
 /** Specs for one linear map: "W" [in, out] (Glorot by default) and, unless `bias` is false, "b" [out] (zeros). */
-export function linearSpecs(inDim: number, outDim: number, options: { bias?: boolean; init?: Initializer } = {}): ParamSpecs {
+export function linearSpecs(inDim: number, outDim: number, options: { bias?: boolean; init?: Initializer } = {}): TrainableSpecs {
   requireInteger("linearSpecs", "inDim", inDim, 1);
   requireInteger("linearSpecs", "outDim", outDim, 1);
   const W = { shape: [inDim, outDim], init: options.init ?? { kind: "glorot" } } as const;
-  checkParamSpec("linearSpecs", "W", W);
+  checkTrainableSpec("linearSpecs", "W", W);
   return options.bias === false ? { W } : { W, b: { shape: [outDim], init: { kind: "zeros" } } };
 }
 

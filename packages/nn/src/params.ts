@@ -13,22 +13,22 @@ export type Initializer =
   /** The identity on the last two axes (stacked over leading axes), plus normal noise of this std. */
   | { kind: "identity"; noise?: number };
 
-export interface ParamSpec {
+export interface TrainableSpec {
   readonly shape: readonly number[];
   readonly init: Initializer;
   /** Whether AdamW decays it; by default matrices and larger do (rank >= 2), vectors and scalars do not. */
   readonly decay?: boolean;
 }
 
-export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
+export type TrainableSpecs = Readonly<Record<string, TrainableSpec>>;
 
 /** Names in a fixed order, so leaves, initial values and reports never depend on insertion order. */
-export function sortedNames(specs: ParamSpecs): string[] {
+export function sortedNames(specs: TrainableSpecs): string[] {
   return Object.keys(specs).sort();
 }
 
 /** Checks one spec: the shape, the initializer's fields, and that it can apply to that shape. */
-export function checkParamSpec(op: string, name: string, spec: ParamSpec): void {
+export function checkTrainableSpec(op: string, name: string, spec: TrainableSpec): void {
   if (typeof spec !== "object" || spec === null) throw new UnfoldError(op, `parameter '${name}' has no spec`);
   const { shape, init } = spec;
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
@@ -65,22 +65,22 @@ export function checkParamSpec(op: string, name: string, spec: ParamSpec): void 
   }
 }
 
-export function checkParamSpecs(op: string, specs: ParamSpecs): void {
+export function checkTrainableSpecs(op: string, specs: TrainableSpecs): void {
   if (typeof specs !== "object" || specs === null) throw new UnfoldError(op, "specs must be a record of parameter specs");
   for (const name of Object.keys(specs)) {
     if (name.length === 0) throw new UnfoldError(op, "a parameter name is empty");
-    checkParamSpec(op, name, specs[name]!);
+    checkTrainableSpec(op, name, specs[name]!);
   }
 }
 
 /** Whether AdamW decays the parameter: the spec's word, else rank >= 2. */
-export function decaysParam(spec: ParamSpec): boolean {
+export function decaysParam(spec: TrainableSpec): boolean {
   return spec.decay ?? spec.shape.length >= 2;
 }
 
 /** The decay flag of every parameter, as AdamWState wants it. */
-export function decayFlags(specs: ParamSpecs): Record<string, boolean> {
-  checkParamSpecs("decayFlags", specs);
+export function decayFlags(specs: TrainableSpecs): Record<string, boolean> {
+  checkTrainableSpecs("decayFlags", specs);
   return Object.fromEntries(sortedNames(specs).map((n) => [n, decaysParam(specs[n]!)]));
 }
 
@@ -133,8 +133,8 @@ function initialValues(shape: readonly number[], init: Initializer, rng: Random)
 }
 
 /** Initial values for every parameter, deterministic in `seed` (names visited in sorted order). */
-export function initParams(specs: ParamSpecs, options: { seed: number; dtype?: DType }): Record<string, HostTensor> {
-  checkParamSpecs("initParams", specs);
+export function initParams(specs: TrainableSpecs, options: { seed: number; dtype?: DType }): Record<string, HostTensor> {
+  checkTrainableSpecs("initParams", specs);
   const seed = requireInteger("initParams", "seed", options?.seed, Number.MIN_SAFE_INTEGER);
   const dtype = requireDType("initParams", options.dtype ?? "float64");
   const out: Record<string, HostTensor> = {};
@@ -146,23 +146,23 @@ export function initParams(specs: ParamSpecs, options: { seed: number; dtype?: D
 }
 
 /** The total number of scalar parameters. */
-export function countParams(specs: ParamSpecs): number {
-  checkParamSpecs("countParams", specs);
+export function countParams(specs: TrainableSpecs): number {
+  checkTrainableSpecs("countParams", specs);
   return Object.values(specs).reduce((n, s) => n + sizeOf(s.shape), 0);
 }
 
 /** Every parameter as a `param` leaf of the graph, declared in sorted name order. */
-export function paramLeaves(graph: Graph, specs: ParamSpecs, dtype: DType): Record<string, Tensor> {
-  checkParamSpecs("paramLeaves", specs);
-  requireDType("paramLeaves", dtype);
+export function specLeaves(graph: Graph, specs: TrainableSpecs, dtype: DType): Record<string, Tensor> {
+  checkTrainableSpecs("specLeaves", specs);
+  requireDType("specLeaves", dtype);
   return Object.fromEntries(sortedNames(specs).map((n) => [n, graph.leaf("param", n, specs[n]!.shape, dtype)]));
 }
 
 /** One spec set from several; a name declared twice is an error, never a silent overwrite. */
-export function mergeSpecs(...parts: ParamSpecs[]): ParamSpecs {
-  const out: Record<string, ParamSpec> = {};
+export function mergeSpecs(...parts: TrainableSpecs[]): TrainableSpecs {
+  const out: Record<string, TrainableSpec> = {};
   parts.forEach((part, i) => {
-    checkParamSpecs("mergeSpecs", part);
+    checkTrainableSpecs("mergeSpecs", part);
     for (const [name, spec] of Object.entries(part)) {
       if (name in out) throw new UnfoldError("mergeSpecs", `parameter '${name}' is declared twice (again in part ${i})`);
       out[name] = spec;
@@ -172,9 +172,9 @@ export function mergeSpecs(...parts: ParamSpecs[]): ParamSpecs {
 }
 
 /** The same specs with every name `${prefix}.${name}`. */
-export function prefixSpecs(prefix: string, specs: ParamSpecs): ParamSpecs {
+export function prefixSpecs(prefix: string, specs: TrainableSpecs): TrainableSpecs {
   if (typeof prefix !== "string" || prefix.length === 0) throw new UnfoldError("prefixSpecs", `prefix must be a non-empty string, got ${JSON.stringify(prefix)}`);
-  checkParamSpecs("prefixSpecs", specs);
+  checkTrainableSpecs("prefixSpecs", specs);
   return Object.fromEntries(Object.entries(specs).map(([n, s]) => [`${prefix}.${n}`, s]));
 }
 

@@ -1,11 +1,11 @@
 import { type DType, Graph, type HostTensor, type Program, ShapeError, Tensor, UnfoldError, formatShape, gradients, hostTensor, scalarTensor, sizeOf } from "@unfold/core";
 import { describeArg, requireDType } from "./check.js";
 import { type AdamWOptions, adamwUpdate } from "./optim.js";
-import { type ParamSpecs, checkParamSpecs, decayFlags, paramLeaves, sortedNames } from "./params.js";
+import { type TrainableSpecs, checkTrainableSpecs, decayFlags, specLeaves, sortedNames } from "./params.js";
 import { type LearningRateSchedule, learningRateAt } from "./schedule.js";
 
 export interface TrainStepSpec {
-  readonly specs: ParamSpecs;
+  readonly specs: TrainableSpecs;
   /** Data leaves: name -> shape (they become "input" leaves). */
   readonly inputs: Readonly<Record<string, readonly number[]>>;
   readonly dtype: DType;
@@ -33,7 +33,7 @@ interface TracedLoss {
 
 function checkSpec(op: string, spec: TrainStepSpec): string[] {
   if (typeof spec !== "object" || spec === null) throw new UnfoldError(op, "spec must be a TrainStepSpec");
-  checkParamSpecs(op, spec.specs);
+  checkTrainableSpecs(op, spec.specs);
   requireDType(op, spec.dtype);
   if (typeof spec.loss !== "function") throw new UnfoldError(op, "spec.loss must be a function tracing the loss");
   const params = sortedNames(spec.specs);
@@ -62,7 +62,7 @@ function isReserved(name: string): boolean {
 function traceLoss(op: string, spec: TrainStepSpec): TracedLoss {
   const graph = new Graph();
   const inputs = Object.fromEntries(Object.entries(spec.inputs ?? {}).map(([n, shape]) => [n, graph.leaf("input", n, shape, spec.dtype)]));
-  const params = paramLeaves(graph, spec.specs, spec.dtype);
+  const params = specLeaves(graph, spec.specs, spec.dtype);
   const traced = spec.loss(inputs, params);
   if (typeof traced !== "object" || traced === null || !(traced.loss instanceof Tensor)) {
     throw new UnfoldError(op, "spec.loss must return { loss: Tensor, outputs?: Record<string, Tensor> }");
@@ -124,8 +124,8 @@ export function trainStepProgram(spec: TrainStepSpec): Program {
 }
 
 /** Output name -> feed name for carrying state to the next step: next.<p> -> <p>, next.m.<p> -> m.<p>, next.v.<p> -> v.<p>. */
-export function trainStepCarry(specs: ParamSpecs): Record<string, string> {
-  checkParamSpecs("trainStepCarry", specs);
+export function trainStepCarry(specs: TrainableSpecs): Record<string, string> {
+  checkTrainableSpecs("trainStepCarry", specs);
   const carry: Record<string, string> = {};
   for (const p of sortedNames(specs)) {
     const [mName, vName] = momentNames(p);
@@ -137,8 +137,8 @@ export function trainStepCarry(specs: ParamSpecs): Record<string, string> {
 }
 
 /** Zero moments for every param, as host tensors named m.<p>, v.<p>. */
-export function zeroMoments(specs: ParamSpecs, dtype: DType): Record<string, HostTensor> {
-  checkParamSpecs("zeroMoments", specs);
+export function zeroMoments(specs: TrainableSpecs, dtype: DType): Record<string, HostTensor> {
+  checkTrainableSpecs("zeroMoments", specs);
   requireDType("zeroMoments", dtype);
   const out: Record<string, HostTensor> = {};
   for (const p of sortedNames(specs)) {

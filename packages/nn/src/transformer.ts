@@ -2,7 +2,7 @@ import { ShapeError, type Tensor, UnfoldError, formatShape, layerNorm, ops } fro
 import { describeArg, requireCompatible, requireInteger, requireMinRank, requireTensor } from "./check.js";
 import { multiHeadAttention } from "./attention.js";
 import { linear } from "./layers.js";
-import { type ParamSpec, type ParamSpecs, mergeSpecs, prefixSpecs } from "./params.js";
+import { type TrainableSpec, type TrainableSpecs, mergeSpecs, prefixSpecs } from "./params.js";
 
 /** The standard Transformer baseline: a ViT-style pre-LayerNorm encoder. */
 export interface TransformerConfig {
@@ -40,12 +40,12 @@ export function transformerLayerPrefix(config: TransformerConfig, layer: number)
 }
 
 /** One layer's parameters, unprefixed: the names transformerEncoder looks up under each prefix. */
-export function transformerLayerSpecs(config: TransformerConfig): ParamSpecs {
+export function transformerLayerSpecs(config: TransformerConfig): TrainableSpecs {
   checkTransformerConfig("transformerLayerSpecs", config);
   const { dim, mlpDim } = config;
-  const ones = (n: number): ParamSpec => ({ shape: [n], init: { kind: "ones" } });
-  const zeros = (n: number): ParamSpec => ({ shape: [n], init: { kind: "zeros" } });
-  const glorot = (a: number, b: number): ParamSpec => ({ shape: [a, b], init: { kind: "glorot" } });
+  const ones = (n: number): TrainableSpec => ({ shape: [n], init: { kind: "ones" } });
+  const zeros = (n: number): TrainableSpec => ({ shape: [n], init: { kind: "zeros" } });
+  const glorot = (a: number, b: number): TrainableSpec => ({ shape: [a, b], init: { kind: "glorot" } });
   return {
     "ln1.gain": ones(dim),
     "ln1.bias": zeros(dim),
@@ -67,7 +67,7 @@ export function transformerLayerSpecs(config: TransformerConfig): ParamSpecs {
 }
 
 /** Every layer's parameters: `layer<l>.<name>`, or `shared.<name>` once when tied. */
-export function transformerSpecs(config: TransformerConfig): ParamSpecs {
+export function transformerSpecs(config: TransformerConfig): TrainableSpecs {
   checkTransformerConfig("transformerSpecs", config);
   const layer = transformerLayerSpecs(config);
   const count = config.tied ? 1 : config.layers;
@@ -82,7 +82,7 @@ export function gelu(x: Tensor): Tensor {
 }
 
 /** Looks up one layer's parameters, each present and shaped as transformerLayerSpecs says. */
-function layerParams(op: string, x: Tensor, params: Record<string, Tensor>, prefix: string, layer: ParamSpecs): Record<string, Tensor> {
+function layerParams(op: string, x: Tensor, params: Record<string, Tensor>, prefix: string, layer: TrainableSpecs): Record<string, Tensor> {
   if (typeof params !== "object" || params === null) throw new UnfoldError(op, "params must be a record of Tensors");
   const out: Record<string, Tensor> = {};
   for (const [name, spec] of Object.entries(layer)) {

@@ -1,6 +1,6 @@
 import { Graph, ShapeError, UnfoldError } from "@unfold/core";
 import { describe, expect, it } from "vitest";
-import { type ParamSpecs, countParams, decayFlags, initParams, mergeSpecs, paramLeaves, prefixSpecs, unprefix } from "../src/index.js";
+import { type TrainableSpecs, countParams, decayFlags, initParams, mergeSpecs, specLeaves, prefixSpecs, unprefix } from "../src/index.js";
 
 function stats(data: ArrayLike<number>): { mean: number; std: number; min: number; max: number } {
   const n = data.length;
@@ -11,7 +11,7 @@ function stats(data: ArrayLike<number>): { mean: number; std: number; min: numbe
   return { mean, std: Math.sqrt(variance), min: Math.min(...Array.from(data)), max: Math.max(...Array.from(data)) };
 }
 
-const specs: ParamSpecs = {
+const specs: TrainableSpecs = {
   W: { shape: [100, 200], init: { kind: "glorot" } },
   b: { shape: [200], init: { kind: "zeros" } },
   n: { shape: [50, 400], init: { kind: "normal", std: 0.02 } },
@@ -30,7 +30,7 @@ describe("initParams", () => {
 
   it("gives each parameter its own stream: adding or reordering parameters changes no other", () => {
     const base = initParams(specs, { seed: 11 });
-    const reordered: ParamSpecs = { u: specs["u"]!, n: specs["n"]!, b: specs["b"]!, W: specs["W"]! };
+    const reordered: TrainableSpecs = { u: specs["u"]!, n: specs["n"]!, b: specs["b"]!, W: specs["W"]! };
     const grown = initParams({ ...reordered, A: { shape: [7, 7], init: { kind: "normal", std: 1 } } }, { seed: 11 });
     for (const name of Object.keys(specs)) expect(Array.from(grown[name]!.data)).toEqual(Array.from(base[name]!.data));
     // Two parameters with the same spec still get different values.
@@ -105,7 +105,7 @@ describe("spec helpers", () => {
 
   it("declares parameter leaves with the specs' shapes", () => {
     const graph = new Graph();
-    const leaves = paramLeaves(graph, specs, "float32");
+    const leaves = specLeaves(graph, specs, "float32");
     expect(Object.keys(leaves)).toEqual(["W", "b", "n", "u"]);
     expect(leaves["W"]!.shape).toEqual([100, 200]);
     expect(leaves["W"]!.dtype).toBe("float32");

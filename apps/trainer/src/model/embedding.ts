@@ -1,5 +1,5 @@
 import { type Tensor, UnfoldError, ops } from "@unfold/core";
-import { type ParamSpecs, embedTokens, linear, meanPool, mergeSpecs, prefixSpecs } from "@unfold/nn";
+import { type TrainableSpecs, embedTokens, linear, meanPool, mergeSpecs, prefixSpecs } from "@unfold/nn";
 import type { TaskData } from "../data/task.js";
 
 /**
@@ -7,7 +7,7 @@ import type { TaskData } from "../data/task.js";
  * logits: shared by every model so they differ only in what happens in between.
  */
 export interface InputOutput {
-  readonly specs: ParamSpecs;
+  readonly specs: TrainableSpecs;
   embed(input: Tensor, params: Record<string, Tensor>): Tensor;
   head(state: Tensor, params: Record<string, Tensor>): Tensor;
 }
@@ -23,7 +23,7 @@ export function inputOutput(task: TaskData, dim: number, headKind: HeadKind = "m
   const { input, target } = task;
   const tokens = input.tokens;
   const flatten = target.kind === "class" && headKind === "flatten";
-  const embedSpecs: ParamSpecs =
+  const embedSpecs: TrainableSpecs =
     input.kind === "features"
       ? prefixSpecs("embed", { W: { shape: [input.features, dim], init: { kind: "glorot" } }, b: { shape: [dim], init: { kind: "zeros" } } })
       : { "embed.table": { shape: [input.vocab, dim], init: { kind: "normal", std: 1 / Math.sqrt(dim) } } };

@@ -1,6 +1,6 @@
 import { type Tensor, activated, termValues, totalOf } from "@unfold/core";
 import { energyTransformerEnergy, energyTransformerStep } from "@unfold/energies";
-import { type ParamSpecs, countParams, mergeSpecs, prefixSpecs } from "@unfold/nn";
+import { type TrainableSpecs, countParams, mergeSpecs, prefixSpecs } from "@unfold/nn";
 import type { EnergyTransformerModelConfig } from "../config/schema.js";
 import type { TaskData } from "../data/task.js";
 import { inputOutput } from "./embedding.js";
@@ -20,7 +20,7 @@ export function energyTransformerModel(config: EnergyTransformerModelConfig, tas
   const step = energyTransformerStep(energy, { stepSize: config.stepSize });
   const alpha = stepSizes("descent", { layers, bound: 2 * config.stepSize, learned: config.learnedStep, fraction: 0.5 });
   const scale = 1 / Math.sqrt(dim);
-  const energySpecs: ParamSpecs = {
+  const energySpecs: TrainableSpecs = {
     Wq: { shape: [heads, headDim, dim], init: { kind: "normal", std: scale } },
     Wk: { shape: [heads, headDim, dim], init: { kind: "normal", std: scale } },
     xi: { shape: [memories, dim], init: { kind: "normal", std: scale } },

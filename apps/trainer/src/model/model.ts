@@ -1,5 +1,5 @@
 import type { Tensor } from "@unfold/core";
-import type { ParamSpecs } from "@unfold/nn";
+import type { TrainableSpecs } from "@unfold/nn";
 
 /**
  * One energy value per layer boundary of an energy model, for a batch of one input: `before[l]`
@@ -16,7 +16,7 @@ export interface EnergyTrace {
 export interface TrainerModel {
   /** "yang", "energy-transformer" or "transformer". */
   readonly kind: string;
-  readonly specs: ParamSpecs;
+  readonly specs: TrainableSpecs;
   /** Unfolded steps (layers) between the embedding and the head. */
   readonly layers: number;
   /** Logits [batch, classes] for a class target, [batch, tokens, classes] for a token target. */

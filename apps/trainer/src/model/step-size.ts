@@ -1,5 +1,5 @@
 import { type Tensor, ops, sigmoid } from "@unfold/core";
-import type { ParamSpecs } from "@unfold/nn";
+import type { TrainableSpecs } from "@unfold/nn";
 
 /** The logit whose sigmoid is `fraction`: learned step sizes start at the configured fraction. */
 export const logit = (fraction: number): number => Math.log(fraction / (1 - fraction));
@@ -9,7 +9,7 @@ export const logit = (fraction: number): number => Math.log(fraction / (1 - frac
  * learned (so no optimizer update can leave (0, bound)), bound * fraction when fixed.
  */
 export interface StepSizes {
-  readonly specs: ParamSpecs;
+  readonly specs: TrainableSpecs;
   at(layer: number, params: Record<string, Tensor>, like: Tensor): Tensor;
 }
 

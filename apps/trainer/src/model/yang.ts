@@ -1,6 +1,6 @@
 import { type Tensor, ops, termValues, totalOf } from "@unfold/core";
 import { boundedSpectrumWeight, normalizeTokens, softmaxBetaAttention, yangEnergy, yangLayerSteps } from "@unfold/energies";
-import { type ParamSpecs, causalMask, countParams, mergeSpecs, prefixSpecs } from "@unfold/nn";
+import { type TrainableSpecs, causalMask, countParams, mergeSpecs, prefixSpecs } from "@unfold/nn";
 import type { YangModelConfig } from "../config/schema.js";
 import type { TaskData } from "../data/task.js";
 import { inputOutput } from "./embedding.js";
@@ -33,7 +33,7 @@ export function yangModel(config: YangModelConfig, task: TaskData): TrainerModel
   const attention = stepSizes("attention", { layers, bound: 1, ...config.attentionStep });
   const feedForward = stepSizes("feedForward", { layers, bound: 2 / (1 + config.spectrum), ...config.feedForwardStep });
 
-  const layerSpecs: ParamSpecs = {
+  const layerSpecs: TrainableSpecs = {
     Wa: { shape: [heads, headDim, dim], init: { kind: "identity", noise: 0.5 / Math.sqrt(dim) } },
     M: { shape: [dim, dim], init: { kind: "normal", std: 0.5 / Math.sqrt(dim) } },
     b: { shape: [dim], init: { kind: "zeros" } },

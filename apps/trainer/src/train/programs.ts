@@ -1,5 +1,5 @@
 import { type DType, Graph, type Program, ops } from "@unfold/core";
-import { type AdamWOptions, correctPredictions, paramLeaves, softmaxCrossEntropy, trainStepProgram } from "@unfold/nn";
+import { type AdamWOptions, correctPredictions, specLeaves, softmaxCrossEntropy, trainStepProgram } from "@unfold/nn";
 import { type TaskData, inputShape, targetShape } from "../data/task.js";
 import type { TrainerModel } from "../model/model.js";
 
@@ -33,7 +33,7 @@ export function trainingProgram(model: TrainerModel, task: TaskData, batch: numb
 export function logitsProgram(model: TrainerModel, task: TaskData, batch: number, dtype: DType): Program {
   const graph = new Graph();
   const input = graph.leaf("input", INPUT, inputShape(task, batch), dtype);
-  const params = paramLeaves(graph, model.specs, dtype);
+  const params = specLeaves(graph, model.specs, dtype);
   return graph.toProgram({ [LOGITS]: model.logits(input, params) });
 }
 
@@ -42,7 +42,7 @@ export function energyTraceProgram(model: TrainerModel, task: TaskData, dtype: D
   if (!model.energyTrace) return undefined;
   const graph = new Graph();
   const input = graph.leaf("input", INPUT, inputShape(task, 1), dtype);
-  const params = paramLeaves(graph, model.specs, dtype);
+  const params = specLeaves(graph, model.specs, dtype);
   const { before, after } = model.energyTrace(input, params);
   const outputs: Record<string, ReturnType<typeof ops.add>> = {};
   before.forEach((e, l) => (outputs[energyBefore(l)] = e));

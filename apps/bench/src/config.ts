@@ -6,14 +6,30 @@ export interface SizeSpec {
   readonly batch: number;
   readonly tokens: number;
   readonly dim: number;
+  /** Unfolded layers (default LAYERS). */
+  readonly layers?: number;
   /** Part of the reduced `--quick` set. */
   readonly quick?: boolean;
 }
 
+/**
+ * The named sizes. `large` doubles the sequence length and the batch of `medium`: attention's
+ * token-by-token products grow 8x, the rest 4x (about 16 GFLOP a forward).
+ */
 export const DEFAULT_SIZES: readonly SizeSpec[] = [
   { name: "small", batch: 8, tokens: 128, dim: 64, quick: true },
   { name: "medium", batch: 1, tokens: 512, dim: 256 },
+  { name: "large", batch: 2, tokens: 1024, dim: 256 },
 ];
+
+/** The size `--batch --tokens --dim --layers` describe, the flags not given taken from `base`. */
+export function customSize(flags: { batch?: number; tokens?: number; dim?: number; layers?: number }, base: SizeSpec): SizeSpec {
+  const batch = flags.batch ?? base.batch;
+  const tokens = flags.tokens ?? base.tokens;
+  const dim = flags.dim ?? base.dim;
+  const layers = flags.layers ?? base.layers ?? LAYERS;
+  return { name: `custom b${batch} t${tokens} d${dim} L${layers}`, batch, tokens, dim, layers };
+}
 
 /** The matmul workload's shape: [m, k] x [k, n]. It does not vary with the size. */
 export interface MatmulShape {

@@ -1,7 +1,7 @@
 // The benchmark runner: workloads timed on Unfold backends and on peer libraries, in one
 // process, on the same inputs, each checked against the float64 reference.
 
-export { type SizeSpec, type MatmulShape, type AdamConfig, DEFAULT_SIZES, DEFAULT_MATMUL, LAYERS, CLASSES, ADAM, SEED } from "./config.js";
+export { type SizeSpec, type MatmulShape, type AdamConfig, DEFAULT_SIZES, DEFAULT_MATMUL, LAYERS, CLASSES, ADAM, SEED, customSize } from "./config.js";
 export { type FlopCount, countFlops } from "./flops.js";
 export { type Timing, type TimeOptions, summarize, time, maxRelativeError } from "./measure.js";
 export {
@@ -35,3 +35,15 @@ export { type Contestant, type InterleaveOptions, type InterleavedTiming, timeIn
 export { type BenchCommandOptions, benchCommand, defaultEngines, formatRows } from "./commands/bench.js";
 export { type CommandIO, consoleIO } from "@unfold/cli";
 export { HESSIAN_BLOCK_SIZES, CLOSED_FORM, type HessianBlockPlan, hessianBlockRows } from "./workloads/hessian-block.js";
+export {
+  type Comparison,
+  type ComparisonEntry,
+  type CompareOptions,
+  type Verdict,
+  compareRuns,
+  formatComparison,
+  parseBenchJson,
+  relativeNoise,
+} from "./report/compare.js";
+export { type MarkdownReportInput, markdownReport } from "./report/markdown.js";
+export { type NamedChart, ratioCharts, writeCharts } from "./report/charts.js";

@@ -5,14 +5,24 @@ export interface Timing {
   readonly medianMs: number;
   readonly minMs: number;
   readonly maxMs: number;
+  /**
+   * The median absolute deviation of the runs from their median: a spread that one outlier
+   * (a collection, a neighbour's burst) does not move, and the noise `--compare` judges against.
+   */
+  readonly madMs: number;
 }
+
+const medianOf = (sorted: readonly number[]): number => {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
 
 export function summarize(times: readonly number[]): Timing {
   if (times.length === 0) throw new Error("no timed runs to summarize");
   const sorted = [...times].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const medianMs = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { medianMs, minMs: sorted[0]!, maxMs: sorted.at(-1)! };
+  const medianMs = medianOf(sorted);
+  const madMs = medianOf(sorted.map((t) => Math.abs(t - medianMs)).sort((a, b) => a - b));
+  return { medianMs, minMs: sorted[0]!, maxMs: sorted.at(-1)!, madMs };
 }
 
 export interface TimeOptions {

@@ -16,6 +16,10 @@ export interface BenchRow {
   readonly medianMs: number | null;
   readonly minMs: number | null;
   readonly maxMs: number | null;
+  /** Median absolute deviation of the timed runs (measure.ts). */
+  readonly madMs: number | null;
+  /** Timed runs behind the figures (0 for a row that did not run). */
+  readonly runs: number;
   readonly gflops: number | null;
   readonly relErr: number | null;
   /** (fastest peer's median) / (this engine's median): above 1 is faster than every peer. */
@@ -112,7 +116,7 @@ export async function runBench(plan: BenchPlan): Promise<{ rows: BenchRow[]; wor
 type RowBase = Pick<BenchRow, "workload" | "size" | "engine">;
 
 function noRun(base: RowBase, note: string): BenchRow {
-  return { ...base, medianMs: null, minMs: null, maxMs: null, gflops: null, relErr: null, ratioVsBestPeer: null, note };
+  return { ...base, medianMs: null, minMs: null, maxMs: null, madMs: null, runs: 0, gflops: null, relErr: null, ratioVsBestPeer: null, note };
 }
 
 /** An engine that prepared and passed its check run, waiting for its timed runs. */
@@ -175,7 +179,7 @@ async function measureGroup(
         ...(relErr <= plan.tolerance ? [] : [`relErr above ${plan.tolerance}`]),
       ];
       const gflops = summary.medianMs > 0 ? flops / summary.medianMs / 1e6 : null;
-      rows.set(engine, { ...base(engine), ...summary, gflops, relErr, ratioVsBestPeer: null, ...(notes.length ? { note: notes.join("; ") } : {}) });
+      rows.set(engine, { ...base(engine), ...summary, runs, gflops, relErr, ratioVsBestPeer: null, ...(notes.length ? { note: notes.join("; ") } : {}) });
     });
   } finally {
     for (const { run } of entrants) await run.dispose().catch(() => {});

@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type BenchCommandOptions, type BenchRow, benchCommand } from "../src/index.js";
 import { TINY, TINY_BATCH, TINY_MATMUL, capture } from "./helpers.js";
@@ -6,7 +9,7 @@ import { TINY, TINY_BATCH, TINY_MATMUL, capture } from "./helpers.js";
 const tiny: BenchCommandOptions = { sizes: [TINY, { ...TINY_BATCH, quick: false }], matmul: TINY_MATMUL };
 const ENGINES = ["unfold-reference", "unfold-cpu", "unfold-onnx", "unfold-tfjs", "unfold-webgpu", "tfjs-cpu", "tfjs-wasm", "tfjs-webgpu", "ort-wasm"];
 const PEERS = ["tfjs-cpu", "tfjs-wasm", "tfjs-webgpu", "ort-wasm"];
-const KEYS = ["workload", "size", "engine", "medianMs", "minMs", "maxMs", "gflops", "relErr", "ratioVsBestPeer"];
+const KEYS = ["workload", "size", "engine", "medianMs", "minMs", "maxMs", "madMs", "runs", "gflops", "relErr", "ratioVsBestPeer"];
 
 async function json(argv: string[]): Promise<{ rows: BenchRow[]; progressed: string[] }> {
   const io = capture();
@@ -32,8 +35,12 @@ describe("pnpm bench --quick --json", () => {
       }
       if (row.medianMs === null) {
         expect(row.note).toMatch(/^(skipped|unavailable|unsupported): /);
-        expect([row.minMs, row.maxMs, row.gflops, row.relErr, row.ratioVsBestPeer]).toEqual([null, null, null, null, null]);
+        expect([row.minMs, row.maxMs, row.madMs, row.gflops, row.relErr, row.ratioVsBestPeer]).toEqual([null, null, null, null, null, null]);
+        expect(row.runs).toBe(0);
       } else {
+        // --quick: two timed runs per row; the spread of two runs is half their distance.
+        expect(row.runs).toBe(2);
+        expect(row.madMs).toBeCloseTo((row.maxMs! - row.minMs!) / 2, 9);
         expect(row.minMs!).toBeLessThanOrEqual(row.medianMs);
         expect(row.medianMs).toBeLessThanOrEqual(row.maxMs!);
         expect(row.gflops).toBeGreaterThan(0);
@@ -95,11 +102,61 @@ describe("pnpm bench (table)", () => {
     const io = capture();
     await benchCommand(["--quick", "--workload", "matmul", "--engine", "tfjs-cpu,ort-wasm"], io, tiny);
     const text = io.lines.join("\n");
-    expect(text).toMatch(/workload\s+size\s+engine\s+median ms\s+min ms\s+max ms\s+GFLOP\/s\s+relErr\s+vs best peer\s+note/);
+    expect(text).toMatch(/workload\s+size\s+engine\s+median ms\s+min ms\s+max ms\s+MAD ms\s+GFLOP\/s\s+relErr\s+vs best peer\s+note/);
     // A tiny product can take under 0.01 ms: the table then prints it in scientific notation.
     expect(text).toMatch(/^matmul\s+6x5x7\s+tfjs-cpu\s+(\d+\.\d\d|\d\.\de-\d+)\s/m);
     expect(text).toMatch(/^matmul\s+6x5x7\s+ort-wasm\s+.*\dx$/m);
     expect(text).toContain(`matmul 6x5x7: ${((2 * 6 * 5 * 7) / 1e9).toExponential(2)} GFLOP`);
+  });
+});
+
+describe("a custom size", () => {
+  it("runs the shape --batch --tokens --dim --layers describe, the rest taken from the first size", async () => {
+    const io = capture();
+    await benchCommand(["--workload", "unfold-forward", "--engine", "unfold-reference,tfjs-cpu", "--tokens", "6", "--layers", "3", "--repeats", "1", "--warmup", "0"], io, tiny);
+    const text = io.lines.join("\n");
+    const name = `custom b${TINY.batch} t6 d${TINY.dim} L3`;
+    expect(text).toMatch(new RegExp(`^unfold-forward\\s+${name}\\s+tfjs-cpu\\s`, "m"));
+    expect(text).toContain(`unfold-forward ${name} (batch ${TINY.batch} x 6 tokens x d ${TINY.dim}, 3 layers)`);
+    const { rows } = await json(["--workload", "unfold-forward", "--engine", "unfold-reference,tfjs-cpu", "--size", "tiny", "--batch", "2", "--dim", "4", "--repeats", "1", "--warmup", "0"]);
+    // Beside the sizes --size names; the peer agrees with the reference on the custom shape too.
+    expect(rows.map((r) => r.size)).toEqual(["tiny", "tiny", `custom b2 t${TINY.tokens} d4 L12`, `custom b2 t${TINY.tokens} d4 L12`]);
+    expect(rows[3]!.relErr).toBeLessThan(1e-5);
+    await expect(benchCommand(["--dim", "0"], capture(), tiny)).rejects.toThrow("--dim must be an integer >= 1, got '0'");
+  });
+});
+
+describe("--compare and --out", () => {
+  it("compares with an earlier --json run, flags changes beyond the noise, and writes the report and charts", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "unfold-bench-"));
+    try {
+      const argv = ["--workload", "matmul", "--engine", "tfjs-cpu,ort-wasm", "--repeats", "3", "--warmup", "0"];
+      const first = capture();
+      await benchCommand([...argv, "--json"], first, tiny);
+      // An earlier run in which ort-wasm took a hundredth of the time: now a regression, however noisy.
+      const before = JSON.parse(first.lines.at(-1)!) as { rows: BenchRow[] };
+      const faster = before.rows.map((r) => (r.engine === "ort-wasm" ? { ...r, medianMs: r.medianMs! / 100, minMs: r.minMs! / 100, maxMs: r.maxMs! / 100, madMs: 0 } : r));
+      const earlier = join(dir, "earlier.txt");
+      await writeFile(earlier, ["[bench] progress line", JSON.stringify({ rows: faster })].join("\n"));
+      const io = capture();
+      await benchCommand([...argv, "--json", "--compare", earlier, "--out", join(dir, "report")], io, tiny);
+      const result = JSON.parse(io.lines.at(-1)!) as { rows: BenchRow[]; comparison: { entries: { engine: string; verdict: string }[]; regressions: number } };
+      expect(result.comparison.entries.find((e) => e.engine === "ort-wasm")!.verdict).toBe("regression");
+      expect(result.comparison.regressions).toBeGreaterThanOrEqual(1);
+      const report = await readFile(join(dir, "report", "report.md"), "utf8");
+      expect(report).toContain("ort-wasm");
+      expect(report).toMatch(/regression/);
+      expect(report).toContain("ratio-matmul.svg");
+      expect((await readFile(join(dir, "report", "ratio-matmul.svg"), "utf8")).startsWith("<svg")).toBe(true);
+      const table = capture();
+      await benchCommand([...argv, "--compare", earlier], table, tiny);
+      expect(table.lines.join("\n")).toContain(`Compared with ${earlier}:`);
+      await expect(benchCommand([...argv, "--compare", join(dir, "missing.json")], capture(), tiny)).rejects.toThrow(/--compare: cannot read .*missing\.json/);
+      await writeFile(join(dir, "bad.json"), "not json");
+      await expect(benchCommand([...argv, "--compare", join(dir, "bad.json")], capture(), tiny)).rejects.toThrow(/bad\.json/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

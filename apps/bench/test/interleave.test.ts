@@ -51,7 +51,7 @@ describe("timeInterleaved", () => {
     expect(log).not.toContain("checked");
     expect(timings[0]).toMatchObject({ runs: 1 });
     expect((timings[0] as { medianMs: number }).medianMs).toBeGreaterThanOrEqual(20);
-    expect(timings[2]).toEqual({ medianMs: 42, minMs: 42, maxMs: 42, runs: 1 });
+    expect(timings[2]).toEqual({ medianMs: 42, minMs: 42, maxMs: 42, madMs: 0, runs: 1 });
   });
 
   it("reports an engine whose step throws, and times the others to the end", async () => {

@@ -3,8 +3,9 @@ import { type BenchRow, type Engine, maxRelativeError, summarize, time, withRati
 
 describe("summarize", () => {
   it("gives the median (the mean of the middle two for an even count), min and max", () => {
-    expect(summarize([5, 1, 3])).toEqual({ medianMs: 3, minMs: 1, maxMs: 5 });
-    expect(summarize([4, 1, 3, 10])).toEqual({ medianMs: 3.5, minMs: 1, maxMs: 10 });
+    expect(summarize([5, 1, 3])).toEqual({ medianMs: 3, minMs: 1, maxMs: 5, madMs: 2 });
+    // Deviations from 3.5: 2.5, 0.5, 0.5, 6.5; their median is 1.5, the outlier does not count.
+    expect(summarize([4, 1, 3, 10])).toEqual({ medianMs: 3.5, minMs: 1, maxMs: 10, madMs: 1.5 });
   });
 });
 
@@ -34,7 +35,7 @@ describe("time", () => {
     const c = counter();
     const t = await time(c.step, { repeats: 1, warmup: 0, already: [42] });
     expect(c.calls()).toBe(0);
-    expect(t).toEqual({ medianMs: 42, minMs: 42, maxMs: 42, runs: 1 });
+    expect(t).toEqual({ medianMs: 42, minMs: 42, maxMs: 42, madMs: 0, runs: 1 });
   });
 });
 
@@ -62,6 +63,8 @@ describe("withRatios", () => {
     medianMs,
     minMs: medianMs,
     maxMs: medianMs,
+    madMs: medianMs === null ? null : 0,
+    runs: medianMs === null ? 0 : 1,
     gflops: null,
     relErr: null,
     ratioVsBestPeer: null,

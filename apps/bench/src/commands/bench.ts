@@ -1,5 +1,5 @@
 import { type CommandIO, fixed, formatAlignedTable, integerFlag, listFlag, parse, scientific } from "@unfold/cli";
-import { DEFAULT_MATMUL, DEFAULT_SIZES, type MatmulShape, type SizeSpec } from "../config.js";
+import { DEFAULT_MATMUL, DEFAULT_SIZES, type MatmulShape, type SizeSpec, customSize } from "../config.js";
 import type { Engine } from "../engines/engine.js";
 import { ortEngine } from "../engines/ort.js";
 import { tfjsEngine } from "../engines/tfjs.js";
@@ -13,14 +13,25 @@ import { type BenchRow, DEFAULT_GAP_MS, type WorkCount, runBench } from "../runn
 import { WORKLOADS } from "../workloads/problem.js";
 import { enableRelaxedSimd } from "@unfold/backend-cpu/node";
 import { compileWasmOptimized } from "../wasm-tiering.js";
+import { readFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { writeFileAtomically } from "@unfold/plot";
+import { compareRuns, formatComparison, parseBenchJson } from "../report/compare.js";
+import { type MarkdownReportInput, markdownReport } from "../report/markdown.js";
+import { ratioCharts, writeCharts } from "../report/charts.js";
 
 const usage = (): string => `usage: pnpm bench [--quick] [--json] [--workload LIST] [--size LIST] [--engine LIST]
                   [--repeats N] [--warmup N] [--budget SECONDS] [--gap MS] [--skip-reference]
+                  [--compare FILE] [--out DIR]
                   [--no-relaxed-simd]
   --quick           the CI set: small size only, 2 timed runs, no warm-up beyond the check
                     run, no reference timing
   --workload LIST   comma list of: ${WORKLOADS.join(", ")}
-  --size LIST       comma list of sizes (matmul has one fixed shape and runs once)
+  --size LIST       comma list of sizes (matmul has one fixed shape and runs once):
+                    small (8 x 128 tokens x d 64), medium (1 x 512 x 256), large (2 x 1024 x 256)
+  --batch N --tokens N --dim N --layers N
+                    a custom size (the flags not given from small, 12 layers); it runs alone,
+                    or beside the sizes --size names
   --engine LIST     comma list of engines (default: all of them)
                       Unfold: ${unfoldEngineNames().join(", ")}
                       peers:  ${peerEngineNames().join(", ")}
@@ -35,6 +46,12 @@ const usage = (): string => `usage: pnpm bench [--quick] [--json] [--workload LI
   --no-relaxed-simd leave WebAssembly relaxed SIMD off. It is on by default: Node 22+ and
                     current browsers ship it, Node 20 keeps it behind a V8 flag that the bench
                     sets; unfold-cpu's GEMM then uses fused multiply-adds (no peer uses it)
+  --compare FILE    compare with an earlier --json result (its stdout or just the object): each
+                    row's change of median, flagged as a regression or an improvement only beyond
+                    max(5%, 3 sigma) of the two runs' measured noise (MAD); with --json the
+                    object gains "comparison"
+  --out DIR         also write DIR/report.md (tables, counted work, engines, the comparison)
+                    and DIR/ratio-<workload>.svg (speed against the fastest peer, per size)
   --json            print {"rows": [...]} as one JSON object on the last line`;
 
 export const DEFAULT_REPEATS = 5;
@@ -80,6 +97,12 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
     warmup: { type: "string" },
     budget: { type: "string" },
     gap: { type: "string" },
+    batch: { type: "string" },
+    tokens: { type: "string" },
+    dim: { type: "string" },
+    layers: { type: "string" },
+    compare: { type: "string" },
+    out: { type: "string" },
     "skip-reference": { type: "boolean" },
     "no-relaxed-simd": { type: "boolean" },
     help: { type: "boolean" },
@@ -98,10 +121,15 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
   const warmup = integerFlag("warmup", flags["warmup"], quick ? QUICK_WARMUP : DEFAULT_WARMUP, 0);
   const budgetSeconds = integerFlag("budget", flags["budget"], DEFAULT_BUDGET_SECONDS);
   const gapMs = integerFlag("gap", flags["gap"], DEFAULT_GAP_MS, 0);
-  const chosenSizes = sizeNames ? sizes.filter((s) => sizeNames.includes(s.name)) : sizes.filter((s) => !quick || s.quick);
+  const custom = customSizeFlags(flags, sizes[0] ?? DEFAULT_SIZES[0]!);
+  const named = sizeNames ? sizes.filter((s) => sizeNames.includes(s.name)) : custom ? [] : sizes.filter((s) => !quick || s.quick);
+  const chosenSizes = custom ? [...named, custom] : named;
   const engines = engineNames ? allEngines.filter((e) => engineNames.includes(e.name)) : allEngines;
   if (chosenSizes.length === 0 && workloads.some((w) => w !== "matmul")) throw new Error("no size is marked for --quick; name one with --size");
 
+  // Read the earlier result first: a bad file should fail before minutes of timing, not after.
+  for (const flag of ["compare", "out"]) if (flags[flag] === "") throw new Error(`--${flag} needs a path`);
+  const compareWith = typeof flags["compare"] === "string" ? await readEarlierRun(flags["compare"]) : undefined;
   const { rows, work } = await runBench({
     workloads,
     sizes: chosenSizes,
@@ -116,12 +144,23 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
     onProgress: (m) => io.progress(`[bench] ${m}`),
   });
   if (workloads.includes("hessian-block")) rows.push(...(await hessianBlock(chosenSizes, options.hessianBlockSizes ?? HESSIAN_BLOCK_SIZES, repeats, io)));
+  const comparison = compareWith ? compareRuns(compareWith, rows) : undefined;
+  if (typeof flags["out"] === "string") {
+    const descriptions = engines.flatMap((e) => (e.describe ? [e.describe()] : []));
+    const paths = await writeReport(flags["out"], { rows, work, engines: descriptions, ...(comparison ? { comparison } : {}) });
+    for (const path of paths) io.progress(`[bench] wrote ${path}`);
+  }
   if (flags["json"]) {
-    io.out(JSON.stringify({ rows }));
+    io.out(JSON.stringify(comparison ? { rows, comparison } : { rows }));
     return;
   }
   io.out(formatRows(rows));
   io.out("");
+  if (comparison) {
+    io.out(`Compared with ${String(flags["compare"])}:`);
+    io.out(formatComparison(comparison));
+    io.out("");
+  }
   if (work.length > 0) {
     io.out(formatWork(work, chosenSizes));
     io.out("");
@@ -130,9 +169,37 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
   io.out(`the engines of a row taking turns (interleaved rounds, ${gapMs} ms idle before each run),`);
   io.out(`fewer where the row's runs passed ${budgetSeconds} s (no warm-up after a check run that long);`);
   io.out("the float64 reference engine runs once, and that check run is its timing.");
+  io.out("MAD: the median absolute deviation of the timed runs from their median (one outlier does not move it).");
   io.out("relErr: largest ||out - ref|| / ||ref|| over the outputs, against core interpret in float64 on the same inputs.");
   io.out(`vs best peer: the fastest peer's median / this row's median (peers: ${peerEngineNames().join(", ")}).`);
   for (const e of engines) if (e.describe) io.out(`  ${e.describe()}`);
+}
+
+/** The rows of an earlier `pnpm bench --json`, from its stdout or the object alone. */
+async function readEarlierRun(path: string): Promise<BenchRow[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new Error(`--compare: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return parseBenchJson(text, path);
+}
+
+/** Writes report.md and the ratio charts into `dir`; returns the paths written. */
+async function writeReport(dir: string, input: Omit<MarkdownReportInput, "charts">): Promise<string[]> {
+  const charts = await writeCharts(dir, ratioCharts(input.rows));
+  const report = join(dir, "report.md");
+  writeFileAtomically(report, markdownReport({ ...input, charts: charts.map((c) => basename(c)) }));
+  return [report, ...charts];
+}
+
+/** The custom size of --batch --tokens --dim --layers, or undefined when none of them is given. */
+function customSizeFlags(flags: Record<string, string | boolean | undefined>, base: SizeSpec): SizeSpec | undefined {
+  const read = (name: string): number | undefined => (flags[name] === undefined ? undefined : integerFlag(name, flags[name], 1));
+  const given = { batch: read("batch"), tokens: read("tokens"), dim: read("dim"), layers: read("layers") };
+  if (Object.values(given).every((v) => v === undefined)) return undefined;
+  return customSize(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)), base);
 }
 
 /** The hessian-block rows at the chosen sizes that have a d_model, HVPs on the CPU backend (the reference without it). */
@@ -155,8 +222,8 @@ async function hessianBlock(sizes: readonly SizeSpec[], dModels: Readonly<Record
 }
 
 export function formatRows(rows: readonly BenchRow[]): string {
-  const header = ["workload", "size", "engine", "median ms", "min ms", "max ms", "GFLOP/s", "relErr", "vs best peer", "note"];
-  const right = [false, false, false, true, true, true, true, true, true, false];
+  const header = ["workload", "size", "engine", "median ms", "min ms", "max ms", "MAD ms", "GFLOP/s", "relErr", "vs best peer", "note"];
+  const right = [false, false, false, true, true, true, true, true, true, true, false];
   const cells = rows.map((r) => [
     r.workload,
     r.size,
@@ -164,6 +231,7 @@ export function formatRows(rows: readonly BenchRow[]): string {
     fixed(r.medianMs, 2),
     fixed(r.minMs, 2),
     fixed(r.maxMs, 2),
+    fixed(r.madMs, 2),
     fixed(r.gflops, 2),
     scientific(r.relErr),
     r.ratioVsBestPeer === null ? "-" : `${fixed(r.ratioVsBestPeer, 2)}x`,
@@ -176,7 +244,7 @@ function formatWork(work: readonly WorkCount[], sizes: readonly SizeSpec[]): str
   const lines = ["Counted work per run (from the optimized core program; the same count for every engine):"];
   for (const w of work) {
     const s = sizes.find((x) => x.name === w.size);
-    const shape = s ? ` (batch ${s.batch} x ${s.tokens} tokens x d ${s.dim})` : "";
+    const shape = s ? ` (batch ${s.batch} x ${s.tokens} tokens x d ${s.dim}${s.layers !== undefined ? `, ${s.layers} layers` : ""})` : "";
     const gflop = w.flops / 1e9;
     lines.push(`  ${w.workload} ${w.size}${shape}: ${gflop >= 0.01 ? gflop.toFixed(3) : gflop.toExponential(2)} GFLOP`);
   }

@@ -1,3 +1,4 @@
+import { summarize } from "../measure.js";
 import type { Backend } from "@unfold/core";
 import { timeHessianBlock } from "@unfold/hessian";
 import type { BenchRow } from "../runner.js";
@@ -47,6 +48,8 @@ export async function hessianBlockRows(plan: HessianBlockPlan): Promise<BenchRow
         medianMs: t.closedFormMs,
         minMs: minOf(t.closedFormRunsMs),
         maxMs: maxOf(t.closedFormRunsMs),
+        madMs: summarize(t.closedFormRunsMs).madMs,
+        runs: t.closedFormRunsMs.length,
         gflops: null,
         relErr: t.relErr,
         ratioVsBestPeer: t.speedup,
@@ -58,6 +61,8 @@ export async function hessianBlockRows(plan: HessianBlockPlan): Promise<BenchRow
         medianMs: t.hvpAssemblyMs,
         minMs: minOf(t.hvpAssemblyRunsMs),
         maxMs: maxOf(t.hvpAssemblyRunsMs),
+        madMs: summarize(t.hvpAssemblyRunsMs).madMs,
+        runs: t.hvpAssemblyRunsMs.length,
         gflops: null,
         relErr: t.relErr,
         ratioVsBestPeer: 1,

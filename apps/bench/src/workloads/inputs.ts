@@ -38,7 +38,7 @@ function yangInputs(size: SizeSpec, rng: Random, seed: number): { model: YangMod
   const Wf = array(params["Wf"]!.data, params["Wf"]!.shape);
   const b = array(params["b"]!.data, params["b"]!.shape);
   const feedForwardStepSize = Math.fround(safeFeedForwardStepSize({ Wf: hostTensor(Wf.data, Wf.shape) }, dim));
-  const model: YangModel = { batch, tokens, dim, layers: LAYERS, attentionStepSize: 1, feedForwardStepSize };
+  const model: YangModel = { batch, tokens, dim, layers: size.layers ?? LAYERS, attentionStepSize: 1, feedForwardStepSize };
   return { model, state, Wa, Wf, b };
 }
 

@@ -10,16 +10,19 @@ export interface SizeSpec {
   readonly layers?: number;
   /** Part of the reduced `--quick` set. */
   readonly quick?: boolean;
+  /** Runs only when `--size` names it (its float64 reference alone takes minutes). */
+  readonly onRequest?: boolean;
 }
 
 /**
  * The named sizes. `large` doubles the sequence length and the batch of `medium`: attention's
- * token-by-token products grow 8x, the rest 4x (about 16 GFLOP a forward).
+ * token-by-token products grow 8x, the rest 4x (32 GFLOP a forward). Its float64 reference
+ * takes over a minute a forward here, so it runs only when named.
  */
 export const DEFAULT_SIZES: readonly SizeSpec[] = [
   { name: "small", batch: 8, tokens: 128, dim: 64, quick: true },
   { name: "medium", batch: 1, tokens: 512, dim: 256 },
-  { name: "large", batch: 2, tokens: 1024, dim: 256 },
+  { name: "large", batch: 2, tokens: 1024, dim: 256, onRequest: true },
 ];
 
 /** The size `--batch --tokens --dim --layers` describe, the flags not given taken from `base`. */

@@ -110,6 +110,19 @@ describe("pnpm bench (table)", () => {
   });
 });
 
+describe("sizes run on request", () => {
+  it("leaves a size marked onRequest out of the default set and runs it when --size names it", async () => {
+    const sizes = { ...tiny, sizes: [TINY, { ...TINY_BATCH, name: "big", onRequest: true }] };
+    const argv = ["--workload", "unfold-forward", "--engine", "tfjs-cpu", "--repeats", "1", "--warmup", "0", "--json"];
+    const byDefault = capture();
+    await benchCommand(argv, byDefault, sizes);
+    expect((JSON.parse(byDefault.lines.at(-1)!) as { rows: BenchRow[] }).rows.map((r) => r.size)).toEqual(["tiny"]);
+    const named = capture();
+    await benchCommand([...argv, "--size", "tiny,big"], named, sizes);
+    expect((JSON.parse(named.lines.at(-1)!) as { rows: BenchRow[] }).rows.map((r) => r.size)).toEqual(["tiny", "big"]);
+  });
+});
+
 describe("a custom size", () => {
   it("runs the shape --batch --tokens --dim --layers describe, the rest taken from the first size", async () => {
     const io = capture();

@@ -28,7 +28,8 @@ const usage = (): string => `usage: pnpm bench [--quick] [--json] [--workload LI
                     run, no reference timing
   --workload LIST   comma list of: ${WORKLOADS.join(", ")}
   --size LIST       comma list of sizes (matmul has one fixed shape and runs once):
-                    small (8 x 128 tokens x d 64), medium (1 x 512 x 256), large (2 x 1024 x 256)
+                    small (8 x 128 tokens x d 64), medium (1 x 512 x 256), and large
+                    (2 x 1024 x 256) when named; default: small and medium
   --batch N --tokens N --dim N --layers N
                     a custom size (the flags not given from small, 12 layers); it runs alone,
                     or beside the sizes --size names
@@ -122,7 +123,7 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
   const budgetSeconds = integerFlag("budget", flags["budget"], DEFAULT_BUDGET_SECONDS);
   const gapMs = integerFlag("gap", flags["gap"], DEFAULT_GAP_MS, 0);
   const custom = customSizeFlags(flags, sizes[0] ?? DEFAULT_SIZES[0]!);
-  const named = sizeNames ? sizes.filter((s) => sizeNames.includes(s.name)) : custom ? [] : sizes.filter((s) => !quick || s.quick);
+  const named = sizeNames ? sizes.filter((s) => sizeNames.includes(s.name)) : custom ? [] : sizes.filter((s) => (quick ? s.quick : !s.onRequest));
   const chosenSizes = custom ? [...named, custom] : named;
   const engines = engineNames ? allEngines.filter((e) => engineNames.includes(e.name)) : allEngines;
   if (chosenSizes.length === 0 && workloads.some((w) => w !== "matmul")) throw new Error("no size is marked for --quick; name one with --size");

@@ -3,7 +3,7 @@
 
 export { type SizeSpec, type MatmulShape, type AdamConfig, DEFAULT_SIZES, DEFAULT_MATMUL, LAYERS, CLASSES, ADAM, SEED, customSize } from "./config.js";
 export { type FlopCount, countFlops } from "./flops.js";
-export { type Timing, type TimeOptions, summarize, time, maxRelativeError } from "./measure.js";
+export { type Timing, summarize, maxRelativeError } from "./measure.js";
 export {
   type Problem,
   type MatmulProblem,

@@ -55,34 +55,26 @@ export async function timeInterleaved(contestants: readonly Contestant[], option
     spent[i]! += ms;
     return ms;
   };
-  for (let round = 0; ; round++) {
-    const order = rotated(contestants.length, round);
-    let ran = false;
-    for (const i of order) {
-      if (wantsWarmup(i)) {
+  /** Rounds in rotating order, each running every contestant that still `wants`, until none does. */
+  const inRounds = async (wants: (i: number) => boolean, ran: (i: number, ms: number) => void): Promise<void> => {
+    for (let round = 0, any = true; any; round++) {
+      any = false;
+      for (const i of rotated(contestants.length, round)) {
+        if (!wants(i)) continue;
+        any = true;
         const ms = await runOnce(i);
-        ran = true;
-        if (ms === undefined) continue;
-        warmed[i]!++;
-        options.onRun?.(i, "warm-up", warmed[i]!, ms);
+        if (ms !== undefined) ran(i, ms);
       }
     }
-    if (!ran) break;
-  }
-  for (let round = 0; ; round++) {
-    const order = rotated(contestants.length, round);
-    let ran = false;
-    for (const i of order) {
-      if (wantsRun(i)) {
-        const ms = await runOnce(i);
-        ran = true;
-        if (ms === undefined) continue;
-        times[i]!.push(ms);
-        options.onRun?.(i, "run", times[i]!.length, ms);
-      }
-    }
-    if (!ran) break;
-  }
+  };
+  await inRounds(wantsWarmup, (i, ms) => {
+    warmed[i]!++;
+    options.onRun?.(i, "warm-up", warmed[i]!, ms);
+  });
+  await inRounds(wantsRun, (i, ms) => {
+    times[i]!.push(ms);
+    options.onRun?.(i, "run", times[i]!.length, ms);
+  });
   return times.map((t, i) => (failed.has(i) ? { error: failed.get(i) } : { ...summarize(t), runs: t.length }));
 }
 

@@ -25,40 +25,6 @@ export function summarize(times: readonly number[]): Timing {
   return { medianMs, minMs: sorted[0]!, maxMs: sorted.at(-1)!, madMs };
 }
 
-export interface TimeOptions {
-  readonly repeats: number;
-  readonly warmup: number;
-  /**
-   * Wall-clock budget in ms for the warm-up and timed runs together: once it is spent no new run
-   * starts, except that at least one run is always timed.
-   */
-  readonly budgetMs?: number;
-  /** Times taken before (they count towards `repeats`). */
-  readonly already?: readonly number[];
-  readonly onRun?: (kind: "warm-up" | "run", index: number, ms: number) => void;
-}
-
-/** Times up to `repeats` runs of `step` after up to `warmup` untimed ones, each run on its own. */
-export async function time(step: () => Promise<void>, options: TimeOptions): Promise<Timing & { readonly runs: number }> {
-  const budget = options.budgetMs ?? Infinity;
-  const started = performance.now();
-  const spent = (): boolean => performance.now() - started >= budget;
-  for (let i = 0; i < options.warmup && !spent(); i++) {
-    const t = performance.now();
-    await step();
-    options.onRun?.("warm-up", i + 1, performance.now() - t);
-  }
-  const times: number[] = [...(options.already ?? [])];
-  while (times.length < options.repeats && (times.length === 0 || !spent())) {
-    const t = performance.now();
-    await step();
-    const ms = performance.now() - t;
-    times.push(ms);
-    options.onRun?.("run", times.length, ms);
-  }
-  return { ...summarize(times), runs: times.length };
-}
-
 /**
  * The largest ||out - ref|| / ||ref|| over the named outputs: one badly computed output is not
  * hidden by a large, well computed one.

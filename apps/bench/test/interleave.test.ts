@@ -54,6 +54,13 @@ describe("timeInterleaved", () => {
     expect(timings[2]).toEqual({ medianMs: 42, minMs: 42, maxMs: 42, madMs: 0, runs: 1 });
   });
 
+  it("with the budget already spent starts no warm-up and exactly one timed run", async () => {
+    const log: string[] = [];
+    const timings = await timeInterleaved([{ step: logged("a", log), repeats: 5, warmup: 2 }], { budgetMs: 0 });
+    expect(log).toEqual(["a"]);
+    expect(timings[0]).toMatchObject({ runs: 1 });
+  });
+
   it("reports an engine whose step throws, and times the others to the end", async () => {
     const log: string[] = [];
     const timings = await timeInterleaved([

@@ -1,41 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { type BenchRow, type Engine, maxRelativeError, summarize, time, withRatios } from "../src/index.js";
+import { type BenchRow, type Engine, maxRelativeError, summarize, withRatios } from "../src/index.js";
 
 describe("summarize", () => {
   it("gives the median (the mean of the middle two for an even count), min and max", () => {
     expect(summarize([5, 1, 3])).toEqual({ medianMs: 3, minMs: 1, maxMs: 5, madMs: 2 });
     // Deviations from 3.5: 2.5, 0.5, 0.5, 6.5; their median is 1.5, the outlier does not count.
     expect(summarize([4, 1, 3, 10])).toEqual({ medianMs: 3.5, minMs: 1, maxMs: 10, madMs: 1.5 });
-  });
-});
-
-describe("time", () => {
-  const counter = (): { step: () => Promise<void>; calls: () => number } => {
-    let calls = 0;
-    return { step: async () => void calls++, calls: () => calls };
-  };
-
-  it("runs the warm-up, then the timed runs", async () => {
-    const c = counter();
-    const kinds: string[] = [];
-    const t = await time(c.step, { repeats: 3, warmup: 2, onRun: (kind, i) => kinds.push(`${kind}${i}`) });
-    expect(c.calls()).toBe(5);
-    expect(t.runs).toBe(3);
-    expect(kinds).toEqual(["warm-up1", "warm-up2", "run1", "run2", "run3"]);
-  });
-
-  it("with its budget spent starts no warm-up and exactly one timed run", async () => {
-    const c = counter();
-    const t = await time(c.step, { repeats: 5, warmup: 2, budgetMs: 0 });
-    expect(c.calls()).toBe(1);
-    expect(t.runs).toBe(1);
-  });
-
-  it("counts times taken before towards the repetitions", async () => {
-    const c = counter();
-    const t = await time(c.step, { repeats: 1, warmup: 0, already: [42] });
-    expect(c.calls()).toBe(0);
-    expect(t).toEqual({ medianMs: 42, minMs: 42, maxMs: 42, madMs: 0, runs: 1 });
   });
 });
 

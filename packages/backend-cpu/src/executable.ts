@@ -28,7 +28,9 @@ export interface WorkerHold {
 export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, options: CompileOptions, workers?: WorkerHold): CpuExecutable {
   // A run with a product large enough to thread keeps the workers awake from its first step to
   // its last (see Pool.hold); one without leaves them asleep.
-  const holder = workers?.hold && workers.release && plan.largestProduct >= (workers.minThreadedWork ?? Infinity) ? workers : undefined;
+  const wakes = plan.largestProduct >= (workers?.minThreadedWork ?? Infinity);
+  const holdWorkers = wakes ? () => workers?.hold?.() : () => {};
+  const releaseWorkers = wakes ? () => workers?.release?.() : () => {};
   const { offsets, bytes } = assignWorkspace(plan.slots, plan.steps);
   const owned: [number, number][] = [];
   const reserve = (n: number): number => {
@@ -98,7 +100,7 @@ export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, opti
           }
         }
       }
-      holder?.hold!();
+      holdWorkers();
       try {
         if (!timings) for (const step of plan.steps) step.run(ctx);
         else {
@@ -115,7 +117,7 @@ export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, opti
         for (const t of Object.values(results)) t.dispose();
         throw error;
       } finally {
-        holder?.release!();
+        releaseWorkers();
       }
       return results;
   };

@@ -3,7 +3,7 @@
 
 export { type DType, DTYPES, type FloatArray } from "./dtype.js";
 export { UnfoldError, ShapeError, DTypeError, FeedError, MonotonicityError, formatShape } from "./errors.js";
-export { type Shape, sizeOf, stridesOf, broadcastShapes } from "./shape.js";
+export { type Shape, sizeOf, stridesOf, broadcastShapes, sameShape } from "./shape.js";
 export {
   type View,
   contiguousView,

@@ -1,5 +1,5 @@
 import { makeAxis, project } from "./axis.js";
-import { drawFrame } from "./frame.js";
+import { type ChartOptions, drawFrame } from "./frame.js";
 import { colorAt, element, line, svgDocument } from "./svg.js";
 
 export interface BarGroup {
@@ -9,23 +9,15 @@ export interface BarGroup {
   readonly values: readonly number[];
 }
 
-export interface BarChartOptions {
-  readonly title: string;
-  readonly xLabel: string;
-  readonly yLabel: string;
+export interface BarChartOptions extends ChartOptions {
   readonly categories: readonly string[];
   readonly groups: readonly BarGroup[];
-  readonly logY?: boolean;
   /**
    * Where bars start: 0 on a linear axis by default, the bottom of the axis on a log one. A
    * ratio chart wants 1 here, so bars above and below parity point in opposite directions;
    * a baseline inside the plot is drawn as a dark line.
    */
   readonly baseline?: number;
-  /** Default: shown when there is more than one group. */
-  readonly legend?: boolean;
-  readonly width?: number;
-  readonly height?: number;
 }
 
 /** Grouped bars: one cluster per category, one bar per group within it. */

@@ -1,5 +1,5 @@
 import { makeAxis, project } from "./axis.js";
-import { drawFrame } from "./frame.js";
+import { type ChartOptions, drawFrame } from "./frame.js";
 import { type BoxStats, boxStats } from "./stats.js";
 import { colorAt, element, line, svgDocument } from "./svg.js";
 
@@ -10,19 +10,11 @@ export interface BoxGroup {
   readonly samples: readonly (readonly number[])[];
 }
 
-export interface BoxPlotOptions {
-  readonly title: string;
-  readonly xLabel: string;
-  readonly yLabel: string;
+export interface BoxPlotOptions extends ChartOptions {
   readonly categories: readonly string[];
   readonly groups: readonly BoxGroup[];
-  readonly logY?: boolean;
   /** Whisker reach in interquartile ranges (Tukey's 1.5 by default). */
   readonly whisker?: number;
-  /** Default: shown when there is more than one group. */
-  readonly legend?: boolean;
-  readonly width?: number;
-  readonly height?: number;
 }
 
 /**

@@ -13,6 +13,18 @@ export interface LegendEntry {
 
 export type XAxisSpec = { readonly kind: "numeric"; readonly axis: Axis } | { readonly kind: "categories"; readonly names: readonly string[] };
 
+/** What every chart takes: its titles, a log y axis, the legend's visibility and the size. */
+export interface ChartOptions {
+  readonly title: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  readonly logY?: boolean;
+  /** Default: shown when there is more than one series or group. */
+  readonly legend?: boolean;
+  readonly width?: number;
+  readonly height?: number;
+}
+
 export interface FrameSpec {
   readonly width: number;
   readonly height: number;

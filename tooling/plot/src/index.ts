@@ -3,6 +3,7 @@ export { type LineChartOptions, type Series, lineChart } from "./line-chart.js";
 export { type BoxGroup, type BoxPlotOptions, boxPlot } from "./box-plot.js";
 export { type BarChartOptions, type BarGroup, barChart } from "./bar-chart.js";
 export { chartGrid } from "./grid.js";
+export { type ChartOptions } from "./frame.js";
 export { type BoxStats, type Quartiles, boxStats, quartiles } from "./stats.js";
 export { type NiceStep, formatTicks, logTicks, niceDomain, niceStep, niceTicks } from "./ticks.js";
 export { type Axis, type AxisOptions, type Tick, makeAxis, project } from "./axis.js";

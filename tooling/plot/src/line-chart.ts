@@ -1,6 +1,6 @@
 import { makeAxis, project } from "./axis.js";
 import { type Point, clipPolyline, contains } from "./clip.js";
-import { drawFrame } from "./frame.js";
+import { type ChartOptions, drawFrame } from "./frame.js";
 import { colorAt, element, polyline, svgDocument } from "./svg.js";
 
 export interface Series {
@@ -15,20 +15,12 @@ export interface Series {
   readonly legend?: boolean;
 }
 
-export interface LineChartOptions {
-  readonly title: string;
-  readonly xLabel: string;
-  readonly yLabel: string;
+export interface LineChartOptions extends ChartOptions {
   readonly series: readonly Series[];
   readonly logX?: boolean;
-  readonly logY?: boolean;
   /** Fixed axis bounds; by default the axes cover every finite point, widened to nice ticks. */
   readonly xDomain?: readonly [number, number];
   readonly yDomain?: readonly [number, number];
-  /** Default: shown when there is more than one series. */
-  readonly legend?: boolean;
-  readonly width?: number;
-  readonly height?: number;
 }
 
 /**

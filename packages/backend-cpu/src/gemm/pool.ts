@@ -159,6 +159,12 @@ export function kernelRound(id: number, lastId: number, bases: readonly number[]
   return params;
 }
 
+/** Moves a kernel round's bases (kernelRound) to another run's offsets, in place. */
+export function setKernelRoundBases(params: Float64Array, bases: readonly number[]): void {
+  if (bases.length !== params[3]) throw new RangeError(`kernel round: ${bases.length} bases for ${params[3]} accesses`);
+  params.set(bases, 5);
+}
+
 export class Pool {
   private readonly ctl: Int32Array;
   private readonly params: Float64Array;

@@ -5,7 +5,7 @@
  * spec, a shorter extent on that axis, the bases moved on), so results are bit for bit those
  * of one thread. With the workers held awake through a run (Gemm.hold) a round costs ~10 us.
  */
-import { KERNEL_ROUND_MAX_ACCESSES, kernelRound } from "../gemm/pool.js";
+import { KERNEL_ROUND_MAX_ACCESSES, kernelRound, setKernelRoundBases } from "../gemm/pool.js";
 import type { LoopKernelSpec } from "./loops.js";
 import { instantiateLoop, wasmLoopModule } from "./loops-wasm.js";
 
@@ -67,8 +67,10 @@ export function createParallelLoops(memory: WebAssembly.Memory, threads: KernelT
     const last = share(lastModule);
     if (!regular || !last) return undefined;
     const steps = accesses.map((a) => per * a.strides[axis]!);
+    // One parameter block per loop, its bases rewritten each run (the pool copies it out).
+    const params = kernelRound(regular.id, last.id, steps.map(() => 0), steps, chunks);
     return (bases) => {
-      const params = kernelRound(regular.id, last.id, bases, steps, chunks);
+      setKernelRoundBases(params, bases);
       threads.runKernelRound(params, (chunk) => (chunk === chunks - 1 ? last : regular).run(...bases.map((b, k) => b + chunk * steps[k]!)));
     };
   };

@@ -1,4 +1,4 @@
-import { BINARY_OPS, broadcastView, contiguousView, type DType, isContiguous, type Node, type Program, reshapeView, sizeOf, sliceView, stridesOf, transposeView, UNARY_OPS, UnfoldError, type View } from "@unfold/core";
+import { BINARY_OPS, broadcastView, sameShape, contiguousView, type DType, isContiguous, type Node, type Program, reshapeView, sizeOf, sliceView, stridesOf, transposeView, UNARY_OPS, UnfoldError, type View } from "@unfold/core";
 import type { Expr } from "./expr.js";
 import { type LoopKernel, type LoopKernelSpec, loopKernel } from "./loops.js";
 import type { WasmLoops } from "./loops-wasm.js";
@@ -81,7 +81,7 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
     // A fused softmax's internals are never emitted, so nothing may be inlined into them.
     if (skip.has(c.id)) continue;
     const shape = iterationShape(c);
-    if (shape && shape.length === n.shape.length && shape.every((d, i) => d === n.shape[i])) inlined.add(n.id);
+    if (shape && sameShape(shape, n.shape)) inlined.add(n.id);
   }
 
   /** Writes an expression (or reduction) over `shape` into a fresh contiguous slot. */

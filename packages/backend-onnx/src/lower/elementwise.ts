@@ -1,4 +1,4 @@
-import type { BinaryOp, Node, UnaryOp } from "@unfold/core";
+import { type BinaryOp, type Node, type UnaryOp, sameShape } from "@unfold/core";
 import { elemTypeOf } from "../model/proto.js";
 import type { LowerContext } from "./context.js";
 
@@ -46,7 +46,7 @@ export function lowerBinary(ctx: LowerContext, node: Node & { op: BinaryOp }): s
   // for it (and fuse it into the op before), where Max is a general broadcasting binary.
   if (node.op === "max") {
     const [a, b] = node.inputs as [number, number];
-    const same = (id: number): boolean => ctx.nodes[id]!.shape.length === node.shape.length && ctx.nodes[id]!.shape.every((d, i) => d === node.shape[i]);
+    const same = (id: number): boolean => sameShape(ctx.nodes[id]!.shape, node.shape);
     if (isZeros(ctx, b) && same(a)) return ctx.graph.op("Relu", [ctx.value(a)]);
     if (isZeros(ctx, a) && same(b)) return ctx.graph.op("Relu", [ctx.value(b)]);
   }

@@ -1,4 +1,4 @@
-import type { Node, Program } from "@unfold/core";
+import { type Node, type Program, sameShape } from "@unfold/core";
 import type { PlanStep } from "./plan.js";
 
 /** Elementwise binary primitives: their TensorFlow.js ops broadcast operands as NumPy does. */
@@ -17,7 +17,6 @@ function broadcastOf(a: readonly number[], b: readonly number[]): number[] | und
   return out;
 }
 
-const sameShape = (a: readonly number[] | undefined, b: readonly number[]): boolean => a !== undefined && a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
  * The broadcast steps that need not run: those read only by elementwise binary steps that
@@ -43,7 +42,8 @@ export function elidableBroadcasts(program: Program, steps: readonly PlanStep[],
   const keepsShape = (step: PlanStep): boolean => {
     const node = nodes[step.id]!;
     if (!unfused.has(step.id) || !BROADCASTING.has(node.op) || step.inputs.length !== 2) return false;
-    return sameShape(broadcastOf(shapeOf(step.inputs[0]!), shapeOf(step.inputs[1]!)), node.shape);
+    const broadcast = broadcastOf(shapeOf(step.inputs[0]!), shapeOf(step.inputs[1]!));
+    return broadcast !== undefined && sameShape(broadcast, node.shape);
   };
   for (const step of steps) {
     const node = nodes[step.id]!;

@@ -84,6 +84,19 @@ export class CpuBackend implements Backend {
     return this.arena.bytes;
   }
 
+  /**
+   * Bytes in use inside that memory: `live` now (tensors, executables' plan buffers) and `peak`,
+   * the most live at once since the backend was made or since the last resetPeakMemory().
+   */
+  memoryInUse(): { live: number; peak: number } {
+    return { live: this.arena.liveBytes, peak: this.arena.peakLiveBytes };
+  }
+
+  /** Starts a new peak from what is live now, to measure the memory of one piece of work. */
+  resetPeakMemory(): void {
+    this.arena.resetPeak();
+  }
+
   async compile(program: Program, options: CompileOptions = {}): Promise<CpuExecutable> {
     for (const node of program.nodes) {
       if (!this.dtypes.includes(node.dtype)) throw new DTypeError("compile", `cpu backend does not support ${node.dtype}`);

@@ -21,6 +21,8 @@ export class Arena {
   readonly memory: WebAssembly.Memory;
   readonly shared: boolean;
   private free: Free[] = [];
+  private live = 0;
+  private peak = 0;
   private views: { buffer: ArrayBufferLike; f32: Float32Array; f64: Float64Array; i32: Int32Array } | undefined;
 
   constructor(options: { shared?: boolean; initialBytes?: number } = {}) {
@@ -34,6 +36,21 @@ export class Arena {
     return this.memory.buffer.byteLength;
   }
 
+  /** Bytes in regions handed out and not yet released (alignment included). */
+  get liveBytes(): number {
+    return this.live;
+  }
+
+  /** The most bytes live at once since the arena was made or since resetPeak(). */
+  get peakLiveBytes(): number {
+    return this.peak;
+  }
+
+  /** Starts a new peak from what is live now: to measure one piece of work. */
+  resetPeak(): void {
+    this.peak = this.live;
+  }
+
   /** Reserves `bytes` (rounded up to the alignment) and returns the byte offset. */
   alloc(bytes: number): number {
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
@@ -44,6 +61,8 @@ export class Arena {
     }
     const block = this.free[index]!;
     const start = block.start;
+    this.live += size;
+    this.peak = Math.max(this.peak, this.live);
     if (block.size === size) this.free.splice(index, 1);
     else {
       block.start += size;
@@ -54,6 +73,11 @@ export class Arena {
 
   release(start: number, bytes: number): void {
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    this.live -= size;
+    this.addFree(start, size);
+  }
+
+  private addFree(start: number, size: number): void {
     let i = 0;
     while (i < this.free.length && this.free[i]!.start < start) i++;
     this.free.splice(i, 0, { start, size });
@@ -104,6 +128,6 @@ export class Arena {
     // extra half is capped there rather than failing a request the memory still has room for.
     const pages = Math.min(Math.max(needed, Math.ceil(current / 2)), MAX_PAGES - current);
     this.memory.grow(pages);
-    this.release(oldBytes, pages * PAGE);
+    this.addFree(oldBytes, pages * PAGE);
   }
 }

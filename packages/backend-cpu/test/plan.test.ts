@@ -53,4 +53,33 @@ describe("cpu plan", () => {
     for (let i = 0; i < 1000; i++) (await exe.run({ x }))["out"]!.dispose();
     expect(cpu.memoryBytes).toBe(before);
   });
+
+  it("counts the bytes in use and their peak, which a reset restarts from what is live", async () => {
+    const backend = new CpuBackend();
+    try {
+      expect(backend.memoryInUse()).toEqual({ live: 0, peak: 0 });
+      const program = trace({ x: input([32, 32], "float32") }, ({ x }) => x.matmul(x.T).sum(-1));
+      const exe = await backend.compile(program);
+      // The executable's plan buffers are reserved when it is compiled.
+      const planned = backend.memoryInUse().live;
+      const x = await backend.upload(hostTensor(new Random(6).normals(1024), [32, 32], "float32"));
+      expect(backend.memoryInUse().live).toBe(planned + 4096);
+      backend.resetPeakMemory();
+      expect(backend.memoryInUse().peak).toBe(planned + 4096);
+      const out = (await exe.run({ x }))["out"]!;
+      const { live, peak } = backend.memoryInUse();
+      // The output's 128 bytes stay live after the run.
+      expect(live).toBe(planned + 4096 + 128);
+      expect(peak).toBeGreaterThanOrEqual(live);
+      out.dispose();
+      x.dispose();
+      // Released regions return to the count; the peak stays until the next reset.
+      expect(backend.memoryInUse().live).toBeLessThan(live);
+      expect(backend.memoryInUse().peak).toBe(peak);
+      backend.resetPeakMemory();
+      expect(backend.memoryInUse().peak).toBe(backend.memoryInUse().live);
+    } finally {
+      await backend.dispose();
+    }
+  });
 });

@@ -88,9 +88,14 @@ export class WebGpuBackend implements Backend {
 
   /** Pool, pipeline and executable counts; zeros before the device is ready. */
   stats(): WebGpuStats {
-    const pool = this.context?.pool.stats() ?? { liveBytes: 0, liveBuffers: 0, pooledBytes: 0, pooledBuffers: 0, createdBuffers: 0 };
+    const pool = this.context?.pool.stats() ?? { liveBytes: 0, liveBuffers: 0, peakLiveBytes: 0, pooledBytes: 0, pooledBuffers: 0, createdBuffers: 0 };
     const pipelines = this.context?.pipelines.stats() ?? { compiled: 0, hits: 0 };
     return { pool, pipelines, executables: this.plans.size };
+  }
+
+  /** Starts the pool's peak (stats().pool.peakLiveBytes) anew from what is on loan now. */
+  resetPeakMemory(): void {
+    this.context?.pool.resetPeak();
   }
 
   async dispose(): Promise<void> {

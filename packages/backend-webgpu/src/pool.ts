@@ -23,6 +23,8 @@ export interface PoolStats {
   /** On loan: resident tensors, outputs not yet disposed, plans' workspaces, pending readbacks. */
   readonly liveBytes: number;
   readonly liveBuffers: number;
+  /** The most bytes on loan at once since the pool was made or since resetPeak(). */
+  readonly peakLiveBytes: number;
   /** Free, kept for reuse. */
   readonly pooledBytes: number;
   readonly pooledBuffers: number;
@@ -54,6 +56,8 @@ export class BufferPool {
   private readonly loaned = new Set<PooledBuffer>();
   private nextId = 1;
   private pooledBytes = 0;
+  private liveBytes = 0;
+  private peakLiveBytes = 0;
   private created = 0;
 
   constructor(
@@ -68,18 +72,30 @@ export class BufferPool {
     const reused = this.free.get(key)?.pop();
     if (reused) {
       this.pooledBytes -= reused.bytes;
-      this.loaned.add(reused);
+      this.loan(reused);
       return reused;
     }
     const buffer = this.device.createBuffer({ size, usage: USAGE_OF[kind] });
     const pooled: PooledBuffer = { buffer, id: this.nextId++, bytes: size, kind };
     this.created++;
-    this.loaned.add(pooled);
+    this.loan(pooled);
     return pooled;
+  }
+
+  private loan(pooled: PooledBuffer): void {
+    this.loaned.add(pooled);
+    this.liveBytes += pooled.bytes;
+    this.peakLiveBytes = Math.max(this.peakLiveBytes, this.liveBytes);
+  }
+
+  /** Starts a new peak from what is on loan now, to measure the memory of one piece of work. */
+  resetPeak(): void {
+    this.peakLiveBytes = this.liveBytes;
   }
 
   release(pooled: PooledBuffer): void {
     if (!this.loaned.delete(pooled)) return; // released twice, or after the pool was destroyed
+    this.liveBytes -= pooled.bytes;
     if (this.pooledBytes + pooled.bytes > this.maxPooledBytes) {
       pooled.buffer.destroy();
       return;
@@ -92,11 +108,16 @@ export class BufferPool {
   }
 
   stats(): PoolStats {
-    let liveBytes = 0;
-    for (const b of this.loaned) liveBytes += b.bytes;
     let pooledBuffers = 0;
     for (const list of this.free.values()) pooledBuffers += list.length;
-    return { liveBytes, liveBuffers: this.loaned.size, pooledBytes: this.pooledBytes, pooledBuffers, createdBuffers: this.created };
+    return {
+      liveBytes: this.liveBytes,
+      liveBuffers: this.loaned.size,
+      peakLiveBytes: this.peakLiveBytes,
+      pooledBytes: this.pooledBytes,
+      pooledBuffers,
+      createdBuffers: this.created,
+    };
   }
 
   /** Destroys every buffer, loaned or free. */
@@ -106,5 +127,6 @@ export class BufferPool {
     this.free.clear();
     this.loaned.clear();
     this.pooledBytes = 0;
+    this.liveBytes = 0;
   }
 }

@@ -62,6 +62,28 @@ describeGpu("buffer pool", () => {
     for (const t of [W, X, T]) t.dispose();
   });
 
+  it("tracks the peak of bytes on loan, which a reset restarts from what is on loan", async () => {
+    const program = trace({ x: input([64, 64], "float32") }, ({ x }) => ({ y: ops.matmul(ops.matmul(x, x), x) }));
+    const executable = await backend.compile(program);
+    const x = await backend.upload(normals([64, 64], 4));
+    backend.resetPeakMemory();
+    const start = backend.stats().pool;
+    expect(start.peakLiveBytes).toBe(start.liveBytes);
+    const y = (await executable.run({ x }))["y"]!;
+    await y.read();
+    const during = backend.stats().pool;
+    // The output's 16 KiB at least came on loan; the peak counts it and anything released since.
+    expect(during.peakLiveBytes).toBeGreaterThanOrEqual(start.liveBytes + 64 * 64 * 4);
+    expect(during.peakLiveBytes).toBeGreaterThanOrEqual(during.liveBytes);
+    y.dispose();
+    x.dispose();
+    const after = backend.stats().pool;
+    expect(after.liveBytes).toBeLessThan(during.liveBytes);
+    expect(after.peakLiveBytes).toBe(during.peakLiveBytes);
+    backend.resetPeakMemory();
+    expect(backend.stats().pool.peakLiveBytes).toBe(after.liveBytes);
+  });
+
   it("shares one buffer between intermediates whose lifetimes do not overlap", async () => {
     // A chain of matmuls (not fused into one another): each intermediate dies after the next one is made.
     const program = trace({ x: input([64, 64], "float32") }, ({ x }) => {

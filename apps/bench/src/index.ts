@@ -9,6 +9,7 @@ export {
   type MatmulProblem,
   type ForwardProblem,
   type TrainProblem,
+  type EnergyProblem,
   type YangModel,
   type Array64,
   type Outputs,
@@ -19,8 +20,17 @@ export {
   outputNames,
   adamCorrections,
 } from "./workloads/problem.js";
-export { matmulProblem, forwardProblem, trainProblem } from "./workloads/inputs.js";
-export { type ProgramTask, matmulProgram, forwardProgram, lossProgram, trainProgram, programTask, referenceOutputs } from "./workloads/programs.js";
+export { matmulProblem, forwardProblem, descentStepProblem, energyProblem, trainProblem } from "./workloads/inputs.js";
+export {
+  type ProgramTask,
+  matmulProgram,
+  forwardProgram,
+  energyDerivativeProgram,
+  lossProgram,
+  trainProgram,
+  programTask,
+  referenceOutputs,
+} from "./workloads/programs.js";
 export { type Engine, type PreparedRun, EngineUnavailable, WorkloadUnsupported } from "./engines/engine.js";
 export { type BackendEngineOptions, backendEngine } from "./engines/backend-adapter.js";
 export { referenceEngine, cpuEngine, loadCpuBackend, CPU_BACKEND_PACKAGE, type ModuleImporter } from "./engines/unfold.js";
@@ -29,6 +39,8 @@ export { tfjsBackendEngine } from "./engines/unfold-tfjs.js";
 export { webgpuEngine } from "./engines/unfold-webgpu.js";
 export { sharedGpu, WEBGPU_HINT } from "./engines/dawn.js";
 export { tfjsEngine, tfjsYangForward } from "./engines/tfjs.js";
+export { tfjsYangEnergy } from "./engines/tfjs-energy.js";
+export { jaxEngine } from "./engines/jax.js";
 export { ortEngine, ORT_THREADS } from "./engines/ort.js";
 export { type BenchRow, type BenchPlan, type WorkCount, runBench, withRatios, problemsFor, REFERENCE_ENGINE, DEFAULT_GAP_MS } from "./runner.js";
 export { type Contestant, type InterleaveOptions, type InterleavedTiming, timeInterleaved } from "./interleave.js";
@@ -47,3 +59,4 @@ export {
 } from "./report/compare.js";
 export { type MarkdownReportInput, markdownReport } from "./report/markdown.js";
 export { type NamedChart, ratioCharts, writeCharts } from "./report/charts.js";
+export { collectGarbage, heapBytes, PeakSampler } from "./memory.js";

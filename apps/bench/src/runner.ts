@@ -4,7 +4,8 @@ import { type Engine, EngineUnavailable, type PreparedRun, WorkloadUnsupported, 
 import { countFlops } from "./flops.js";
 import { timeInterleaved } from "./interleave.js";
 import { maxRelativeError } from "./measure.js";
-import { forwardProblem, matmulProblem, trainProblem } from "./workloads/inputs.js";
+import { PeakSampler } from "./memory.js";
+import { descentStepProblem, energyProblem, forwardProblem, matmulProblem, trainProblem } from "./workloads/inputs.js";
 import type { Problem, WorkloadName } from "./workloads/problem.js";
 import { programTask, referenceOutputs } from "./workloads/programs.js";
 
@@ -24,6 +25,13 @@ export interface BenchRow {
   readonly relErr: number | null;
   /** (fastest peer's median) / (this engine's median): above 1 is faster than every peer. */
   readonly ratioVsBestPeer: number | null;
+  /**
+   * Peak growth of the JavaScript heap (V8's heap and the memory it accounts for, memory.ts)
+   * while this engine alone prepared and checked the workload, over a collected baseline, in MB.
+   */
+  readonly heapMB: number | null;
+  /** What the engine holds outside that figure after its check run (PreparedRun.poolBytes), in MB. */
+  readonly poolMB: number | null;
   readonly note?: string;
 }
 
@@ -54,6 +62,8 @@ export interface BenchPlan {
 
 export const REFERENCE_ENGINE = "unfold-reference";
 
+const MB = 2 ** 20;
+
 /**
  * Long enough for every engine's worker threads to stop spinning and park: onnxruntime-web's
  * wasm worker keeps a core busy for 15-20 ms after each run (measured here from the thread's CPU
@@ -66,10 +76,15 @@ export function problemsFor(workload: WorkloadName, sizes: readonly SizeSpec[], 
   switch (workload) {
     case "matmul":
       return [matmulProblem(matmul)];
+    case "descent-step":
+      return sizes.map((s) => descentStepProblem(s));
     case "unfold-forward":
       return sizes.map((s) => forwardProblem(s));
     case "train-step":
       return sizes.map((s) => trainProblem(s));
+    case "energy-and-gradient":
+    case "hvp":
+      return sizes.map((s) => energyProblem(workload, s));
     case "hessian-block":
       // Two methods on one instance, not engines on a problem: workloads/hessian-block.ts.
       return [];
@@ -102,7 +117,7 @@ export async function runBench(plan: BenchPlan): Promise<{ rows: BenchRow[]; wor
         const reference = referenceOutputs(problem);
         progress(`${where}: float64 reference done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
         const group = await measureGroup(problem, reference, flops, plan, initialized, (engine, m) => progress(`${where} ${engine}: ${m}`));
-        rows.push(...withRatios(group, plan.engines));
+        rows.push(...withRatios(group, plan.engines, plan.tolerance));
       }
     }
   } finally {
@@ -116,7 +131,7 @@ export async function runBench(plan: BenchPlan): Promise<{ rows: BenchRow[]; wor
 type RowBase = Pick<BenchRow, "workload" | "size" | "engine">;
 
 function noRun(base: RowBase, note: string): BenchRow {
-  return { ...base, medianMs: null, minMs: null, maxMs: null, madMs: null, runs: 0, gflops: null, relErr: null, ratioVsBestPeer: null, note };
+  return { ...base, medianMs: null, minMs: null, maxMs: null, madMs: null, runs: 0, gflops: null, relErr: null, ratioVsBestPeer: null, heapMB: null, poolMB: null, note };
 }
 
 /** An engine that prepared and passed its check run, waiting for its timed runs. */
@@ -125,6 +140,8 @@ interface Entrant {
   readonly run: PreparedRun;
   readonly relErr: number;
   readonly checkMs: number;
+  readonly heapMB: number;
+  readonly poolMB: number | null;
 }
 
 /**
@@ -166,7 +183,7 @@ async function measureGroup(
           progress(entrants[i]!.engine.name, `${kind} ${index}/${kind === "run" ? contestants[i]!.repeats : contestants[i]!.warmup}: ${ms.toFixed(1)} ms`),
       },
     );
-    entrants.forEach(({ engine, relErr }, i) => {
+    entrants.forEach(({ engine, relErr, heapMB, poolMB }, i) => {
       const timing = timings[i]!;
       if ("error" in timing) {
         rows.set(engine, noRun(base(engine), `failed: ${messageOf(timing.error)}`));
@@ -176,10 +193,20 @@ async function measureGroup(
       const repeats = contestants[i]!.repeats;
       const notes = [
         ...(runs < repeats ? [`${runs} of ${repeats} timed runs (time budget)`] : []),
-        ...(relErr <= plan.tolerance ? [] : [`relErr above ${plan.tolerance}`]),
+        ...(relErr <= plan.tolerance ? [] : [`relErr above ${plan.tolerance}${engine.peer ? " (so no engine's baseline)" : ""}`]),
       ];
       const gflops = summary.medianMs > 0 ? flops / summary.medianMs / 1e6 : null;
-      rows.set(engine, { ...base(engine), ...summary, runs, gflops, relErr, ratioVsBestPeer: null, ...(notes.length ? { note: notes.join("; ") } : {}) });
+      rows.set(engine, {
+        ...base(engine),
+        ...summary,
+        runs,
+        gflops,
+        relErr,
+        ratioVsBestPeer: null,
+        heapMB,
+        poolMB,
+        ...(notes.length ? { note: notes.join("; ") } : {}),
+      });
     });
   } finally {
     for (const { run } of entrants) await run.dispose().catch(() => {});
@@ -206,15 +233,22 @@ async function prepareAndCheck(
     return { row: noRun(base, `unavailable: ${messageOf(error)}`) };
   }
   let run: PreparedRun | undefined;
+  // Prepare and check run one engine at a time, so the heap's growth during them is this engine's.
+  const sampler = new PeakSampler();
   try {
     progress("prepare");
     run = await engine.prepare(problem);
+    sampler.sample();
     progress("check against the float64 reference");
     const started = performance.now();
     const outputs = await run.check();
     const checkMs = performance.now() - started;
-    return { engine, run, relErr: maxRelativeError(outputs, reference), checkMs };
+    const heapMB = sampler.stop() / MB;
+    const pool = run.poolBytes?.();
+    const poolMB = pool !== undefined && Number.isFinite(pool) ? pool / MB : null;
+    return { engine, run, relErr: maxRelativeError(outputs, reference), checkMs, heapMB, poolMB };
   } catch (error) {
+    sampler.stop();
     await run?.dispose().catch(() => {});
     if (error instanceof WorkloadUnsupported) return { row: noRun(base, `unsupported: ${error.message}`) };
     if (error instanceof EngineUnavailable) return { row: noRun(base, `unavailable: ${error.message}`) };
@@ -222,10 +256,15 @@ async function prepareAndCheck(
   }
 }
 
-/** Fills ratioVsBestPeer within one workload and size: peers get theirs too. */
-export function withRatios(group: readonly BenchRow[], engines: readonly Engine[]): BenchRow[] {
+/**
+ * Fills ratioVsBestPeer within one workload and size: peers get theirs too. A peer whose result
+ * is wrong (relErr above `tolerance`) keeps its own ratio but is no one's baseline: being fast at
+ * the wrong answer is not the bar to beat.
+ */
+export function withRatios(group: readonly BenchRow[], engines: readonly Engine[], tolerance = Infinity): BenchRow[] {
   const peers = new Set(engines.filter((e) => e.peer).map((e) => e.name));
-  const medians = group.filter((r) => peers.has(r.engine) && r.medianMs !== null).map((r) => r.medianMs!);
+  const baselines = group.filter((r) => peers.has(r.engine) && r.medianMs !== null && (r.relErr === null || r.relErr <= tolerance));
+  const medians = baselines.map((r) => r.medianMs!);
   const best = medians.length ? Math.min(...medians) : null;
   return group.map((r) => ({ ...r, ratioVsBestPeer: best !== null && r.medianMs !== null && r.medianMs > 0 ? best / r.medianMs : null }));
 }

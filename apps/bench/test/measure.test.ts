@@ -38,12 +38,21 @@ describe("withRatios", () => {
     gflops: null,
     relErr: null,
     ratioVsBestPeer: null,
+    heapMB: null,
+    poolMB: null,
   });
 
   it("divides the fastest peer's median by each row's, peers included", () => {
     const engines = [engine("mine", false), engine("p1", true), engine("p2", true), engine("p3", true)];
     const rows = withRatios([row("mine", 5), row("p1", 10), row("p2", 20), row("p3", null)], engines);
     expect(rows.map((r) => r.ratioVsBestPeer)).toEqual([2, 1, 0.5, null]);
+  });
+
+  it("does not take a peer with a wrong result as the baseline, but still gives it a ratio", () => {
+    const engines = [engine("mine", false), engine("fast-wrong", true), engine("p2", true)];
+    const wrong = { ...row("fast-wrong", 2), relErr: 0.6 };
+    const rows = withRatios([row("mine", 5), wrong, { ...row("p2", 10), relErr: 1e-7 }], engines, 1e-3);
+    expect(rows.map((r) => r.ratioVsBestPeer)).toEqual([2, 5, 1]);
   });
 
   it("is null for everyone when no peer has a time", () => {

@@ -20,12 +20,14 @@ function ran(fields: Partial<BenchRow> & Pick<BenchRow, "engine"> & { medianMs: 
     gflops: 1,
     relErr: 1e-7,
     ratioVsBestPeer: null,
+    heapMB: 1,
+    poolMB: null,
     ...fields,
   };
 }
 
 function notRun(engine: string, note: string, fields: Partial<BenchRow> = {}): BenchRow {
-  return { workload: "unfold-forward", size: "tiny", engine, medianMs: null, minMs: null, maxMs: null, madMs: null, runs: 0, gflops: null, relErr: null, ratioVsBestPeer: null, note, ...fields };
+  return { workload: "unfold-forward", size: "tiny", engine, medianMs: null, minMs: null, maxMs: null, madMs: null, runs: 0, gflops: null, relErr: null, ratioVsBestPeer: null, heapMB: null, poolMB: null, note, ...fields };
 }
 
 /** The one entry of comparing a single row before and after. */
@@ -201,7 +203,7 @@ describe("parseBenchJson", () => {
 
 describe("markdownReport", () => {
   const rows: BenchRow[] = [
-    ran({ workload: "matmul", size: "6x5x7", engine: "unfold-cpu", medianMs: 12.3456, minMs: 12, maxMs: 13.5, madMs: 0.0123, gflops: 3.21, relErr: 1.1e-6, ratioVsBestPeer: 1.6612 }),
+    ran({ workload: "matmul", size: "6x5x7", engine: "unfold-cpu", medianMs: 12.3456, minMs: 12, maxMs: 13.5, madMs: 0.0123, gflops: 3.21, relErr: 1.1e-6, ratioVsBestPeer: 1.6612, heapMB: 0.25, poolMB: 3.0625 }),
     ran({ workload: "matmul", size: "6x5x7", engine: "tfjs-wasm", medianMs: 20.5, ratioVsBestPeer: 1 }),
     notRun("ort-wasm", "failed: a | b", { workload: "matmul", size: "6x5x7" }),
     ran({ workload: "unfold-forward", size: "tiny", engine: "unfold-cpu", medianMs: 0.0123456, ratioVsBestPeer: 0.05 }),
@@ -227,16 +229,16 @@ describe("markdownReport", () => {
   it("has one table per workload with the columns and formatted figures", () => {
     expect(report.startsWith("# Benchmark results\n")).toBe(true);
     const matmul = section("matmul");
-    expect(matmul).toContain("| size | engine | median ms | min | max | MAD | GFLOP/s | relErr | vs best peer | note |");
-    expect(matmul).toContain("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
-    expect(matmul).toContain("| 6x5x7 | unfold-cpu | 12.35 | 12.00 | 13.50 | 0.0123 | 3.21 | 1.1e-6 | 1.66x |  |");
-    expect(matmul).toContain("| 6x5x7 | ort-wasm | - | - | - | - | - | - | - | failed: a \\| b |");
+    expect(matmul).toContain("| size | engine | median ms | min | max | MAD | GFLOP/s | relErr | vs best peer | heap MB | pool MB | note |");
+    expect(matmul).toContain("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    expect(matmul).toContain("| 6x5x7 | unfold-cpu | 12.35 | 12.00 | 13.50 | 0.0123 | 3.21 | 1.1e-6 | 1.66x | 0.3 | 3.1 |  |");
+    expect(matmul).toContain("| 6x5x7 | ort-wasm | - | - | - | - | - | - | - | - | - | failed: a \\| b |");
     expect(matmul).not.toContain("tiny");
     const forward = section("unfold-forward");
     expect(forward).toContain("| tiny | unfold-cpu | 0.0123 |");
     expect(forward).toContain("| 0.0500x |");
     // Every table row has the header's number of cells (an escaped pipe does not split one).
-    for (const line of matmul.split("\n").filter((l) => l.startsWith("|"))) expect(line.split(/(?<!\\)\|/).length).toBe(12);
+    for (const line of matmul.split("\n").filter((l) => l.startsWith("|"))) expect(line.split(/(?<!\\)\|/).length).toBe(14);
   });
 
   it("lists the counted work, the engines, the comparison and the charts", () => {

@@ -2,6 +2,7 @@ import { type CommandIO, fixed, formatAlignedTable, integerFlag, listFlag, parse
 import { DEFAULT_MATMUL, DEFAULT_SIZES, type MatmulShape, type SizeSpec, customSize } from "../config.js";
 import type { Engine } from "../engines/engine.js";
 import { ortEngine } from "../engines/ort.js";
+import { jaxEngine } from "../engines/jax.js";
 import { tfjsEngine } from "../engines/tfjs.js";
 import { cpuEngine, loadCpuBackend, referenceEngine } from "../engines/unfold.js";
 import { onnxEngine } from "../engines/unfold-onnx.js";
@@ -66,11 +67,23 @@ export const TOLERANCE = 1e-3;
 
 /**
  * The engines of a full run, in report order: Unfold's (the reference interpreter, then its
- * backends: cpu, ONNX on onnxruntime-web, TensorFlow.js on its wasm engine), then the peers
- * written by hand against their own libraries. Constructing one loads nothing.
+ * backends: cpu, ONNX on onnxruntime-web, TensorFlow.js on its wasm engine, WebGPU), then the
+ * peers written by hand against their own libraries (TensorFlow.js's three backends,
+ * onnxruntime-web, jax-js). Constructing one loads nothing.
  */
 export function defaultEngines(): Engine[] {
-  return [referenceEngine(), cpuEngine(), onnxEngine(), tfjsBackendEngine(), webgpuEngine(), tfjsEngine("cpu"), tfjsEngine("wasm"), tfjsEngine("webgpu"), ortEngine()];
+  return [
+    referenceEngine(),
+    cpuEngine(),
+    onnxEngine(),
+    tfjsBackendEngine(),
+    webgpuEngine(),
+    tfjsEngine("cpu"),
+    tfjsEngine("wasm"),
+    tfjsEngine("webgpu"),
+    ortEngine(),
+    jaxEngine(),
+  ];
 }
 
 const unfoldEngineNames = (): string[] => defaultEngines().filter((e) => !e.peer).map((e) => e.name);
@@ -172,7 +185,13 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
   io.out("the float64 reference engine runs once, and that check run is its timing.");
   io.out("MAD: the median absolute deviation of the timed runs from their median (one outlier does not move it).");
   io.out("relErr: largest ||out - ref|| / ||ref|| over the outputs, against core interpret in float64 on the same inputs.");
-  io.out(`vs best peer: the fastest peer's median / this row's median (peers: ${peerEngineNames().join(", ")}).`);
+  io.out(`vs best peer: the fastest peer's median / this row's median (peers: ${peerEngineNames().join(", ")}); a peer whose relErr`);
+  io.out(`is above ${TOLERANCE} is no baseline.`);
+  io.out("heap MB: peak growth of the JavaScript heap (V8's heap, ArrayBuffers, non-shared WebAssembly memory) while the engine");
+  io.out("alone prepared and checked the row; a WebAssembly memory never shrinks, so an engine whose memory an earlier row grew");
+  io.out("shows little. pool MB: the peak the engine's own accounting saw during prepare and check, resident inputs included");
+  io.out("(unfold-cpu: its shared WebAssembly memory in use; unfold-webgpu: GPU buffers on loan from its pool; TensorFlow.js");
+  io.out("engines: tf.profile's peak tensor bytes); onnxruntime-web and jax-js expose no such count.");
   for (const e of engines) if (e.describe) io.out(`  ${e.describe()}`);
 }
 
@@ -223,8 +242,8 @@ async function hessianBlock(sizes: readonly SizeSpec[], dModels: Readonly<Record
 }
 
 export function formatRows(rows: readonly BenchRow[]): string {
-  const header = ["workload", "size", "engine", "median ms", "min ms", "max ms", "MAD ms", "GFLOP/s", "relErr", "vs best peer", "note"];
-  const right = [false, false, false, true, true, true, true, true, true, true, false];
+  const header = ["workload", "size", "engine", "median ms", "min ms", "max ms", "MAD ms", "GFLOP/s", "relErr", "vs best peer", "heap MB", "pool MB", "note"];
+  const right = [false, false, false, true, true, true, true, true, true, true, true, true, false];
   const cells = rows.map((r) => [
     r.workload,
     r.size,
@@ -236,6 +255,8 @@ export function formatRows(rows: readonly BenchRow[]): string {
     fixed(r.gflops, 2),
     scientific(r.relErr),
     r.ratioVsBestPeer === null ? "-" : `${fixed(r.ratioVsBestPeer, 2)}x`,
+    fixed(r.heapMB, 1),
+    fixed(r.poolMB, 1),
     r.note ?? "",
   ]);
   return formatAlignedTable(header, cells, right);

@@ -11,6 +11,16 @@ export interface BackendEngineOptions {
   readonly optimize?: boolean;
   /** What the loaded backend turned out to use (kernels, threads), for the engine's description. */
   readonly detail?: (backend: Backend) => Promise<string | undefined>;
+  /**
+   * The backend's own memory count, for memory the JavaScript heap figure does not see: `reset`
+   * starts a peak before the workload is compiled, `peakBytes` reads it after the check run.
+   */
+  readonly memory?: {
+    readonly reset: (backend: Backend) => void;
+    readonly peakBytes: (backend: Backend) => number;
+  };
+  /** Wraps each prepared run, e.g. to measure its check run with the engine library's own tools. */
+  readonly wrapRun?: (run: PreparedRun) => PreparedRun | Promise<PreparedRun>;
 }
 
 /**
@@ -50,7 +60,11 @@ export function backendEngine(name: string, load: () => Backend | Promise<Backen
       }
       dtypeUsed = dtype;
       const task = programTask(problem, dtype);
-      return prepareTask(b, options.optimize === false ? task : { ...task, program: optimize(task.program) });
+      options.memory?.reset(b);
+      const run = await prepareTask(b, options.optimize === false ? task : { ...task, program: optimize(task.program) });
+      const memory = options.memory;
+      const measured = memory ? { ...run, poolBytes: () => memory.peakBytes(b) } : run;
+      return options.wrapRun ? options.wrapRun(measured) : measured;
     },
     dispose: async () => {
       await backend?.dispose();

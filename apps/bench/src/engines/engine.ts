@@ -30,6 +30,12 @@ export interface PreparedRun {
   check(): Promise<Outputs>;
   /** One more step: what is timed. It reads back what a user of the result would read. */
   step(): Promise<void>;
+  /**
+   * Bytes this run holds where the JavaScript heap figure cannot see them, read after the check
+   * run: a WebGPU engine's buffers on loan from its pool, the CPU backend's shared WebAssembly
+   * memory in use. Absent for engines whose memory the heap figure already counts.
+   */
+  poolBytes?(): number;
   dispose(): Promise<void>;
 }
 

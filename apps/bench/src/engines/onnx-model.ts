@@ -119,3 +119,39 @@ export function forwardModel(model: YangModel): Uint8Array {
   g.output(Y, "out", [batch, tokens, dim]);
   return g.encode("yang_forward");
 }
+
+/**
+ * The Yang energy and its gradient in the state, in closed form (onnxruntime-web has no
+ * autodiff): with Z = Y Wa^T, G_ij = exp(-(1/2 (||z_i||^2 + ||z_j||^2) - z_i . z_j)) and
+ * r = G 1, E_att = -1/2 sum G + batch n / 2 and dE_att/dY = (r * Y - G Y) Ws, Ws = Wa^T Wa
+ * (sum_j G_ij Ws (y_i - y_j), G being symmetric); E_ff = 1/2 sum((Y Wf) * Y) + 1/2 ||Y - b||^2 and,
+ * Wf symmetric, dE_ff/dY = Y Wf + Y - b. Outputs `energy` (a scalar) and `grad`.
+ */
+export function energyGradientModel(model: YangModel): Uint8Array {
+  const { batch, tokens, dim } = model;
+  const g = new OnnxGraphBuilder();
+  const Y = g.input("state", [batch, tokens, dim]);
+  const Wa = g.op("Reshape", [g.input("Wa", [1, dim, dim]), g.ints([dim, dim])]);
+  const Wf = g.input("Wf", [dim, dim]);
+  const b = g.input("b", [dim]);
+  const WaT = g.op("Transpose", [Wa], [{ name: "perm", ints: [1, 0] }]);
+  const Ws = g.op("MatMul", [WaT, Wa]);
+  const half = g.floats([0.5]);
+  const lastAxis = g.ints([-1]);
+  const Z = g.op("MatMul", [Y, WaT]);
+  const squared = g.op("ReduceSum", [g.op("Mul", [Z, Z]), lastAxis], [{ name: "keepdims", int: 1 }]);
+  const pairSum = g.op("Add", [squared, g.op("Transpose", [squared], [{ name: "perm", ints: [0, 2, 1] }])]);
+  const distances = g.op("Sub", [g.op("Mul", [pairSum, half]), g.op("MatMul", [Z, g.op("Transpose", [Z], [{ name: "perm", ints: [0, 2, 1] }])])]);
+  const G = g.op("Exp", [g.op("Neg", [distances])]);
+  const all = [{ name: "keepdims", int: 0 }];
+  const attention = g.op("Add", [g.op("Mul", [g.op("ReduceSum", [G], all), g.floats([-0.5])]), g.floats([(batch * tokens) / 2])]);
+  const r = g.op("ReduceSum", [G, lastAxis], [{ name: "keepdims", int: 1 }]);
+  const attentionGrad = g.op("MatMul", [g.op("Sub", [g.op("Mul", [r, Y]), g.op("MatMul", [G, Y])]), Ws]);
+  const YWf = g.op("MatMul", [Y, Wf]);
+  const centered = g.op("Sub", [Y, b]);
+  const feedForward = g.op("Mul", [g.op("Add", [g.op("ReduceSum", [g.op("Mul", [YWf, Y])], all), g.op("ReduceSum", [g.op("Mul", [centered, centered])], all)]), half]);
+  // The [1]-shaped constants broadcast the scalars to [1]; reshape back to a scalar.
+  g.output(g.op("Reshape", [g.op("Add", [attention, feedForward]), g.ints([], [0])]), "energy", []);
+  g.output(g.op("Add", [attentionGrad, g.op("Add", [YWf, centered])]), "grad", [batch, tokens, dim]);
+  return g.encode("yang_energy_gradient");
+}

@@ -1,5 +1,5 @@
 import type * as Ort from "onnxruntime-web";
-import type { ForwardProblem, MatmulProblem, Problem } from "../workloads/problem.js";
+import type { EnergyProblem, ForwardProblem, MatmulProblem, Problem } from "../workloads/problem.js";
 import { type Engine, EngineUnavailable, type PreparedRun, WorkloadUnsupported, messageOf } from "./engine.js";
 import type * as OnnxGraphs from "./onnx-model.js";
 
@@ -51,11 +51,16 @@ export function ortEngine(): Engine {
       const { ort: lib, graphs: g } = await init();
       switch (problem.kind) {
         case "matmul":
-          return sessionRun(lib, g.matmulModel(problem), matmulFeeds(lib, problem), "C", "C");
+          return sessionRun(lib, g.matmulModel(problem), matmulFeeds(lib, problem), { C: "C" });
         case "unfold-forward":
-          return sessionRun(lib, g.forwardModel(problem.model), forwardFeeds(lib, problem), "out", "state");
+        case "descent-step":
+          return sessionRun(lib, g.forwardModel(problem.model), forwardFeeds(lib, problem), { out: "state" });
+        case "energy-and-gradient":
+          return sessionRun(lib, g.energyGradientModel(problem.model), forwardFeeds(lib, problem), { energy: "energy", grad: "grad" });
         case "train-step":
           throw new WorkloadUnsupported("onnxruntime-web is an inference runtime (no training API in this package)");
+        case "hvp":
+          throw new WorkloadUnsupported("onnxruntime-web runs fixed graphs and has no autodiff; a hand-derived second derivative would test the derivation, not the engine");
       }
     },
   };
@@ -69,22 +74,23 @@ function matmulFeeds(ort: OrtModule, problem: MatmulProblem): Record<string, Ort
   return { A: tensor(ort, problem.inputs.A), B: tensor(ort, problem.inputs.B) };
 }
 
-function forwardFeeds(ort: OrtModule, problem: ForwardProblem): Record<string, Ort.Tensor> {
+function forwardFeeds(ort: OrtModule, problem: ForwardProblem | EnergyProblem): Record<string, Ort.Tensor> {
   const { state, Wa, Wf, b } = problem.inputs;
   return { state: tensor(ort, state), Wa: tensor(ort, Wa), Wf: tensor(ort, Wf), b: tensor(ort, b) };
 }
 
-async function sessionRun(ort: OrtModule, model: Uint8Array, feeds: Record<string, Ort.Tensor>, output: string, as: string): Promise<PreparedRun> {
+/** A session on `model`; `outputs` maps the graph's output names to the workload's. */
+async function sessionRun(ort: OrtModule, model: Uint8Array, feeds: Record<string, Ort.Tensor>, outputs: Record<string, string>): Promise<PreparedRun> {
   const session = await ort.InferenceSession.create(model, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
-  // Outputs arrive as host Float32Arrays already: reading one is the read-back.
-  const once = async (): Promise<Float32Array> => {
+  // Outputs arrive as host Float32Arrays already: reading them is the read-back.
+  const once = async (): Promise<Record<string, Float32Array>> => {
     const result = await session.run(feeds);
-    const data = result[output]!.data as Float32Array;
+    const data = Object.fromEntries(Object.entries(outputs).map(([output, as]) => [as, result[output]!.data as Float32Array]));
     for (const t of Object.values(result)) t.dispose();
     return data;
   };
   return {
-    check: async () => ({ [as]: Float64Array.from(await once()) }),
+    check: async () => Object.fromEntries(Object.entries(await once()).map(([name, data]) => [name, Float64Array.from(data)])),
     step: async () => void (await once()),
     dispose: async () => session.release(),
   };

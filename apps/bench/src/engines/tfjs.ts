@@ -3,6 +3,8 @@ import { dirname, join } from "node:path";
 import type * as TF from "@tensorflow/tfjs";
 import { type ForwardProblem, type MatmulProblem, type Outputs, type Problem, TRAIN_PARAMS, type TrainProblem, type YangModel } from "../workloads/problem.js";
 import { sharedGpu } from "./dawn.js";
+import { tfjsEnergyRun } from "./tfjs-energy.js";
+import { withTensorPeak } from "./tfjs-memory.js";
 import { type Engine, EngineUnavailable, type PreparedRun, messageOf } from "./engine.js";
 
 type Tf = typeof TF;
@@ -71,9 +73,13 @@ export function tfjsEngine(backend: "cpu" | "wasm" | "webgpu"): Engine {
         case "matmul":
           return onBackend(lib, backend, matmulRun(lib, problem));
         case "unfold-forward":
+        case "descent-step":
           return onBackend(lib, backend, forwardRun(lib, problem));
         case "train-step":
           return onBackend(lib, backend, trainRun(lib, problem));
+        case "energy-and-gradient":
+        case "hvp":
+          return onBackend(lib, backend, tfjsEnergyRun(lib, problem));
       }
     },
   };
@@ -84,6 +90,7 @@ export function tfjsEngine(backend: "cpu" | "wasm" | "webgpu"): Engine {
  * TensorFlow.js and its global backend, and the runner interleaves engines' runs: without the
  * switch an engine's ops would run on whichever backend another engine chose last. For a backend
  * already initialized the switch completes synchronously, as backend-tfjs's own runs rely on.
+ * The check run is profiled for the tensors' peak bytes (tfjs-memory.ts).
  */
 function onBackend(tf: Tf, backend: string, run: PreparedRun): PreparedRun {
   const select = (): void => {
@@ -91,11 +98,11 @@ function onBackend(tf: Tf, backend: string, run: PreparedRun): PreparedRun {
     void tf.setBackend(backend);
     if (tf.getBackend() !== backend) throw new Error(`could not switch TensorFlow.js to '${backend}' synchronously`);
   };
-  return {
+  return withTensorPeak(tf, {
     check: () => (select(), run.check()),
     step: () => (select(), run.step()),
     dispose: () => (select(), run.dispose()),
-  };
+  });
 }
 
 /** ", SIMD, 1 thread" or what else the wasm backend reports (its flags exist once it is imported). */

@@ -1,4 +1,5 @@
 import type { Backend } from "@unfold/core";
+import type { WebGpuBackend } from "@unfold/backend-webgpu";
 import { backendEngine } from "./backend-adapter.js";
 import { sharedGpu } from "./dawn.js";
 import type { Engine } from "./engine.js";
@@ -19,6 +20,13 @@ export function webgpuEngine(): Engine {
       adapterName = [adapter?.info?.description, adapter?.info?.vendor, adapter?.info?.architecture].filter(Boolean).join(" / ");
       return WebGpuBackend.create({ gpu: gpu as never });
     },
-    { detail: async () => `adapter ${adapterName || "unknown"}` },
+    {
+      detail: async () => `adapter ${adapterName || "unknown"}`,
+      // GPU buffers are invisible to the JavaScript heap: the pool's own peak of bytes on loan.
+      memory: {
+        reset: (b) => (b as WebGpuBackend).resetPeakMemory(),
+        peakBytes: (b) => (b as WebGpuBackend).stats().pool.peakLiveBytes,
+      },
+    },
   );
 }

@@ -52,8 +52,27 @@ export async function loadCpuBackend(importer: ModuleImporter = importModule): P
 
 /** @unfold/backend-cpu's CpuBackend through the generic adapter, in float32. */
 export function cpuEngine(load: () => Promise<Backend> = () => loadCpuBackend()): Engine {
-  return backendEngine("unfold-cpu", load, { detail: cpuEngineDetail });
+  return backendEngine("unfold-cpu", load, { detail: cpuEngineDetail, memory: cpuMemory });
 }
+
+interface CpuMemory {
+  resetPeakMemory(): void;
+  memoryInUse(): { live: number; peak: number };
+}
+
+const hasCpuMemory = (b: Backend): b is Backend & CpuMemory =>
+  typeof (b as Partial<CpuMemory>).resetPeakMemory === "function" && typeof (b as Partial<CpuMemory>).memoryInUse === "function";
+
+/**
+ * The CPU backend's tensors and plan buffers live in a shared WebAssembly memory, which V8 does
+ * not count in its heap figures: the backend's own count of bytes in use is the row's pool figure.
+ */
+const cpuMemory = {
+  reset: (b: Backend): void => {
+    if (hasCpuMemory(b)) b.resetPeakMemory();
+  },
+  peakBytes: (b: Backend): number => (hasCpuMemory(b) ? b.memoryInUse().peak : Number.NaN),
+};
 
 interface CpuEngineInfo {
   simd: boolean;

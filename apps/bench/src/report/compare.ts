@@ -262,6 +262,9 @@ function readRow(value: unknown, where: string): BenchRow {
     gflops: numberOrNull("gflops", false),
     relErr: numberOrNull("relErr", false),
     ratioVsBestPeer: numberOrNull("ratioVsBestPeer", false),
+    // Absent from results written before the memory columns existed.
+    heapMB: numberOrNull("heapMB", false),
+    poolMB: numberOrNull("poolMB", false),
     ...(note !== undefined ? { note } : {}),
   };
 }

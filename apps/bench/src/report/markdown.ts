@@ -39,6 +39,11 @@ export function formatRelErr(x: number | null): string {
   return x === 0 ? "0" : x.toExponential(1);
 }
 
+/** Megabytes: one decimal, "-" for none. */
+export function formatMegabytes(x: number | null): string {
+  return x === null || Number.isNaN(x) ? "-" : x.toFixed(1);
+}
+
 /** A speed ratio: 1.66x. */
 export function formatRatio(x: number | null): string {
   return x === null || Number.isNaN(x) ? "-" : `${formatMs(x)}x`;
@@ -76,8 +81,8 @@ function byWorkload(rows: readonly BenchRow[]): Map<string, BenchRow[]> {
 }
 
 function workloadTable(rows: readonly BenchRow[]): string[] {
-  const header = ["size", "engine", "median ms", "min", "max", "MAD", "GFLOP/s", "relErr", "vs best peer", "note"];
-  const right = [false, false, true, true, true, true, true, true, true, false];
+  const header = ["size", "engine", "median ms", "min", "max", "MAD", "GFLOP/s", "relErr", "vs best peer", "heap MB", "pool MB", "note"];
+  const right = [false, false, true, true, true, true, true, true, true, true, true, false];
   const cells = rows.map((r) => [
     r.size,
     r.engine,
@@ -89,6 +94,9 @@ function workloadTable(rows: readonly BenchRow[]): string[] {
     formatMs(r.gflops),
     formatRelErr(r.relErr),
     formatRatio(r.ratioVsBestPeer),
+    // Older result files have no memory figures.
+    formatMegabytes(r.heapMB ?? null),
+    formatMegabytes(r.poolMB ?? null),
     r.note ?? "",
   ]);
   return table(header, right, cells);
@@ -112,6 +120,15 @@ function comparisonSection(c: Comparison): string[] {
   return ["## Comparison with the earlier run", "", summarizeComparison(c) + ".", "", ...table(header, right, cells)];
 }
 
+/** What the tables' less obvious columns mean. */
+const COLUMNS = [
+  "MAD: the median absolute deviation of the timed runs from their median.",
+  "relErr: the largest ||out - ref|| / ||ref|| over the outputs, against the float64 reference interpreter on the same inputs.",
+  "vs best peer: the fastest peer's median over this row's median; a peer with a wrong result (relErr above the tolerance) is no baseline.",
+  "heap MB: the peak growth of the JavaScript heap (V8's heap, ArrayBuffers, non-shared WebAssembly memory) while the engine alone prepared and checked the workload. A WebAssembly memory never shrinks, so an engine whose memory an earlier row grew shows little.",
+  "pool MB: the peak the engine's own accounting saw during prepare and check, resident inputs included: unfold-cpu's shared WebAssembly memory in use, unfold-webgpu's GPU buffers on loan from its pool, the TensorFlow.js engines' peak tensor bytes (tf.profile). onnxruntime-web and jax-js expose no such count.",
+];
+
 export function markdownReport(input: MarkdownReportInput): string {
   const out: string[] = [`# ${input.title ?? "Benchmark results"}`, ""];
   if (input.generatedAt !== undefined) out.push(`Generated ${input.generatedAt}.`, "");
@@ -121,6 +138,7 @@ export function markdownReport(input: MarkdownReportInput): string {
     out.push("## Counted work", "", "Per run, from the optimized core program; the same count for every engine.", "", ...table(["workload", "size", "GFLOP"], [false, false, true], cells), "");
   }
   if (input.engines && input.engines.length > 0) out.push("## Engines", "", ...input.engines.map((e) => `- ${e}`), "");
+  out.push("## Columns", "", ...COLUMNS.map((c) => `- ${c}`), "");
   if (input.comparison) out.push(...comparisonSection(input.comparison), "");
   if (input.charts && input.charts.length > 0) {
     out.push("## Charts", "");

@@ -53,6 +53,9 @@ export async function hessianBlockRows(plan: HessianBlockPlan): Promise<BenchRow
         gflops: null,
         relErr: t.relErr,
         ratioVsBestPeer: t.speedup,
+        // Timed inside the hessian package, not through an engine's prepare and check.
+        heapMB: null,
+        poolMB: null,
       },
       {
         workload: "hessian-block",
@@ -66,6 +69,8 @@ export async function hessianBlockRows(plan: HessianBlockPlan): Promise<BenchRow
         gflops: null,
         relErr: t.relErr,
         ratioVsBestPeer: 1,
+        heapMB: null,
+        poolMB: null,
       },
     );
   }

@@ -1,7 +1,7 @@
 import { Random, hostTensor } from "@unfold/core";
 import { initYangParams, safeFeedForwardStepSize } from "@unfold/energies";
 import { ADAM, CLASSES, LAYERS, type MatmulShape, SEED, type SizeSpec } from "../config.js";
-import type { Array64, ForwardProblem, MatmulProblem, TrainProblem, YangModel } from "./problem.js";
+import type { Array64, EnergyProblem, ForwardProblem, MatmulProblem, TrainProblem, YangModel } from "./problem.js";
 
 /** Rounds to float32, so a float32 engine receives exactly what the float64 reference does. */
 function array(values: ArrayLike<number>, shape: readonly number[]): Array64 {
@@ -45,6 +45,24 @@ function yangInputs(size: SizeSpec, rng: Random, seed: number): { model: YangMod
 export function forwardProblem(size: SizeSpec, seed = SEED): ForwardProblem {
   const { model, state, Wa, Wf, b } = yangInputs(size, new Random(seed), seed + 1);
   return { kind: "unfold-forward", label: size.name, model, inputs: { state, Wa, Wf, b } };
+}
+
+/** One layer of the forward (the size's layer count does not apply): the same inputs. */
+export function descentStepProblem(size: SizeSpec, seed = SEED): ForwardProblem {
+  const { model, state, Wa, Wf, b } = yangInputs(size, new Random(seed), seed + 1);
+  return { kind: "descent-step", label: size.name, model: { ...model, layers: 1 }, inputs: { state, Wa, Wf, b } };
+}
+
+/**
+ * The Yang energy at the forward's inputs; for `hvp` also a direction V of unit-variance
+ * normals scaled like the tokens, so H V has the size of a gradient change over one token step.
+ */
+export function energyProblem(kind: EnergyProblem["kind"], size: SizeSpec, seed = SEED): EnergyProblem {
+  const rng = new Random(seed);
+  const { model, state, Wa, Wf, b } = yangInputs(size, rng, seed + 1);
+  const { batch, tokens, dim } = size;
+  const direction = kind === "hvp" ? { direction: array(rng.normals(batch * tokens * dim, 1 / Math.sqrt(dim)), [batch, tokens, dim]) } : {};
+  return { kind, label: size.name, model: { ...model, layers: 1 }, inputs: { state, Wa, Wf, b, ...direction } };
 }
 
 export function trainProblem(size: SizeSpec, seed = SEED): TrainProblem {

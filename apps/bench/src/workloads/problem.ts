@@ -1,6 +1,7 @@
 import type { AdamConfig } from "../config.js";
 
-export const WORKLOADS = ["matmul", "unfold-forward", "train-step", "hessian-block"] as const;
+/** In the report's order: one product, one layer, the stack, training, then the autodiff and curvature workloads. */
+export const WORKLOADS = ["matmul", "descent-step", "unfold-forward", "train-step", "energy-and-gradient", "hvp", "hessian-block"] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 /**
@@ -38,9 +39,12 @@ export interface MatmulProblem {
 /**
  * `layers` tied Yang layers on a batch of sequences [batch, tokens, dim]. Wa is [1, dim, dim]
  * (one head, W_s = Wa^T Wa), Wf [dim, dim] symmetric, b [dim]. Output: `state`.
+ * `descent-step` is the same computation with one layer: a single descent step of the unfolding
+ * (the softmax_beta MM step on E_att, then the ReLU projected-gradient step on E_ff), where
+ * per-run overheads weigh twelve times more than in the stack.
  */
 export interface ForwardProblem {
-  readonly kind: "unfold-forward";
+  readonly kind: "unfold-forward" | "descent-step";
   readonly label: string;
   readonly model: YangModel;
   readonly inputs: { readonly state: Array64; readonly Wa: Array64; readonly Wf: Array64; readonly b: Array64 };
@@ -75,7 +79,29 @@ export interface TrainProblem {
   };
 }
 
-export type Problem = MatmulProblem | ForwardProblem | TrainProblem;
+/**
+ * The Yang energy E = E_att + E_ff (MATH.md 1.1, 1.2) of a batch of sequences, summed over the
+ * batch, and its derivatives in the state, each engine differentiating with its own autodiff:
+ * - `energy-and-gradient`: outputs `energy` (a scalar) and `grad` = dE/dY [batch, tokens, dim];
+ * - `hvp`: output `hvp` = (d^2E/dY^2) V for the direction `direction` [batch, tokens, dim].
+ * E_att = -1/2 sum_{i,j} exp(-z_ij) + n/2 per sequence, z_ij = 1/2 ||W_a (y_i - y_j)||^2;
+ * E_ff = 1/2 tr(Y W_f Y^T) + 1/2 ||Y - 1 b^T||^2. The model's step sizes play no part.
+ */
+export interface EnergyProblem {
+  readonly kind: "energy-and-gradient" | "hvp";
+  readonly label: string;
+  readonly model: YangModel;
+  readonly inputs: {
+    readonly state: Array64;
+    readonly Wa: Array64;
+    readonly Wf: Array64;
+    readonly b: Array64;
+    /** The hvp workload's direction V (absent for energy-and-gradient). */
+    readonly direction?: Array64;
+  };
+}
+
+export type Problem = MatmulProblem | ForwardProblem | TrainProblem | EnergyProblem;
 
 /** Every engine returns its outputs under these names, as float64 copies. */
 export type Outputs = Record<string, Float64Array>;
@@ -89,9 +115,14 @@ export function outputNames(problem: Problem): string[] {
     case "matmul":
       return ["C"];
     case "unfold-forward":
+    case "descent-step":
       return ["state"];
     case "train-step":
       return trainOutputNames();
+    case "energy-and-gradient":
+      return ["energy", "grad"];
+    case "hvp":
+      return ["hvp"];
   }
 }
 

@@ -11,11 +11,17 @@ import {
   inline,
   interpret,
   ops,
+  paramLeaves,
+  termValues,
+  totalOf,
   unfoldedProgram,
+  valueAndGrad,
+  hvp,
 } from "@unfold/core";
 import { yangEnergy, yangLayerSteps } from "@unfold/energies";
 import {
   type Array64,
+  type EnergyProblem,
   type MatmulProblem,
   type Outputs,
   type Problem,
@@ -61,6 +67,26 @@ export function forwardProgram(model: YangModel, dtype: DType): Program {
     tiedWeights: true,
   });
   return unfoldedProgram(unfolding, [model.batch, model.tokens, model.dim], dtype);
+}
+
+/**
+ * The Yang energy's derivatives in the state, by core autodiff: `energy-and-gradient` gives
+ * energy and grad (reverse mode); `hvp` gives H V by differentiating <grad, V> once more.
+ * Feeds: state, Wa, Wf, b (parameters, in the energy's order) and, for hvp, direction.
+ */
+export function energyDerivativeProgram(problem: EnergyProblem, dtype: DType): Program {
+  const { batch, tokens, dim } = problem.model;
+  const energy = yangEnergy({ dim });
+  const g = new Graph();
+  const state = g.leaf("input", "state", [batch, tokens, dim], dtype);
+  const params = paramLeaves(energy, g, dtype);
+  const total = (Y: Tensor): Tensor => totalOf(termValues(energy, Y, params));
+  if (problem.kind === "hvp") {
+    const direction = g.leaf("input", "direction", [batch, tokens, dim], dtype);
+    return g.toProgram({ hvp: hvp(total)(state, direction) });
+  }
+  const { value, grads } = valueAndGrad(total)(state);
+  return g.toProgram({ energy: value, grad: grads[0]! });
 }
 
 interface TrainLeaves {
@@ -156,7 +182,8 @@ export function programTask(problem: Problem, dtype: DType): ProgramTask {
         feeds: { A: host(problem.inputs.A, dtype), B: host(problem.inputs.B, dtype) },
         readback: ["C"],
       };
-    case "unfold-forward": {
+    case "unfold-forward":
+    case "descent-step": {
       const { state, Wa, Wf, b } = problem.inputs;
       return {
         program: forwardProgram(problem.model, dtype),
@@ -174,6 +201,20 @@ export function programTask(problem: Problem, dtype: DType): ProgramTask {
         carry,
         // Parameters and moments stay resident; the loss is what a training loop reads.
         readback: ["loss"],
+      };
+    }
+    case "energy-and-gradient":
+    case "hvp": {
+      const { state, Wa, Wf, b, direction } = problem.inputs;
+      const feeds: Record<string, HostTensor> = { state: host(state, dtype), Wa: host(Wa, dtype), Wf: host(Wf, dtype), b: host(b, dtype) };
+      if (problem.kind === "hvp") {
+        if (!direction) throw new Error("hvp: the problem has no direction");
+        feeds["direction"] = host(direction, dtype);
+      }
+      return {
+        program: energyDerivativeProgram(problem, dtype),
+        feeds,
+        readback: problem.kind === "hvp" ? ["hvp"] : ["energy", "grad"],
       };
     }
   }

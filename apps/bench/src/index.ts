@@ -60,3 +60,19 @@ export {
 export { type MarkdownReportInput, markdownReport } from "./report/markdown.js";
 export { type NamedChart, ratioCharts, writeCharts } from "./report/charts.js";
 export { collectGarbage, heapBytes, PeakSampler } from "./memory.js";
+export { type ScalingCommandOptions, scalingCommand } from "./commands/scaling.js";
+export {
+  type ScalingAxis,
+  type ScalingGrid,
+  type ScalingPoint,
+  type ScalingFit,
+  type ScalingResult,
+  SCALING_AXES,
+  QUICK_GRID,
+  FULL_GRID,
+  runScaling,
+  fitScaling,
+} from "./scaling/study.js";
+export { scalingCharts, scalingMarkdown } from "./scaling/chart.js";
+export { type FidelityCommandOptions, fidelityCommand } from "./commands/fidelity.js";
+export { type FidelityCheck, type FidelityReport, type FidelityTolerances, DEFAULT_TOLERANCES, QUICK_PLAN, FULL_PLAN, fidelityReport } from "./fidelity/report.js";

@@ -1,5 +1,13 @@
 #!/usr/bin/env node
 import { consoleIO, runMain } from "@unfold/cli";
 import { benchCommand } from "../commands/bench.js";
+import { fidelityCommand } from "../commands/fidelity.js";
+import { scalingCommand } from "../commands/scaling.js";
 
-runMain(() => benchCommand(process.argv.slice(2), consoleIO));
+const argv = process.argv.slice(2);
+// `pnpm bench scaling ...` and `pnpm bench fidelity ...` are studies of their own; anything else is the benchmark table.
+runMain(() => {
+  if (argv[0] === "scaling") return scalingCommand(argv.slice(1), consoleIO);
+  if (argv[0] === "fidelity") return fidelityCommand(argv.slice(1), consoleIO);
+  return benchCommand(argv, consoleIO);
+});

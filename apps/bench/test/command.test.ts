@@ -15,15 +15,18 @@ const POOLED = ["unfold-cpu", "unfold-webgpu", "unfold-tfjs", "tfjs-cpu", "tfjs-
 /** TensorFlow.js's gradient of exp treats exp's output as a constant, so its tf.grad of tf.grad misses a term. */
 const WRONG_HVP = ["tfjs-cpu", "tfjs-wasm", "tfjs-webgpu"];
 
-async function json(argv: string[]): Promise<{ rows: BenchRow[]; progressed: string[] }> {
+async function json(argv: string[]): Promise<{ rows: BenchRow[]; elapsedSeconds: number; progressed: string[] }> {
   const io = capture();
   await benchCommand([...argv, "--json"], io, tiny);
-  return { ...(JSON.parse(io.lines.at(-1)!) as { rows: BenchRow[] }), progressed: io.progressed };
+  return { ...(JSON.parse(io.lines.at(-1)!) as { rows: BenchRow[]; elapsedSeconds: number }), progressed: io.progressed };
 }
 
 describe("pnpm bench --quick --json", () => {
   it("prints {rows} as one JSON object on its last line, every engine on every quick workload", async () => {
-    const { rows, progressed } = await json(["--quick"]);
+    const { rows, elapsedSeconds, progressed } = await json(["--quick"]);
+    // The run says how long it took, in the JSON and in its progress.
+    expect(elapsedSeconds).toBeGreaterThan(0);
+    expect(progressed).toContain(`[bench] done in ${elapsedSeconds.toFixed(1)} s`);
     // matmul once, then the Yang workloads at the quick size only.
     expect(rows.map((r) => `${r.workload}/${r.size}`)).toEqual([
       ...ENGINES.map(() => "matmul/6x5x7"),

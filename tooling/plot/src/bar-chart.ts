@@ -21,6 +21,9 @@ export interface BarChartOptions extends ChartOptions {
 }
 
 /** Grouped bars: one cluster per category, one bar per group within it. */
+/** The least height a drawn bar gets, in pixels. */
+const MIN_BAR_PX = 3;
+
 export function barChart(options: BarChartOptions): string {
   const { title, categories, groups } = options;
   const log = options.logY ?? false;
@@ -53,7 +56,12 @@ export function barChart(options: BarChartOptions): string {
       if (!Number.isFinite(v)) return;
       const x = plot.left + c * band + band * 0.1 + gi * barWidth;
       const y = py(v);
-      data.push(element("rect", { class: "bar", x: x + 0.5, y: Math.min(y, base), width: Math.max(0, barWidth - 1), height: Math.abs(base - y), fill: color }));
+      // A value at the baseline would be a bar of no height: draw it as a 3 px band across the
+      // baseline instead, so a bar that is there is never mistaken for one that is missing.
+      const flat = Math.abs(base - y) < MIN_BAR_PX;
+      const top = flat ? base - MIN_BAR_PX / 2 : Math.min(y, base);
+      const tall = flat ? MIN_BAR_PX : Math.abs(base - y);
+      data.push(element("rect", { class: "bar", x: x + 0.5, y: top, width: Math.max(0, barWidth - 1), height: tall, fill: color }));
     });
   });
   if (base > plot.top && base < plot.top + plot.height) data.push(line(plot.left, base, plot.left + plot.width, base, { class: "baseline", stroke: "#333" }));

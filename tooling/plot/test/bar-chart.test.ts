@@ -31,6 +31,16 @@ describe("barChart", () => {
     expect(ofClass(root, "line", "baseline")).toHaveLength(1);
   });
 
+  it("draws a value at the baseline as a thin band across it, not as nothing", () => {
+    const svg = barChart({ ...base, logY: true, baseline: 1, categories: ["a"], groups: [{ name: "best", values: [1] }, { name: "faster", values: [4] }] });
+    const { root, area } = readChart(svg);
+    const [flat, tall] = ofClass(root, "rect", "bar");
+    const baseline = num(tall!, "y") + num(tall!, "height");
+    expect(num(flat!, "height")).toBe(3);
+    expect(num(flat!, "y") + num(flat!, "height") / 2).toBeCloseTo(baseline, 6);
+    expect(num(tall!, "height")).toBeGreaterThan(area.height / 10);
+  });
+
   it("rejects what a log axis cannot show", () => {
     expect(() => barChart({ ...base, logY: true, categories: ["a"], groups: [{ name: "tfjs", values: [0] }] })).toThrow(/group "tfjs", category "a" has the value 0/);
     expect(() => barChart({ ...base, logY: true, baseline: 0, categories: ["a"], groups: [{ name: "g", values: [1] }] })).toThrow(/baseline 0/);

@@ -144,6 +144,7 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
   // Read the earlier result first: a bad file should fail before minutes of timing, not after.
   for (const flag of ["compare", "out"]) if (flags[flag] === "") throw new Error(`--${flag} needs a path`);
   const compareWith = typeof flags["compare"] === "string" ? await readEarlierRun(flags["compare"]) : undefined;
+  const started = performance.now();
   const { rows, work } = await runBench({
     workloads,
     sizes: chosenSizes,
@@ -159,13 +160,15 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
   });
   if (workloads.includes("hessian-block")) rows.push(...(await hessianBlock(chosenSizes, options.hessianBlockSizes ?? HESSIAN_BLOCK_SIZES, repeats, io)));
   const comparison = compareWith ? compareRuns(compareWith, rows) : undefined;
+  const elapsedSeconds = (performance.now() - started) / 1000;
+  io.progress(`[bench] done in ${elapsedSeconds.toFixed(1)} s`);
   if (typeof flags["out"] === "string") {
     const descriptions = engines.flatMap((e) => (e.describe ? [e.describe()] : []));
-    const paths = await writeReport(flags["out"], { rows, work, engines: descriptions, ...(comparison ? { comparison } : {}) });
+    const paths = await writeReport(flags["out"], { rows, work, engines: descriptions, elapsedSeconds, ...(comparison ? { comparison } : {}) });
     for (const path of paths) io.progress(`[bench] wrote ${path}`);
   }
   if (flags["json"]) {
-    io.out(JSON.stringify(comparison ? { rows, comparison } : { rows }));
+    io.out(JSON.stringify({ rows, ...(comparison ? { comparison } : {}), elapsedSeconds }));
     return;
   }
   io.out(formatRows(rows));
@@ -179,6 +182,7 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
     io.out(formatWork(work, chosenSizes));
     io.out("");
   }
+  io.out(`The run took ${elapsedSeconds.toFixed(0)} s.`);
   io.out(`Per row: an untimed check run (compared with the reference), ${warmup} warm-up run(s), ${repeats} timed run(s),`);
   io.out(`the engines of a row taking turns (interleaved rounds, ${gapMs} ms idle before each run),`);
   io.out(`fewer where the row's runs passed ${budgetSeconds} s (no warm-up after a check run that long);`);

@@ -21,6 +21,8 @@ export interface MarkdownReportInput {
   readonly generatedAt?: string;
   /** Paths of SVG files, relative to the report, embedded as images. */
   readonly charts?: readonly string[];
+  /** How long the whole run took, in seconds. */
+  readonly elapsedSeconds?: number;
 }
 
 /**
@@ -132,6 +134,7 @@ const COLUMNS = [
 export function markdownReport(input: MarkdownReportInput): string {
   const out: string[] = [`# ${input.title ?? "Benchmark results"}`, ""];
   if (input.generatedAt !== undefined) out.push(`Generated ${input.generatedAt}.`, "");
+  if (input.elapsedSeconds !== undefined) out.push(`The run took ${input.elapsedSeconds.toFixed(0)} s.`, "");
   for (const [workload, rows] of byWorkload(input.rows)) out.push(`## ${workload}`, "", ...workloadTable(rows), "");
   if (input.work && input.work.length > 0) {
     const cells = input.work.map((w) => [w.workload, w.size, formatGflop(w.flops)]);

@@ -170,3 +170,28 @@ describe("the unfold-cpu engine's loader", () => {
     expect(rows[0]!.note).toBeUndefined();
   });
 });
+
+describe("the pool figure of a backend with its own memory count", () => {
+  it("is what a workload adds, not what other workloads' runs still hold", async () => {
+    const engine = cpuEngine();
+    try {
+      await engine.init?.();
+      const problem = forwardProblem({ ...TINY_BATCH, dim: 16, tokens: 32 });
+      const first = await engine.prepare(problem);
+      await first.check();
+      const alone = first.poolBytes!();
+      // The first run stays prepared (its plan buffers and resident inputs stay in use) while the
+      // second is measured: counted from zero, the second figure would include the first's bytes.
+      const second = await engine.prepare(problem);
+      await second.check();
+      const beside = second.poolBytes!();
+      expect(alone).toBeGreaterThan(problem.inputs.state.data.length * 4);
+      expect(beside).toBeGreaterThan(0);
+      expect(beside).toBeLessThanOrEqual(alone);
+      await first.dispose();
+      await second.dispose();
+    } finally {
+      await engine.dispose?.();
+    }
+  });
+});

@@ -193,9 +193,10 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
   io.out(`is above ${TOLERANCE} is no baseline.`);
   io.out("heap MB: peak growth of the JavaScript heap (V8's heap, ArrayBuffers, non-shared WebAssembly memory) while the engine");
   io.out("alone prepared and checked the row; a WebAssembly memory never shrinks, so an engine whose memory an earlier row grew");
-  io.out("shows little. pool MB: the peak the engine's own accounting saw during prepare and check, resident inputs included");
-  io.out("(unfold-cpu: its shared WebAssembly memory in use; unfold-webgpu: GPU buffers on loan from its pool; TensorFlow.js");
-  io.out("engines: tf.profile's peak tensor bytes); onnxruntime-web and jax-js expose no such count.");
+  io.out("shows little. pool MB: the peak the engine's own accounting saw during prepare and check over what it held before");
+  io.out("(this workload's inputs, plans and transients). unfold-cpu: its shared WebAssembly memory in use; unfold-webgpu: GPU");
+  io.out("buffers on loan from its pool; TensorFlow.js engines: tf.profile's peak tensor bytes. onnxruntime-web and jax-js");
+  io.out("expose no such count.");
   for (const e of engines) if (e.describe) io.out(`  ${e.describe()}`);
 }
 

@@ -12,15 +12,12 @@ export interface BackendEngineOptions {
   /** What the loaded backend turned out to use (kernels, threads), for the engine's description. */
   readonly detail?: (backend: Backend) => Promise<string | undefined>;
   /**
-   * The backend's own memory count, for memory the JavaScript heap figure does not see: `reset`
-   * starts a peak before the workload is compiled, `peakBytes` reads it after the check run.
+   * Measures each workload with the backend's own accounting, for memory the JavaScript heap
+   * figure does not see. Called before the workload is compiled (to note what is in use then:
+   * other workloads' cached executables, other engines' tensors); the function it returns wraps
+   * the prepared run, typically adding `poolBytes`: what this workload added at most.
    */
-  readonly memory?: {
-    readonly reset: (backend: Backend) => void;
-    readonly peakBytes: (backend: Backend) => number;
-  };
-  /** Wraps each prepared run, e.g. to measure its check run with the engine library's own tools. */
-  readonly wrapRun?: (run: PreparedRun) => PreparedRun | Promise<PreparedRun>;
+  readonly watch?: (backend: Backend) => Promise<(run: PreparedRun) => PreparedRun>;
 }
 
 /**
@@ -60,11 +57,8 @@ export function backendEngine(name: string, load: () => Backend | Promise<Backen
       }
       dtypeUsed = dtype;
       const task = programTask(problem, dtype);
-      options.memory?.reset(b);
-      const run = await prepareTask(b, options.optimize === false ? task : { ...task, program: optimize(task.program) });
-      const memory = options.memory;
-      const measured = memory ? { ...run, poolBytes: () => memory.peakBytes(b) } : run;
-      return options.wrapRun ? options.wrapRun(measured) : measured;
+      const watched = (await options.watch?.(b)) ?? ((run: PreparedRun) => run);
+      return watched(await prepareTask(b, options.optimize === false ? task : { ...task, program: optimize(task.program) }));
     },
     dispose: async () => {
       await backend?.dispose();

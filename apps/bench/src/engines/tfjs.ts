@@ -4,7 +4,7 @@ import type * as TF from "@tensorflow/tfjs";
 import { type ForwardProblem, type MatmulProblem, type Outputs, type Problem, TRAIN_PARAMS, type TrainProblem, type YangModel } from "../workloads/problem.js";
 import { sharedGpu } from "./dawn.js";
 import { tfjsEnergyRun } from "./tfjs-energy.js";
-import { withTensorPeak } from "./tfjs-memory.js";
+import { tensorBytes, withTensorPeak } from "./tfjs-memory.js";
 import { type Engine, EngineUnavailable, type PreparedRun, messageOf } from "./engine.js";
 
 type Tf = typeof TF;
@@ -69,17 +69,19 @@ export function tfjsEngine(backend: "cpu" | "wasm" | "webgpu"): Engine {
     prepare: async (problem: Problem) => {
       const lib = await init();
       await lib.setBackend(backend);
+      // Before the run makes its tensors: the pool figure counts them (tfjs-memory.ts).
+      const before = tensorBytes(lib);
       switch (problem.kind) {
         case "matmul":
-          return onBackend(lib, backend, matmulRun(lib, problem));
+          return onBackend(lib, backend, before, matmulRun(lib, problem));
         case "unfold-forward":
         case "descent-step":
-          return onBackend(lib, backend, forwardRun(lib, problem));
+          return onBackend(lib, backend, before, forwardRun(lib, problem));
         case "train-step":
-          return onBackend(lib, backend, trainRun(lib, problem));
+          return onBackend(lib, backend, before, trainRun(lib, problem));
         case "energy-and-gradient":
         case "hvp":
-          return onBackend(lib, backend, tfjsEnergyRun(lib, problem));
+          return onBackend(lib, backend, before, tfjsEnergyRun(lib, problem));
       }
     },
   };
@@ -92,7 +94,7 @@ export function tfjsEngine(backend: "cpu" | "wasm" | "webgpu"): Engine {
  * already initialized the switch completes synchronously, as backend-tfjs's own runs rely on.
  * The check run is profiled for the tensors' peak bytes (tfjs-memory.ts).
  */
-function onBackend(tf: Tf, backend: string, run: PreparedRun): PreparedRun {
+function onBackend(tf: Tf, backend: string, bytesBefore: number, run: PreparedRun): PreparedRun {
   const select = (): void => {
     if (tf.getBackend() === backend) return;
     void tf.setBackend(backend);
@@ -102,7 +104,7 @@ function onBackend(tf: Tf, backend: string, run: PreparedRun): PreparedRun {
     check: () => (select(), run.check()),
     step: () => (select(), run.step()),
     dispose: () => (select(), run.dispose()),
-  });
+  }, bytesBefore);
 }
 
 /** ", SIMD, 1 thread" or what else the wasm backend reports (its flags exist once it is imported). */

@@ -2,7 +2,7 @@ import type { Backend } from "@unfold/core";
 import { backendEngine } from "./backend-adapter.js";
 import type { Engine } from "./engine.js";
 import { loadTf, wasmDetail } from "./tfjs.js";
-import { withTensorPeak } from "./tfjs-memory.js";
+import { tensorBytes, withTensorPeak } from "./tfjs-memory.js";
 
 /**
  * @unfold/backend-tfjs's TfjsBackend on TensorFlow.js's wasm engine, through the generic adapter,
@@ -23,7 +23,11 @@ export function tfjsBackendEngine(): Engine {
         return `TensorFlow.js ${tf.version.tfjs} 'wasm' engine${await wasmDetail(tf)}`;
       },
       // Its tensors live in TensorFlow.js's wasm memory, as the tfjs-wasm peer's do: the same measure.
-      wrapRun: async (run) => withTensorPeak(await loadTf(), run),
+      watch: async () => {
+        const tf = await loadTf();
+        const before = tensorBytes(tf);
+        return (run) => withTensorPeak(tf, run, before);
+      },
     },
   );
 }

@@ -22,10 +22,13 @@ export function webgpuEngine(): Engine {
     },
     {
       detail: async () => `adapter ${adapterName || "unknown"}`,
-      // GPU buffers are invisible to the JavaScript heap: the pool's own peak of bytes on loan.
-      memory: {
-        reset: (b) => (b as WebGpuBackend).resetPeakMemory(),
-        peakBytes: (b) => (b as WebGpuBackend).stats().pool.peakLiveBytes,
+      // GPU buffers are invisible to the JavaScript heap: the pool's peak of bytes on loan
+      // during prepare and check, less what was on loan before (other workloads' executables).
+      watch: async (b) => {
+        const gpu = b as WebGpuBackend;
+        gpu.resetPeakMemory();
+        const before = gpu.stats().pool.liveBytes;
+        return (run) => ({ ...run, poolBytes: () => gpu.stats().pool.peakLiveBytes - before });
       },
     },
   );

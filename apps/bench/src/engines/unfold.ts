@@ -1,6 +1,6 @@
 import { type Backend, ReferenceBackend } from "@unfold/core";
 import { backendEngine } from "./backend-adapter.js";
-import { type Engine, EngineUnavailable, messageOf } from "./engine.js";
+import { type Engine, EngineUnavailable, type PreparedRun, messageOf } from "./engine.js";
 
 /**
  * The float64 reference interpreter through the generic adapter. Slow, so it runs once: its check
@@ -52,7 +52,7 @@ export async function loadCpuBackend(importer: ModuleImporter = importModule): P
 
 /** @unfold/backend-cpu's CpuBackend through the generic adapter, in float32. */
 export function cpuEngine(load: () => Promise<Backend> = () => loadCpuBackend()): Engine {
-  return backendEngine("unfold-cpu", load, { detail: cpuEngineDetail, memory: cpuMemory });
+  return backendEngine("unfold-cpu", load, { detail: cpuEngineDetail, watch: cpuMemory });
 }
 
 interface CpuMemory {
@@ -65,14 +65,15 @@ const hasCpuMemory = (b: Backend): b is Backend & CpuMemory =>
 
 /**
  * The CPU backend's tensors and plan buffers live in a shared WebAssembly memory, which V8 does
- * not count in its heap figures: the backend's own count of bytes in use is the row's pool figure.
+ * not count in its heap figures: the backend's own count of bytes in use is the row's pool
+ * figure, its peak during prepare and check less what was in use before.
  */
-const cpuMemory = {
-  reset: (b: Backend): void => {
-    if (hasCpuMemory(b)) b.resetPeakMemory();
-  },
-  peakBytes: (b: Backend): number => (hasCpuMemory(b) ? b.memoryInUse().peak : Number.NaN),
-};
+async function cpuMemory(b: Backend): Promise<(run: PreparedRun) => PreparedRun> {
+  if (!hasCpuMemory(b)) return (run) => run;
+  b.resetPeakMemory();
+  const before = b.memoryInUse().live;
+  return (run) => ({ ...run, poolBytes: () => b.memoryInUse().peak - before });
+}
 
 interface CpuEngineInfo {
   simd: boolean;

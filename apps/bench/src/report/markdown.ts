@@ -128,7 +128,7 @@ const COLUMNS = [
   "relErr: the largest ||out - ref|| / ||ref|| over the outputs, against the float64 reference interpreter on the same inputs.",
   "vs best peer: the fastest peer's median over this row's median; a peer with a wrong result (relErr above the tolerance) is no baseline.",
   "heap MB: the peak growth of the JavaScript heap (V8's heap, ArrayBuffers, non-shared WebAssembly memory) while the engine alone prepared and checked the workload. A WebAssembly memory never shrinks, so an engine whose memory an earlier row grew shows little.",
-  "pool MB: the peak the engine's own accounting saw during prepare and check, resident inputs included: unfold-cpu's shared WebAssembly memory in use, unfold-webgpu's GPU buffers on loan from its pool, the TensorFlow.js engines' peak tensor bytes (tf.profile). onnxruntime-web and jax-js expose no such count.",
+  "pool MB: the peak the engine's own accounting saw during prepare and check, over what it held before (so this workload's resident inputs, plans and transients): unfold-cpu's shared WebAssembly memory in use, unfold-webgpu's GPU buffers on loan from its pool, the TensorFlow.js engines' peak tensor bytes (tf.profile). onnxruntime-web and jax-js expose no such count.",
 ];
 
 export function markdownReport(input: MarkdownReportInput): string {

@@ -55,13 +55,15 @@ describe("pnpm bench --quick --json", () => {
         expect(row.medianMs).toBeLessThanOrEqual(row.maxMs!);
         expect(row.gflops).toBeGreaterThan(0);
         expect(row.ratioVsBestPeer).toBeGreaterThan(0);
-        if (row.workload === "hvp" && WRONG_HVP.includes(row.engine) && row.relErr! > 1e-3) {
+        if (row.workload === "hvp" && WRONG_HVP.includes(row.engine)) {
+          // Wrong, and said to be: relErr near 0.2 here, far beyond float32 rounding.
+          expect(row.relErr).toBeGreaterThan(1e-2);
           expect(row.note).toBe("relErr above 0.001 (so no engine's baseline)");
         } else {
           expect(row.relErr).toBeLessThan(1e-3);
           expect(row.note).toBeUndefined();
         }
-        expect(row.heapMB).toBeGreaterThanOrEqual(0);
+        expect(typeof row.heapMB).toBe("number");
         if (POOLED.includes(row.engine)) expect(row.poolMB).toBeGreaterThan(0);
         else expect(row.poolMB).toBeNull();
       }

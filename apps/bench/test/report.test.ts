@@ -251,6 +251,16 @@ describe("markdownReport", () => {
     expect(section("Charts")).toContain("![ratio-matmul](charts/ratio-matmul.svg)");
   });
 
+  it("explains its columns, with the tolerance, and its duration, when given them", () => {
+    expect(report).not.toContain("## Columns");
+    const explained = markdownReport({ rows, tolerance: 1e-3, elapsedSeconds: 61.4 });
+    expect(explained).toContain("The run took 61 s.");
+    expect(explained).toMatch(/## Columns\n\n- MAD: /);
+    expect(explained).toContain("a peer whose relErr is above 0.001 is no baseline");
+    expect(explained).toMatch(/- heap MB: .*lower bound on the peak/);
+    expect(explained).toMatch(/- pool MB: .*onnxruntime-web's threaded memory is in neither column/);
+  });
+
   it("is deterministic, with a date only when one is given", () => {
     expect(markdownReport({ rows })).toBe(markdownReport({ rows }));
     expect(markdownReport({ rows })).not.toMatch(/Generated/);

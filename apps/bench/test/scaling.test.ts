@@ -6,7 +6,7 @@ import type { BenchPlan, BenchRow, Engine, Problem, WorkCount } from "../src/ind
 import { referenceEngine, referenceOutputs } from "../src/index.js";
 import { scalingCommand } from "../src/commands/scaling.js";
 import { scalingCharts } from "../src/scaling/chart.js";
-import { type Measure, type ScalingFit, type ScalingPoint, type ScalingResult, fitScaling, sweepPoints } from "../src/scaling/study.js";
+import { type Measure, type ScalingFit, type ScalingPoint, type ScalingResult, fitScaling, logLogFit, sweepPoints } from "../src/scaling/study.js";
 import { capture } from "./helpers.js";
 
 /** Tiny shapes: the float64 reference and every engine take milliseconds. */
@@ -81,7 +81,7 @@ describe("the scaling fit", () => {
       }),
     );
     const fits = fitScaling(points);
-    expect(fitOf(fits, "flaky", "tokens")).toEqual({ engine: "flaky", axis: "tokens", exponent: expect.closeTo(2, 9), flopExponent: expect.closeTo(3, 9), points: 2 });
+    expect(fitOf(fits, "flaky", "tokens")).toEqual({ engine: "flaky", axis: "tokens", exponent: expect.closeTo(2, 9), flopExponent: expect.closeTo(3, 9), standardError: null, points: 2 });
     // Along d the tokens stay at 8 and so does the time: a slope of 0.
     expect(fitOf(fits, "flaky", "dim").exponent).toBeCloseTo(0, 9);
     expect(fitOf(fits, "broken", "tokens")).toMatchObject({ exponent: null, points: 0 });
@@ -92,6 +92,34 @@ describe("the scaling fit", () => {
     expect(charts[0]!.svg).toContain("flaky: slope 2.00");
     expect(charts[0]!.svg).toContain("counted FLOPs: slope 3.00");
     expect(charts[0]!.svg).not.toContain("broken");
+  });
+
+  it("gives a standard error that is 0 for an exact power law and grows with scatter, and leaves out wrong results", () => {
+    const xs = [64, 128, 256, 512];
+    expect(logLogFit(xs, xs.map((x) => 3 * x ** 1.5))).toEqual({ slope: expect.closeTo(1.5, 12), standardError: expect.closeTo(0, 12) });
+    // log y = 1.5 log x + e with e = +-0.1 alternating: the slope moves little, its error is about 0.1.
+    const noisy = logLogFit(xs, xs.map((x, i) => x ** 1.5 * Math.exp(i % 2 ? 0.1 : -0.1)));
+    expect(noisy!.standardError).toBeGreaterThan(0.05);
+    expect(noisy!.standardError).toBeLessThan(0.2);
+    const { points: sweep } = sweepPoints({ tokens: [8, 16, 32], dims: [4, 8], fixedDim: 4, fixedTokens: 8, batch: 1, layers: 1 });
+    const points: ScalingPoint[] = sweep.map(({ axis, value, size }) => ({
+      engine: "wrong-at-32",
+      axis,
+      value,
+      size: size.name,
+      batch: 1,
+      tokens: size.tokens,
+      dim: size.dim,
+      layers: 1,
+      // Fast at 32 tokens, but wrong there: a fit that kept it would not find the exponent 2.
+      medianMs: size.tokens === 32 ? 1 : size.tokens ** 2,
+      madMs: null,
+      runs: 1,
+      relErr: size.tokens === 32 ? 0.5 : 1e-7,
+      flops: size.tokens ** 2,
+    }));
+    expect(fitOf(fitScaling(points, 1e-3), "wrong-at-32", "tokens")).toMatchObject({ exponent: expect.closeTo(2, 9), points: 2 });
+    expect(fitOf(fitScaling(points), "wrong-at-32", "tokens").points).toBe(3);
   });
 
   it("runs the crossing of the two sweeps once", () => {
@@ -118,7 +146,7 @@ describe("pnpm bench scaling", () => {
     expect(points.find((p) => p.engine === "unfold-reference")!.runs).toBe(1);
     expect(fits.map((f) => `${f.engine}/${f.axis}`)).toEqual(["unfold-reference/tokens", "unfold-reference/dim", "fake/tokens", "fake/dim"]);
     for (const f of fits) {
-      expect(Object.keys(f)).toEqual(["engine", "axis", "exponent", "flopExponent", "points"]);
+      expect(Object.keys(f)).toEqual(["engine", "axis", "exponent", "flopExponent", "standardError", "points"]);
       // More tokens or a wider d is more work.
       expect(f.flopExponent).toBeGreaterThan(0.5);
     }
@@ -142,12 +170,12 @@ describe("pnpm bench scaling", () => {
       }
       expect(await readFile(join(out, "scaling-tokens.svg"), "utf8")).toContain("alpha: slope 2.00");
       const md = await readFile(join(out, "scaling.md"), "utf8");
-      expect(md).toContain("| alpha | tokens | 2.00 | 2.00 | 3 |");
-      expect(md).toContain("| beta | dim | 1.00 | 1.00 | 2 |");
+      expect(md).toContain("| alpha | tokens | 2.00 | 0.00 | 2.00 | 3 |");
+      expect(md).toContain("| beta | dim | 1.00 | - | 1.00 | 2 |");
       expect(md).toContain("![scaling-dim.svg](scaling-dim.svg)");
       expect(io.progressed.filter((m) => m.startsWith("[scaling] wrote"))).toHaveLength(3);
       // Without --json: the tables for a person.
-      expect(io.lines.join("\n")).toMatch(/alpha\s+tokens\s+2\.00\s+2\.00\s+3/);
+      expect(io.lines.join("\n")).toMatch(/alpha\s+tokens\s+2\.00\s+0\.00\s+2\.00\s+3/);
     } finally {
       await rm(out, { recursive: true, force: true });
     }

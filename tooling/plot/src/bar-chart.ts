@@ -20,10 +20,10 @@ export interface BarChartOptions extends ChartOptions {
   readonly baseline?: number;
 }
 
-/** Grouped bars: one cluster per category, one bar per group within it. */
 /** The least height a drawn bar gets, in pixels. */
 const MIN_BAR_PX = 3;
 
+/** Grouped bars: one cluster per category, one bar per group within it. */
 export function barChart(options: BarChartOptions): string {
   const { title, categories, groups } = options;
   const log = options.logY ?? false;
@@ -56,11 +56,12 @@ export function barChart(options: BarChartOptions): string {
       if (!Number.isFinite(v)) return;
       const x = plot.left + c * band + band * 0.1 + gi * barWidth;
       const y = py(v);
-      // A value at the baseline would be a bar of no height: draw it as a 3 px band across the
-      // baseline instead, so a bar that is there is never mistaken for one that is missing.
-      const flat = Math.abs(base - y) < MIN_BAR_PX;
-      const top = flat ? base - MIN_BAR_PX / 2 : Math.min(y, base);
-      const tall = flat ? MIN_BAR_PX : Math.abs(base - y);
+      // A bar shorter than 3 px would be invisible or nearly so: it gets 3 px, on its own side of
+      // the baseline (a value exactly at the baseline straddles it), so a bar that is there is
+      // never mistaken for one that is missing, and its direction still shows.
+      const short = Math.abs(base - y) < MIN_BAR_PX;
+      const top = !short ? Math.min(y, base) : y < base ? base - MIN_BAR_PX : y > base ? base : base - MIN_BAR_PX / 2;
+      const tall = short ? MIN_BAR_PX : Math.abs(base - y);
       data.push(element("rect", { class: "bar", x: x + 0.5, y: top, width: Math.max(0, barWidth - 1), height: tall, fill: color }));
     });
   });

@@ -31,13 +31,16 @@ describe("barChart", () => {
     expect(ofClass(root, "line", "baseline")).toHaveLength(1);
   });
 
-  it("draws a value at the baseline as a thin band across it, not as nothing", () => {
-    const svg = barChart({ ...base, logY: true, baseline: 1, categories: ["a"], groups: [{ name: "best", values: [1] }, { name: "faster", values: [4] }] });
+  it("draws a value at or near the baseline as a 3 px bar on its own side, not as nothing", () => {
+    const values = [1, 1.001, 0.999, 4];
+    const svg = barChart({ ...base, logY: true, baseline: 1, categories: ["a"], groups: values.map((v, i) => ({ name: `g${i}`, values: [v] })) });
     const { root, area } = readChart(svg);
-    const [flat, tall] = ofClass(root, "rect", "bar");
+    const [flat, above, below, tall] = ofClass(root, "rect", "bar");
     const baseline = num(tall!, "y") + num(tall!, "height");
-    expect(num(flat!, "height")).toBe(3);
-    expect(num(flat!, "y") + num(flat!, "height") / 2).toBeCloseTo(baseline, 6);
+    for (const bar of [flat, above, below]) expect(num(bar!, "height")).toBe(3);
+    expect(num(flat!, "y") + 1.5).toBeCloseTo(baseline, 6);
+    expect(num(above!, "y") + 3).toBeCloseTo(baseline, 6);
+    expect(num(below!, "y")).toBeCloseTo(baseline, 6);
     expect(num(tall!, "height")).toBeGreaterThan(area.height / 10);
   });
 

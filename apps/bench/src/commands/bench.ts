@@ -18,7 +18,7 @@ import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { writeFileAtomically } from "@unfold/plot";
 import { compareRuns, formatComparison, parseBenchJson } from "../report/compare.js";
-import { type MarkdownReportInput, markdownReport } from "../report/markdown.js";
+import { type MarkdownReportInput, columnNotes, markdownReport } from "../report/markdown.js";
 import { ratioCharts, writeCharts } from "../report/charts.js";
 
 const usage = (): string => `usage: pnpm bench [--quick] [--json] [--workload LIST] [--size LIST] [--engine LIST]
@@ -164,7 +164,7 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
   io.progress(`[bench] done in ${elapsedSeconds.toFixed(1)} s`);
   if (typeof flags["out"] === "string") {
     const descriptions = engines.flatMap((e) => (e.describe ? [e.describe()] : []));
-    const paths = await writeReport(flags["out"], { rows, work, engines: descriptions, elapsedSeconds, ...(comparison ? { comparison } : {}) });
+    const paths = await writeReport(flags["out"], { rows, work, engines: descriptions, elapsedSeconds, tolerance: TOLERANCE, ...(comparison ? { comparison } : {}) });
     for (const path of paths) io.progress(`[bench] wrote ${path}`);
   }
   if (flags["json"]) {
@@ -187,16 +187,8 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
   io.out(`the engines of a row taking turns (interleaved rounds, ${gapMs} ms idle before each run),`);
   io.out(`fewer where the row's runs passed ${budgetSeconds} s (no warm-up after a check run that long);`);
   io.out("the float64 reference engine runs once, and that check run is its timing.");
-  io.out("MAD: the median absolute deviation of the timed runs from their median (one outlier does not move it).");
-  io.out("relErr: largest ||out - ref|| / ||ref|| over the outputs, against core interpret in float64 on the same inputs.");
-  io.out(`vs best peer: the fastest peer's median / this row's median (peers: ${peerEngineNames().join(", ")}); a peer whose relErr`);
-  io.out(`is above ${TOLERANCE} is no baseline.`);
-  io.out("heap MB: peak growth of the JavaScript heap (V8's heap, ArrayBuffers, non-shared WebAssembly memory) while the engine");
-  io.out("alone prepared and checked the row; a WebAssembly memory never shrinks, so an engine whose memory an earlier row grew");
-  io.out("shows little. pool MB: the peak the engine's own accounting saw during prepare and check over what it held before");
-  io.out("(this workload's inputs, plans and transients). unfold-cpu: its shared WebAssembly memory in use; unfold-webgpu: GPU");
-  io.out("buffers on loan from its pool; TensorFlow.js engines: tf.profile's peak tensor bytes. onnxruntime-web and jax-js");
-  io.out("expose no such count.");
+  for (const note of columnNotes(TOLERANCE)) io.out(note);
+  io.out(`Peers: ${peerEngineNames().join(", ")}.`);
   for (const e of engines) if (e.describe) io.out(`  ${e.describe()}`);
 }
 

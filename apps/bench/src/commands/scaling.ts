@@ -146,9 +146,9 @@ async function writeReport(dir: string, result: ScalingResult, repeats: number, 
 /** The exponents table, then each engine's median per point. */
 export function formatResult(result: ScalingResult): string {
   const fits = formatAlignedTable(
-    ["engine", "axis", "exponent", "counted-FLOP exponent", "timed points"],
-    result.fits.map((f) => [f.engine, f.axis, formatExponent(f.exponent), formatExponent(f.flopExponent), String(f.points)]),
-    [false, false, true, true, true],
+    ["engine", "axis", "exponent", "± std. error", "counted-FLOP exponent", "timed points"],
+    result.fits.map((f) => [f.engine, f.axis, formatExponent(f.exponent), formatExponent(f.standardError), formatExponent(f.flopExponent), String(f.points)]),
+    [false, false, true, true, true, true],
   );
   const points = formatAlignedTable(
     ["axis", "value", "size", "engine", "median ms", "GFLOP", "note"],
@@ -164,5 +164,6 @@ export function formatResult(result: ScalingResult): string {
     `Tokens swept at d ${grid.fixedDim}, d swept at ${grid.fixedTokens} tokens; batch ${grid.batch}, ${grid.layers} layers.`,
     "exponent: least-squares slope of log(median ms) against log(value); counted-FLOP exponent: the same fit of the",
     "counted FLOPs, what pure arithmetic would give (attention grows as tokens^2 d, the weight products as tokens d^2).",
+    "std. error: from the fit's residuals (3 or more points); points whose result missed the reference are not fitted.",
   ].join("\n");
 }

@@ -107,3 +107,13 @@ async function prepareTask(backend: Backend, task: ProgramTask): Promise<Prepare
     dispose: async () => release(),
   };
 }
+
+/**
+ * A `watch` for a backend that counts its own bytes in use and their peak: starts a new peak,
+ * notes what is in use now, and gives each run `poolBytes` = the peak since, less that.
+ */
+export function peakOverBefore(counter: { reset(): void; live(): number; peak(): number }): (run: PreparedRun) => PreparedRun {
+  counter.reset();
+  const before = counter.live();
+  return (run) => ({ ...run, poolBytes: () => counter.peak() - before });
+}

@@ -1,9 +1,9 @@
 import type * as Jax from "@jax-js/jax";
 import type { EnergyProblem, Outputs, YangModel } from "../workloads/problem.js";
 import type { PreparedRun } from "./engine.js";
+import { type JArray, arrayOf, float64, release } from "./jax-arrays.js";
 
 type JaxModule = typeof Jax;
-type JArray = Jax.Array;
 
 /**
  * The Yang energy E_att + E_ff with jax-js ops, summed over the batch: with Z = Y Wa^T,
@@ -23,16 +23,6 @@ export function jaxYangEnergy(jax: JaxModule, model: YangModel, Y: JArray, Wa: J
   const centered = Y.sub(b);
   const feedForward = quadratic.add(centered.ref.mul(centered).sum()).mul(0.5);
   return attention.add(feedForward);
-}
-
-function arrayOf(jax: JaxModule, a: { data: Float64Array; shape: readonly number[] }): JArray {
-  const np = jax.numpy;
-  return np.array(Float32Array.from(a.data), { shape: [...a.shape], dtype: np.float32, device: "wasm" });
-}
-
-/** Drops one count unless the array is already freed. */
-function release(a: JArray): void {
-  if (a.refCount > 0) a.dispose();
 }
 
 /**
@@ -59,7 +49,7 @@ export function jaxEnergyRun(jax: JaxModule, problem: EnergyProblem): PreparedRu
     });
     const once = async (): Promise<Outputs> => {
       const [Y, wa, wf, bias] = refs();
-      return { hvp: Float64Array.from(await product(Y, V.ref, wa, wf, bias).data()) };
+      return { hvp: await float64(product(Y, V.ref, wa, wf, bias)) };
     };
     return {
       check: once,
@@ -74,7 +64,11 @@ export function jaxEnergyRun(jax: JaxModule, problem: EnergyProblem): PreparedRu
   const valueAndGradient = jax.jit((Y: JArray, wa: JArray, wf: JArray, bias: JArray) => jax.valueAndGrad(energy)(Y, wa, wf, bias));
   const once = async (): Promise<Outputs> => {
     const [value, gradient] = valueAndGradient(...refs());
-    return { energy: Float64Array.from(await value.data()), grad: Float64Array.from(await gradient.data()) };
+    // Both are read (consumed) even if the first read fails, so a failed step leaks nothing.
+    const [energy, grad] = await Promise.allSettled([float64(value), float64(gradient)]);
+    if (energy.status === "rejected") throw energy.reason;
+    if (grad.status === "rejected") throw grad.reason;
+    return { energy: energy.value, grad: grad.value };
   };
   return {
     check: once,

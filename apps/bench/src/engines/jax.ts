@@ -5,11 +5,10 @@ import { dirname, join } from "node:path";
 import type * as Jax from "@jax-js/jax";
 import { type ForwardProblem, type MatmulProblem, type Outputs, type Problem, TRAIN_PARAMS, type TrainParam, type TrainProblem, type YangModel } from "../workloads/problem.js";
 import { type Engine, EngineUnavailable, type PreparedRun, WorkloadUnsupported, messageOf } from "./engine.js";
+import { type JArray, arrayOf, float64, release } from "./jax-arrays.js";
 import { jaxEnergyRun } from "./jax-energy.js";
 
 type JaxModule = typeof Jax;
-/** jax-js's array type (exported as `Array`, which would shadow the global one if imported bare). */
-type JArray = Jax.Array;
 
 const PACKAGE = "@jax-js/jax";
 
@@ -149,21 +148,6 @@ function prepareRun(lib: JaxModule, problem: Problem): PreparedRun {
     default:
       throw new WorkloadUnsupported(`jax-js: no '${kind}' workload is written for this engine`);
   }
-}
-
-function arrayOf(jax: JaxModule, a: { data: Float64Array; shape: readonly number[] }): JArray {
-  const np = jax.numpy;
-  return np.array(Float32Array.from(a.data), { shape: [...a.shape], dtype: np.float32, device: "wasm" });
-}
-
-/** Reads `a` back as float64, consuming it (data() takes ownership of the array it reads). */
-async function float64(a: JArray): Promise<Float64Array> {
-  return Float64Array.from(await a.data());
-}
-
-/** Drops one count unless the array is already freed (a step that threw may have consumed it). */
-function release(a: JArray): void {
-  if (a.refCount > 0) a.dispose();
 }
 
 function matmulRun(jax: JaxModule, problem: MatmulProblem): PreparedRun {

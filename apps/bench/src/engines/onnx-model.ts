@@ -150,8 +150,8 @@ export function energyGradientModel(model: YangModel): Uint8Array {
   const YWf = g.op("MatMul", [Y, Wf]);
   const centered = g.op("Sub", [Y, b]);
   const feedForward = g.op("Mul", [g.op("Add", [g.op("ReduceSum", [g.op("Mul", [YWf, Y])], all), g.op("ReduceSum", [g.op("Mul", [centered, centered])], all)]), half]);
-  // The [1]-shaped constants broadcast the scalars to [1]; reshape back to a scalar.
-  g.output(g.op("Reshape", [g.op("Add", [attention, feedForward]), g.ints([], [0])]), "energy", []);
+  // Full reductions (no axes, keepdims 0) and scalar constants: the energy is a scalar already.
+  g.output(g.op("Add", [attention, feedForward]), "energy", []);
   g.output(g.op("Add", [attentionGrad, g.op("Add", [YWf, centered])]), "grad", [batch, tokens, dim]);
   return g.encode("yang_energy_gradient");
 }

@@ -45,7 +45,8 @@ export function ortEngine(): Engine {
   return {
     name: "ort-wasm",
     peer: true,
-    describe: () => `ort-wasm: onnxruntime-web ${ort?.env.versions.web ?? "?"}, wasm execution provider, ${ORT_THREADS} threads, float32`,
+    describe: () =>
+      `ort-wasm: onnxruntime-web ${ort?.env.versions.web ?? "?"}, wasm execution provider, ${ORT_THREADS} threads, float32; graphs of standard operators built here (energy-and-gradient: the gradient in closed form, as onnxruntime-web has no autodiff)`,
     init: async () => void (await init()),
     prepare: async (problem: Problem) => {
       const { ort: lib, graphs: g } = await init();
@@ -60,7 +61,7 @@ export function ortEngine(): Engine {
         case "train-step":
           throw new WorkloadUnsupported("onnxruntime-web is an inference runtime (no training API in this package)");
         case "hvp":
-          throw new WorkloadUnsupported("onnxruntime-web runs fixed graphs and has no autodiff; a hand-derived second derivative would test the derivation, not the engine");
+          throw new WorkloadUnsupported("onnxruntime-web has no autodiff, and no closed-form Hessian-vector product graph is written for it");
       }
     },
   };

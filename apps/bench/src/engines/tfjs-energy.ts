@@ -1,6 +1,7 @@
 import type * as TF from "@tensorflow/tfjs";
 import type { EnergyProblem, Outputs, YangModel } from "../workloads/problem.js";
 import type { PreparedRun } from "./engine.js";
+import { float64, tensorOf } from "./tfjs-arrays.js";
 
 type Tf = typeof TF;
 
@@ -23,10 +24,6 @@ export function tfjsYangEnergy(tf: Tf, model: YangModel, Y: TF.Tensor, Wa: TF.Te
   return tf.add(attention, feedForward) as TF.Scalar;
 }
 
-function tensorOf(tf: Tf, a: { data: Float64Array; shape: readonly number[] }): TF.Tensor {
-  return tf.tensor(Float32Array.from(a.data), [...a.shape], "float32");
-}
-
 /**
  * energy-and-gradient with tf.valueAndGrad, or hvp as tf.grad of <tf.grad(E), V>: TensorFlow.js's
  * own reverse mode, applied twice for the Hessian-vector product.
@@ -42,14 +39,16 @@ export function tfjsEnergyRun(tf: Tf, problem: EnergyProblem): PreparedRun {
       if (!V) throw new Error("hvp: the problem has no direction");
       const gradient = tf.grad(energy);
       const product = tf.tidy(() => tf.grad((x: TF.Tensor) => tf.sum(tf.mul(gradient(x), V)) as TF.Scalar)(Y));
-      const data = await product.data();
+      const data = await float64(product);
       product.dispose();
-      return { hvp: Float64Array.from(data) };
+      return { hvp: data };
     }
     const { value, grad } = tf.tidy(() => tf.valueAndGrad(energy)(Y));
-    const [e, g] = await Promise.all([value.data(), grad.data()]);
-    tf.dispose([value, grad]);
-    return { energy: Float64Array.from(e), grad: Float64Array.from(g) };
+    try {
+      return { energy: await float64(value), grad: await float64(grad) };
+    } finally {
+      tf.dispose([value, grad]);
+    }
   };
   return {
     check: once,

@@ -18,11 +18,17 @@ export function withTensorPeak(tf: Tf, run: PreparedRun, bytesBefore: number): P
     ...run,
     check: async () => {
       let outputs: Outputs | undefined;
-      const info = await tf.profile(async () => {
-        outputs = await run.check();
-        return [];
-      });
-      peakBytes = info.peakBytes;
+      try {
+        const info = await tf.profile(async () => {
+          outputs = await run.check();
+          return [];
+        });
+        peakBytes = info.peakBytes;
+      } finally {
+        // tf.profile leaves its profiling flag set when the function throws; every later kernel
+        // of every TensorFlow.js engine would then be profiled inside the timed runs.
+        tf.engine().state.profiling = false;
+      }
       if (!outputs) throw new Error("tf.profile did not run the check");
       return outputs;
     },

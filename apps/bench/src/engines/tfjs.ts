@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import type * as TF from "@tensorflow/tfjs";
 import { type ForwardProblem, type MatmulProblem, type Outputs, type Problem, TRAIN_PARAMS, type TrainProblem, type YangModel } from "../workloads/problem.js";
 import { sharedGpu } from "./dawn.js";
+import { float64, tensorOf } from "./tfjs-arrays.js";
 import { tfjsEnergyRun } from "./tfjs-energy.js";
 import { tensorBytes, withTensorPeak } from "./tfjs-memory.js";
 import { type Engine, EngineUnavailable, type PreparedRun, messageOf } from "./engine.js";
@@ -113,14 +114,6 @@ export async function wasmDetail(tf: Tf): Promise<string> {
   const threads = (await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) ? "multithreaded" : "1 thread";
   const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) ? "SIMD" : "no SIMD";
   return `, ${simd}, ${threads}`;
-}
-
-function tensorOf(tf: Tf, a: { data: Float64Array; shape: readonly number[] }): TF.Tensor {
-  return tf.tensor(Float32Array.from(a.data), [...a.shape], "float32");
-}
-
-async function float64(t: TF.Tensor): Promise<Float64Array> {
-  return Float64Array.from(await t.data());
 }
 
 function matmulRun(tf: Tf, problem: MatmulProblem): PreparedRun {

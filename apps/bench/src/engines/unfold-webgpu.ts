@@ -1,6 +1,6 @@
 import type { Backend } from "@unfold/core";
 import type { WebGpuBackend } from "@unfold/backend-webgpu";
-import { backendEngine } from "./backend-adapter.js";
+import { backendEngine, peakOverBefore } from "./backend-adapter.js";
 import { sharedGpu } from "./dawn.js";
 import type { Engine } from "./engine.js";
 
@@ -26,9 +26,7 @@ export function webgpuEngine(): Engine {
       // during prepare and check, less what was on loan before (other workloads' executables).
       watch: async (b) => {
         const gpu = b as WebGpuBackend;
-        gpu.resetPeakMemory();
-        const before = gpu.stats().pool.liveBytes;
-        return (run) => ({ ...run, poolBytes: () => gpu.stats().pool.peakLiveBytes - before });
+        return peakOverBefore({ reset: () => gpu.resetPeakMemory(), live: () => gpu.stats().pool.liveBytes, peak: () => gpu.stats().pool.peakLiveBytes });
       },
     },
   );

@@ -1,5 +1,5 @@
 import { type Backend, ReferenceBackend } from "@unfold/core";
-import { backendEngine } from "./backend-adapter.js";
+import { backendEngine, peakOverBefore } from "./backend-adapter.js";
 import { type Engine, EngineUnavailable, type PreparedRun, messageOf } from "./engine.js";
 
 /**
@@ -70,9 +70,7 @@ const hasCpuMemory = (b: Backend): b is Backend & CpuMemory =>
  */
 async function cpuMemory(b: Backend): Promise<(run: PreparedRun) => PreparedRun> {
   if (!hasCpuMemory(b)) return (run) => run;
-  b.resetPeakMemory();
-  const before = b.memoryInUse().live;
-  return (run) => ({ ...run, poolBytes: () => b.memoryInUse().peak - before });
+  return peakOverBefore({ reset: () => b.resetPeakMemory(), live: () => b.memoryInUse().live, peak: () => b.memoryInUse().peak });
 }
 
 interface CpuEngineInfo {

@@ -23,6 +23,8 @@ export interface MarkdownReportInput {
   readonly charts?: readonly string[];
   /** How long the whole run took, in seconds. */
   readonly elapsedSeconds?: number;
+  /** The run's relErr tolerance; with it the report explains its columns. */
+  readonly tolerance?: number;
 }
 
 /**
@@ -122,14 +124,27 @@ function comparisonSection(c: Comparison): string[] {
   return ["## Comparison with the earlier run", "", summarizeComparison(c) + ".", "", ...table(header, right, cells)];
 }
 
-/** What the tables' less obvious columns mean. */
-const COLUMNS = [
-  "MAD: the median absolute deviation of the timed runs from their median.",
-  "relErr: the largest ||out - ref|| / ||ref|| over the outputs, against the float64 reference interpreter on the same inputs.",
-  "vs best peer: the fastest peer's median over this row's median; a peer with a wrong result (relErr above the tolerance) is no baseline.",
-  "heap MB: the peak growth of the JavaScript heap (V8's heap, ArrayBuffers, non-shared WebAssembly memory) while the engine alone prepared and checked the workload. A WebAssembly memory never shrinks, so an engine whose memory an earlier row grew shows little.",
-  "pool MB: the peak the engine's own accounting saw during prepare and check, over what it held before (so this workload's resident inputs, plans and transients): unfold-cpu's shared WebAssembly memory in use, unfold-webgpu's GPU buffers on loan from its pool, the TensorFlow.js engines' peak tensor bytes (tf.profile). onnxruntime-web and jax-js expose no such count.",
-];
+/**
+ * What the tables' less obvious columns mean, for the terminal table and the report alike.
+ * `tolerance` is the relErr above which a float32 result counts as wrong.
+ */
+export function columnNotes(tolerance: number): string[] {
+  return [
+    "MAD: the median absolute deviation of the timed runs from their median (one outlier does not move it).",
+    "relErr: the largest ||out - ref|| / ||ref|| over the outputs, against the float64 reference interpreter on the same inputs.",
+    `vs best peer: the fastest peer's median over this row's median; a peer whose relErr is above ${tolerance} is no baseline.`,
+    "heap MB: growth of the JavaScript heap (V8's heap, and the ArrayBuffers and non-shared WebAssembly memories it accounts for) " +
+      "while the engine alone prepared and checked the workload, over a baseline taken after a full collection. It is sampled after " +
+      "prepare, after the check and every 2 ms while the engine waits, so it is a lower bound on the peak, and it includes garbage not " +
+      "yet collected. A WebAssembly memory never shrinks, so an engine whose memory an earlier row grew shows little here, and shared " +
+      "WebAssembly memories (unfold-cpu's, onnxruntime-web's with threads) are not in it at all.",
+    "pool MB: the engine's own count of its memory, the peak during prepare and check over what it held before: unfold-cpu's shared " +
+      "WebAssembly memory in use (a plan's whole workspace is reserved when it is compiled), unfold-webgpu's GPU buffers on loan " +
+      "(rounded up to size classes), the TensorFlow.js engines' tensor bytes (tf.profile, between kernels; for tfjs-cpu and the wasm " +
+      "engine they overlap the heap figure). Backends keep compiled programs, so this counts a plan the first time a program is " +
+      "compiled in the process. onnxruntime-web and jax-js expose no such count; onnxruntime-web's threaded memory is in neither column.",
+  ];
+}
 
 export function markdownReport(input: MarkdownReportInput): string {
   const out: string[] = [`# ${input.title ?? "Benchmark results"}`, ""];
@@ -141,7 +156,7 @@ export function markdownReport(input: MarkdownReportInput): string {
     out.push("## Counted work", "", "Per run, from the optimized core program; the same count for every engine.", "", ...table(["workload", "size", "GFLOP"], [false, false, true], cells), "");
   }
   if (input.engines && input.engines.length > 0) out.push("## Engines", "", ...input.engines.map((e) => `- ${e}`), "");
-  out.push("## Columns", "", ...COLUMNS.map((c) => `- ${c}`), "");
+  if (input.tolerance !== undefined) out.push("## Columns", "", ...columnNotes(input.tolerance).map((c) => `- ${c}`), "");
   if (input.comparison) out.push(...comparisonSection(input.comparison), "");
   if (input.charts && input.charts.length > 0) {
     out.push("## Charts", "");

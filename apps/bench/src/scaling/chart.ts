@@ -103,9 +103,9 @@ export function scalingMarkdown(input: ScalingReportInput): string {
     "",
     "## Fitted exponents",
     "",
-    "| engine | axis | exponent | counted-FLOP exponent | timed points |",
-    "| --- | --- | ---: | ---: | ---: |",
-    ...result.fits.map((f) => `| ${escapeCell(f.engine)} | ${f.axis} | ${formatExponent(f.exponent)} | ${formatExponent(f.flopExponent)} | ${f.points} |`),
+    "| engine | axis | exponent | ± std. error | counted-FLOP exponent | timed points |",
+    "| --- | --- | ---: | ---: | ---: | ---: |",
+    ...result.fits.map((f) => `| ${escapeCell(f.engine)} | ${f.axis} | ${formatExponent(f.exponent)} | ${formatExponent(f.standardError)} | ${formatExponent(f.flopExponent)} | ${f.points} |`),
   ];
   for (const axis of SCALING_AXES) {
     const onAxis = result.points.filter((p) => p.axis === axis);

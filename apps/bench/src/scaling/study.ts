@@ -6,8 +6,13 @@
  * arithmetic would show. Attention's token-by-token products grow as n^2 d and the weight
  * products as n d^2, so neither count is a pure power and its fitted slope lies between 1 and 2,
  * nearer 2 for tokens when n >> d and nearer 2 for width when d >> n. A measured exponent below
- * the counted one means fixed per-run costs (dispatch, allocation, threads) still weigh; above
- * it, the engine slows as its data leaves the caches.
+ * the counted one says the engine gets more efficient with size: fixed per-run costs (dispatch,
+ * allocation) weigh less, and two threads share larger products better. Above it, the engine
+ * slows as its data leaves the caches. The count is of Unfold's optimized program; an engine
+ * computing the same math another way (Y Ws Y^T rather than Z Z^T) does somewhat different
+ * work, and with a sweep that is not a pure power law that moves its slope a little too.
+ * Each exponent comes with its standard error from the fit's residuals: three to five points on
+ * a shared machine are a noisy basis.
  */
 import { logLogSlope } from "@unfold/hessian";
 import { LAYERS, type SizeSpec, customSize } from "../config.js";
@@ -35,7 +40,7 @@ export interface ScalingGrid {
 export const QUICK_GRID: ScalingGrid = { tokens: [64, 128, 256], dims: [32, 64, 128], fixedDim: 64, fixedTokens: 128, batch: 1, layers: LAYERS };
 
 /**
- * Three octaves per axis. The largest shapes (1024 tokens at d 64, d 512 at 128 tokens) are a
+ * Four octaves per axis. The largest shapes (1024 tokens at d 64, d 512 at 128 tokens) are a
  * few GFLOP a forward; their float64 reference takes seconds each, not minutes.
  */
 export const FULL_GRID: ScalingGrid = { tokens: [64, 128, 256, 512, 1024], dims: [32, 64, 128, 256, 512], fixedDim: 64, fixedTokens: 128, batch: 1, layers: LAYERS };
@@ -69,7 +74,9 @@ export interface ScalingFit {
   readonly exponent: number | null;
   /** The same fit of the counted FLOPs over the whole sweep: the "all arithmetic" exponent. */
   readonly flopExponent: number | null;
-  /** Timed points behind `exponent`. */
+  /** Standard error of `exponent` from the fit's residuals; null with fewer than 3 points. */
+  readonly standardError: number | null;
+  /** Timed points behind `exponent`: those with a result within tolerance. */
   readonly points: number;
 }
 
@@ -157,7 +164,7 @@ export async function runScaling(plan: ScalingPlan): Promise<ScalingResult> {
   });
   const engines = plan.engines.map((e) => e.name);
   const points = joinPoints(sweep, engines, rows, work);
-  return { grid: plan.grid, engines, points, fits: fitScaling(points) };
+  return { grid: plan.grid, engines, points, fits: fitScaling(points, plan.tolerance ?? 1e-3) };
 }
 
 /** Each swept point's row per engine, in sweep order then engine order. */
@@ -181,23 +188,26 @@ export const loggable = (v: number | null): v is number => v !== null && Number.
 
 /**
  * The fitted exponents, per engine (first-appearance order) and axis. The FLOP exponent is fitted
- * over every value of the sweep, the engine's over the values where it was timed: an engine that
- * failed at one shape still gets a slope from the rest, and `points` says how many.
+ * over every value of the sweep, the engine's over the values where it was timed and its result
+ * was within `tolerance` of the reference (a fast wrong answer says nothing about scaling): an
+ * engine that failed at one shape still gets a slope from the rest, and `points` says how many.
  */
-export function fitScaling(points: readonly ScalingPoint[]): ScalingFit[] {
+export function fitScaling(points: readonly ScalingPoint[], tolerance = Infinity): ScalingFit[] {
   const engines = [...new Set(points.map((p) => p.engine))];
   return engines.flatMap((engine) =>
     SCALING_AXES.flatMap((axis): ScalingFit[] => {
       const along = points.filter((p) => p.engine === engine && p.axis === axis);
       if (along.length === 0) return [];
-      const timed = along.filter((p) => loggable(p.medianMs));
+      const timed = along.filter((p) => loggable(p.medianMs) && !(p.relErr !== null && p.relErr > tolerance));
       const counted = along.filter((p) => loggable(p.flops));
+      const fit = logLogFit(timed.map((p) => p.value), timed.map((p) => p.medianMs!));
       return [
         {
           engine,
           axis,
-          exponent: slopeOf(timed.map((p) => p.value), timed.map((p) => p.medianMs!)),
-          flopExponent: slopeOf(counted.map((p) => p.value), counted.map((p) => p.flops)),
+          exponent: fit?.slope ?? null,
+          flopExponent: logLogFit(counted.map((p) => p.value), counted.map((p) => p.flops))?.slope ?? null,
+          standardError: fit?.standardError ?? null,
           points: timed.length,
         },
       ];
@@ -205,8 +215,20 @@ export function fitScaling(points: readonly ScalingPoint[]): ScalingFit[] {
   );
 }
 
-/** logLogSlope, or null where it is undefined: fewer than two points, or all at one value. */
-function slopeOf(xs: readonly number[], ys: readonly number[]): number | null {
+/**
+ * The least-squares line through (log x, log y): its slope, and the slope's standard error
+ * sqrt(SSR / (n - 2) / Sxx) (null with fewer than 3 points, where the residuals have no freedom).
+ * Null where the slope is undefined: fewer than two distinct x.
+ */
+export function logLogFit(xs: readonly number[], ys: readonly number[]): { slope: number; standardError: number | null } | null {
   if (new Set(xs).size < 2) return null;
-  return logLogSlope(xs, ys);
+  const slope = logLogSlope(xs, ys);
+  const lx = xs.map(Math.log);
+  const ly = ys.map(Math.log);
+  const n = lx.length;
+  const mx = lx.reduce((a, b) => a + b, 0) / n;
+  const my = ly.reduce((a, b) => a + b, 0) / n;
+  const sxx = lx.reduce((acc, x) => acc + (x - mx) ** 2, 0);
+  const ssr = lx.reduce((acc, x, i) => acc + (ly[i]! - my - slope * (x - mx)) ** 2, 0);
+  return { slope, standardError: n > 2 ? Math.sqrt(ssr / (n - 2) / sxx) : null };
 }

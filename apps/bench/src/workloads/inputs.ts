@@ -54,8 +54,9 @@ export function descentStepProblem(size: SizeSpec, seed = SEED): ForwardProblem 
 }
 
 /**
- * The Yang energy at the forward's inputs; for `hvp` also a direction V of unit-variance
- * normals scaled like the tokens, so H V has the size of a gradient change over one token step.
+ * The Yang energy at the forward's inputs; for `hvp` also a direction V of normals with standard
+ * deviation 1/sqrt(d), a perturbation about half the size of the tokens' own spread (theirs is
+ * 8 / sqrt(12 d)), so H V has the size of a plausible change of the gradient.
  */
 export function energyProblem(kind: EnergyProblem["kind"], size: SizeSpec, seed = SEED): EnergyProblem {
   const rng = new Random(seed);

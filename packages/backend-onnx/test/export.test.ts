@@ -92,6 +92,10 @@ describe("exportOnnx", () => {
       const types = opTypes(bytes);
       expect(types).toContain("Relu");
       expect(types).not.toContain("Max");
+      // The 0 that max(x, 0) compared with is read by no node: it is not in the model either.
+      const graph = decode(bytes).graph!;
+      const read = new Set(graph.node!.flatMap((n) => n.input!));
+      expect(graph.initializer!.filter((t) => !read.has(t.name!)).map((t) => t.name)).toEqual([]);
       // [2, 5, 1] -> [2, 1, 5] keeps every element in place; [2, 5, 3] -> [2, 3, 5] moves them.
       expect(types.filter((t) => t === "Transpose")).toHaveLength(1);
       const x = hostTensor(Float32Array.from({ length: 30 }, (_, i) => Math.sin(3 * i)), [2, 5, 3], "float32");

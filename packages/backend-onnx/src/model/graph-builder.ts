@@ -81,6 +81,17 @@ export class GraphBuilder {
     return out;
   }
 
+  /**
+   * The initializers some node or graph output reads. A lowering may make a constant and then
+   * not use it (max(x, 0) becomes Relu, leaving its 0 behind); onnxruntime would drop it with a
+   * warning on every session, so it is left out here.
+   */
+  private usedInitializers(): TensorProto[] {
+    const read = new Set<string>(this.nodes.flatMap((n) => n.input ?? []));
+    for (const o of this.outputs) if (o.name) read.add(o.name);
+    return this.initializers.filter((t) => t.name !== undefined && t.name !== null && read.has(t.name));
+  }
+
   encode(info: ModelInfo): Uint8Array {
     const model = onnx.ModelProto.create({
       // IR version 8 goes with opsets 17 and 18; later opsets need the IR versions that came with them.
@@ -89,7 +100,7 @@ export class GraphBuilder {
       producerVersion: info.producerVersion ?? "",
       opsetImport: [{ domain: "", version: info.opset }],
       metadataProps: [...info.metadata].map(([key, value]) => ({ key, value })),
-      graph: { name: info.graphName, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
+      graph: { name: info.graphName, node: this.nodes, initializer: this.usedInitializers(), input: this.inputs, output: this.outputs },
     });
     return onnx.ModelProto.encode(model).finish();
   }

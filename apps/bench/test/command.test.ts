@@ -217,6 +217,8 @@ describe("bad flags", () => {
     expect(text).toMatch(/^usage: pnpm bench/);
     expect(text).toContain("Unfold: unfold-reference, unfold-cpu, unfold-onnx, unfold-tfjs, unfold-webgpu");
     expect(text).toContain("peers:  tfjs-cpu, tfjs-wasm, tfjs-webgpu, ort-wasm, jax-js");
+    expect(text).toContain("pnpm bench scaling");
+    expect(text).toContain("pnpm bench fidelity");
   });
 });
 

@@ -14,7 +14,7 @@ import {
   referenceOutputs,
   trainProblem,
 } from "../src/index.js";
-import { TINY, TINY_BATCH, TINY_MATMUL } from "./helpers.js";
+import { TINY, TINY_BATCH, TINY_MATMUL, errorAgainstReference } from "./helpers.js";
 
 // The jax-js peer is written against jax-js's own API; agreeing with core's float64 interpreter on
 // the same inputs is what makes it the same math. Float32 rounding through 12 layers and an Adam
@@ -31,19 +31,6 @@ async function prepared(problem: Problem): Promise<PreparedRun> {
   return engine.prepare(problem);
 }
 
-async function errorAgainstReference(problem: Problem): Promise<number> {
-  const run = await prepared(problem);
-  try {
-    const outputs = await run.check();
-    expect(Object.keys(outputs).sort()).toEqual(outputNames(problem).sort());
-    // The timed step must run too, and leave the run usable.
-    await run.step();
-    return maxRelativeError(outputs, referenceOutputs(problem));
-  } finally {
-    await run.dispose();
-  }
-}
-
 describe("jax-js against the float64 reference", () => {
   it("is a peer that says what it runs on", async () => {
     await engine.init?.();
@@ -53,19 +40,19 @@ describe("jax-js against the float64 reference", () => {
   });
 
   it("matmul", async () => {
-    expect(await errorAgainstReference(matmulProblem(TINY_MATMUL))).toBeLessThan(BOUND);
+    expect(await errorAgainstReference(engine, matmulProblem(TINY_MATMUL))).toBeLessThan(BOUND);
   });
 
   it.each([TINY, TINY_BATCH])("the 12-layer Yang forward at $batch x $tokens x $dim", async (size) => {
-    expect(await errorAgainstReference(forwardProblem(size))).toBeLessThan(BOUND);
+    expect(await errorAgainstReference(engine, forwardProblem(size))).toBeLessThan(BOUND);
   });
 
   it("one descent step (the forward with one layer)", async () => {
-    expect(await errorAgainstReference(descentStepProblem(TINY_BATCH))).toBeLessThan(BOUND);
+    expect(await errorAgainstReference(engine, descentStepProblem(TINY_BATCH))).toBeLessThan(BOUND);
   });
 
   it.each(["energy-and-gradient", "hvp"] as const)("%s of the Yang energy, by jax-js's own autodiff", async (kind) => {
-    expect(await errorAgainstReference(energyProblem(kind, TINY_BATCH))).toBeLessThan(BOUND);
+    expect(await errorAgainstReference(engine, energyProblem(kind, TINY_BATCH))).toBeLessThan(BOUND);
   });
 
   it("the train step: loss, new parameters and Adam moments, every output named", async () => {
@@ -87,7 +74,7 @@ describe("jax-js against the float64 reference", () => {
     Object.defineProperty(globalThis, "Worker", { value: Worker, configurable: true, writable: true });
     try {
       // A shape not compiled before: jax-js asks about workers again at every compile.
-      expect(await errorAgainstReference(matmulProblem({ m: 3, k: 9, n: 2 }))).toBeLessThan(BOUND);
+      expect(await errorAgainstReference(engine, matmulProblem({ m: 3, k: 9, n: 2 }))).toBeLessThan(BOUND);
       expect(globalThis.Worker).toBe(Worker);
     } finally {
       if (had) Object.defineProperty(globalThis, "Worker", had);

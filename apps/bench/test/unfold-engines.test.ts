@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { type Engine, type Problem, forwardProblem, matmulProblem, maxRelativeError, onnxEngine, ortEngine, outputNames, referenceOutputs, tfjsBackendEngine, trainProblem } from "../src/index.js";
-import { TINY, TINY_BATCH, TINY_MATMUL } from "./helpers.js";
+import { type Engine, forwardProblem, matmulProblem, onnxEngine, ortEngine, tfjsBackendEngine, trainProblem } from "../src/index.js";
+import { TINY, TINY_BATCH, TINY_MATMUL, errorAgainstReference } from "./helpers.js";
 
 // Unfold's ONNX and TensorFlow.js backends as bench engines: the same problems as the peers, the
 // same float32 bounds against core's float64 interpreter.
@@ -9,34 +9,21 @@ afterAll(async () => {
   for (const e of engines) await e.dispose?.();
 });
 
-async function relErrOf(engine: Engine, problem: Problem): Promise<number> {
-  await engine.init?.();
-  const run = await engine.prepare(problem);
-  try {
-    const outputs = await run.check();
-    expect(Object.keys(outputs).sort()).toEqual(outputNames(problem).sort());
-    await run.step();
-    return maxRelativeError(outputs, referenceOutputs(problem));
-  } finally {
-    await run.dispose();
-  }
-}
-
 describe.each(engines.map((e) => [e.name, e] as const))("%s against the float64 reference", (_name, engine) => {
   it("is an Unfold engine, not a peer", () => {
     expect(engine.peer).toBe(false);
   });
 
   it("matmul", async () => {
-    expect(await relErrOf(engine, matmulProblem(TINY_MATMUL))).toBeLessThan(1e-6);
+    expect(await errorAgainstReference(engine, matmulProblem(TINY_MATMUL))).toBeLessThan(1e-6);
   });
 
   it.each([TINY, TINY_BATCH])("the 12-layer Yang forward at $batch x $tokens x $dim", async (size) => {
-    expect(await relErrOf(engine, forwardProblem(size))).toBeLessThan(1e-5);
+    expect(await errorAgainstReference(engine, forwardProblem(size))).toBeLessThan(1e-5);
   });
 
   it("the train step (loss, new parameters, Adam moments), parameters resident between steps", async () => {
-    expect(await relErrOf(engine, trainProblem(TINY_BATCH))).toBeLessThan(1e-4);
+    expect(await errorAgainstReference(engine, trainProblem(TINY_BATCH))).toBeLessThan(1e-4);
   });
 });
 

@@ -54,7 +54,10 @@ const usage = (): string => `usage: pnpm bench [--quick] [--json] [--workload LI
                     object gains "comparison"
   --out DIR         also write DIR/report.md (tables, counted work, engines, the comparison)
                     and DIR/ratio-<workload>.svg (speed against the fastest peer, per size)
-  --json            print {"rows": [...]} as one JSON object on the last line`;
+  --json            print {"rows": [...], "elapsedSeconds": n} as one JSON object on the last line
+Studies of their own (each with --help):
+  pnpm bench scaling    time against tokens and width, fitted log-log exponents, charts
+  pnpm bench fidelity   the scientific checks (closed forms, monotonicity, Hessian, slopes)`;
 
 export const DEFAULT_REPEATS = 5;
 export const DEFAULT_WARMUP = 1;

@@ -18,7 +18,7 @@ const SIZES: [number, number, number][] = [
   [0, 4, 3],
   [4, 0, 3],
   [6, 8, 1],
-  // Above the threading threshold (96^3 multiply-adds):
+  // About or above the default threading threshold (128^3 multiply-adds; threshold 0 threads all):
   [13, 1200, 70], // one row block: the chunks split columns
   [301, 37, 90], // tall: the chunks split rows
   [130, 130, 300], // k > KC: several depth slabs accumulate

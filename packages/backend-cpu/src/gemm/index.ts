@@ -74,7 +74,7 @@ export interface GemmOptions {
   simd?: boolean;
   /**
    * Calls with fewer multiply-adds (m*n*k) run on the calling thread alone. Default: adaptive,
-   * from 96^3 (48^3 on the plain path) up to 512^3 while the workers fail to get a core. A
+   * from 128^3 (64^3 on the plain path) up to 512^3 while the workers fail to get a core. A
    * given value is fixed (0 threads every call, which tests use).
    */
   parallelThreshold?: number;
@@ -92,9 +92,14 @@ const BLOCKING: Record<GemmDType, Blocking> = {
  * Calls with fewer multiply-adds than this stay on the calling thread. Measured here: a
  * back-to-back threaded call costs ~10 us of synchronisation, a worker woken from sleep ~100 us;
  * a 96^3 float32 product takes ~50 us on one core. Dynamic chunking hides most of a late wake-up
- * (the caller just takes more chunks), so the threshold sits near the back-to-back break-even.
+ * (the caller just takes more chunks), but the threshold also decides whether a whole run keeps
+ * the workers spinning (Gemm.hold), and a spinning worker takes a core from the caller. At 96^3
+ * the 12-layer Yang forward on one sequence of 128 tokens (d 64, attention products of 128^2 x 64
+ * = 1M multiply-adds) ran 4.7-7.0 ms on two threads against 3.3-3.6 ms on one; at 128^3 its
+ * products stay on the caller and it ran 3.8-4.9 ms. Batches of such products still thread
+ * item-parallel, and larger products are unaffected.
  */
-const SPLIT_MIN_WORK = 96 * 96 * 96;
+const SPLIT_MIN_WORK = 128 * 128 * 128;
 /**
  * When the workers keep missing their share (another process has the cores), the threshold
  * doubles up to this, so medium calls stop paying for threads that do not run; calls that

@@ -33,7 +33,7 @@ export {
 } from "./workloads/programs.js";
 export { type Engine, type PreparedRun, EngineUnavailable, WorkloadUnsupported } from "./engines/engine.js";
 export { type BackendEngineOptions, backendEngine } from "./engines/backend-adapter.js";
-export { referenceEngine, cpuEngine, loadCpuBackend, CPU_BACKEND_PACKAGE, type ModuleImporter } from "./engines/unfold.js";
+export { referenceEngine, cpuEngine, loadCpuBackend, loadCpuOrReference, CPU_BACKEND_PACKAGE, type ModuleImporter } from "./engines/unfold.js";
 export { onnxEngine } from "./engines/unfold-onnx.js";
 export { tfjsBackendEngine } from "./engines/unfold-tfjs.js";
 export { webgpuEngine } from "./engines/unfold-webgpu.js";

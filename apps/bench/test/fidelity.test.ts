@@ -1,7 +1,8 @@
 import { ReferenceBackend } from "@unfold/core";
 import { CANONICAL_BLOCKS, SCALING_SERIES, logGrid } from "@unfold/hessian";
 import { describe, expect, it } from "vitest";
-import { type FidelityCommandOptions, fidelityBackend, fidelityCommand } from "../src/commands/fidelity.js";
+import { type FidelityCommandOptions, fidelityCommand } from "../src/commands/fidelity.js";
+import { loadCpuOrReference } from "../src/engines/unfold.js";
 import type { FidelityCheck } from "../src/fidelity/report.js";
 import { capture } from "./helpers.js";
 
@@ -111,7 +112,7 @@ describe("flags and backend", () => {
 
   it("falls back to the reference interpreter when the CPU backend cannot load", async () => {
     const progressed: string[] = [];
-    const backend = await fidelityBackend(() => Promise.reject(new Error("no wasm here")), (m) => void progressed.push(m));
+    const backend = await loadCpuOrReference(() => Promise.reject(new Error("no wasm here")), (m) => void progressed.push(m));
     expect(backend).toBeInstanceOf(ReferenceBackend);
     expect(progressed).toEqual([expect.stringMatching(/CPU backend unavailable \(no wasm here\)/)]);
   });

@@ -4,12 +4,12 @@ import type { Engine } from "../engines/engine.js";
 import { ortEngine } from "../engines/ort.js";
 import { jaxEngine } from "../engines/jax.js";
 import { tfjsEngine } from "../engines/tfjs.js";
-import { cpuEngine, loadCpuBackend, referenceEngine } from "../engines/unfold.js";
+import { cpuEngine, loadCpuOrReference, referenceEngine } from "../engines/unfold.js";
 import { onnxEngine } from "../engines/unfold-onnx.js";
 import { tfjsBackendEngine } from "../engines/unfold-tfjs.js";
 import { webgpuEngine } from "../engines/unfold-webgpu.js";
 import { HESSIAN_BLOCK_SIZES, hessianBlockRows } from "../workloads/hessian-block.js";
-import { type Backend, ReferenceBackend } from "@unfold/core";
+import { ReferenceBackend } from "@unfold/core";
 import { type BenchRow, DEFAULT_GAP_MS, type WorkCount, runBench } from "../runner.js";
 import { WORKLOADS } from "../workloads/problem.js";
 import { enableRelaxedSimd } from "@unfold/backend-cpu/node";
@@ -226,14 +226,8 @@ function customSizeFlags(flags: Record<string, string | boolean | undefined>, ba
 async function hessianBlock(sizes: readonly SizeSpec[], dModels: Readonly<Record<string, number>>, repeats: number, io: CommandIO): Promise<BenchRow[]> {
   const names = sizes.map((s) => s.name).filter((n) => dModels[n] !== undefined);
   if (names.length === 0) return [];
-  let backend: Backend;
-  let backendEngine = "unfold-cpu";
-  try {
-    backend = await loadCpuBackend();
-  } catch {
-    backend = new ReferenceBackend();
-    backendEngine = "unfold-reference";
-  }
+  const backend = await loadCpuOrReference(undefined, (m) => io.progress(`[bench] hessian-block: ${m}`));
+  const backendEngine = backend instanceof ReferenceBackend ? "unfold-reference" : "unfold-cpu";
   try {
     return await hessianBlockRows({ sizes: names, dModels, repeats, backend, backendEngine, onProgress: (m) => io.progress(`[bench] ${m}`) });
   } finally {

@@ -1,7 +1,6 @@
 import { type CommandIO, formatAlignedTable, integerFlag, parse } from "@unfold/cli";
-import { type Backend, ReferenceBackend } from "@unfold/core";
-import { loadCpuBackend } from "../engines/unfold.js";
-import { messageOf } from "../engines/engine.js";
+import type { Backend } from "@unfold/core";
+import { loadCpuOrReference } from "../engines/unfold.js";
 import {
   FULL_PLAN,
   QUICK_PLAN,
@@ -35,19 +34,6 @@ export interface FidelityCommandOptions {
   readonly tolerances?: Partial<FidelityTolerances>;
 }
 
-/**
- * The CPU backend (float64 and float32, and about 20x faster than the reference interpreter on the
- * growth study), or the reference interpreter where @unfold/backend-cpu cannot load.
- */
-export async function fidelityBackend(load: () => Promise<Backend> = () => loadCpuBackend(), progress: (m: string) => void = () => undefined): Promise<Backend> {
-  try {
-    return await load();
-  } catch (error) {
-    progress(`[fidelity] CPU backend unavailable (${messageOf(error)}); using the reference interpreter, which is much slower`);
-    return new ReferenceBackend();
-  }
-}
-
 /** `pnpm bench fidelity`: the table of checks, or with --json one JSON object on the last line. */
 export async function fidelityCommand(argv: string[], io: CommandIO, options: FidelityCommandOptions = {}): Promise<void> {
   const flags = parse(argv, { quick: { type: "boolean" }, json: { type: "boolean" }, seed: { type: "string" }, help: { type: "boolean" } });
@@ -57,7 +43,8 @@ export async function fidelityCommand(argv: string[], io: CommandIO, options: Fi
   const seed = integerFlag("seed", flags["seed"], 1, 0);
   const plan: FidelityPlan = { ...(quick ? QUICK_PLAN : FULL_PLAN), ...options.plan };
   const progress = (m: string): void => io.progress(`[fidelity] ${m}`);
-  const backend = await (options.backend ?? (() => fidelityBackend(undefined, progress)))();
+  // The CPU backend runs float64 and float32, and the growth study about 20x faster than the reference.
+  const backend = await (options.backend ?? (() => loadCpuOrReference(undefined, progress)))();
   let report: FidelityReport;
   try {
     report = await fidelityReport({ plan, seed, backend, onProgress: progress, ...(options.tolerances ? { tolerances: options.tolerances } : {}) });

@@ -31,9 +31,10 @@ export interface PreparedRun {
   /** One more step: what is timed. It reads back what a user of the result would read. */
   step(): Promise<void>;
   /**
-   * Bytes this run holds where the JavaScript heap figure cannot see them, read after the check
-   * run: a WebGPU engine's buffers on loan from its pool, the CPU backend's shared WebAssembly
-   * memory in use. Absent for engines whose memory the heap figure already counts.
+   * What the engine's own accounting says this workload added at most, read after the check
+   * run: the CPU backend's shared WebAssembly memory in use, a WebGPU pool's buffers on loan,
+   * TensorFlow.js's tensor bytes. It may overlap the heap figure (TensorFlow.js's cpu tensors are
+   * ArrayBuffers). Absent for engines with no such count.
    */
   poolBytes?(): number;
   dispose(): Promise<void>;

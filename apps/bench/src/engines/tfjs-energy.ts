@@ -26,7 +26,10 @@ export function tfjsYangEnergy(tf: Tf, model: YangModel, Y: TF.Tensor, Wa: TF.Te
 
 /**
  * energy-and-gradient with tf.valueAndGrad, or hvp as tf.grad of <tf.grad(E), V>: TensorFlow.js's
- * own reverse mode, applied twice for the Hessian-vector product.
+ * own reverse mode, applied twice for the Hessian-vector product. That second application is
+ * wrong here: tfjs's gradient of exp multiplies by exp's saved output, which the outer tf.grad
+ * treats as a constant, so H V misses a term (relErr about 0.2). It is run as written, the way a
+ * user would write it; the runner flags the result and takes it as no engine's baseline.
  */
 export function tfjsEnergyRun(tf: Tf, problem: EnergyProblem): PreparedRun {
   const { state, Wa, Wf, b, direction } = problem.inputs;

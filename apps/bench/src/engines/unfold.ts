@@ -50,6 +50,20 @@ export async function loadCpuBackend(importer: ModuleImporter = importModule): P
   return backend as Backend;
 }
 
+/**
+ * The CPU backend for work that must run on some backend (the Hessian products of hessian-block,
+ * the fidelity checks), or, where @unfold/backend-cpu cannot load, the reference interpreter
+ * (the same results, much slower), saying so through `onFallback`.
+ */
+export async function loadCpuOrReference(load: () => Promise<Backend> = () => loadCpuBackend(), onFallback: (reason: string) => void = () => {}): Promise<Backend> {
+  try {
+    return await load();
+  } catch (error) {
+    onFallback(`CPU backend unavailable (${messageOf(error)}); using the reference interpreter, which is much slower`);
+    return new ReferenceBackend();
+  }
+}
+
 /** @unfold/backend-cpu's CpuBackend through the generic adapter, in float32. */
 export function cpuEngine(load: () => Promise<Backend> = () => loadCpuBackend()): Engine {
   return backendEngine("unfold-cpu", load, { detail: cpuEngineDetail, watch: cpuMemory });

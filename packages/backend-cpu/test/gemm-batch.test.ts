@@ -53,18 +53,20 @@ describe.each([
         });
       });
     }
-    it(`${dtype} symmetric items (A A^T), computed whole and still exactly symmetric`, () => {
-      const count = 6;
-      const { cases, stride, end } = batch((base, seed) => makeSymmetricCase(memory, dtype, 20, 12, { transA: false, pad: 1 }, seed * 7, base), count);
-      const call = cases[0]!.call;
-      const need = gemm.batchScratchBytes(call, count);
-      if (memory.buffer.byteLength < end + need) memory.grow(Math.ceil((end + need - memory.buffer.byteLength) / 65536));
-      gemm.runBatch(call, count, { a: stride, b: stride, c: stride }, end);
-      cases.forEach((c, t) => {
-        expect(maxRelativeError(memory, c), `item ${t}`).toBeLessThanOrEqual(TOL[dtype]);
-        expect(guardIntact(memory, c.call), `item ${t} wrote outside C`).toBe(true);
-        expect(exactlySymmetric(memory, c.call), `item ${t} not symmetric`).toBe(true);
+    for (const [n, k] of [[20, 12], [23, 9], [40, 16]] as const) {
+      it(`${dtype} symmetric items (A A^T) ${n}x${n}x${k}: the lower triangle mirrored, exactly symmetric`, () => {
+        const count = 6;
+        const { cases, stride, end } = batch((base, seed) => makeSymmetricCase(memory, dtype, n, k, { transA: false, pad: 1 }, seed * 7 + n, base), count);
+        const call = cases[0]!.call;
+        const need = gemm.batchScratchBytes(call, count);
+        if (memory.buffer.byteLength < end + need) memory.grow(Math.ceil((end + need - memory.buffer.byteLength) / 65536));
+        gemm.runBatch(call, count, { a: stride, b: stride, c: stride }, end);
+        cases.forEach((c, t) => {
+          expect(maxRelativeError(memory, c), `item ${t}`).toBeLessThanOrEqual(TOL[dtype]);
+          expect(guardIntact(memory, c.call), `item ${t} wrote outside C`).toBe(true);
+          expect(exactlySymmetric(memory, c.call), `item ${t} not symmetric`).toBe(true);
+        });
       });
-    });
+    }
   }
 });

@@ -11,6 +11,8 @@ export interface GemmKernels {
   macro(mc: number, nc: number, kc: number, ap: number, bp: number, c: number, ldc: number, acc: number, tmp: number): void;
   packA(src: number, ls: number, ps: number, count: number, kc: number, dst: number): void;
   packB(src: number, ls: number, ps: number, count: number, kc: number, dst: number): void;
+  /** Copies the lower triangle of an n x n C onto the upper one for rows [i0, i1) (mirror.ts). */
+  mirror(c: number, ldc: number, n: number, i0: number, i1: number): void;
   /** The float32 softmax rows kernels (softmax-wasm.ts), on the float32 entry only. */
   rows32?(x: number, out: number, rows: number, cols: number): void;
   rows32Bias?(x: number, bias: number, out: number, rows: number, cols: number, period: number): void;
@@ -42,6 +44,9 @@ export function wasmScratchBytes(es: number, bl: Blocking, m: number, n: number,
 /**
  * C[m x n] = A[m x k] * B[k x n] on one thread. Offsets are bytes, strides elements; `scratch`
  * must hold wasmScratchBytes(...) bytes. k must be > 0 (the caller zero fills C for k = 0).
+ * `symmetric` (B = A^T, so m = n): only the lower triangle is computed, in bands of two tile
+ * rows whose columns stop at the band's last row, and the mirror kernel copies it onto the upper
+ * one. For 128 x 128 x 64 that is 0.6 of the whole product's time, the copy included.
  */
 export function wasmGemm(
   ex: GemmKernels,
@@ -63,6 +68,8 @@ export function wasmGemm(
 ): void {
   if (m <= 0 || n <= 0 || k <= 0) return;
   const kcMax = Math.min(bl.kc, k);
+  // Narrow bands follow the triangle's edge closely; packing A costs the same in any bands.
+  const rowStep = symmetric ? Math.min(bl.mc, 2 * bl.mr) : bl.mc;
   const ap = Math.ceil(scratch / 64) * 64;
   const bp = ap + Math.ceil((Math.ceil(Math.min(bl.mc, m) / bl.mr) * bl.mr * kcMax * es) / 64) * 64;
   const tmp = bp + Math.ceil((Math.ceil(Math.min(bl.nc, n) / bl.nr) * bl.nr * kcMax * es) / 64) * 64;
@@ -72,8 +79,8 @@ export function wasmGemm(
       const kc = Math.min(bl.kc, k - pc);
       // B columns are the lines (csB apart), k the position along them (rsB apart).
       ex.packB(b + (pc * rsB + jc * csB) * es, csB * es, rsB * es, nc, kc, bp);
-      for (let ic = 0; ic < m; ic += bl.mc) {
-        const mc = Math.min(bl.mc, m - ic);
+      for (let ic = 0; ic < m; ic += rowStep) {
+        const mc = Math.min(rowStep, m - ic);
         // A symmetric product needs only columns up to the block's last row (the lower triangle);
         // the macro-kernel takes a prefix of the packed B panels.
         const cols = symmetric ? Math.min(nc, ic + mc - jc) : nc;
@@ -83,4 +90,5 @@ export function wasmGemm(
       }
     }
   }
+  if (symmetric) ex.mirror(c, rsC * es, n, 0, n);
 }

@@ -133,7 +133,7 @@ export async function createGemm(memory: WebAssembly.Memory, options: GemmOption
     const e = instance.exports as Record<string, never>;
     kernels = DTYPES.map((d) => {
       const n = exportNames(d);
-      return { macro: e[n.macro], packA: e[n.packA], packB: e[n.packB] };
+      return { macro: e[n.macro], packA: e[n.packA], packB: e[n.packB], mirror: e[n.mirror] };
     });
     kernels[0]!.rows32 = e[SOFTMAX_EXPORTS.rows32];
     kernels[0]!.rows32Bias = e[SOFTMAX_EXPORTS.rows32Bias];
@@ -239,16 +239,20 @@ class Engine implements Gemm {
       for (let i = 0; i < m; i++) h.fill(0, call.c / es + i * call.rsC, call.c / es + i * call.rsC + n);
       return;
     }
-    if (this.pool && this.shouldThread(m * n * k)) this.runThreaded(call, scratch, this.pool);
-    else if (this.kernels) {
+    if (this.pool && this.shouldThread(m * n * k)) {
+      // Threaded chunks above the diagonal of a symmetric product do nothing; mirror them after.
+      this.runThreaded(call, scratch, this.pool);
+      if (call.symmetric) this.mirror(call);
+    } else if (this.kernels) {
+      // A symmetric call computes its lower triangle and mirrors it (driver.ts).
       const symmetric = call.symmetric ?? false;
       wasmGemm(this.kernels[code]!, es, BLOCKING[dtype], m, n, k, call.a, call.rsA, call.csA, call.b, call.rsB, call.csB, call.c, call.rsC, scratch, symmetric);
     } else {
+      // The plain path computes the whole product, symmetric or not.
       const at = (x: number): number => x / es;
       const s = Math.ceil(scratch / SCRATCH_ALIGN) * SCRATCH_ALIGN;
       plainGemm(this.view(code), m, n, k, at(call.a), call.rsA, call.csA, at(call.b), call.rsB, call.csB, at(call.c), call.rsC, at(s));
     }
-    if (call.symmetric) this.mirror(call);
   }
 
   /** Copies a symmetric product's lower triangle onto its upper one, on the workers too when large. */
@@ -258,7 +262,8 @@ class Engine implements Gemm {
       const params = planMirror(call.dtype, call.n, call.c / es, call.rsC);
       const kernels = this.kernels ?? [];
       this.pool.run(params, (chunk) => runChunk(params, chunk, 0, kernels, this.memory, plainGemm, wasmGemm));
-    } else mirrorLowerTriangle(this.view(call.dtype === "float32" ? 0 : 1), call.c / es, call.rsC, call.n);
+    } else if (this.kernels) this.kernels[call.dtype === "float32" ? 0 : 1]!.mirror(call.c, call.rsC * es, call.n, 0, call.n);
+    else mirrorLowerTriangle(this.view(call.dtype === "float32" ? 0 : 1), call.c / es, call.rsC, call.n);
   }
 
   softmaxRows(x: number, bias: number, out: number, rows: number, cols: number, period: number): void {

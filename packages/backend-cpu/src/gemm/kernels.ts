@@ -11,6 +11,7 @@
  * so the micro-kernel reads both with unit stride and constant offsets.
  */
 import { addTo, type DTypeOps, Frame, type GemmDType, minTo, ops, whileLoop } from "./codegen.js";
+import { mirrorKernel } from "./mirror.js";
 import { packKernel } from "./pack.js";
 import { softmaxRowsFunction } from "../kernels/softmax-wasm.js";
 import { Code, ModuleBuilder, V128 } from "./wasm-emitter.js";
@@ -239,9 +240,9 @@ function macroKernel(o: DTypeOps, s: KernelShape, micro: number): { f: Frame; co
 }
 
 /** Export names of one dtype's functions. */
-export function exportNames(dtype: GemmDType): { macro: string; packA: string; packB: string } {
+export function exportNames(dtype: GemmDType): { macro: string; packA: string; packB: string; mirror: string } {
   const p = dtype === "float32" ? "f32" : "f64";
-  return { macro: `${p}_macro`, packA: `${p}_packA`, packB: `${p}_packB` };
+  return { macro: `${p}_macro`, packA: `${p}_packA`, packB: `${p}_packB`, mirror: `${p}_mirror` };
 }
 
 /** Export names of the float32 softmax rows kernels (softmax-wasm.ts) in the GEMM module. */
@@ -266,6 +267,8 @@ export function buildGemmModule(options: GemmModuleOptions): Uint8Array<ArrayBuf
     m.func(packA.f.params, [], packA.f.locals, packA.code, names.packA);
     const packB = packKernel(o, shape.nv * o.lanes);
     m.func(packB.f.params, [], packB.f.locals, packB.code, names.packB);
+    const mirror = mirrorKernel(o);
+    m.func(mirror.f.params, [], mirror.f.locals, mirror.code, names.mirror);
   }
   for (const biased of [false, true]) {
     const rows = softmaxRowsFunction(biased);

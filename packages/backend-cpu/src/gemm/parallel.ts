@@ -168,10 +168,8 @@ export function planBatched(
     bl.kc,
     0,
     count,
-    // Items compute their whole product even when symmetric: skipping the upper triangle saves
-    // at most a third of an item this small (blocks of mc rows), and mirroring it back costs
-    // more (8 items of 128x128x64: 0.26 ms whole, 0.35 ms with the triangle and its mirror).
-    0,
+    // A symmetric item computes its lower triangle and mirrors it (wasmGemm).
+    call.symmetric ? 1 : 0,
   ]);
   return { params, scratchBytes: SCRATCH_ALIGN + threads * perThread };
 }
@@ -220,23 +218,29 @@ export function runChunk(
   if (p[0] === 6) {
     // One item of a batched product (planBatched): 5/8/11 item 0's A/B/C, 13/14/15 the byte
     // strides between items, 16 mc, 17 nc, 18 private scratch base, 19 bytes per thread,
-    // 20 mr, 21 nr, 22 kc. Each item is computed whole (planBatched says why).
+    // 20 mr, 21 nr, 22 kc, 25 symmetric.
     const es = p[1] ? 8 : 4;
     const bl = { mr: p[20]!, nr: p[21]!, mc: p[16]!, kc: p[22]!, nc: p[17]! };
-    single(kernels[p[1]!]!, es, bl, p[2]!, p[3]!, p[4]!, p[5]! + chunk * p[13]!, p[6]!, p[7]!, p[8]! + chunk * p[14]!, p[9]!, p[10]!, p[11]! + chunk * p[15]!, p[12]!, p[18]! + thread * p[19]!);
+    single(kernels[p[1]!]!, es, bl, p[2]!, p[3]!, p[4]!, p[5]! + chunk * p[13]!, p[6]!, p[7]!, p[8]! + chunk * p[14]!, p[9]!, p[10]!, p[11]! + chunk * p[15]!, p[12]!, p[18]! + thread * p[19]!, p[25] === 1);
     return;
   }
   if (p[0] === 5) {
     // Mirror of a symmetric product's lower triangle (planMirror): 1 float64, 2 n, 3 C (element
     // offset), 4 rsC, 5 rows per chunk. Chunk r writes rows [r0, r0 + rows) right of the
     // diagonal, tile by tile, each tile read from a square block below the diagonal.
-    const h = p[1] ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
     const n = p[2]!;
     const c0 = p[3]!;
     const rs = p[4]!;
     const tile = p[5]!;
     const ib = chunk * tile;
     const iEnd = Math.min(ib + tile, n);
+    const ex = kernels[p[1]!];
+    if (ex) {
+      const es = p[1] ? 8 : 4;
+      ex.mirror(c0 * es, rs * es, n, ib, iEnd);
+      return;
+    }
+    const h = p[1] ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
     for (let jb = ib; jb < n; jb += tile) {
       const jEnd = Math.min(jb + tile, n);
       for (let i = ib; i < iEnd; i++) {

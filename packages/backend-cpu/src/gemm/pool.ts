@@ -47,7 +47,7 @@ interface WorkerData {
   module: WebAssembly.Module | undefined;
   control: SharedArrayBuffer;
   thread: number;
-  names: { macro: string; packA: string; packB: string }[];
+  names: { macro: string; packA: string; packB: string; mirror: string }[];
   /** Export names of the softmax rows kernels, attached to the float32 kernels. */
   softmaxNames: { rows32: string; rows32Bias: string };
   spinMs: number;
@@ -73,7 +73,7 @@ function workerMain(
   const kernels: GemmKernels[] = [];
   if (data.module) {
     const e = new WebAssembly.Instance(data.module, { env: { memory: data.memory } }).exports as Record<string, never>;
-    for (const n of data.names) kernels.push({ macro: e[n.macro], packA: e[n.packA], packB: e[n.packB] });
+    for (const n of data.names) kernels.push({ macro: e[n.macro], packA: e[n.packA], packB: e[n.packB], mirror: e[n.mirror] });
     kernels[0]!.rows32 = e[data.softmaxNames.rows32];
     kernels[0]!.rows32Bias = e[data.softmaxNames.rows32Bias];
   }

@@ -16,20 +16,24 @@ const input = (index: number): Expr => ({ kind: "input", index });
 const unary = (op: (typeof UNARY)[number], arg: Expr): Expr => ({ kind: "unary", op, arg });
 const binary = (op: (typeof BINARY)[number], a: Expr, b: Expr): Expr => ({ kind: "binary", op, args: [a, b] });
 
-/** Float64 evaluation of one element, as the JavaScript loops define it. */
-function evaluate(e: Expr, x: readonly number[]): number {
+/**
+ * One element in float64, or with `float32` rounded to float32 after every operation (what a
+ * loop over float32 alone computes).
+ */
+function evaluate(e: Expr, x: readonly number[], float32 = false): number {
+  const round = float32 ? Math.fround : (v: number): number => v;
   switch (e.kind) {
     case "input":
       return x[e.index]!;
     case "cast":
-      return e.to === "float32" ? Math.fround(evaluate(e.arg, x)) : evaluate(e.arg, x);
+      return e.to === "float32" ? Math.fround(evaluate(e.arg, x, float32)) : evaluate(e.arg, x, float32);
     case "unary": {
-      const a = evaluate(e.arg, x);
+      const a = evaluate(e.arg, x, float32);
       const f: Record<string, (v: number) => number> = { neg: (v) => -v, abs: Math.abs, sqrt: Math.sqrt, exp: Math.exp, stopGradient: (v) => v };
-      return f[e.op]!(a);
+      return round(f[e.op]!(a));
     }
     case "binary": {
-      const [a, b] = [evaluate(e.args[0], x), evaluate(e.args[1], x)];
+      const [a, b] = [evaluate(e.args[0], x, float32), evaluate(e.args[1], x, float32)];
       const f: Record<string, (p: number, q: number) => number> = {
         add: (p, q) => p + q,
         sub: (p, q) => p - q,
@@ -41,13 +45,13 @@ function evaluate(e: Expr, x: readonly number[]): number {
         greaterEqual: (p, q) => (p >= q ? 1 : 0),
         equal: (p, q) => (p === q ? 1 : 0),
       };
-      return f[e.op]!(a, b);
+      return round(f[e.op]!(a, b));
     }
   }
 }
 
-/** Float64 result of a spec over its inputs, by plain index arithmetic (no loop collapsing). */
-function reference(spec: LoopKernelSpec, data: Float32Array, bases: number[], outElements: number): Float64Array {
+/** Result of a spec over its inputs, by plain index arithmetic (no loop collapsing); float64 unless `float32`. */
+function reference(spec: LoopKernelSpec, data: Float32Array, bases: number[], outElements: number, float32 = false): Float64Array {
   const out = new Float64Array(outElements).fill(spec.reduce?.op === "max" ? -Infinity : 0);
   const seen = new Uint8Array(outElements);
   const rank = spec.shape.length;
@@ -60,7 +64,7 @@ function reference(spec: LoopKernelSpec, data: Float32Array, bases: number[], ou
       r = Math.floor(r / spec.shape[a]!);
     }
     const at = (strides: readonly number[]): number => strides.reduce((s, st, a) => s + st * idx[a]!, 0);
-    const v = evaluate(spec.expr, spec.inputs.map((acc, k) => data[bases[k]! + at(acc.strides)]!));
+    const v = evaluate(spec.expr, spec.inputs.map((acc, k) => data[bases[k]! + at(acc.strides)]!), float32);
     const o = at(spec.output.strides);
     if (!spec.reduce) out[o] = v;
     else out[o] = spec.reduce.op === "sum" ? out[o]! + v : Math.max(out[o]!, v);
@@ -146,6 +150,7 @@ describe.runIf(detectSimd().simd)("WebAssembly SIMD loop kernels", () => {
   it("match float64 math and the JavaScript loops on random elementwise kernels", () => {
     const rng = new Random(11);
     let vectorised = 0;
+    let exact = 0;
     for (let trial = 0; trial < 300; trial++) {
       const rank = rng.int(1, 4);
       const shape = Array.from({ length: rank }, () => (rng.uniform() < 0.15 ? 1 : rng.int(1, 11)));
@@ -167,8 +172,16 @@ describe.runIf(detectSimd().simd)("WebAssembly SIMD loop kernels", () => {
       const what = `${JSON.stringify(spec)}`;
       expect(compare(got, reference(spec, data, bases, out.elements), what), what).toBeLessThanOrEqual(1e-6);
       expect(compare(got, js, what), what).toBeLessThanOrEqual(1e-6);
+      // A float32 loop rounds after every operation, in both forms: without exp (whose vector
+      // form may differ by an ulp) they agree with that rounding bit for bit, signed zeros too.
+      if (!JSON.stringify(spec.expr).includes('"exp"')) {
+        expect(Array.from(got), `${what}: SIMD against float32 rounding`).toEqual(Array.from(Float32Array.from(reference(spec, data, bases, out.elements, true))));
+        expect(Array.from(got), `${what}: SIMD against JavaScript`).toEqual(Array.from(js));
+        exact++;
+      }
     }
     expect(vectorised).toBeGreaterThan(150);
+    expect(exact).toBeGreaterThan(50);
   });
 
   it("match on random reductions, over inner or outer axes", () => {

@@ -1,8 +1,13 @@
 /**
- * Emits an elementwise expression (expr.ts) as WebAssembly SIMD over four float32 elements held
- * as two float64x2 halves. Evaluating in float64 mirrors the JavaScript loops, whose fused
- * intermediates are doubles rounded once at the store, so both agree bit for bit except exp
- * (the float32 vector exp of exp-simd.ts, within about one float32 ulp, subnormals flushed).
+ * Emits an elementwise expression (expr.ts) as WebAssembly SIMD over four float32 elements, in
+ * one of two precisions, each mirroring the JavaScript loops so both forms agree bit for bit
+ * except exp (the float32 vector exp of exp-simd.ts, within about one float32 ulp, subnormals
+ * flushed):
+ * - float32 lanes, rounding after every operation, for loops that compute in float32
+ *   (computesInFloat32). Three to five times faster than float64 halves on the Yang layer's
+ *   chains: no conversions, and IEEE max/min in one lane width.
+ * - two float64x2 halves otherwise, where fused intermediates are doubles rounded once at the
+ *   store. Reductions always accumulate in float64 halves.
  */
 import type { Frame } from "../gemm/codegen.js";
 import { V128 } from "../gemm/wasm-emitter.js";
@@ -46,10 +51,15 @@ export class ExprEmitter {
   private readonly consts = new Map<string, number>();
   private exp: ExpLocals | undefined;
 
+  /**
+   * `float32`: values are one float32x4 local, held as a pair of that local twice, and every
+   * operation rounds to float32; otherwise values are float64x2 halves.
+   */
   constructor(
     private readonly f: Frame,
     private readonly c: LoopCode,
     private readonly prologue: LoopCode,
+    private readonly float32 = false,
   ) {}
 
   private constant(key: string, init: (c: LoopCode) => void): number {
@@ -79,7 +89,23 @@ export class ExprEmitter {
     return [l, h];
   }
 
-  /** Pushes the f32x4 rounding of a pair; unless `full`, only lane 0 is wanted. */
+  /** An expression input loaded as the f32x4 in `v` (all lanes equal when `uniform`). */
+  input(v: number, uniform: boolean): Pair {
+    return this.float32 ? [v, v] : this.split(v, uniform);
+  }
+
+  /** Pushes an expression's value as an f32x4; unless `full`, only lane 0 is wanted. */
+  pushValue(p: Pair, full: boolean): void {
+    if (this.float32) this.c.get(p[0]);
+    else this.pushJoined(p, full);
+  }
+
+  /** An expression's value as float64 halves, for accumulating (lane 0 alone unless `full`). */
+  toFloat64(p: Pair, full: boolean): Pair {
+    return this.float32 ? this.split(p[0], !full) : p;
+  }
+
+  /** Pushes the f32x4 rounding of a pair of float64 halves; unless `full`, only lane 0 is wanted. */
   pushJoined(p: Pair, full: boolean): void {
     this.c.get(p[0]).f32x4DemoteF64x2Zero();
     if (full) this.c.get(p[1]).f32x4DemoteF64x2Zero().i8x16Shuffle(LOW_HALVES);
@@ -99,6 +125,10 @@ export class ExprEmitter {
   }
 
   emit(expr: Expr, leaf: (index: number) => Pair): Pair {
+    if (this.float32) {
+      const v = this.emit32(expr, leaf);
+      return [v, v];
+    }
     const c = this.c;
     switch (expr.kind) {
       case "input":
@@ -150,6 +180,72 @@ export class ExprEmitter {
             return this.map([a, b], (k) => both(k).f64x2Ge().get(one()).v128And());
           case "equal":
             return this.map([a, b], (k) => both(k).f64x2Eq().get(one()).v128And());
+          default:
+            throw new Error(`no SIMD form for ${expr.op}`);
+        }
+      }
+    }
+  }
+
+  /** The float32-lanes form of emit: one f32x4 local, every operation rounded to float32. */
+  private emit32(expr: Expr, leaf: (index: number) => Pair): number {
+    const c = this.c;
+    const result = (push: () => void): number => {
+      const v = this.f.local(V128);
+      push();
+      c.set(v);
+      return v;
+    };
+    switch (expr.kind) {
+      case "input":
+        return leaf(expr.index)[0];
+      case "cast":
+        // computesInFloat32 admits only casts to float32, which do nothing here.
+        return this.emit32(expr.arg, leaf);
+      case "unary": {
+        const a = this.emit32(expr.arg, leaf);
+        switch (expr.op) {
+          case "stopGradient":
+            return a;
+          case "neg":
+            return result(() => c.get(a).f32x4Neg());
+          case "abs":
+            return result(() => c.get(a).f32x4Abs());
+          case "sqrt":
+            return result(() => c.get(a).f32x4Sqrt());
+          case "exp": {
+            // The float64-halves exp, rounded once to float32: the same e^a as the other form.
+            const e = this.expPair(this.split(a, false));
+            return result(() => this.pushJoined(e, true));
+          }
+          default:
+            throw new Error(`no SIMD form for ${expr.op}`);
+        }
+      }
+      case "binary": {
+        const a = this.emit32(expr.args[0], leaf);
+        const b = this.emit32(expr.args[1], leaf);
+        const both = (): LoopCode => c.get(a).get(b);
+        const one = (): number => this.f32Splat(1);
+        switch (expr.op) {
+          case "add":
+            return result(() => both().f32x4Add());
+          case "sub":
+            return result(() => both().f32x4Sub());
+          case "mul":
+            return result(() => both().f32x4Mul());
+          case "div":
+            return result(() => both().f32x4Div());
+          case "max":
+            return result(() => both().f32x4Max());
+          case "min":
+            return result(() => both().f32x4Min());
+          case "greater":
+            return result(() => both().f32x4Gt().get(one()).v128And());
+          case "greaterEqual":
+            return result(() => both().f32x4Ge().get(one()).v128And());
+          case "equal":
+            return result(() => both().f32x4Eq().get(one()).v128And());
           default:
             throw new Error(`no SIMD form for ${expr.op}`);
         }

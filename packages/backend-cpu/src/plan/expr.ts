@@ -31,20 +31,46 @@ const BINARY: Record<BinaryOp, (a: string, b: string) => string> = {
   equal: (a, b) => `(${a} === ${b} ? 1 : 0)`,
 };
 
+/** Whether an expression casts to anything but float32 (its intermediates are then not all float32). */
+function castsAway(expr: Expr): boolean {
+  switch (expr.kind) {
+    case "input":
+      return false;
+    case "cast":
+      return expr.to !== "float32" || castsAway(expr.arg);
+    case "unary":
+      return castsAway(expr.arg);
+    case "binary":
+      return castsAway(expr.args[0]) || castsAway(expr.args[1]);
+  }
+}
+
 /**
- * JavaScript source for an expression whose leaves are the named values `leaf(i)`. Fused
- * intermediates stay in double precision: a float32 result is rounded once, when stored, or at an
- * explicit cast, which is closer to the float64 reference than rounding at every step.
+ * Whether a loop computes in float32, operation by operation: every input and the output are
+ * float32 and nothing casts away from it. Each operation of such a loop rounds to float32, as
+ * the program's float32 nodes say and as the SIMD kernels (four float32 lanes) do, so the two
+ * forms agree bit for bit (exp aside). Other loops keep their fused intermediates in float64.
  */
-export function emitExpr(expr: Expr, leaf: (index: number) => string): string {
+export function computesInFloat32(expr: Expr, dtypes: readonly DType[]): boolean {
+  return dtypes.every((d) => d === "float32") && !castsAway(expr);
+}
+
+/**
+ * JavaScript source for an expression whose leaves are the named values `leaf(i)`. With
+ * `float32`, every operation's result is rounded to float32 (Math.fround), as the float32 SIMD
+ * kernels compute; otherwise fused intermediates stay in double precision and a float32 result
+ * is rounded once, when stored, or at an explicit cast.
+ */
+export function emitExpr(expr: Expr, leaf: (index: number) => string, float32 = false): string {
+  const round = (source: string): string => (float32 ? `Math.fround(${source})` : source);
   switch (expr.kind) {
     case "input":
       return leaf(expr.index);
     case "unary":
-      return UNARY[expr.op](emitExpr(expr.arg, leaf));
+      return expr.op === "stopGradient" ? emitExpr(expr.arg, leaf, float32) : round(UNARY[expr.op](emitExpr(expr.arg, leaf, float32)));
     case "cast":
-      return expr.to === "float32" ? `Math.fround(${emitExpr(expr.arg, leaf)})` : emitExpr(expr.arg, leaf);
+      return expr.to === "float32" ? `Math.fround(${emitExpr(expr.arg, leaf, float32)})` : emitExpr(expr.arg, leaf, float32);
     case "binary":
-      return BINARY[expr.op](emitExpr(expr.args[0], leaf), emitExpr(expr.args[1], leaf));
+      return round(BINARY[expr.op](emitExpr(expr.args[0], leaf, float32), emitExpr(expr.args[1], leaf, float32)));
   }
 }

@@ -1,7 +1,6 @@
 /**
  * The further WebAssembly instructions the generated loop kernels use (float64 lanes, bit
- * selects, i32 shifts), on top of the softmax kernel's SimdCode. The loop kernels evaluate in
- * float64 lanes so they round exactly where the JavaScript loops do (once, at the store).
+ * selects, i32 shifts, the rest of float32 lanes), on top of the softmax kernel's SimdCode.
  */
 import { uleb } from "../gemm/wasm-emitter.js";
 import { SimdCode } from "../kernels/exp-simd.js";
@@ -74,5 +73,32 @@ export class LoopCode extends SimdCode {
   }
   f64x2Max(): this {
     return this.sub(0xf5);
+  }
+
+  // Float32 lanes (the loops that compute in float32; see expr.ts).
+  f32x4Eq(): this {
+    return this.sub(0x41);
+  }
+  f32x4Ge(): this {
+    return this.sub(0x46);
+  }
+  f32x4Abs(): this {
+    return this.sub(0xe0);
+  }
+  f32x4Neg(): this {
+    return this.sub(0xe1);
+  }
+  f32x4Sqrt(): this {
+    return this.sub(0xe3);
+  }
+  f32x4Div(): this {
+    return this.sub(0xe7);
+  }
+  /** IEEE minimum/maximum: NaN propagates and -0 < +0, as Math.min/Math.max. */
+  f32x4Min(): this {
+    return this.sub(0xe8);
+  }
+  f32x4Max(): this {
+    return this.sub(0xe9);
   }
 }

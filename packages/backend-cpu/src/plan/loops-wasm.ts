@@ -8,6 +8,7 @@
  */
 import { Frame } from "../gemm/codegen.js";
 import { F64, I32, ModuleBuilder, V128 } from "../gemm/wasm-emitter.js";
+import { computesInFloat32 } from "./expr.js";
 import { ExprEmitter, type Pair, simdSupports } from "./expr-simd.js";
 import { LoopCode } from "./loop-code.js";
 import { type Axis, type LoopKernel, type LoopKernelSpec, loopAxes } from "./loops.js";
@@ -51,7 +52,7 @@ function buildModule(spec: LoopKernelSpec, plan: Plan, shared: boolean): Uint8Ar
   const bases = Array.from({ length: accesses }, () => f.param(I32));
   const prologue = new LoopCode();
   const c = new LoopCode();
-  const ex = new ExprEmitter(f, c, prologue);
+  const ex = new ExprEmitter(f, c, prologue, computesInFloat32(spec.expr, [...spec.inputs, spec.output].map((a) => a.dtype)));
   const { levels, vector, reduce } = plan;
   const vAxis = levels[vector]!;
 
@@ -108,15 +109,17 @@ function buildModule(spec: LoopKernelSpec, plan: Plan, shared: boolean): Uint8Ar
         if (unitStride && mode.tail === undefined) c.v128Load();
         else c.v128Load32Splat(unitStride ? 4 * (mode.tail ?? 0) : 0);
         c.set(v);
-        pair = ex.split(v, !unitStride || mode.tail !== undefined);
+        pair = ex.input(v, !unitStride || mode.tail !== undefined);
         loaded.set(i, pair);
       }
       return pair;
     });
   };
-  const store = (ptr: number, p: Pair, mode: Mode): void => {
+  /** Stores an expression's value (`float64`: float64 accumulator halves instead). */
+  const store = (ptr: number, p: Pair, mode: Mode, float64 = false): void => {
     c.get(ptr);
-    ex.pushJoined(p, mode.tail === undefined);
+    if (float64) ex.pushJoined(p, mode.tail === undefined);
+    else ex.pushValue(p, mode.tail === undefined);
     if (mode.tail === undefined) c.v128Store();
     else c.f32x4ExtractLane(0).f32Store(4 * mode.tail);
   };
@@ -142,7 +145,7 @@ function buildModule(spec: LoopKernelSpec, plan: Plan, shared: boolean): Uint8Ar
       c.f64Const(identity).set(s);
       nest(reducedAxes.slice(0, -1), ptrs, (p0) =>
         vectorLoop(p0, (p, mode) => {
-          const v = evaluate(p, mode);
+          const v = ex.toFloat64(evaluate(p, mode), mode.tail === undefined);
           if (mode.tail === undefined) {
             combine(l, v[0]);
             combine(h, v[1]);
@@ -168,11 +171,11 @@ function buildModule(spec: LoopKernelSpec, plan: Plan, shared: boolean): Uint8Ar
         const [l, h] = [f.local(V128), f.local(V128)];
         c.f64Const(identity).f64x2Splat().tee(l).set(h);
         nest(reducedAxes, p, (q) => {
-          const v = evaluate(q, mode);
+          const v = ex.toFloat64(evaluate(q, mode), mode.tail === undefined);
           combine(l, v[0]);
           if (mode.tail === undefined) combine(h, v[1]);
         });
-        store(p[out]!, mode.tail === undefined ? [l, h] : [l, l], mode);
+        store(p[out]!, mode.tail === undefined ? [l, h] : [l, l], mode, true);
       }),
     );
   }

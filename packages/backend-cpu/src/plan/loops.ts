@@ -1,5 +1,5 @@
 import type { DType } from "@unfold/core";
-import { type Expr, emitExpr } from "./expr.js";
+import { type Expr, computesInFloat32, emitExpr } from "./expr.js";
 
 /** One strided access of a loop kernel: strides over the iteration space, in elements. */
 export interface Access {
@@ -75,7 +75,8 @@ export function loopKernel(spec: LoopKernelSpec): LoopKernel {
   };
   accesses.forEach((_, k) => lines.push(`const ${ptr(k, 0)} = b${k};`));
   const leaf = (level: number) => (i: number) => `${arr(spec.inputs[i]!)}[${ptr(i, level)}]`;
-  const value = (level: number): string => emitExpr(spec.expr, leaf(level));
+  const float32 = computesInFloat32(spec.expr, accesses.map((a) => a.dtype));
+  const value = (level: number): string => emitExpr(spec.expr, leaf(level), float32);
   let depth = 0;
   const open = (level: number): void => {
     lines.push(`for (let i${level} = 0; i${level} < ${levels[level]!.extent}; i${level}++) {`);

@@ -31,6 +31,7 @@ const SYMMETRIC_SIZES: [number, number][] = [
   [5, 3],
   [13, 9],
   [49, 20],
+  [100, 300], // threaded, then mirrored in one call (under the size the mirror is shared at)
   [130, 300], // k > KC, and above the threading threshold
   [301, 40], // many row blocks: chunks wholly above the diagonal are skipped
 ];

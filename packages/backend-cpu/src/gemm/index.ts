@@ -9,6 +9,7 @@ import { SCRATCH_ALIGN, wasmGemm, wasmScratchBytes, type Blocking, type GemmKern
 import { MIRROR_TILE, packRoundB, planBatched, planMirror, planParallel, planSoftmaxRows, runChunk } from "./parallel.js";
 import { plainGemm, plainScratchElements } from "./plain.js";
 import { Pool } from "./pool.js";
+import { ThreadingThreshold } from "./threshold.js";
 import type { GemmCall } from "./call.js";
 
 export type { GemmCall } from "./call.js";
@@ -101,17 +102,13 @@ const BLOCKING: Record<GemmDType, Blocking> = {
  */
 const SPLIT_MIN_WORK = 128 * 128 * 128;
 /**
- * When the workers keep missing their share (another process has the cores), the threshold
- * doubles up to this, so medium calls stop paying for threads that do not run; calls that
- * still thread and find the workers keeping up bring it back down.
+ * When the workers miss their share (another process has the cores), the threshold doubles up
+ * to this for a while (threshold.ts), so medium calls stop paying for threads that do not run.
  */
 const SPLIT_MAX_WORK = 512 * 512 * 512;
-/**
- * While the threshold is raised, one call in this many that it keeps on the calling thread is
- * threaded anyway, as a probe: once the other process has gone, the probes find the workers
- * keeping up and bring the threshold back down (no call would thread otherwise).
- */
-const PROBE_EVERY = 32;
+/** How long a raised threshold lasts at first and at most (threshold.ts), in ms. */
+const BACKOFF_MIN_MS = 2;
+const BACKOFF_MAX_MS = 1000;
 /**
  * Softmax rows thread from this many elements: at ~2 ns an element, 64K take ~130 us, well
  * above the ~10 us a threaded round costs when the workers are awake.
@@ -159,16 +156,13 @@ async function availableCores(): Promise<number> {
 class Engine implements Gemm {
   readonly threads: number;
   private disposed = false;
-  /** Current threading threshold, between SPLIT_MIN_WORK and SPLIT_MAX_WORK (see there). */
-  private splitWork: number;
-  /** Calls kept single-threaded by a raised threshold since the last probe. */
-  private unthreaded = 0;
+  /** The adaptive threading threshold; undefined where the caller fixed one (minSplitWork). */
+  private readonly threshold: ThreadingThreshold | undefined;
   private readonly minSplitWork: number;
   /** Products (a batch's in total) of fewer multiply-adds never use the workers. */
   get minThreadedWork(): number {
     return this.pool ? this.minSplitWork : Infinity;
   }
-  private readonly adaptive: boolean;
   private views: { buffer: ArrayBufferLike; f32: Float32Array; f64: Float64Array } | undefined;
 
   constructor(
@@ -180,10 +174,12 @@ class Engine implements Gemm {
     threshold: number | undefined,
   ) {
     this.threads = 1 + (pool?.size ?? 0);
-    this.adaptive = threshold === undefined;
     // The plain path is ~10x slower per multiply-add, so threading pays off at ~1/8 the work.
     this.minSplitWork = threshold ?? (kernels ? SPLIT_MIN_WORK : SPLIT_MIN_WORK / 8);
-    this.splitWork = this.minSplitWork;
+    this.threshold =
+      threshold === undefined
+        ? new ThreadingThreshold({ min: this.minSplitWork, max: Math.max(this.minSplitWork, SPLIT_MAX_WORK), minBackoffMs: BACKOFF_MIN_MS, maxBackoffMs: BACKOFF_MAX_MS })
+        : undefined;
   }
 
   scratchBytes(call: GemmCall): number {
@@ -304,13 +300,10 @@ class Engine implements Gemm {
     this.pool?.release();
   }
 
-  /** Whether a call of `work` multiply-adds threads: above the threshold, or as a probe below a raised one. */
+  /** Whether a call of `work` multiply-adds threads: at or above the threshold now. */
   private shouldThread(work: number): boolean {
-    if (work >= this.splitWork) return true;
     if (work < this.minSplitWork) return false;
-    if (++this.unthreaded < PROBE_EVERY) return false;
-    this.unthreaded = 0;
-    return true;
+    return !this.threshold || this.threshold.shouldThread(work, performance.now());
   }
 
   private runThreaded(call: GemmCall, scratch: number, pool: Pool): void {
@@ -324,12 +317,8 @@ class Engine implements Gemm {
       local += pool.run(round.params, (chunk) => runChunk(round.params, chunk, 0, kernels, this.memory, plainGemm, wasmGemm));
       total += round.total;
     }
-    if (!this.adaptive) return;
     // Workers that did under half their fair share did not get a core in time: back off.
-    const workerShare = (total - local) / total;
-    const fair = (this.threads - 1) / this.threads;
-    if (workerShare < fair / 2) this.splitWork = Math.min(SPLIT_MAX_WORK, this.splitWork * 2);
-    else this.splitWork = Math.max(this.minSplitWork, this.splitWork / 2);
+    this.threshold?.record((total - local) / total, (this.threads - 1) / this.threads, performance.now());
   }
 
   private blocking(call: GemmCall): Blocking | undefined {

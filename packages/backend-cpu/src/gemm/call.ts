@@ -22,3 +22,33 @@ export interface GemmCall {
    */
   readonly symmetric?: boolean;
 }
+
+/**
+ * Attention weights P_t = softmax_j(A_t A_t^T - 1 b_t^T) of `items` float32 items
+ * (gram-softmax-wasm.ts): item t's A (n x k) starts `strideA` bytes after item t - 1's, its bias
+ * row (n values) `strideBias` bytes after (0: one row for all). Without `value`, the n x n weights
+ * fill `out` one item after another; with it, `out` receives P_t V_t (n x dv each, row stride dv)
+ * and the weights never leave the thread's scratch. Offsets are bytes, strides of A and V elements.
+ */
+export interface GramSoftmaxCall {
+  readonly n: number;
+  readonly k: number;
+  readonly items: number;
+  readonly a: number;
+  readonly rsA: number;
+  readonly csA: number;
+  readonly strideA: number;
+  readonly bias: number;
+  readonly strideBias: number;
+  readonly out: number;
+  readonly value?: GramValue;
+}
+
+/** The right operand V_t (n x dv) of attention's weights, item t's `stride` bytes after item t - 1's. */
+export interface GramValue {
+  readonly b: number;
+  readonly rsB: number;
+  readonly csB: number;
+  readonly stride: number;
+  readonly dv: number;
+}

@@ -16,6 +16,9 @@ export interface GemmKernels {
   /** The float32 softmax rows kernels (softmax-wasm.ts), on the float32 entry only. */
   rows32?(x: number, out: number, rows: number, cols: number): void;
   rows32Bias?(x: number, bias: number, out: number, rows: number, cols: number, period: number): void;
+  /** The Gram logits' softmax kernels (gram-softmax-wasm.ts), on the float32 entry only. */
+  gramExp32?(g: number, bias: number, out: number, n: number, tot: number): number;
+  gramScale32?(out: number, n: number, tot: number): void;
 }
 
 /** Kernel tile (MR x NR) and cache block sizes, in elements. */
@@ -44,9 +47,10 @@ export function wasmScratchBytes(es: number, bl: Blocking, m: number, n: number,
 /**
  * C[m x n] = A[m x k] * B[k x n] on one thread. Offsets are bytes, strides elements; `scratch`
  * must hold wasmScratchBytes(...) bytes. k must be > 0 (the caller zero fills C for k = 0).
- * `symmetric` (B = A^T, so m = n): only the lower triangle is computed, in bands of two tile
- * rows whose columns stop at the band's last row, and the mirror kernel copies it onto the upper
- * one. For 128 x 128 x 64 that is 0.6 of the whole product's time, the copy included.
+ * `triangle` is for B = A^T (so m = n): 1 or 2 compute only the lower triangle, in bands of two
+ * tile rows whose columns stop at the band's last row; 1 then has the mirror kernel copy it onto
+ * the upper one (for 128 x 128 x 64, 0.6 of the whole product's time, the copy included), 2
+ * leaves the upper triangle unspecified, for a caller that reads only the lower one.
  */
 export function wasmGemm(
   ex: GemmKernels,
@@ -64,8 +68,9 @@ export function wasmGemm(
   c: number,
   rsC: number,
   scratch: number,
-  symmetric = false,
+  triangle = 0,
 ): void {
+  const symmetric = triangle !== 0;
   if (m <= 0 || n <= 0 || k <= 0) return;
   const kcMax = Math.min(bl.kc, k);
   // Narrow bands follow the triangle's edge closely; packing A costs the same in any bands.
@@ -90,5 +95,5 @@ export function wasmGemm(
       }
     }
   }
-  if (symmetric) ex.mirror(c, rsC * es, n, 0, n);
+  if (triangle === 1) ex.mirror(c, rsC * es, n, 0, n);
 }

@@ -6,13 +6,13 @@
  */
 import { elementBytes, exportNames, buildGemmModule, detectSimd, DEFAULT_SHAPES, lanes, SOFTMAX_EXPORTS, type GemmDType } from "./kernels.js";
 import { SCRATCH_ALIGN, wasmGemm, wasmScratchBytes, type Blocking, type GemmKernels } from "./driver.js";
-import { MIRROR_TILE, packRoundB, planBatched, planMirror, planParallel, planSoftmaxRows, runChunk } from "./parallel.js";
+import { gramSoftmaxLayout, MIRROR_TILE, packRoundB, planBatched, planGramSoftmax, planMirror, planParallel, planSoftmaxRows, runChunk } from "./parallel.js";
 import { plainGemm, plainScratchElements } from "./plain.js";
 import { Pool } from "./pool.js";
 import { ThreadingThreshold } from "./threshold.js";
-import type { GemmCall } from "./call.js";
+import type { GemmCall, GramSoftmaxCall } from "./call.js";
 
-export type { GemmCall } from "./call.js";
+export type { GemmCall, GramSoftmaxCall } from "./call.js";
 
 export interface Gemm {
   readonly memory: WebAssembly.Memory;
@@ -40,6 +40,20 @@ export interface Gemm {
    * where `simd` is true.
    */
   softmaxRows(x: number, bias: number, out: number, rows: number, cols: number, period: number): void;
+  /**
+   * Whether gramSoftmax serves `items` items of n x n from n x k operands at least as well as a
+   * batched product and a row softmax would: the SIMD kernels are there, and either the items
+   * share out evenly among the threads or the work is too small to thread anyway.
+   */
+  gramSoftmaxSupported(n: number, k: number, items: number): boolean;
+  /** Bytes of scratch gramSoftmax needs for such items (dv: the value product's columns, 0 without). */
+  gramSoftmaxScratchBytes(n: number, k: number, items: number, dv?: number): number;
+  /**
+   * softmax_j(A_t A_t^T - 1 b_t^T) per item (GramSoftmaxCall) in one pass per item: the product's
+   * lower triangle, then the Gram softmax kernels, then the product with V_t when given; items
+   * run on the threads when large enough. Only where gramSoftmaxSupported says so.
+   */
+  gramSoftmax(call: GramSoftmaxCall, scratch: number): void;
   /**
    * Keeps the worker threads awake until the matching release(), for a burst of calls (a
    * program's run): idle workers spin between calls instead of sleeping. No-ops without workers.
@@ -132,8 +146,7 @@ export async function createGemm(memory: WebAssembly.Memory, options: GemmOption
       const n = exportNames(d);
       return { macro: e[n.macro], packA: e[n.packA], packB: e[n.packB], mirror: e[n.mirror] };
     });
-    kernels[0]!.rows32 = e[SOFTMAX_EXPORTS.rows32];
-    kernels[0]!.rows32Bias = e[SOFTMAX_EXPORTS.rows32Bias];
+    for (const [key, name] of Object.entries(SOFTMAX_EXPORTS)) (kernels[0] as unknown as Record<string, unknown>)[key] = e[name];
   }
 
   let pool: Pool | undefined;
@@ -242,7 +255,7 @@ class Engine implements Gemm {
     } else if (this.kernels) {
       // A symmetric call computes its lower triangle and mirrors it (driver.ts).
       const symmetric = call.symmetric ?? false;
-      wasmGemm(this.kernels[code]!, es, BLOCKING[dtype], m, n, k, call.a, call.rsA, call.csA, call.b, call.rsB, call.csB, call.c, call.rsC, scratch, symmetric);
+      wasmGemm(this.kernels[code]!, es, BLOCKING[dtype], m, n, k, call.a, call.rsA, call.csA, call.b, call.rsB, call.csB, call.c, call.rsC, scratch, symmetric ? 1 : 0);
     } else {
       // The plain path computes the whole product, symmetric or not.
       const at = (x: number): number => x / es;
@@ -273,6 +286,40 @@ class Engine implements Gemm {
       this.pool.run(params, (chunk) => runChunk(params, chunk, 0, kernels, this.memory, plainGemm, wasmGemm));
     } else if (bias >= 0) k.rows32Bias(x, bias, out, rows, cols, period);
     else k.rows32(x, out, rows, cols);
+  }
+
+  gramSoftmaxSupported(n: number, k: number, items: number): boolean {
+    if (!this.kernels?.[0]?.gramExp32 || !(n >= 1 && k >= 1 && items >= 1)) return false;
+    if (!this.gramThreaded(n, k, items)) {
+      // On one thread either way: fusing only saves work, unless the unfused steps would thread.
+      const work = n * n * k;
+      const productThreads = this.pool !== undefined && (work >= this.minSplitWork || (items >= 2 && work * items >= this.minSplitWork));
+      return !productThreads && !(this.pool && n * n * items >= SOFTMAX_SPLIT_MIN_ELEMENTS);
+    }
+    return items >= 2 * this.threads || items % this.threads === 0;
+  }
+
+  /** Whether a Gram softmax's items go to the threads (a round of one item a chunk). */
+  private gramThreaded(n: number, k: number, items: number): boolean {
+    return this.pool !== undefined && items >= 2 && (n * n * k * items >= this.minSplitWork || n * n * items >= SOFTMAX_SPLIT_MIN_ELEMENTS);
+  }
+
+  gramSoftmaxScratchBytes(n: number, k: number, items: number, dv = 0): number {
+    const threads = this.gramThreaded(n, k, items) ? this.threads : 1;
+    return SCRATCH_ALIGN + threads * gramSoftmaxLayout(BLOCKING.float32, n, k, dv).bytes;
+  }
+
+  gramSoftmax(call: GramSoftmaxCall, scratch: number): void {
+    if (this.disposed) throw new Error("gemm: run after dispose");
+    const { n, k, items } = call;
+    if (!this.gramSoftmaxSupported(n, k, items)) throw new Error(`gemm: gramSoftmax does not serve ${items} items of ${n}x${n}x${k} here`);
+    validateGram(call, this.memory.buffer.byteLength, scratch, this.gramSoftmaxScratchBytes(n, k, items, call.value?.dv ?? 0));
+    const threaded = this.gramThreaded(n, k, items);
+    const { params } = planGramSoftmax(call, BLOCKING.float32, threaded ? this.threads : 1, scratch);
+    const kernels = this.kernels!;
+    const item = (chunk: number): void => runChunk(params, chunk, 0, kernels, this.memory, plainGemm, wasmGemm);
+    if (threaded) this.pool!.run(params, item);
+    else for (let t = 0; t < items; t++) item(t);
   }
 
   async dispose(): Promise<void> {
@@ -352,6 +399,30 @@ function validate(call: GemmCall, memoryBytes: number, scratch: number, scratchB
   if (scratchBytes > 0 && !(scratch >= 0 && scratch + scratchBytes <= memoryBytes)) {
     throw new RangeError(`gemm: scratch [${scratch}, ${scratch + scratchBytes}) is outside the memory (${memoryBytes} bytes)`);
   }
+}
+
+/** Rejects Gram softmax calls whose operands leave the memory (a worker's trap would lose its message). */
+function validateGram(call: GramSoftmaxCall, memoryBytes: number, scratch: number, scratchBytes: number): void {
+  const { n, k, items } = call;
+  if (!(isCount(n) && isCount(k) && isCount(items))) throw new RangeError(`gemm: gramSoftmax sizes must be non-negative integers, got ${items} items of ${n}x${k}`);
+  if (!(Number.isInteger(call.rsA) && Number.isInteger(call.csA) && Number.isInteger(call.strideA) && Number.isInteger(call.strideBias))) {
+    throw new RangeError("gemm: gramSoftmax strides must be integers");
+  }
+  const last = items - 1;
+  for (const t of [0, last]) {
+    checkOperand("A", 4, memoryBytes, call.a + t * call.strideA, n, call.rsA, k, call.csA);
+    checkOperand("bias", 4, memoryBytes, call.bias + t * call.strideBias, 1, 0, n, 1);
+  }
+  const v = call.value;
+  if (v) {
+    if (!(isCount(v.dv) && v.dv > 0 && Number.isInteger(v.rsB) && Number.isInteger(v.csB) && Number.isInteger(v.stride))) {
+      throw new RangeError(`gemm: gramSoftmax value needs dv > 0 and integer strides, got dv ${v.dv}`);
+    }
+    for (const t of [0, last]) checkOperand("V", 4, memoryBytes, v.b + t * v.stride, n, v.rsB, v.dv, v.csB);
+  }
+  const cols = v ? v.dv : n;
+  checkOperand("out", 4, memoryBytes, call.out, items * n, cols, cols, 1);
+  if (!(scratch >= 0 && scratch + scratchBytes <= memoryBytes)) throw new RangeError(`gemm: scratch [${scratch}, ${scratch + scratchBytes}) is outside the memory (${memoryBytes} bytes)`);
 }
 
 /** C[i, j] = C[j, i] for j > i, in square tiles so both sides stay in cache. */

@@ -14,7 +14,8 @@ import { addTo, type DTypeOps, Frame, type GemmDType, minTo, ops, whileLoop } fr
 import { mirrorKernel } from "./mirror.js";
 import { packKernel } from "./pack.js";
 import { softmaxRowsFunction } from "../kernels/softmax-wasm.js";
-import { Code, ModuleBuilder, V128 } from "./wasm-emitter.js";
+import { gramExpFunction, gramScaleFunction } from "../kernels/gram-softmax-wasm.js";
+import { Code, I32, ModuleBuilder, V128 } from "./wasm-emitter.js";
 
 export { elementBytes, lanes, type GemmDType } from "./codegen.js";
 
@@ -245,12 +246,20 @@ export function exportNames(dtype: GemmDType): { macro: string; packA: string; p
   return { macro: `${p}_macro`, packA: `${p}_packA`, packB: `${p}_packB`, mirror: `${p}_mirror` };
 }
 
-/** Export names of the float32 softmax rows kernels (softmax-wasm.ts) in the GEMM module. */
-export const SOFTMAX_EXPORTS = { rows32: "softmax_rows32", rows32Bias: "softmax_rows32_bias" } as const;
+/**
+ * Export names of the float32 softmax kernels in the GEMM module, by their GemmKernels name: the
+ * rows kernels (softmax-wasm.ts) and the Gram logits' kernels (gram-softmax-wasm.ts).
+ */
+export const SOFTMAX_EXPORTS = {
+  rows32: "softmax_rows32",
+  rows32Bias: "softmax_rows32_bias",
+  gramExp32: "softmax_gram_exp32",
+  gramScale32: "softmax_gram_scale32",
+} as const;
 
 /**
  * Builds the module bytes; it imports `env.memory` and exports macro/packA/packB per dtype, and
- * the float32 softmax rows kernels, so the GEMM's worker threads can share softmax rows too.
+ * the float32 softmax kernels (rows and Gram logits), so the worker threads can share those too.
  */
 export function buildGemmModule(options: GemmModuleOptions): Uint8Array<ArrayBuffer> {
   const m = new ModuleBuilder();
@@ -274,6 +283,10 @@ export function buildGemmModule(options: GemmModuleOptions): Uint8Array<ArrayBuf
     const rows = softmaxRowsFunction(biased);
     m.func(rows.f.params, [], rows.f.locals, rows.c, biased ? SOFTMAX_EXPORTS.rows32Bias : SOFTMAX_EXPORTS.rows32);
   }
+  const gramExp = gramExpFunction();
+  m.func(gramExp.f.params, [I32], gramExp.f.locals, gramExp.c, SOFTMAX_EXPORTS.gramExp32);
+  const gramScale = gramScaleFunction();
+  m.func(gramScale.f.params, [], gramScale.f.locals, gramScale.c, SOFTMAX_EXPORTS.gramScale32);
   return m.emit();
 }
 

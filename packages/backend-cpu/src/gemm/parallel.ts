@@ -10,7 +10,8 @@
  */
 import { type Blocking, type GemmKernels, SCRATCH_ALIGN, type wasmGemm, wasmScratchBytes } from "./driver.js";
 import { plainScratchElements, type plainGemm } from "./plain.js";
-import type { GemmCall } from "./call.js";
+import type { GemmCall, GramSoftmaxCall } from "./call.js";
+import { gramTotalsBytes } from "../kernels/gram-softmax-wasm.js";
 
 /** Words of a round's parameter block (Float64), laid out as the comments in runChunk say. */
 export const ROUND_WORDS = 27;
@@ -174,6 +175,60 @@ export function planBatched(
   return { params, scratchBytes: SCRATCH_ALIGN + threads * perThread };
 }
 
+/**
+ * Per-thread scratch of a Gram softmax item: packing buffers for its products, then the item's
+ * n x n Gram matrix, its weights when a value product follows (dv > 0), and its row totals
+ * (byte offsets within the thread's region).
+ */
+export function gramSoftmaxLayout(bl: Blocking, n: number, k: number, dv: number): { gram: number; weights: number; totals: number; bytes: number } {
+  const packing = Math.max(wasmScratchBytes(4, bl, n, n, k), dv > 0 ? wasmScratchBytes(4, bl, n, dv, n) : 0);
+  const gram = roundUp(packing, SCRATCH_ALIGN);
+  const weights = gram + roundUp(4 * n * n, SCRATCH_ALIGN);
+  const totals = dv > 0 ? weights + roundUp(4 * n * n, SCRATCH_ALIGN) : weights;
+  return { gram, weights, totals, bytes: totals + roundUp(gramTotalsBytes(n), SCRATCH_ALIGN) };
+}
+
+/**
+ * A round over the items of a Gram softmax (GramSoftmaxCall), one item a chunk: its product's
+ * lower triangle into the thread's scratch, the Gram softmax kernels, then the value product
+ * when there is one (runChunk, kind 8). The calling thread runs the same chunks one after
+ * another when nothing threads.
+ */
+export function planGramSoftmax(call: GramSoftmaxCall, bl: Blocking, threads: number, scratch: number): { params: Float64Array; scratchBytes: number } {
+  const v = call.value;
+  const layout = gramSoftmaxLayout(bl, call.n, call.k, v?.dv ?? 0);
+  const params = new Float64Array(ROUND_WORDS);
+  params.set([
+    8,
+    call.n,
+    call.k,
+    call.a,
+    call.rsA,
+    call.csA,
+    call.strideA,
+    call.bias,
+    call.strideBias,
+    call.out,
+    roundUp(scratch, SCRATCH_ALIGN),
+    layout.bytes,
+    bl.mr,
+    bl.nr,
+    bl.mc,
+    bl.kc,
+    bl.nc,
+    layout.gram,
+    layout.totals,
+    v?.dv ?? 0,
+    v?.b ?? 0,
+    v?.rsB ?? 0,
+    v?.csB ?? 0,
+    v?.stride ?? 0,
+    call.items,
+    layout.weights,
+  ]);
+  return { params, scratchBytes: SCRATCH_ALIGN + threads * layout.bytes };
+}
+
 /** Rows of C each mirror chunk copies (a tile: both the rows written and the block read stay in cache). */
 export const MIRROR_TILE = 32;
 
@@ -215,13 +270,43 @@ export function runChunk(
   plain: typeof plainGemm,
   single: typeof wasmGemm,
 ): void {
+  if (p[0] === 8) {
+    // One item of a Gram softmax (planGramSoftmax): 1 n, 2 k, 3 A (item 0), 4 rsA, 5 csA,
+    // 6 A's byte stride between items, 7 bias (item 0), 8 its stride, 9 out (item 0), 10 private
+    // scratch base, 11 bytes per thread, 12-16 mr, nr, mc, kc, nc, 17 the Gram matrix's and
+    // 18 the totals' offsets in a thread's scratch, 19 dv (0: no value product), 20 V (item 0),
+    // 21 rsV, 22 csV, 23 V's byte stride, 25 the weights' offset in a thread's scratch.
+    const ex = kernels[0]!;
+    const n = p[1]!;
+    const dv = p[19]!;
+    const bl = { mr: p[12]!, nr: p[13]!, mc: p[14]!, kc: p[15]!, nc: p[16]! };
+    const base = p[10]! + thread * p[11]!;
+    const g = base + p[17]!;
+    const tot = base + p[18]!;
+    const a = p[3]! + chunk * p[6]!;
+    const bias = p[7]! + chunk * p[8]!;
+    const out = p[9]! + chunk * n * (dv > 0 ? dv : n) * 4;
+    const weights = dv > 0 ? base + p[25]! : out;
+    // Lower triangle only (triangle 2): the kernels below never read above the diagonal.
+    single(ex, 4, bl, n, n, p[2]!, a, p[4]!, p[5]!, a, p[5]!, p[4]!, g, n, base, 2);
+    if (ex.gramExp32!(g, bias, weights, n, tot)) {
+      ex.mirror(weights, n * 4, n, 0, n);
+      ex.gramScale32!(weights, n, tot);
+    } else {
+      // The bias was no usable row shift (or something is NaN): the row kernel on the whole G.
+      ex.mirror(g, n * 4, n, 0, n);
+      ex.rows32Bias!(g, bias, weights, n, n, n);
+    }
+    if (dv > 0) single(ex, 4, bl, n, dv, n, weights, n, 1, p[20]! + chunk * p[23]!, p[21]!, p[22]!, out, dv, base, 0);
+    return;
+  }
   if (p[0] === 6) {
     // One item of a batched product (planBatched): 5/8/11 item 0's A/B/C, 13/14/15 the byte
     // strides between items, 16 mc, 17 nc, 18 private scratch base, 19 bytes per thread,
     // 20 mr, 21 nr, 22 kc, 25 symmetric.
     const es = p[1] ? 8 : 4;
     const bl = { mr: p[20]!, nr: p[21]!, mc: p[16]!, kc: p[22]!, nc: p[17]! };
-    single(kernels[p[1]!]!, es, bl, p[2]!, p[3]!, p[4]!, p[5]! + chunk * p[13]!, p[6]!, p[7]!, p[8]! + chunk * p[14]!, p[9]!, p[10]!, p[11]! + chunk * p[15]!, p[12]!, p[18]! + thread * p[19]!, p[25] === 1);
+    single(kernels[p[1]!]!, es, bl, p[2]!, p[3]!, p[4]!, p[5]! + chunk * p[13]!, p[6]!, p[7]!, p[8]! + chunk * p[14]!, p[9]!, p[10]!, p[11]! + chunk * p[15]!, p[12]!, p[18]! + thread * p[19]!, p[25] === 1 ? 1 : 0);
     return;
   }
   if (p[0] === 5) {

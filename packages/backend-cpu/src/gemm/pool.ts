@@ -48,8 +48,8 @@ interface WorkerData {
   control: SharedArrayBuffer;
   thread: number;
   names: { macro: string; packA: string; packB: string; mirror: string }[];
-  /** Export names of the softmax rows kernels, attached to the float32 kernels. */
-  softmaxNames: { rows32: string; rows32Bias: string };
+  /** Export names of the softmax kernels by their GemmKernels name, attached to the float32 kernels. */
+  softmaxNames: Record<string, string>;
   spinMs: number;
   holdSpinMs: number;
   /** Where the caller posts loop-kernel modules ({ id, module }) for kernel rounds (Pool.share). */
@@ -74,8 +74,7 @@ function workerMain(
   if (data.module) {
     const e = new WebAssembly.Instance(data.module, { env: { memory: data.memory } }).exports as Record<string, never>;
     for (const n of data.names) kernels.push({ macro: e[n.macro], packA: e[n.packA], packB: e[n.packB], mirror: e[n.mirror] });
-    kernels[0]!.rows32 = e[data.softmaxNames.rows32];
-    kernels[0]!.rows32Bias = e[data.softmaxNames.rows32Bias];
+    for (const [key, name] of Object.entries(data.softmaxNames)) (kernels[0] as unknown as Record<string, unknown>)[key] = e[name];
   }
   // Shared loop kernels by id, instantiated on first use: the caller posts a module before it
   // publishes any round that names it, so it is already queued on the port by then.

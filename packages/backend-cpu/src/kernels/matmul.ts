@@ -1,9 +1,8 @@
 import { broadcastView, type DType, type View } from "@unfold/core";
 import { type Step, bytesOf } from "../plan/steps.js";
-import type { GemmCall } from "../gemm/call.js";
+import type { GemmCall, GramSoftmaxCall } from "../gemm/call.js";
 
-export type { GemmCall };
-
+export type { GemmCall, GramSoftmaxCall };
 
 /** What the plan needs of a matrix engine (the SIMD GEMM, or the plain loops below). */
 export interface MatmulEngine {
@@ -17,6 +16,10 @@ export interface MatmulEngine {
   /** Keeps the worker threads awake for a burst of products (a program's run); see Gemm.hold. */
   hold?(): void;
   release?(): void;
+  /** The fused Yang attention weights (gram-softmax.ts), where the engine has them; see Gemm. */
+  gramSoftmaxSupported?(n: number, k: number, items: number): boolean;
+  gramSoftmaxScratchBytes?(n: number, k: number, items: number, dv?: number): number;
+  gramSoftmax?(call: GramSoftmaxCall, scratch: number): void;
 }
 
 /** The common distance between consecutive offsets, or undefined when they are not evenly spaced. */

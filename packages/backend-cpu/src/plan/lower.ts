@@ -7,6 +7,7 @@ import { type Slot, type Step } from "./steps.js";
 import { gatherStep, scatterAddStep } from "../kernels/gather.js";
 import { type MatmulEngine, matmulStep } from "../kernels/matmul.js";
 import { detectSoftmax, softmaxStep } from "../kernels/softmax.js";
+import { detectGramSoftmax, detectGramValue, type GramSoftmaxMatch, gramSoftmaxStep } from "../kernels/gram-softmax.js";
 import type { SoftmaxKernel } from "../kernels/softmax-wasm.js";
 
 const ELEMENTWISE = new Set<string>([...UNARY_OPS, ...BINARY_OPS, "cast"]);
@@ -68,6 +69,25 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
   // Row softmaxes whose internals nothing else reads run as one kernel; their internals vanish.
   const softmaxes = detectSoftmax(nodes, uses, outputIds);
   const skip = new Set<number>([...softmaxes.values()].flatMap((s) => s.internal));
+  // Those over Yang logits Z Z^T - 1 b^T also take over their product (gram-softmax.ts), and the
+  // product of the weights with the values when that is their one reader: the whole step is then
+  // lowered at that product (the values may come later than the softmax).
+  const readers = new Map<number, Node>();
+  for (const n of nodes) for (const i of n.inputs) readers.set(i, n);
+  const grams = new Map<number, GramSoftmaxMatch>();
+  const attention = new Map<number, { softmax: number; gram: GramSoftmaxMatch; value: number }>();
+  for (const [id, match] of softmaxes) {
+    const gram = detectGramSoftmax(nodes, uses, outputIds, match, kernels.matmul);
+    if (!gram) continue;
+    skip.add(gram.product);
+    const reader = readers.get(id);
+    const value = detectGramValue(nodes, uses, outputIds, nodes[id]!, reader, gram);
+    if (value === undefined) grams.set(id, gram);
+    else {
+      attention.set(reader!.id, { softmax: id, gram, value });
+      skip.add(id);
+    }
+  }
 
   // An elementwise node is inlined when its only use is a loop over its own shape (a fused
   // softmax's result is computed by its own kernel, so it is never inlined).
@@ -169,6 +189,16 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
       }
       case "matmul": {
         const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
+        const fused = attention.get(n.id);
+        if (fused) {
+          const bias = contiguous(softmaxes.get(fused.softmax)!.bias!.node);
+          const step = gramSoftmaxStep(kernels.matmul, fused.gram, contiguous(fused.gram.operand), bias, slot, `attention %${n.id}`, contiguous(fused.value));
+          scratchBytes = Math.max(scratchBytes, step.scratchBytes);
+          largestProduct = Math.max(largestProduct, step.work);
+          steps.push(step);
+          views.set(n.id, contiguousView(slot, n.shape));
+          break;
+        }
         const step = matmulStep(kernels.matmul, arg(0), arg(1), n.shape, slot, n.dtype, `matmul %${n.id}`);
         scratchBytes = Math.max(scratchBytes, step.scratchBytes);
         largestProduct = Math.max(largestProduct, step.work);
@@ -202,6 +232,16 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
       default: {
         if (!ELEMENTWISE.has(n.op)) throw new UnfoldError("cpu backend", `no lowering for op '${n.op}'`);
         const fused = softmaxes.get(n.id);
+        const gram = grams.get(n.id);
+        if (fused && gram) {
+          const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
+          const step = gramSoftmaxStep(kernels.matmul, gram, contiguous(gram.operand), contiguous(fused.bias!.node), slot, `gram softmax %${n.id}`);
+          scratchBytes = Math.max(scratchBytes, step.scratchBytes);
+          largestProduct = Math.max(largestProduct, step.work);
+          steps.push(step);
+          views.set(n.id, contiguousView(slot, n.shape));
+          break;
+        }
         if (fused) {
           const x = contiguous(fused.input);
           const bias = fused.bias ? { view: contiguous(fused.bias.node), period: fused.bias.period } : undefined;

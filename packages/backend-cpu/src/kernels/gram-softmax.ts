@@ -1,0 +1,97 @@
+/**
+ * The Yang attention weights softmax(Z Z^T - 1 b^T), and their product with the values when that
+ * is the weights' one reader, as one step per batch: each item's product (its lower triangle),
+ * its softmax and its value product run back to back on one thread, the softmax from the Gram
+ * matrix's lower triangle alone (gram-softmax-wasm.ts). Against a batched product, a mirror, a
+ * row softmax and another batched product, this halves the exps, drops the max pass and a pass
+ * over every n x n item, and neither n x n matrix leaves the thread's cache.
+ */
+import type { Node, View } from "@unfold/core";
+import type { Step } from "../plan/steps.js";
+import type { SoftmaxMatch } from "./softmax.js";
+import type { MatmulEngine } from "./matmul.js";
+
+export interface GramSoftmaxMatch {
+  /** The Gram operand Z: the logits are Z Z^T (over the last two axes) less the bias. */
+  readonly operand: number;
+  /** The product node, which the fused step replaces. */
+  readonly product: number;
+  readonly n: number;
+  readonly k: number;
+  readonly items: number;
+  /** Whether every item has its own bias row (else one row serves all). */
+  readonly biasPerItem: boolean;
+}
+
+/**
+ * Whether a fused softmax with a row bias has the Gram form, float32: its argument is
+ * matmul(Z, transpose(Z)) with the last two axes swapped, read by nothing else, over Z's own
+ * batch (no broadcasting), and the engine would serve it at least as well fused.
+ */
+export function detectGramSoftmax(nodes: readonly Node[], uses: readonly number[], outputs: ReadonlySet<number>, match: SoftmaxMatch, engine: MatmulEngine): GramSoftmaxMatch | undefined {
+  if (!match.bias || !engine.gramSoftmaxSupported) return undefined;
+  const product = nodes[match.input]!;
+  if (product.op !== "matmul" || product.dtype !== "float32" || uses[product.id] !== 1 || outputs.has(product.id)) return undefined;
+  const [left, right] = [nodes[product.inputs[0]!]!, nodes[product.inputs[1]!]!];
+  if (right.op !== "transpose" || right.inputs[0] !== left.id) return undefined;
+  const rank = left.shape.length;
+  if (rank < 2 || !right.perm.every((p, axis) => (axis < rank - 2 ? p === axis : p === 2 * rank - 3 - axis))) return undefined;
+  const lead = product.shape.slice(0, -2);
+  if (left.shape.length !== product.shape.length || !lead.every((d, axis) => d === left.shape[axis])) return undefined;
+  const [n, k] = left.shape.slice(-2) as [number, number];
+  const items = lead.reduce((a, b) => a * b, 1);
+  if (!engine.gramSoftmaxSupported(n, k, items)) return undefined;
+  // The bias serves rows in runs of `period`: a run of n rows is one item, all rows is one for all.
+  const period = match.bias.period;
+  const biasPerItem = period === n && items > 1;
+  if (!biasPerItem && period !== n * items) return undefined;
+  return { operand: left.id, product: product.id, n, k, items, biasPerItem };
+}
+
+/**
+ * Whether the weights' one reader is a product P V over the same items, float32: the fused step
+ * then computes P_t V_t too, and P never leaves the thread's cache. Returns V's node.
+ */
+export function detectGramValue(nodes: readonly Node[], uses: readonly number[], outputs: ReadonlySet<number>, softmax: Node, reader: Node | undefined, gram: GramSoftmaxMatch): number | undefined {
+  if (!reader || reader.op !== "matmul" || reader.dtype !== "float32" || uses[softmax.id] !== 1 || outputs.has(softmax.id) || reader.inputs[0] !== softmax.id) return undefined;
+  const value = nodes[reader.inputs[1]!]!;
+  if (value.dtype !== "float32" || value.shape.length !== softmax.shape.length) return undefined;
+  const lead = softmax.shape.slice(0, -2);
+  if (!lead.every((d, axis) => d === value.shape[axis]) || value.shape.at(-2) !== gram.n) return undefined;
+  return value.id;
+}
+
+/**
+ * The fused step over a contiguous Z ([items, n, k]) and contiguous bias rows, into a contiguous
+ * [items, n, n] slot of weights, or with a contiguous `value` V ([items, n, dv]) into a
+ * contiguous [items, n, dv] slot of P V.
+ */
+export function gramSoftmaxStep(engine: MatmulEngine, match: GramSoftmaxMatch, z: View, bias: View, out: number, label: string, value?: View): Step & { scratchBytes: number; work: number } {
+  const { n, k, items, biasPerItem } = match;
+  const dv = value ? value.shape.at(-1)! : 0;
+  return {
+    label,
+    reads: value ? [z.slot, bias.slot, value.slot] : [z.slot, bias.slot],
+    writes: out,
+    scratchBytes: engine.gramSoftmaxScratchBytes!(n, k, items, dv),
+    // Multiply-adds of the products, as a matmul step counts them (they decide whether a run holds the workers).
+    work: n * n * (k + dv) * items,
+    run: (ctx) =>
+      engine.gramSoftmax!(
+        {
+          n,
+          k,
+          items,
+          a: (ctx.base[z.slot]! + z.offset) * 4,
+          rsA: k,
+          csA: 1,
+          strideA: n * k * 4,
+          bias: (ctx.base[bias.slot]! + bias.offset) * 4,
+          strideBias: biasPerItem ? n * 4 : 0,
+          out: ctx.base[out]! * 4,
+          ...(value ? { value: { b: (ctx.base[value.slot]! + value.offset) * 4, rsB: dv, csB: 1, stride: n * dv * 4, dv } } : {}),
+        },
+        ctx.scratch,
+      ),
+  };
+}

@@ -21,7 +21,7 @@ interface Variant {
   /** Shape of the values (default [batch, n, k]: the tokens themselves). */
   readonly valueShape?: (batch: number, n: number) => number[];
   /** Which outputs the program has besides the attention output. */
-  readonly alsoOutput?: "weights" | "logits";
+  readonly alsoOutput?: "weights" | "logits" | "norms";
   /** Step kinds the plan must run, and must not. */
   readonly runs: string[];
   readonly not: string[];
@@ -38,13 +38,16 @@ function attentionProgram(v: Variant): Program {
     const out = { out: weights.matmul(V) };
     if (v.alsoOutput === "weights") return { ...out, weights };
     if (v.alsoOutput === "logits") return { ...out, logits };
+    if (v.alsoOutput === "norms") return { ...out, q };
     return out;
   });
 }
 
 const variants: Variant[] = [
-  { name: "the whole step fuses", batch: 4, n: 37, k: 6, dtype: "float32", runs: ["attention"], not: ["softmax", "gram"] },
-  { name: "a batch of 128-token items, d 64", batch: 8, n: 128, k: 64, dtype: "float32", runs: ["attention"], not: ["softmax", "gram"] },
+  // The Yang bias |z_j|^2 / 2 is read off the Gram diagonal: its sum of squares never runs.
+  { name: "the whole step fuses", batch: 4, n: 37, k: 6, dtype: "float32", runs: ["attention"], not: ["softmax", "gram", "sum"] },
+  { name: "a batch of 128-token items, d 64", batch: 8, n: 128, k: 64, dtype: "float32", runs: ["attention"], not: ["softmax", "gram", "sum"] },
+  { name: "the norms also an output: the bias is computed and read as it is", batch: 4, n: 21, k: 5, dtype: "float32", alsoOutput: "norms", runs: ["attention", "sum"], not: ["softmax", "gram"] },
   { name: "weights also an output: the Gram softmax fuses, the value product stays", batch: 4, n: 21, k: 5, dtype: "float32", alsoOutput: "weights", runs: ["gram", "matmul"], not: ["attention", "softmax"] },
   { name: "values shared by the batch: no value fusion", batch: 4, n: 21, k: 5, dtype: "float32", valueShape: (_b, n) => [1, n, 5], runs: ["gram", "matmul"], not: ["attention", "softmax"] },
   { name: "logits also an output: nothing fuses with the product", batch: 4, n: 21, k: 5, dtype: "float32", alsoOutput: "logits", runs: ["softmax", "matmul"], not: ["attention", "gram"] },

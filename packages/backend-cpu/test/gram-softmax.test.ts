@@ -152,7 +152,7 @@ describe.runIf(simd)("Gram softmax kernels", () => {
 });
 
 describe.runIf(simd)("gemm.gramSoftmax", () => {
-  const cases: { n: number; k: number; items: number; bias: BiasKind; shared?: boolean; dv?: number }[] = [
+  const cases: { n: number; k: number; items: number; bias: BiasKind; shared?: boolean; dv?: number; diagonal?: boolean }[] = [
     { n: 128, k: 64, items: 8, bias: "yang" },
     { n: 13, k: 5, items: 6, bias: "yang" },
     { n: 1, k: 3, items: 6, bias: "yang" },
@@ -164,13 +164,16 @@ describe.runIf(simd)("gemm.gramSoftmax", () => {
     { n: 128, k: 64, items: 6, bias: "yang", dv: 64 },
     { n: 13, k: 5, items: 6, bias: "yang", dv: 3 },
     { n: 20, k: 8, items: 6, bias: "overflow", dv: 9 },
+    // The Yang bias read off the Gram diagonal (the bias operand is then not read at all).
+    { n: 128, k: 64, items: 6, bias: "yang", dv: 64, diagonal: true },
+    { n: 7, k: 3, items: 6, bias: "yang", diagonal: true },
   ];
   for (const threads of [1, 3]) {
     it(`matches float64 softmax(A A^T - 1 b^T) item by item on ${threads} thread(s), the fallback included`, async () => {
       const memory = new WebAssembly.Memory({ initial: 256, maximum: 1024, shared: true });
       const gemm = await createGemm(memory, { threads, parallelThreshold: 0 });
       try {
-        for (const { n, k, items, bias: kind, shared, dv } of cases) {
+        for (const { n, k, items, bias: kind, shared, dv, diagonal } of cases) {
           expect(gemm.gramSoftmaxSupported(n, k, items)).toBe(true);
           const f32 = new Float32Array(memory.buffer);
           const cols = dv ?? n;
@@ -198,8 +201,9 @@ describe.runIf(simd)("gemm.gramSoftmax", () => {
             want.push(pv);
           }
           f32.fill(NaN, out / 4, out / 4 + n * cols * items);
+          if (diagonal) f32.fill(NaN, biasAt / 4, biasAt / 4 + n * items);
           const value = dv === undefined ? {} : { value: { b: valueAt, rsB: dv, csB: 1, stride: 4 * n * dv, dv } };
-          gemm.gramSoftmax({ n, k, items, a, rsA: k, csA: 1, strideA: 4 * n * k, bias: biasAt, strideBias: shared ? 0 : 4 * n, out, ...value }, scratch);
+          gemm.gramSoftmax({ n, k, items, a, rsA: k, csA: 1, strideA: 4 * n * k, bias: biasAt, strideBias: shared ? 0 : 4 * n, out, ...value, biasFromDiagonal: diagonal ?? false }, scratch);
           for (let t = 0; t < items; t++) {
             const got = f32.slice(out / 4 + t * n * cols, out / 4 + (t + 1) * n * cols);
             expect(relErr(got, want[t]!), `${n}x${k} ${kind} dv ${dv} item ${t}`).toBeLessThan(2e-6);

@@ -42,6 +42,11 @@ export interface GramSoftmaxCall {
   readonly strideBias: number;
   readonly out: number;
   readonly value?: GramValue;
+  /**
+   * The bias is the Yang one, b_j = |a_j|^2 / 2: read it off each item's Gram diagonal instead
+   * (`bias` and `strideBias` are then ignored).
+   */
+  readonly biasFromDiagonal?: boolean;
 }
 
 /** The right operand V_t (n x dv) of attention's weights, item t's `stride` bytes after item t - 1's. */

@@ -19,6 +19,7 @@ export interface GemmKernels {
   /** The Gram logits' softmax kernels (gram-softmax-wasm.ts), on the float32 entry only. */
   gramExp32?(g: number, bias: number, out: number, n: number, tot: number): number;
   gramScale32?(out: number, n: number, tot: number): void;
+  gramHalfDiagonal32?(g: number, n: number, dst: number): void;
 }
 
 /** Kernel tile (MR x NR) and cache block sizes, in elements. */

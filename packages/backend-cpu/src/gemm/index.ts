@@ -9,7 +9,7 @@ import { SCRATCH_ALIGN, wasmGemm, wasmScratchBytes, type Blocking, type GemmKern
 import { gramSoftmaxLayout, MIRROR_TILE, packRoundB, planBatched, planGramSoftmax, planMirror, planParallel, planSoftmaxRows, runChunk } from "./parallel.js";
 import { plainGemm, plainScratchElements } from "./plain.js";
 import { Pool } from "./pool.js";
-import { ThreadingThreshold } from "./threshold.js";
+import { threadingLost, ThreadingThreshold } from "./threshold.js";
 import type { GemmCall, GramSoftmaxCall } from "./call.js";
 
 export type { GemmCall, GramSoftmaxCall } from "./call.js";
@@ -356,16 +356,18 @@ class Engine implements Gemm {
   private runThreaded(call: GemmCall, scratch: number, pool: Pool): void {
     const plan = planParallel(call, this.threads, this.blocking(call), scratch);
     const kernels = this.kernels ?? [];
+    const start = performance.now();
     let local = 0;
     let total = 0;
+    let waited = 0;
     for (const round of plan.rounds) {
       // The caller packs the round's B block; the workers only ever read it.
       if (this.kernels) packRoundB(kernels[round.params[1]!]!, round.params);
       local += pool.run(round.params, (chunk) => runChunk(round.params, chunk, 0, kernels, this.memory, plainGemm, wasmGemm));
       total += round.total;
+      waited += pool.lastWaitMs;
     }
-    // Workers that did under half their fair share did not get a core in time: back off.
-    this.threshold?.record((total - local) / total, (this.threads - 1) / this.threads, performance.now());
+    this.threshold?.record(threadingLost(performance.now() - start, waited, local, total), performance.now());
   }
 
   private blocking(call: GemmCall): Blocking | undefined {
@@ -411,7 +413,7 @@ function validateGram(call: GramSoftmaxCall, memoryBytes: number, scratch: numbe
   const last = items - 1;
   for (const t of [0, last]) {
     checkOperand("A", 4, memoryBytes, call.a + t * call.strideA, n, call.rsA, k, call.csA);
-    checkOperand("bias", 4, memoryBytes, call.bias + t * call.strideBias, 1, 0, n, 1);
+    if (!call.biasFromDiagonal) checkOperand("bias", 4, memoryBytes, call.bias + t * call.strideBias, 1, 0, n, 1);
   }
   const v = call.value;
   if (v) {

@@ -14,7 +14,7 @@ import { addTo, type DTypeOps, Frame, type GemmDType, minTo, ops, whileLoop } fr
 import { mirrorKernel } from "./mirror.js";
 import { packKernel } from "./pack.js";
 import { softmaxRowsFunction } from "../kernels/softmax-wasm.js";
-import { gramExpFunction, gramScaleFunction } from "../kernels/gram-softmax-wasm.js";
+import { gramExpFunction, gramHalfDiagonalFunction, gramScaleFunction } from "../kernels/gram-softmax-wasm.js";
 import { Code, I32, ModuleBuilder, V128 } from "./wasm-emitter.js";
 
 export { elementBytes, lanes, type GemmDType } from "./codegen.js";
@@ -255,6 +255,7 @@ export const SOFTMAX_EXPORTS = {
   rows32Bias: "softmax_rows32_bias",
   gramExp32: "softmax_gram_exp32",
   gramScale32: "softmax_gram_scale32",
+  gramHalfDiagonal32: "softmax_gram_half_diagonal32",
 } as const;
 
 /**
@@ -287,6 +288,8 @@ export function buildGemmModule(options: GemmModuleOptions): Uint8Array<ArrayBuf
   m.func(gramExp.f.params, [I32], gramExp.f.locals, gramExp.c, SOFTMAX_EXPORTS.gramExp32);
   const gramScale = gramScaleFunction();
   m.func(gramScale.f.params, [], gramScale.f.locals, gramScale.c, SOFTMAX_EXPORTS.gramScale32);
+  const halfDiagonal = gramHalfDiagonalFunction();
+  m.func(halfDiagonal.f.params, [], halfDiagonal.f.locals, halfDiagonal.c, SOFTMAX_EXPORTS.gramHalfDiagonal32);
   return m.emit();
 }
 

@@ -14,7 +14,7 @@ import type { GemmCall, GramSoftmaxCall } from "./call.js";
 import { gramTotalsBytes } from "../kernels/gram-softmax-wasm.js";
 
 /** Words of a round's parameter block (Float64), laid out as the comments in runChunk say. */
-export const ROUND_WORDS = 27;
+export const ROUND_WORDS = 29;
 /** Index of the chunk count in a round's parameter block. */
 export const TOTAL_WORD = 24;
 
@@ -180,12 +180,13 @@ export function planBatched(
  * n x n Gram matrix, its weights when a value product follows (dv > 0), and its row totals
  * (byte offsets within the thread's region).
  */
-export function gramSoftmaxLayout(bl: Blocking, n: number, k: number, dv: number): { gram: number; weights: number; totals: number; bytes: number } {
+export function gramSoftmaxLayout(bl: Blocking, n: number, k: number, dv: number): { gram: number; weights: number; totals: number; bias: number; bytes: number } {
   const packing = Math.max(wasmScratchBytes(4, bl, n, n, k), dv > 0 ? wasmScratchBytes(4, bl, n, dv, n) : 0);
   const gram = roundUp(packing, SCRATCH_ALIGN);
   const weights = gram + roundUp(4 * n * n, SCRATCH_ALIGN);
   const totals = dv > 0 ? weights + roundUp(4 * n * n, SCRATCH_ALIGN) : weights;
-  return { gram, weights, totals, bytes: totals + roundUp(gramTotalsBytes(n), SCRATCH_ALIGN) };
+  const bias = totals + roundUp(gramTotalsBytes(n), SCRATCH_ALIGN);
+  return { gram, weights, totals, bias, bytes: bias + roundUp(4 * n, SCRATCH_ALIGN) };
 }
 
 /**
@@ -225,6 +226,8 @@ export function planGramSoftmax(call: GramSoftmaxCall, bl: Blocking, threads: nu
     v?.stride ?? 0,
     call.items,
     layout.weights,
+    call.biasFromDiagonal ? 1 : 0,
+    layout.bias,
   ]);
   return { params, scratchBytes: SCRATCH_ALIGN + threads * layout.bytes };
 }
@@ -275,7 +278,8 @@ export function runChunk(
     // 6 A's byte stride between items, 7 bias (item 0), 8 its stride, 9 out (item 0), 10 private
     // scratch base, 11 bytes per thread, 12-16 mr, nr, mc, kc, nc, 17 the Gram matrix's and
     // 18 the totals' offsets in a thread's scratch, 19 dv (0: no value product), 20 V (item 0),
-    // 21 rsV, 22 csV, 23 V's byte stride, 25 the weights' offset in a thread's scratch.
+    // 21 rsV, 22 csV, 23 V's byte stride, 25 the weights' offset in a thread's scratch, 26 bias
+    // from the Gram diagonal (1: words 7 and 8 unused), 27 that bias row's offset in the scratch.
     const ex = kernels[0]!;
     const n = p[1]!;
     const dv = p[19]!;
@@ -284,11 +288,13 @@ export function runChunk(
     const g = base + p[17]!;
     const tot = base + p[18]!;
     const a = p[3]! + chunk * p[6]!;
-    const bias = p[7]! + chunk * p[8]!;
+    const diagonal = p[26] === 1;
+    const bias = diagonal ? base + p[27]! : p[7]! + chunk * p[8]!;
     const out = p[9]! + chunk * n * (dv > 0 ? dv : n) * 4;
     const weights = dv > 0 ? base + p[25]! : out;
     // Lower triangle only (triangle 2): the kernels below never read above the diagonal.
     single(ex, 4, bl, n, n, p[2]!, a, p[4]!, p[5]!, a, p[5]!, p[4]!, g, n, base, 2);
+    if (diagonal) ex.gramHalfDiagonal32!(g, n, bias);
     if (ex.gramExp32!(g, bias, weights, n, tot)) {
       ex.mirror(weights, n * 4, n, 0, n);
       ex.gramScale32!(weights, n, tot);

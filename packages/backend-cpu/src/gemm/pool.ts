@@ -171,6 +171,8 @@ export class Pool {
   private disposed = false;
 
   private sharedKernels = 0;
+  /** How long the last round's caller waited for the workers' chunks after its own, in ms. */
+  lastWaitMs = 0;
 
   private constructor(
     private readonly workers: NodeWorker[],
@@ -303,7 +305,9 @@ export class Pool {
       }
       Atomics.add(ctl, DONE, 1);
     }
+    const waitFrom = performance.now();
     this.join(total);
+    this.lastWaitMs = performance.now() - waitFrom;
     if (error !== undefined) throw error;
     if (Atomics.load(ctl, FAILED) !== 0) throw new Error("gemm: a worker failed (operand outside the memory?)");
     return local;

@@ -1,10 +1,10 @@
 /**
  * When a product threads: the adaptive threshold (in multiply-adds) behind `Gemm.run`.
  *
- * Products below `min` never thread. A threaded product whose workers did under half their fair
- * share ("a miss": the workers did not get a core in time) doubles the threshold, up to `max`,
- * so medium products stop paying for threads that do not run; one whose workers kept up halves
- * it again.
+ * Products below `min` never thread. A threaded product that lost time against the caller alone
+ * ("a miss": a worker claimed a chunk and then had no core to finish it on) doubles the
+ * threshold, up to `max`, so medium products stop paying for threads that do not run; one that
+ * did not halves it again.
  *
  * A raised threshold lasts a backoff window, then drops back to `min`. The window starts at
  * `minBackoffMs` and doubles each time the first threaded product after a window misses again
@@ -51,10 +51,10 @@ export class ThreadingThreshold {
     return work >= this.current(now);
   }
 
-  /** Records how a threaded product went: `workerShare` of its chunks done by workers, `fair` their fair share. */
-  record(workerShare: number, fair: number, now: number): void {
+  /** Records how a threaded product went: whether threading it lost time (index.ts threadingLost). */
+  record(lost: boolean, now: number): void {
     const { min, max, minBackoffMs, maxBackoffMs } = this.limits;
-    if (workerShare < fair / 2) {
+    if (lost) {
       if (this.probing) this.backoffMs = Math.min(maxBackoffMs, this.backoffMs * 2);
       this.work = Math.min(max, this.work * 2);
       this.raisedUntil = now + this.backoffMs;
@@ -69,4 +69,17 @@ export class ThreadingThreshold {
   get backoff(): number {
     return this.backoffMs;
   }
+}
+
+/**
+ * Whether threading a call lost time against running it on the caller alone: the caller would
+ * have run all `total` chunks at the pace it ran its `local` ones, so threading lost when the
+ * wait for the workers' chunks exceeded the time the caller would have spent on them. Workers
+ * that never showed up (a late wake-up: the caller ran every chunk) cost nothing and are no loss;
+ * a worker that claimed a chunk and then lost its core (another process) is.
+ */
+export function threadingLost(elapsedMs: number, waitedMs: number, local: number, total: number): boolean {
+  if (local === 0 || local >= total) return false;
+  const worked = elapsedMs - waitedMs;
+  return waitedMs > (worked * (total - local)) / local;
 }

@@ -47,6 +47,9 @@ class GramCode extends SimdCode {
   f64Mul(): this {
     return this.scalar(0xa2);
   }
+  f32Mul(): this {
+    return this.scalar(0x94);
+  }
 }
 
 /** Row totals outside [GUARD_MIN, GUARD_MAX] mean the shift b_i was not a usable row maximum. */
@@ -257,6 +260,35 @@ export function gramScaleFunction(): { f: Frame; c: SimdCode } {
       );
       c.get(i).i32Const(1).i32Add().set(i);
       c.get(q).get(rowBytes).i32Add().set(q);
+    },
+  );
+  return { f, c };
+}
+
+/**
+ * gram_half_diagonal32(g, n, dst): dst[j] = G_jj / 2 for an n x n float32 G (row stride 4n): the
+ * Yang bias b_j = |z_j|^2 / 2 read off the Gram matrix's diagonal, where the program computes it
+ * as a separate sum of squares (gram-softmax.ts decides when the two are the same value).
+ */
+export function gramHalfDiagonalFunction(): { f: Frame; c: SimdCode } {
+  const f = new Frame();
+  const g = f.param();
+  const n = f.param();
+  const dst = f.param();
+  const p = f.local();
+  const q = f.local();
+  const end = f.local();
+  const step = f.local();
+  const c = new GramCode();
+  c.get(n).i32Const(4).i32Mul().i32Const(4).i32Add().set(step);
+  c.get(g).set(p).get(dst).set(q).get(dst).get(n).i32Const(4).i32Mul().i32Add().set(end);
+  whileLoop(
+    c,
+    (c) => c.get(q).get(end).i32LtU(),
+    () => {
+      c.get(q).get(p).f32Load().f32Const(0.5).f32Mul().f32Store();
+      c.get(p).get(step).i32Add().set(p);
+      c.get(q).i32Const(4).i32Add().set(q);
     },
   );
   return { f, c };

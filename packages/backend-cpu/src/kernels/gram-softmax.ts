@@ -21,6 +21,11 @@ export interface GramSoftmaxMatch {
   readonly items: number;
   /** Whether every item has its own bias row (else one row serves all). */
   readonly biasPerItem: boolean;
+  /**
+   * The nodes computing the bias when it is the Yang one, |z_j|^2 / 2 of the same Z, and read by
+   * nothing else: the fused step reads it off the Gram diagonal and these never run.
+   */
+  readonly yangBias?: readonly number[];
 }
 
 /**
@@ -45,7 +50,29 @@ export function detectGramSoftmax(nodes: readonly Node[], uses: readonly number[
   const period = match.bias.period;
   const biasPerItem = period === n && items > 1;
   if (!biasPerItem && period !== n * items) return undefined;
-  return { operand: left.id, product: product.id, n, k, items, biasPerItem };
+  const yangBias = yangBiasNodes(nodes, uses, outputs, match.bias.node, left.id);
+  return { operand: left.id, product: product.id, n, k, items, biasPerItem, ...(yangBias ? { yangBias } : {}) };
+}
+
+/**
+ * Whether `bias` is mul(transpose(sum(mul(Z, Z), last axis, kept)), 0.5), the form the Yang
+ * energy's trace takes, each node read only by the next: returns those nodes.
+ */
+function yangBiasNodes(nodes: readonly Node[], uses: readonly number[], outputs: ReadonlySet<number>, bias: number, operand: number): number[] | undefined {
+  const only = (id: number): boolean => uses[id] === 1 && !outputs.has(id);
+  const b = nodes[bias]!;
+  if (b.op !== "mul" || !only(b.id)) return undefined;
+  const half = b.inputs.map((i) => nodes[i]!).find((x) => x.op === "constant" && x.value.length === 1 && x.value[0] === 0.5);
+  const t = b.inputs.map((i) => nodes[i]!).find((x) => x !== half);
+  if (!half || !t || t.op !== "transpose" || !only(t.id)) return undefined;
+  const rank = t.shape.length;
+  if (!t.perm.every((p, axis) => (axis < rank - 2 ? p === axis : p === 2 * rank - 3 - axis))) return undefined;
+  const sum = nodes[t.inputs[0]!]!;
+  if (sum.op !== "sum" || !only(sum.id) || sum.axes.length !== 1 || sum.axes[0] !== rank - 1 || sum.shape[rank - 1] !== 1) return undefined;
+  const square = nodes[sum.inputs[0]!]!;
+  if (square.op !== "mul" || !only(square.id) || square.inputs[0] !== operand || square.inputs[1] !== operand) return undefined;
+  // The squares' node reads Z twice, so it counts two of Z's uses; it is read once itself.
+  return [b.id, t.id, sum.id, square.id];
 }
 
 /**
@@ -66,12 +93,13 @@ export function detectGramValue(nodes: readonly Node[], uses: readonly number[],
  * [items, n, n] slot of weights, or with a contiguous `value` V ([items, n, dv]) into a
  * contiguous [items, n, dv] slot of P V.
  */
-export function gramSoftmaxStep(engine: MatmulEngine, match: GramSoftmaxMatch, z: View, bias: View, out: number, label: string, value?: View): Step & { scratchBytes: number; work: number } {
+export function gramSoftmaxStep(engine: MatmulEngine, match: GramSoftmaxMatch, z: View, bias: View | undefined, out: number, label: string, value?: View): Step & { scratchBytes: number; work: number } {
   const { n, k, items, biasPerItem } = match;
   const dv = value ? value.shape.at(-1)! : 0;
+  if (!bias && !match.yangBias) throw new Error(`${label}: a Gram softmax needs its bias, or the Yang bias read off the diagonal`);
   return {
     label,
-    reads: value ? [z.slot, bias.slot, value.slot] : [z.slot, bias.slot],
+    reads: [z.slot, ...(bias ? [bias.slot] : []), ...(value ? [value.slot] : [])],
     writes: out,
     scratchBytes: engine.gramSoftmaxScratchBytes!(n, k, items, dv),
     // Multiply-adds of the products, as a matmul step counts them (they decide whether a run holds the workers).
@@ -86,8 +114,9 @@ export function gramSoftmaxStep(engine: MatmulEngine, match: GramSoftmaxMatch, z
           rsA: k,
           csA: 1,
           strideA: n * k * 4,
-          bias: (ctx.base[bias.slot]! + bias.offset) * 4,
+          bias: bias ? (ctx.base[bias.slot]! + bias.offset) * 4 : 0,
           strideBias: biasPerItem ? n * 4 : 0,
+          biasFromDiagonal: !bias,
           out: ctx.base[out]! * 4,
           ...(value ? { value: { b: (ctx.base[value.slot]! + value.offset) * 4, rsB: dv, csB: 1, stride: n * dv * 4, dv } } : {}),
         },

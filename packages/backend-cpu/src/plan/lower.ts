@@ -80,6 +80,7 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
     const gram = detectGramSoftmax(nodes, uses, outputIds, match, kernels.matmul);
     if (!gram) continue;
     skip.add(gram.product);
+    for (const id of gram.yangBias ?? []) skip.add(id);
     const reader = readers.get(id);
     const value = detectGramValue(nodes, uses, outputIds, nodes[id]!, reader, gram);
     if (value === undefined) grams.set(id, gram);
@@ -191,7 +192,7 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
         const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
         const fused = attention.get(n.id);
         if (fused) {
-          const bias = contiguous(softmaxes.get(fused.softmax)!.bias!.node);
+          const bias = fused.gram.yangBias ? undefined : contiguous(softmaxes.get(fused.softmax)!.bias!.node);
           const step = gramSoftmaxStep(kernels.matmul, fused.gram, contiguous(fused.gram.operand), bias, slot, `attention %${n.id}`, contiguous(fused.value));
           scratchBytes = Math.max(scratchBytes, step.scratchBytes);
           largestProduct = Math.max(largestProduct, step.work);
@@ -235,7 +236,8 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
         const gram = grams.get(n.id);
         if (fused && gram) {
           const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
-          const step = gramSoftmaxStep(kernels.matmul, gram, contiguous(gram.operand), contiguous(fused.bias!.node), slot, `gram softmax %${n.id}`);
+          const bias = gram.yangBias ? undefined : contiguous(fused.bias!.node);
+          const step = gramSoftmaxStep(kernels.matmul, gram, contiguous(gram.operand), bias, slot, `gram softmax %${n.id}`);
           scratchBytes = Math.max(scratchBytes, step.scratchBytes);
           largestProduct = Math.max(largestProduct, step.work);
           steps.push(step);

@@ -25,6 +25,7 @@ import {
   softmax,
   trace,
 } from "../src/index.js";
+import { findNaN } from "../src/backend/feeds.js";
 
 type ErrorClass = abstract new (...args: never[]) => UnfoldError;
 
@@ -188,6 +189,15 @@ describe("feed errors at run time (ReferenceBackend)", () => {
   it("a NaN in a feed names the feed and the element", async () => {
     const e = await rejected(() => run({ ...good(), x: hostTensor([1, 2, 3, 4, 5, NaN], [2, 3]) }));
     expectError(e, FeedError, "run", "feed 'x'", "NaN", "element [1, 2]");
+  });
+
+  it("finds the first NaN in float32, float64 and plain-array data alike", () => {
+    for (const make of [(v: number[]) => Float32Array.from(v), (v: number[]) => Float64Array.from(v), (v: number[]) => v]) {
+      expect(findNaN(make([0, 1, NaN, 3, NaN, 5]), [2, 3])).toEqual([0, 2]);
+      expect(findNaN(make([0, 1, 2, 3, 4, NaN]), [3, 2])).toEqual([2, 1]);
+      // Infinities and -0 are no NaN.
+      expect(findNaN(make([Infinity, -Infinity, -0, 1]), [4])).toBeUndefined();
+    }
   });
 
   it("a hand-built host tensor whose data does not fill its shape", async () => {

@@ -16,8 +16,7 @@ export function checkFeeds(program: Program, feeds: Feeds, backend: string): voi
   }
   for (const spec of program.feeds) {
     const feed = feeds[spec.name];
-    const want = `${spec.kind} ${spec.dtype}${formatShape(spec.shape)}`;
-    if (!feed) throw new FeedError("run", `missing feed '${spec.name}' (${want})`);
+    if (!feed) throw new FeedError("run", `missing feed '${spec.name}' (${spec.kind} ${spec.dtype}${formatShape(spec.shape)})`);
     if (!sameShape(feed.shape, spec.shape)) {
       throw new FeedError("run", `feed '${spec.name}' has shape ${formatShape(feed.shape)}, the program expects ${formatShape(spec.shape)}`);
     }
@@ -43,8 +42,25 @@ export function checkFeeds(program: Program, feeds: Feeds, backend: string): voi
 
 /** The index of the first NaN in row-major data, or undefined when there is none. */
 export function findNaN(data: ArrayLike<number>, shape: readonly number[]): number[] | undefined {
-  for (let i = 0; i < data.length; i++) if (Number.isNaN(data[i])) return unravel(i, shape);
-  return undefined;
+  // One loop per array type, so each stays monomorphic: every run of every backend scans its
+  // host feeds, and a loop shared by Float32Array, Float64Array and arrays ran ~8x slower.
+  const at = data instanceof Float32Array ? firstNaN32(data) : data instanceof Float64Array ? firstNaN64(data) : firstNaN(data);
+  return at < 0 ? undefined : unravel(at, shape);
+}
+
+function firstNaN32(data: Float32Array): number {
+  for (let i = 0; i < data.length; i++) if (data[i] !== data[i]) return i;
+  return -1;
+}
+
+function firstNaN64(data: Float64Array): number {
+  for (let i = 0; i < data.length; i++) if (data[i] !== data[i]) return i;
+  return -1;
+}
+
+function firstNaN(data: ArrayLike<number>): number {
+  for (let i = 0; i < data.length; i++) if (Number.isNaN(data[i])) return i;
+  return -1;
 }
 
 function unravel(flat: number, shape: readonly number[]): number[] {

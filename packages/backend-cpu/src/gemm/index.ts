@@ -116,8 +116,9 @@ const BLOCKING: Record<GemmDType, Blocking> = {
  */
 const SPLIT_MIN_WORK = 128 * 128 * 128;
 /**
- * When the workers miss their share (another process has the cores), the threshold doubles up
- * to this for a while (threshold.ts), so medium calls stop paying for threads that do not run.
+ * When threading loses time (a worker claimed a chunk and then lost its core to another
+ * process), the threshold doubles up to this for a while (threshold.ts), so medium calls stop
+ * paying for threads that do not run.
  */
 const SPLIT_MAX_WORK = 512 * 512 * 512;
 /** How long a raised threshold lasts at first and at most (threshold.ts), in ms. */
@@ -313,9 +314,10 @@ class Engine implements Gemm {
     if (this.disposed) throw new Error("gemm: run after dispose");
     const { n, k, items } = call;
     if (!this.gramSoftmaxSupported(n, k, items)) throw new Error(`gemm: gramSoftmax does not serve ${items} items of ${n}x${n}x${k} here`);
-    validateGram(call, this.memory.buffer.byteLength, scratch, this.gramSoftmaxScratchBytes(n, k, items, call.value?.dv ?? 0));
     const threaded = this.gramThreaded(n, k, items);
-    const { params } = planGramSoftmax(call, BLOCKING.float32, threaded ? this.threads : 1, scratch);
+    // The plan's scratch is gramSoftmaxScratchBytes's, for the threads it runs on.
+    const { params, scratchBytes } = planGramSoftmax(call, BLOCKING.float32, threaded ? this.threads : 1, scratch);
+    validateGram(call, this.memory.buffer.byteLength, scratch, scratchBytes);
     const kernels = this.kernels!;
     const item = (chunk: number): void => runChunk(params, chunk, 0, kernels, this.memory, plainGemm, wasmGemm);
     if (threaded) this.pool!.run(params, item);

@@ -51,7 +51,7 @@ export class ThreadingThreshold {
     return work >= this.current(now);
   }
 
-  /** Records how a threaded product went: whether threading it lost time (index.ts threadingLost). */
+  /** Records how a threaded product went: whether threading it lost time (threadingLost below). */
   record(lost: boolean, now: number): void {
     const { min, max, minBackoffMs, maxBackoffMs } = this.limits;
     if (lost) {

@@ -28,6 +28,27 @@ export class SimdCode extends Code {
   f64Div(): this {
     return this.plain(0xa3);
   }
+  f64Mul(): this {
+    return this.plain(0xa2);
+  }
+  f32Mul(): this {
+    return this.plain(0x94);
+  }
+  f32Lt(): this {
+    return this.plain(0x5d);
+  }
+  f64Le(): this {
+    return this.plain(0x65);
+  }
+  f64Ge(): this {
+    return this.plain(0x66);
+  }
+  f32DemoteF64(): this {
+    return this.plain(0xb6);
+  }
+  f64PromoteF32(): this {
+    return this.plain(0xbb);
+  }
 
   /** Lanes of a and b (a's are 0-15, b's 16-31), as the 16 byte-lane indices say. */
   i8x16Shuffle(lanes: readonly number[]): this {
@@ -88,6 +109,8 @@ export class SimdCode extends Code {
 
 /** Byte lanes moving a v128's upper 8 bytes into its lower half (the upper half repeats them). */
 export const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+/** Byte lanes joining the low halves of two vectors (a's two float32, then b's). */
+export const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 
 /** Smallest normal float32. */
 export const FLOAT32_TINY = 1.1754943508222875e-38;
@@ -180,4 +203,35 @@ export function expNonPositive(c: SimdCode, e: ExpLocals, hi: number, lo: number
   c.get(e.q).f32x4Mul().get(e.z).f32x4Add().set(dst);
   // Flush to zero below the smallest normal; NaN compares false and is kept.
   c.get(dst).get(dst).get(e.tiny).f32x4Lt().v128AndNot().set(dst);
+}
+
+/** v128 temporaries of expOfSum. */
+export interface SumTemps {
+  readonly hi: number;
+  readonly lo: number;
+  readonly t: number;
+}
+
+/**
+ * dst = e^(x + shift) of the exact sum (TwoSum: hi + lo = x + shift), for x + shift <= 0 up to
+ * rounding: the softmax kernels' e^(x - max) and e^(x - b_i), with x and shift float32 lanes.
+ */
+export function expOfSum(c: SimdCode, e: ExpLocals, x: number, shift: number, tmp: SumTemps, dst: number): void {
+  c.get(x).get(shift).f32x4Add().set(tmp.hi);
+  c.get(tmp.hi).get(x).f32x4Sub().set(tmp.t);
+  c.get(x).get(tmp.hi).get(tmp.t).f32x4Sub().f32x4Sub();
+  c.get(shift).get(tmp.t).f32x4Sub().f32x4Add().set(tmp.lo);
+  expNonPositive(c, e, tmp.hi, tmp.lo, dst);
+}
+
+/**
+ * v = v * scale lane by lane, the product taken in float64 (scale: two float64 lanes of one
+ * value) and rounded once to float32; results below the smallest normal (`tiny`: FLOAT32_TINY in
+ * four lanes) are stored as 0. The softmax kernels' normalising pass.
+ */
+export function scaleVector(c: SimdCode, v: number, scale: number, tiny: number): void {
+  c.get(v).f64x2PromoteLowF32x4().get(scale).f64x2Mul().f32x4DemoteF64x2Zero();
+  c.get(v).get(v).i8x16Shuffle(HIGH_HALF).f64x2PromoteLowF32x4().get(scale).f64x2Mul().f32x4DemoteF64x2Zero();
+  c.i8x16Shuffle(LOW_HALVES).set(v);
+  c.get(v).get(v).get(tiny).f32x4Lt().v128AndNot().set(v);
 }

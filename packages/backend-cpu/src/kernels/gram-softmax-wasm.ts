@@ -21,43 +21,11 @@
  */
 import { Frame, whileLoop } from "../gemm/codegen.js";
 import { F32, F64, V128 } from "../gemm/wasm-emitter.js";
-import { expLocals, expNonPositive, FLOAT32_TINY, HIGH_HALF, SimdCode } from "./exp-simd.js";
-
-/** The scalar comparisons and conversions the functions here need beyond SimdCode. */
-class GramCode extends SimdCode {
-  private scalar(byte: number): this {
-    this.bytes.push(byte);
-    return this;
-  }
-  f32Lt(): this {
-    return this.scalar(0x5d);
-  }
-  f64Le(): this {
-    return this.scalar(0x65);
-  }
-  f64Ge(): this {
-    return this.scalar(0x66);
-  }
-  f32DemoteF64(): this {
-    return this.scalar(0xb6);
-  }
-  f64PromoteF32(): this {
-    return this.scalar(0xbb);
-  }
-  f64Mul(): this {
-    return this.scalar(0xa2);
-  }
-  f32Mul(): this {
-    return this.scalar(0x94);
-  }
-}
+import { expLocals, expOfSum, FLOAT32_TINY, HIGH_HALF, scaleVector, SimdCode } from "./exp-simd.js";
 
 /** Row totals outside [GUARD_MIN, GUARD_MAX] mean the shift b_i was not a usable row maximum. */
 const GUARD_MIN = 2 ** -64;
 const GUARD_MAX = 2 ** 64;
-
-/** Byte lanes joining the low halves of two vectors (a's two float32, then b's). */
-const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 
 /** Bytes of the float64 row totals `gram_exp32` keeps for an n x n item (n rounded up to 4). */
 export function gramTotalsBytes(n: number): number {
@@ -101,16 +69,12 @@ export function gramExpFunction(): { f: Frame; c: SimdCode } {
   const evLo = f.local(V128);
   const evHi = f.local(V128);
   const acc = f.local(V128);
-  const c = new GramCode();
+  const c = new SimdCode();
   const e = expLocals(f, c);
 
-  /** ev = e^(x - b_i) of the exact difference (TwoSum: hi + lo = x + negb), as the row kernel does. */
+  /** ev = e^(x - b_i) of the exact difference, as the row kernel does; its float64 halves summed into acc. */
   const expOfShifted = (): void => {
-    c.get(x).get(negb).f32x4Add().set(hi);
-    c.get(hi).get(x).f32x4Sub().set(t);
-    c.get(x).get(hi).get(t).f32x4Sub().f32x4Sub();
-    c.get(negb).get(t).f32x4Sub().f32x4Add().set(lo);
-    expNonPositive(c, e, hi, lo, ev);
+    expOfSum(c, e, x, negb, { hi, lo, t }, ev);
     c.get(ev).f64x2PromoteLowF32x4().set(evLo);
     c.get(ev).get(ev).i8x16Shuffle(HIGH_HALF).f64x2PromoteLowF32x4().set(evHi);
     c.get(acc).get(evLo).f64x2Add().get(evHi).f64x2Add().set(acc);
@@ -223,7 +187,7 @@ export function gramScaleFunction(): { f: Frame; c: SimdCode } {
   const scale = f.local(V128);
   const v = f.local(V128);
   const tiny = f.local(V128);
-  const c = new GramCode();
+  const c = new SimdCode();
 
   c.get(n).i32Const(4).i32Mul().set(rowBytes);
   c.get(n).i32Const(~3).i32And().i32Const(4).i32Mul().set(bodyBytes);
@@ -240,10 +204,8 @@ export function gramScaleFunction(): { f: Frame; c: SimdCode } {
         (c) => c.get(p).get(end).i32LtU(),
         () => {
           c.get(p).v128Load().set(v);
-          c.get(v).f64x2PromoteLowF32x4().get(scale).f64x2Mul().f32x4DemoteF64x2Zero();
-          c.get(v).get(v).i8x16Shuffle(HIGH_HALF).f64x2PromoteLowF32x4().get(scale).f64x2Mul().f32x4DemoteF64x2Zero();
-          c.i8x16Shuffle(LOW_HALVES).set(v);
-          c.get(p).get(v).get(v).get(tiny).f32x4Lt().v128AndNot().v128Store();
+          scaleVector(c, v, scale, tiny);
+          c.get(p).get(v).v128Store();
           c.get(p).i32Const(16).i32Add().set(p);
         },
       );
@@ -279,7 +241,7 @@ export function gramHalfDiagonalFunction(): { f: Frame; c: SimdCode } {
   const q = f.local();
   const end = f.local();
   const step = f.local();
-  const c = new GramCode();
+  const c = new SimdCode();
   c.get(n).i32Const(4).i32Mul().i32Const(4).i32Add().set(step);
   c.get(g).set(p).get(dst).set(q).get(dst).get(n).i32Const(4).i32Mul().i32Add().set(end);
   whileLoop(

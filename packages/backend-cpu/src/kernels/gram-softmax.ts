@@ -39,8 +39,7 @@ export function detectGramSoftmax(nodes: readonly Node[], uses: readonly number[
   if (product.op !== "matmul" || product.dtype !== "float32" || uses[product.id] !== 1 || outputs.has(product.id)) return undefined;
   const [left, right] = [nodes[product.inputs[0]!]!, nodes[product.inputs[1]!]!];
   if (right.op !== "transpose" || right.inputs[0] !== left.id) return undefined;
-  const rank = left.shape.length;
-  if (rank < 2 || !right.perm.every((p, axis) => (axis < rank - 2 ? p === axis : p === 2 * rank - 3 - axis))) return undefined;
+  if (left.shape.length < 2 || !swapsLastTwoAxes(right.perm)) return undefined;
   const lead = product.shape.slice(0, -2);
   if (left.shape.length !== product.shape.length || !lead.every((d, axis) => d === left.shape[axis])) return undefined;
   const [n, k] = left.shape.slice(-2) as [number, number];
@@ -66,13 +65,19 @@ function yangBiasNodes(nodes: readonly Node[], uses: readonly number[], outputs:
   const t = b.inputs.map((i) => nodes[i]!).find((x) => x !== half);
   if (!half || !t || t.op !== "transpose" || !only(t.id)) return undefined;
   const rank = t.shape.length;
-  if (!t.perm.every((p, axis) => (axis < rank - 2 ? p === axis : p === 2 * rank - 3 - axis))) return undefined;
+  if (!swapsLastTwoAxes(t.perm)) return undefined;
   const sum = nodes[t.inputs[0]!]!;
   if (sum.op !== "sum" || !only(sum.id) || sum.axes.length !== 1 || sum.axes[0] !== rank - 1 || sum.shape[rank - 1] !== 1) return undefined;
   const square = nodes[sum.inputs[0]!]!;
   if (square.op !== "mul" || !only(square.id) || square.inputs[0] !== operand || square.inputs[1] !== operand) return undefined;
   // The squares' node reads Z twice, so it counts two of Z's uses; it is read once itself.
   return [b.id, t.id, sum.id, square.id];
+}
+
+/** Whether a transpose's permutation swaps the last two axes and keeps the others. */
+function swapsLastTwoAxes(perm: readonly number[]): boolean {
+  const rank = perm.length;
+  return rank >= 2 && perm.every((p, axis) => (axis < rank - 2 ? p === axis : p === 2 * rank - 3 - axis));
 }
 
 /**

@@ -9,7 +9,7 @@
 import { addTo, Frame, whileLoop } from "../gemm/codegen.js";
 import { detectSimd } from "../gemm/simd-support.js";
 import { F32, F64, ModuleBuilder, V128 } from "../gemm/wasm-emitter.js";
-import { expLocals, expNonPositive, HIGH_HALF, SimdCode } from "./exp-simd.js";
+import { expLocals, expOfSum, HIGH_HALF, scaleVector, SimdCode } from "./exp-simd.js";
 
 export interface SoftmaxKernel {
   /**
@@ -36,8 +36,6 @@ export async function createSoftmaxKernel(memory: WebAssembly.Memory): Promise<S
 
 /** Byte lanes swapping neighbouring float32 lanes (1 comes down to 0). */
 const SECOND_LANE = [4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11];
-/** Byte lanes joining the low halves of two vectors (a's two float32, then b's). */
-const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 
 /** The module: imports `env.memory`, exports rows32(x, out, rows, cols) and rows32Bias(x, bias, out, rows, cols, period). */
 export function buildSoftmaxModule(shared: boolean): Uint8Array<ArrayBuffer> {
@@ -126,21 +124,12 @@ export function softmaxRowsFunction(biased: boolean): { f: Frame; c: SimdCode } 
 
   /** ev = e^(v - max) of the exact difference (TwoSum: hi + lo = v - max), summed into acc. */
   const expStep = (): void => {
-    c.get(v).get(negm).f32x4Add().set(hi);
-    c.get(hi).get(v).f32x4Sub().set(t);
-    c.get(v).get(hi).get(t).f32x4Sub().f32x4Sub();
-    c.get(negm).get(t).f32x4Sub().f32x4Add().set(lo);
-    expNonPositive(c, e, hi, lo, ev);
+    expOfSum(c, e, v, negm, { hi, lo, t }, ev);
     c.get(ev).f64x2PromoteLowF32x4().get(ev).get(ev).i8x16Shuffle(HIGH_HALF).f64x2PromoteLowF32x4().f64x2Add();
     c.get(acc).f64x2Add().set(acc);
   };
   /** v = v * (1 / sum) rounded once from float64, flushed below the smallest normal. */
-  const scaleStep = (): void => {
-    c.get(v).f64x2PromoteLowF32x4().get(scale).f64x2Mul().f32x4DemoteF64x2Zero();
-    c.get(v).get(v).i8x16Shuffle(HIGH_HALF).f64x2PromoteLowF32x4().get(scale).f64x2Mul().f32x4DemoteF64x2Zero();
-    c.i8x16Shuffle(LOW_HALVES).set(v);
-    c.get(v).get(v).get(e.tiny).f32x4Lt().v128AndNot().set(v);
-  };
+  const scaleStep = (): void => scaleVector(c, v, scale, e.tiny);
 
   whileLoop(
     c,

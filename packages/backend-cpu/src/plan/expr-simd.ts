@@ -11,15 +11,12 @@
  */
 import type { Frame } from "../gemm/codegen.js";
 import { V128 } from "../gemm/wasm-emitter.js";
-import { type ExpLocals, HIGH_HALF, expLocals, expNonPositive } from "../kernels/exp-simd.js";
+import { type ExpLocals, HIGH_HALF, LOW_HALVES, expLocals, expNonPositive } from "../kernels/exp-simd.js";
 import type { Expr } from "./expr.js";
 import type { LoopCode } from "./loop-code.js";
 
 /** Two f64x2 locals: lanes 0-1 and 2-3. The same local twice when all four lanes are equal. */
 export type Pair = readonly [number, number];
-
-/** Byte lanes joining the low halves of two vectors (a's two float32, then b's). */
-export const LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
 
 const SUPPORTED_UNARY = new Set(["neg", "abs", "sqrt", "exp", "stopGradient"]);
 const SUPPORTED_BINARY = new Set(["add", "sub", "mul", "div", "max", "min", "greater", "greaterEqual", "equal"]);

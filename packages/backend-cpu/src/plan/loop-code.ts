@@ -28,9 +28,6 @@ export class LoopCode extends SimdCode {
   f64Max(): this {
     return this.byte(0xa5);
   }
-  f32DemoteF64(): this {
-    return this.byte(0xb6);
-  }
 
   f64x2Eq(): this {
     return this.sub(0x47);

@@ -72,16 +72,16 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
   // Those over Yang logits Z Z^T - 1 b^T also take over their product (gram-softmax.ts), and the
   // product of the weights with the values when that is their one reader: the whole step is then
   // lowered at that product (the values may come later than the softmax).
-  const readers = new Map<number, Node>();
-  for (const n of nodes) for (const i of n.inputs) readers.set(i, n);
+  const consumer = new Map<number, Node>();
+  for (const n of nodes) for (const i of n.inputs) consumer.set(i, n);
   const grams = new Map<number, GramSoftmaxMatch>();
   const attention = new Map<number, { softmax: number; gram: GramSoftmaxMatch; value: number }>();
   for (const [id, match] of softmaxes) {
     const gram = detectGramSoftmax(nodes, uses, outputIds, match, kernels.matmul);
     if (!gram) continue;
     skip.add(gram.product);
-    for (const id of gram.yangBias ?? []) skip.add(id);
-    const reader = readers.get(id);
+    for (const bias of gram.yangBias ?? []) skip.add(bias);
+    const reader = consumer.get(id);
     const value = detectGramValue(nodes, uses, outputIds, nodes[id]!, reader, gram);
     if (value === undefined) grams.set(id, gram);
     else {
@@ -94,8 +94,6 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
   // softmax's result is computed by its own kernel, so it is never inlined).
   const iterationShape = (n: Node): readonly number[] | undefined =>
     ELEMENTWISE.has(n.op) ? n.shape : n.op === "sum" || n.op === "reduceMax" ? nodes[n.inputs[0]!]!.shape : undefined;
-  const consumer = new Map<number, Node>();
-  for (const n of nodes) for (const i of n.inputs) consumer.set(i, n);
   for (const n of nodes) {
     if (!ELEMENTWISE.has(n.op) || outputIds.has(n.id) || uses[n.id] !== 1 || softmaxes.has(n.id)) continue;
     const c = consumer.get(n.id)!;
@@ -143,6 +141,14 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
     if (n.op === "cast") return { kind: "cast", to: n.to, arg: exprOf(n.inputs[0]!, leaves) };
     if ((UNARY_OPS as readonly string[]).includes(n.op)) return { kind: "unary", op: n.op as never, arg: exprOf(n.inputs[0]!, leaves) };
     return { kind: "binary", op: n.op as never, args: [exprOf(n.inputs[0]!, leaves), exprOf(n.inputs[1]!, leaves)] };
+  };
+
+  /** Adds a step of the matrix engine that computes node n into `slot`: its scratch and work count for the plan. */
+  const pushProducts = (n: Node, slot: number, step: Step & { scratchBytes: number; work: number }): void => {
+    scratchBytes = Math.max(scratchBytes, step.scratchBytes);
+    largestProduct = Math.max(largestProduct, step.work);
+    steps.push(step);
+    views.set(n.id, contiguousView(slot, n.shape));
   };
 
   /** A contiguous view of a value, copying a strided one into a fresh slot. */
@@ -193,18 +199,10 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
         const fused = attention.get(n.id);
         if (fused) {
           const bias = fused.gram.yangBias ? undefined : contiguous(softmaxes.get(fused.softmax)!.bias!.node);
-          const step = gramSoftmaxStep(kernels.matmul, fused.gram, contiguous(fused.gram.operand), bias, slot, `attention %${n.id}`, contiguous(fused.value));
-          scratchBytes = Math.max(scratchBytes, step.scratchBytes);
-          largestProduct = Math.max(largestProduct, step.work);
-          steps.push(step);
-          views.set(n.id, contiguousView(slot, n.shape));
+          pushProducts(n, slot, gramSoftmaxStep(kernels.matmul, fused.gram, contiguous(fused.gram.operand), bias, slot, `attention %${n.id}`, contiguous(fused.value)));
           break;
         }
-        const step = matmulStep(kernels.matmul, arg(0), arg(1), n.shape, slot, n.dtype, `matmul %${n.id}`);
-        scratchBytes = Math.max(scratchBytes, step.scratchBytes);
-        largestProduct = Math.max(largestProduct, step.work);
-        steps.push(step);
-        views.set(n.id, contiguousView(slot, n.shape));
+        pushProducts(n, slot, matmulStep(kernels.matmul, arg(0), arg(1), n.shape, slot, n.dtype, `matmul %${n.id}`));
         break;
       }
       case "concat": {
@@ -237,11 +235,7 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
         if (fused && gram) {
           const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
           const bias = gram.yangBias ? undefined : contiguous(fused.bias!.node);
-          const step = gramSoftmaxStep(kernels.matmul, gram, contiguous(gram.operand), bias, slot, `gram softmax %${n.id}`);
-          scratchBytes = Math.max(scratchBytes, step.scratchBytes);
-          largestProduct = Math.max(largestProduct, step.work);
-          steps.push(step);
-          views.set(n.id, contiguousView(slot, n.shape));
+          pushProducts(n, slot, gramSoftmaxStep(kernels.matmul, gram, contiguous(gram.operand), bias, slot, `gram softmax %${n.id}`));
           break;
         }
         if (fused) {

@@ -7,7 +7,7 @@ import { type Gemm, createGemm } from "./gemm/index.js";
 import { type SoftmaxKernel, createSoftmaxKernel } from "./kernels/softmax-wasm.js";
 import { detectSimd } from "./gemm/kernels.js";
 import { type WasmLoops, createWasmLoops } from "./plan/loops-wasm.js";
-import { type ParallelLoops, createParallelLoops } from "./plan/loops-parallel.js";
+import { type ItemLoops, type ParallelLoops, createItemLoops, createParallelLoops } from "./plan/loops-parallel.js";
 import { CPU_BACKEND, CpuTensor } from "./tensor.js";
 
 export interface CpuBackendOptions {
@@ -17,8 +17,18 @@ export interface CpuBackendOptions {
   readonly threads?: number;
   /** Use the WebAssembly SIMD kernels where the engine supports them (default true). */
   readonly simd?: boolean;
+  /**
+   * Products of fewer multiply-adds stay on the calling thread, and item rounds worth less are
+   * not formed; adaptive by default (gemm/index.ts). 0 threads everything (tests use it).
+   */
+  readonly parallelThreshold?: number;
   /** Replaces the matrix engine (testing, or another implementation). */
   readonly matmul?: (arena: Arena) => MatmulEngine;
+  /**
+   * Run chains of batched steps as item rounds, each thread taking one batch item through all
+   * of them (plan/segments.ts), where there are worker threads (default true).
+   */
+  readonly itemRounds?: boolean;
 }
 
 /**
@@ -38,6 +48,8 @@ export class CpuBackend implements Backend {
   private readonly plans = new CompileCache<CpuExecutable>();
   /** Large SIMD loops shared with the GEMM's worker threads, once it has them. */
   private parallelLoops: ParallelLoops | undefined;
+  /** Loops over one batch item, shared with those threads for item rounds. */
+  private itemLoops: ItemLoops | undefined;
 
   constructor(private readonly options: CpuBackendOptions = {}) {
     this.arena = new Arena({ initialBytes: options.initialBytes ?? 1 << 22 });
@@ -51,6 +63,7 @@ export class CpuBackend implements Backend {
       : createGemm(this.arena.memory, {
           ...(this.options.threads !== undefined ? { threads: this.options.threads } : {}),
           ...(this.options.simd !== undefined ? { simd: this.options.simd } : {}),
+          ...(this.options.parallelThreshold !== undefined ? { parallelThreshold: this.options.parallelThreshold } : {}),
         }).then((gemm) => (this.gemm = gemm));
     return this.engine;
   }
@@ -104,11 +117,14 @@ export class CpuBackend implements Backend {
     const engine = await this.matrixEngine();
     const softmax = await this.softmaxKernel();
     const gemm = this.gemm;
-    if (this.loops && gemm && gemm.threads > 1) this.parallelLoops ??= createParallelLoops(this.arena.memory, gemm);
-    const parallelLoops = this.parallelLoops;
+    if (this.loops && gemm && gemm.threads > 1) {
+      this.parallelLoops ??= createParallelLoops(this.arena.memory, gemm);
+      if (this.options.itemRounds !== false) this.itemLoops ??= createItemLoops(this.arena.memory, gemm);
+    }
+    const { parallelLoops, itemLoops } = this;
     // Core's passes first: dead code (autodiff leaves plenty), shared subexpressions, constants.
     const build = async (): Promise<CpuExecutable> =>
-      bindPlan(program, lower(optimize(program), { matmul: engine, softmax, loops: this.loops, parallelLoops }), this.arena, options, engine);
+      bindPlan(program, lower(optimize(program), { matmul: engine, softmax, loops: this.loops, parallelLoops, itemLoops }), this.arena, options, engine);
     return this.plans.get(program, build, options.poison ? "poison" : "");
   }
 
@@ -127,6 +143,7 @@ export class CpuBackend implements Backend {
     await this.gemm?.dispose();
     this.gemm = undefined;
     this.parallelLoops = undefined;
+    this.itemLoops = undefined;
     this.engine = undefined;
   }
 }

@@ -48,9 +48,11 @@ export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, opti
   };
   const fixed = new Map<number, number>();
   let scratch: number;
+  let segments: number;
   try {
     const workspace = reserve(bytes);
     scratch = reserve(plan.scratchBytes);
+    segments = reserve(plan.segmentBytes);
     for (const slot of plan.slots) {
       const size = slot.elements * bytesOf(slot.dtype);
       if (slot.kind === "workspace") fixed.set(slot.id, workspace + (offsets.get(slot.id) ?? 0));
@@ -91,8 +93,10 @@ export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, opti
         results[slot.outputs[0]!] = t;
       }
       const base = byteOffsets.map((b, id) => b / bytesOf(plan.slots[id]!.dtype));
-      const ctx: RunContext = { f32: arena.f32, f64: arena.f64, base, scratch };
+      const ctx: RunContext = { f32: arena.f32, f64: arena.f64, base, scratch, segments };
       if (options.poison) {
+        // Item rounds' private values too (their blocks are written before each round runs).
+        ctx.f32.fill(NaN, segments / 4, (segments + plan.segmentBytes) / 4);
         for (const slot of plan.slots) {
           if (slot.kind === "workspace" || slot.kind === "output") {
             const view = slot.dtype === "float32" ? ctx.f32 : ctx.f64;

@@ -6,7 +6,9 @@ import { type Program, Random, ReferenceBackend, hostTensor, input, relativeErro
 import { afterAll, describe, expect, it } from "vitest";
 import { CpuBackend } from "../src/index.js";
 
-const cpu = new CpuBackend();
+// Step by step: an item round would run these steps inside one step of its own, and the profile
+// would show only that (item-rounds.test.ts holds rounds to this plan).
+const cpu = new CpuBackend({ itemRounds: false });
 const reference = new ReferenceBackend();
 afterAll(async () => {
   await cpu.dispose();

@@ -57,3 +57,16 @@ export interface GramValue {
   readonly stride: number;
   readonly dv: number;
 }
+
+/** Byte distances between consecutive items' A, B and C in a batched product. */
+export interface BatchStrides {
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+}
+
+/** One item's parameter block for the worker pool (chunk t computes item t), and the scratch it needs, every thread's included. */
+export interface ItemBlock {
+  readonly params: Float64Array;
+  readonly scratchBytes: number;
+}

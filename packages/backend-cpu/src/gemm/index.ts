@@ -6,13 +6,13 @@
  */
 import { elementBytes, exportNames, buildGemmModule, detectSimd, DEFAULT_SHAPES, lanes, SOFTMAX_EXPORTS, type GemmDType } from "./kernels.js";
 import { SCRATCH_ALIGN, wasmGemm, wasmScratchBytes, type Blocking, type GemmKernels } from "./driver.js";
-import { gramSoftmaxLayout, MIRROR_TILE, packRoundB, planBatched, planGramSoftmax, planMirror, planParallel, planSoftmaxRows, runChunk } from "./parallel.js";
+import { gramSoftmaxLayout, MIRROR_TILE, packRoundB, planBatched, planGramSoftmax, planItemRound, planMirror, planParallel, planSoftmaxRows, ROUND_WORDS, runChunk } from "./parallel.js";
 import { plainGemm, plainScratchElements } from "./plain.js";
-import { Pool } from "./pool.js";
+import { Pool, runKernelBlock } from "./pool.js";
 import { threadingLost, ThreadingThreshold } from "./threshold.js";
-import type { GemmCall, GramSoftmaxCall } from "./call.js";
+import type { BatchStrides, GemmCall, GramSoftmaxCall, ItemBlock } from "./call.js";
 
-export type { GemmCall, GramSoftmaxCall } from "./call.js";
+export type { BatchStrides, GemmCall, GramSoftmaxCall, ItemBlock } from "./call.js";
 
 export interface Gemm {
   readonly memory: WebAssembly.Memory;
@@ -72,15 +72,23 @@ export interface Gemm {
   runKernelRound(params: Float64Array, work: (chunk: number) => void): number;
   /** Products (a batch's in total) below this many multiply-adds never use the workers (Infinity without any). */
   readonly minThreadedWork: number;
+  /**
+   * The parameter block of one item of `items` batched products shaped like `call` (a chunk of
+   * runBatch's round), for item rounds: undefined without worker threads and SIMD kernels.
+   */
+  batchItemBlock(call: GemmCall, items: number, strides: BatchStrides): ItemBlock | undefined;
+  /** Likewise one item of a Gram softmax (a chunk of gramSoftmax's round). */
+  gramItemBlock(call: GramSoftmaxCall): ItemBlock | undefined;
+  /**
+   * Runs an item round (planItemRound): every thread takes items one at a time through all
+   * `count` blocks of its own copy at `blocks + thread * perThread` (bytes). Loop kernel blocks
+   * run on the calling thread with the kernel `kernelOf` gives for their id.
+   */
+  runItems(blocks: number, count: number, perThread: number, items: number, kernelOf: (id: number) => (...bases: number[]) => void): void;
   dispose(): Promise<void>;
 }
 
-/** Byte distances between consecutive items' A, B and C in a batched product. */
-export interface BatchStrides {
-  readonly a: number;
-  readonly b: number;
-  readonly c: number;
-}
+
 
 export interface GemmOptions {
   /** Threads including the caller's; default: every available core. Needs a shared memory. */
@@ -321,6 +329,30 @@ class Engine implements Gemm {
     const kernels = this.kernels!;
     const item = (chunk: number): void => runChunk(params, chunk, 0, kernels, this.memory, plainGemm, wasmGemm);
     if (threaded) this.pool!.run(params, item);
+    else for (let t = 0; t < items; t++) item(t);
+  }
+
+  batchItemBlock(call: GemmCall, items: number, strides: BatchStrides): ItemBlock | undefined {
+    if (!this.pool || !this.kernels || call.m * call.n * call.k === 0) return undefined;
+    return planBatched(call, items, strides, BLOCKING[call.dtype], this.threads, 0);
+  }
+
+  gramItemBlock(call: GramSoftmaxCall): ItemBlock | undefined {
+    if (!this.pool || !this.kernels?.[0]?.gramExp32 || call.n * call.k === 0) return undefined;
+    return planGramSoftmax(call, BLOCKING.float32, this.threads, 0);
+  }
+
+  runItems(blocks: number, count: number, perThread: number, items: number, kernelOf: (id: number) => (...bases: number[]) => void): void {
+    if (this.disposed) throw new Error("gemm: run after dispose");
+    const end = blocks + (this.threads - 1) * perThread + count * ROUND_WORDS * 8;
+    if (!(Number.isInteger(blocks) && blocks >= 0 && blocks % 8 === 0 && end <= this.memory.buffer.byteLength)) {
+      throw new RangeError(`gemm: item blocks [${blocks}, ${end}) are outside the memory (${this.memory.buffer.byteLength} bytes) or misaligned`);
+    }
+    const params = planItemRound(blocks, count, perThread, items);
+    const kernels = this.kernels ?? [];
+    const loop = (block: Float64Array, chunk: number): void => runKernelBlock(block, chunk, kernelOf);
+    const item = (chunk: number): void => runChunk(params, chunk, 0, kernels, this.memory, plainGemm, wasmGemm, loop);
+    if (this.pool) this.pool.run(params, item);
     else for (let t = 0; t < items; t++) item(t);
   }
 

@@ -228,9 +228,35 @@ export function planGramSoftmax(call: GramSoftmaxCall, bl: Blocking, threads: nu
     layout.weights,
     call.biasFromDiagonal ? 1 : 0,
     layout.bias,
+    call.n * (v ? v.dv : call.n) * 4,
   ]);
   return { params, scratchBytes: SCRATCH_ALIGN + threads * layout.bytes };
 }
+
+/** Kind of an item round's parameter block (planItemRound). */
+export const ITEM_ROUND = 9;
+
+/**
+ * A round over the items of a segment (plan/segments.ts): chunk t runs each of the segment's
+ * `count` blocks on item t, in order, so one thread takes an item through every step. The
+ * blocks live in the memory, one copy per thread, since a thread's private values sit at its
+ * own addresses: thread h's blocks (ROUND_WORDS words each) start at byte blocks + h * perThread.
+ * Words: 0 kind, 1 blocks, 2 count, 3 perThread.
+ */
+export function planItemRound(blocks: number, count: number, perThread: number, items: number): Float64Array {
+  const params = new Float64Array(ROUND_WORDS);
+  params.set([ITEM_ROUND, blocks, count, perThread]);
+  params[TOTAL_WORD] = items;
+  return params;
+}
+
+/**
+ * The words of an item block where each operand's base and its stride between items sit (bytes),
+ * and where the scratch base and each thread's share of it go (thread h's scratch starts h
+ * shares after the base): a batched product's (planBatched) and a Gram softmax's (planGramSoftmax).
+ */
+export const BATCH_ITEM_WORDS = { a: [5, 13], b: [8, 14], c: [11, 15], scratch: [18, 19] } as const;
+export const GRAM_ITEM_WORDS = { a: [3, 6], bias: [7, 8], out: [9, 28], value: [20, 23], scratch: [10, 11] } as const;
 
 /** Rows of C each mirror chunk copies (a tile: both the rows written and the block read stay in cache). */
 export const MIRROR_TILE = 32;
@@ -272,14 +298,29 @@ export function runChunk(
   memory: WebAssembly.Memory,
   plain: typeof plainGemm,
   single: typeof wasmGemm,
+  loop?: (block: Float64Array, chunk: number) => void,
 ): void {
+  if (p[0] === 9) {
+    // An item round (planItemRound): this thread's blocks, each run on item `chunk`; loop
+    // kernel blocks (kernel rounds, pool.ts) go to `loop`.
+    const words = p.length;
+    const count = p[2]!;
+    const blocks = new Float64Array(memory.buffer, p[1]! + thread * p[3]!, count * words);
+    for (let s = 0; s < count; s++) {
+      const q = blocks.subarray(s * words, (s + 1) * words);
+      if (q[0] === 7) loop!(q, chunk);
+      else runChunk(q, chunk, thread, kernels, memory, plain, single, loop);
+    }
+    return;
+  }
   if (p[0] === 8) {
     // One item of a Gram softmax (planGramSoftmax): 1 n, 2 k, 3 A (item 0), 4 rsA, 5 csA,
     // 6 A's byte stride between items, 7 bias (item 0), 8 its stride, 9 out (item 0), 10 private
     // scratch base, 11 bytes per thread, 12-16 mr, nr, mc, kc, nc, 17 the Gram matrix's and
     // 18 the totals' offsets in a thread's scratch, 19 dv (0: no value product), 20 V (item 0),
     // 21 rsV, 22 csV, 23 V's byte stride, 25 the weights' offset in a thread's scratch, 26 bias
-    // from the Gram diagonal (1: words 7 and 8 unused), 27 that bias row's offset in the scratch.
+    // from the Gram diagonal (1: words 7 and 8 unused), 27 that bias row's offset in the scratch,
+    // 28 out's byte stride between items.
     const ex = kernels[0]!;
     const n = p[1]!;
     const dv = p[19]!;
@@ -290,7 +331,7 @@ export function runChunk(
     const a = p[3]! + chunk * p[6]!;
     const diagonal = p[26] === 1;
     const bias = diagonal ? base + p[27]! : p[7]! + chunk * p[8]!;
-    const out = p[9]! + chunk * n * (dv > 0 ? dv : n) * 4;
+    const out = p[9]! + chunk * p[28]!;
     const weights = dv > 0 ? base + p[25]! : out;
     // Lower triangle only (triangle 2): the kernels below never read above the diagonal.
     single(ex, 4, bl, n, n, p[2]!, a, p[4]!, p[5]!, a, p[5]!, p[4]!, g, n, base, 2);

@@ -79,9 +79,9 @@ function workerMain(
   // Shared loop kernels by id, instantiated on first use: the caller posts a module before it
   // publishes any round that names it, so it is already queued on the port by then.
   const shared = new Map<number, (...bases: number[]) => void>();
-  const kernelChunk = (chunk: number): void => {
+  const kernelChunk = (q: Float64Array, chunk: number): void => {
     // Layout: kernelRound below.
-    const id = chunk === p[data.totalWord]! - 1 ? p[2]! : p[1]!;
+    const id = chunk === q[data.totalWord]! - 1 ? q[2]! : q[1]!;
     let fn = shared.get(id);
     while (!fn) {
       const got = receive(data.kernels);
@@ -89,9 +89,9 @@ function workerMain(
       shared.set(got.message.id, new WebAssembly.Instance(got.message.module, { env: { memory: data.memory } }).exports["kernel"] as never);
       fn = shared.get(id);
     }
-    const accesses = p[3]!;
+    const accesses = q[3]!;
     const bases: number[] = [];
-    for (let k = 0; k < accesses; k++) bases.push(p[5 + k]! + chunk * p[5 + accesses + k]!);
+    for (let k = 0; k < accesses; k++) bases.push(q[5 + k]! + chunk * q[5 + accesses + k]!);
     fn(...bases);
   };
   port.postMessage("ready");
@@ -103,8 +103,8 @@ function workerMain(
     if ((w & 0xffff) < total) {
       if (Atomics.compareExchange(ctl, 0, w, w + 1) === w) {
         try {
-          if (p[0] === 7) kernelChunk(w & 0xffff);
-          else chunkFn(p, w & 0xffff, data.thread, kernels, data.memory, plain, single);
+          if (p[0] === 7) kernelChunk(p, w & 0xffff);
+          else chunkFn(p, w & 0xffff, data.thread, kernels, data.memory, plain, single, kernelChunk);
         } catch {
           Atomics.store(ctl, 3, 1);
         }
@@ -156,6 +156,17 @@ export function kernelRound(id: number, lastId: number, bases: readonly number[]
   params.set(steps, 5 + bases.length);
   params[TOTAL_WORD] = chunks;
   return params;
+}
+
+/**
+ * Runs chunk `chunk` of a kernel round's block on the calling thread, with the loop kernel
+ * `kernelOf` gives for the block's id (the calling thread's instance of a shared module).
+ */
+export function runKernelBlock(block: Float64Array, chunk: number, kernelOf: (id: number) => (...bases: number[]) => void): void {
+  const accesses = block[3]!;
+  const bases: number[] = [];
+  for (let k = 0; k < accesses; k++) bases.push(block[5 + k]! + chunk * block[5 + accesses + k]!);
+  kernelOf(chunk === block[TOTAL_WORD]! - 1 ? block[2]! : block[1]!)(...bases);
 }
 
 /** Moves a kernel round's bases (kernelRound) to another run's offsets, in place. */

@@ -8,6 +8,8 @@
  */
 import type { Node, View } from "@unfold/core";
 import type { Step } from "../plan/steps.js";
+import { GRAM_ITEM_WORDS } from "../gemm/parallel.js";
+import { type ItemAccess, itemAccess, type ItemForm } from "../plan/items.js";
 import type { SoftmaxMatch } from "./softmax.js";
 import type { MatmulEngine } from "./matmul.js";
 
@@ -102,7 +104,9 @@ export function gramSoftmaxStep(engine: MatmulEngine, match: GramSoftmaxMatch, z
   const { n, k, items, biasPerItem } = match;
   const dv = value ? value.shape.at(-1)! : 0;
   if (!bias && !match.yangBias) throw new Error(`${label}: a Gram softmax needs its bias, or the Yang bias read off the diagonal`);
+  const perItem = gramItems(engine, match, z, bias, out, value);
   return {
+    ...(perItem ? { items: perItem } : {}),
     label,
     reads: [z.slot, ...(bias ? [bias.slot] : []), ...(value ? [value.slot] : [])],
     writes: out,
@@ -127,5 +131,48 @@ export function gramSoftmaxStep(engine: MatmulEngine, match: GramSoftmaxMatch, z
         },
         ctx.scratch,
       ),
+  };
+}
+
+/**
+ * Item t of the fused step, as one item of its round: Z_t, its bias row (or the one row for
+ * all), V_t, and its part of the output. Undefined unless the items are Z's leading axis, and
+ * each operand's items sit where the round's strides put them.
+ */
+function gramItems(engine: MatmulEngine, match: GramSoftmaxMatch, z: View, bias: View | undefined, out: number, value: View | undefined): ItemForm | undefined {
+  const { n, k, items, biasPerItem } = match;
+  const dv = value ? value.shape.at(-1)! : 0;
+  if (!engine.gramItemBlock || items < 2 || z.shape[0] !== items) return undefined;
+  const block = engine.gramItemBlock({
+    n,
+    k,
+    items,
+    a: 0,
+    rsA: k,
+    csA: 1,
+    strideA: 0,
+    bias: 0,
+    strideBias: 0,
+    biasFromDiagonal: !bias,
+    out: 0,
+    ...(value ? { value: { b: 0, rsB: dv, csB: 1, stride: 0, dv } } : {}),
+  });
+  if (!block) return undefined;
+  const words = (w: readonly [number, number]): { word: number; strideWord: number; scale: number } => ({ word: w[0], strideWord: w[1], scale: 4 });
+  const of = (v: View, w: readonly [number, number]): ItemAccess => itemAccess(v.slot, v.offset, v.shape, v.strides, items, words(w));
+  const reads = [of(z, GRAM_ITEM_WORDS.a)];
+  if (bias) reads.push(of(bias, GRAM_ITEM_WORDS.bias));
+  if (value) reads.push(of(value, GRAM_ITEM_WORDS.value));
+  // The kernel addresses rows and columns itself: only where the items' strides are those it assumes.
+  const expected = [n * k, ...(bias ? [biasPerItem ? n : 0] : []), ...(value ? [n * dv] : [])];
+  if (reads.some((a, i) => a.stride !== expected[i])) return undefined;
+  const cols = value ? dv : n;
+  return {
+    items,
+    reads,
+    write: { slot: out, offset: 0, stride: n * cols, span: n * cols - 1, ...words(GRAM_ITEM_WORDS.out) },
+    template: block.params,
+    scratch: { word: GRAM_ITEM_WORDS.scratch[0], threadWord: GRAM_ITEM_WORDS.scratch[1] },
+    work: n * n * (k + dv),
   };
 }

@@ -1,6 +1,9 @@
-import { broadcastView, type DType, type View } from "@unfold/core";
+import { broadcastView, type DType, stridesOf, type View } from "@unfold/core";
 import { type Step, bytesOf } from "../plan/steps.js";
-import type { GemmCall, GramSoftmaxCall } from "../gemm/call.js";
+import type { BatchStrides, GemmCall, GramSoftmaxCall, ItemBlock } from "../gemm/call.js";
+import { BATCH_ITEM_WORDS } from "../gemm/parallel.js";
+import { itemAccess, type ItemForm } from "../plan/items.js";
+import type { ItemRunner } from "../plan/segments.js";
 
 export type { GemmCall, GramSoftmaxCall };
 
@@ -20,6 +23,14 @@ export interface MatmulEngine {
   gramSoftmaxSupported?(n: number, k: number, items: number): boolean;
   gramSoftmaxScratchBytes?(n: number, k: number, items: number, dv?: number): number;
   gramSoftmax?(call: GramSoftmaxCall, scratch: number): void;
+  /**
+   * Item rounds (plan/segments.ts): the blocks of one item of a batched product and of a Gram
+   * softmax (undefined where the engine has no worker threads or SIMD kernels), and the round.
+   */
+  readonly threads?: number;
+  batchItemBlock?(call: GemmCall, items: number, strides: BatchStrides): ItemBlock | undefined;
+  gramItemBlock?(call: GramSoftmaxCall): ItemBlock | undefined;
+  runItems?: ItemRunner["runItems"];
 }
 
 /** The common distance between consecutive offsets, or undefined when they are not evenly spaced. */
@@ -49,6 +60,38 @@ function sameOffsets(x: readonly number[], y: readonly number[]): boolean {
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
+/** A view's shape and strides over `batch` leading axes (broadcast) and its own last two. */
+function overBatch(view: View, batch: readonly number[]): { shape: number[]; strides: number[] } {
+  const lead = broadcastView({ ...view, shape: view.shape.slice(0, -2), strides: view.strides.slice(0, -2) }, batch).strides;
+  return { shape: [...batch, ...view.shape.slice(-2)], strides: [...lead, ...view.strides.slice(-2)] };
+}
+
+/**
+ * Item t of a product batched over its leading axis alone (any other batch axes of extent 1):
+ * A_t B_t, as one item of a batched product's round.
+ */
+function productItems(engine: MatmulEngine, a: View, b: View, outShape: readonly number[], out: number, call: GemmCall): ItemForm | undefined {
+  const batch = outShape.slice(0, -2);
+  const items = batch[0] ?? 1;
+  if (items < 2 || batch.some((d, axis) => axis > 0 && d !== 1) || !engine.batchItemBlock) return undefined;
+  const block = engine.batchItemBlock(call, items, { a: 0, b: 0, c: 0 });
+  if (!block) return undefined;
+  const scale = bytesOf(call.dtype);
+  const words = (w: readonly [number, number]): { word: number; strideWord: number; scale: number } => ({ word: w[0], strideWord: w[1], scale });
+  const access = (v: View, w: readonly [number, number]) => {
+    const { shape, strides } = overBatch(v, batch);
+    return itemAccess(v.slot, v.offset, shape, strides, items, words(w));
+  };
+  return {
+    items,
+    reads: [access(a, BATCH_ITEM_WORDS.a), access(b, BATCH_ITEM_WORDS.b)],
+    write: itemAccess(out, 0, outShape, stridesOf(outShape), items, words(BATCH_ITEM_WORDS.c)),
+    template: block.params,
+    scratch: { word: BATCH_ITEM_WORDS.scratch[0], threadWord: BATCH_ITEM_WORDS.scratch[1] },
+    work: call.m * call.n * call.k,
+  };
+}
+
 /** A batched matmul step; operands are strided views (a transpose is just swapped strides). */
 export function matmulStep(engine: MatmulEngine, a: View, b: View, outShape: readonly number[], out: number, dtype: DType, label: string): Step & { scratchBytes: number; work: number } {
   const [m, n] = outShape.slice(-2) as [number, number];
@@ -66,9 +109,12 @@ export function matmulStep(engine: MatmulEngine, a: View, b: View, outShape: rea
   // A right operand shared by the whole batch, with the left operand's rows evenly spaced
   // across it (x @ W on a [batch, n, d] state), is one tall product: one call, better blocking.
   const tall = aOffsets.length > 1 && bOffsets.every((o) => o === bOffsets[0]) && aOffsets.every((o, t) => o === t * m * rsA);
+  const shapeOnly: GemmCall = { dtype, m, n, k, a: 0, rsA, csA, b: 0, rsB, csB, c: 0, rsC: n, symmetric };
+  const items = productItems(engine, a, b, outShape, out, shapeOnly);
   if (tall) {
     const call: GemmCall = { dtype, m: m * aOffsets.length, n, k, a: 0, rsA, csA, b: 0, rsB, csB, c: 0, rsC: n };
     return {
+      ...(items ? { items } : {}),
       label,
       reads: [a.slot, b.slot],
       writes: out,
@@ -78,7 +124,6 @@ export function matmulStep(engine: MatmulEngine, a: View, b: View, outShape: rea
         engine.run({ ...call, a: (ctx.base[a.slot]! + a.offset) * bpe, b: (ctx.base[b.slot]! + b.offset + bOffsets[0]!) * bpe, c: ctx.base[out]! * bpe }, ctx.scratch),
     };
   }
-  const shapeOnly: GemmCall = { dtype, m, n, k, a: 0, rsA, csA, b: 0, rsB, csB, c: 0, rsC: n, symmetric };
   // Attention's per-sequence products (Z Z^T, weights @ Y): many small items that the engine
   // can hand out whole to its threads, one wake-up for the batch.
   const strideA = evenStride(aOffsets);
@@ -87,6 +132,7 @@ export function matmulStep(engine: MatmulEngine, a: View, b: View, outShape: rea
     const count = aOffsets.length;
     const strides = { a: strideA * bpe, b: strideB * bpe, c: m * n * bpe };
     return {
+      ...(items ? { items } : {}),
       label,
       reads: [a.slot, b.slot],
       writes: out,

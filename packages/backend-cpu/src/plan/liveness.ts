@@ -11,9 +11,11 @@ export function assignWorkspace(slots: readonly Slot[], steps: readonly Step[]):
   const first = new Map<number, number>();
   const last = new Map<number, number>();
   steps.forEach((step, t) => {
-    if (!first.has(step.writes)) first.set(step.writes, t);
+    for (const w of [step.writes, ...(step.alsoWrites ?? [])]) {
+      if (!first.has(w)) first.set(w, t);
+      last.set(w, Math.max(last.get(w) ?? t, t));
+    }
     for (const r of step.reads) last.set(r, t);
-    last.set(step.writes, Math.max(last.get(step.writes) ?? t, t));
   });
   const workspace = slots.filter((s) => s.kind === "workspace" && first.has(s.id));
   const sizeOf = (s: Slot): number => Math.ceil((s.elements * (s.dtype === "float32" ? 4 : 8)) / ALIGN) * ALIGN || ALIGN;

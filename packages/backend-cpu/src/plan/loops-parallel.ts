@@ -8,6 +8,7 @@
 import { KERNEL_ROUND_MAX_ACCESSES, kernelRound, setKernelRoundBases } from "../gemm/pool.js";
 import type { LoopKernelSpec } from "./loops.js";
 import { instantiateLoop, wasmLoopModule } from "./loops-wasm.js";
+import { itemAccess, type ItemForm } from "./items.js";
 
 /** What a parallel loop needs of the worker threads (the GEMM engine's, see gemm/index.ts). */
 export interface KernelThreads {
@@ -73,5 +74,47 @@ export function createParallelLoops(memory: WebAssembly.Memory, threads: KernelT
       setKernelRoundBases(params, bases);
       threads.runKernelRound(params, (chunk) => (chunk === chunks - 1 ? last : regular).run(...bases.map((b, k) => b + chunk * steps[k]!)));
     };
+  };
+}
+
+/** A loop kernel over one index of a spec's leading axis, shared with the worker threads: its id there, and its run here. */
+export interface ItemLoop {
+  readonly id: number;
+  readonly run: (...bases: number[]) => void;
+}
+/** The item loop of a spec whose leading axis runs over items, or undefined where there is none. */
+export type ItemLoops = (spec: LoopKernelSpec) => ItemLoop | undefined;
+
+/** Item loops (for item rounds, segments.ts) over the worker threads' kernels. */
+export function createItemLoops(memory: WebAssembly.Memory, threads: KernelThreads): ItemLoops {
+  const kernels = new Map<WebAssembly.Module, ItemLoop | undefined>();
+  return (spec) => {
+    const items = spec.shape[0] ?? 0;
+    if (threads.threads < 2 || items < 2 || spec.inputs.length + 1 > KERNEL_ROUND_MAX_ACCESSES) return undefined;
+    // Each item writes its own outputs: the leading axis is kept, not reduced or broadcast.
+    if (spec.reduce?.axes.includes(0) || spec.output.strides[0] === 0) return undefined;
+    const module = wasmLoopModule({ ...spec, shape: [1, ...spec.shape.slice(1)] }, true);
+    if (!module) return undefined;
+    if (!kernels.has(module)) {
+      const id = threads.shareKernel(module);
+      kernels.set(module, id === undefined ? undefined : { id, run: instantiateLoop(module, memory) });
+    }
+    return kernels.get(module);
+  };
+}
+
+/** The item form of a loop (its item kernel, spec, inputs' slots and offsets, output slot). */
+export function loopItemForm(kernel: ItemLoop, spec: LoopKernelSpec, inputs: readonly (readonly [number, number])[], out: number): ItemForm {
+  const items = spec.shape[0]!;
+  const accesses = inputs.length + 1;
+  const words = (k: number): { word: number; strideWord: number; scale: number } => ({ word: 5 + k, strideWord: 5 + accesses + k, scale: 1 });
+  const zeros = new Array<number>(accesses).fill(0);
+  return {
+    items,
+    reads: inputs.map(([slot, offset], k) => itemAccess(slot, offset, spec.shape, spec.inputs[k]!.strides, items, words(k))),
+    write: itemAccess(out, 0, spec.shape, spec.output.strides, items, words(accesses - 1)),
+    template: kernelRound(kernel.id, kernel.id, zeros, zeros, items),
+    kernel,
+    work: spec.shape.reduce((a, b) => a * b, 1) / items,
   };
 }

@@ -2,7 +2,8 @@ import { BINARY_OPS, broadcastView, sameShape, contiguousView, type DType, isCon
 import type { Expr } from "./expr.js";
 import { type LoopKernel, type LoopKernelSpec, loopKernel } from "./loops.js";
 import type { WasmLoops } from "./loops-wasm.js";
-import type { ParallelLoops } from "./loops-parallel.js";
+import { type ItemLoops, loopItemForm, type ParallelLoops } from "./loops-parallel.js";
+import { formSegments, type ItemRunner } from "./segments.js";
 import { type Slot, type Step } from "./steps.js";
 import { gatherStep, scatterAddStep } from "../kernels/gather.js";
 import { type MatmulEngine, matmulStep } from "../kernels/matmul.js";
@@ -21,6 +22,8 @@ export interface LoweredPlan {
   readonly feeds: Map<string, number>;
   /** Bytes of scratch the largest step needs. */
   readonly scratchBytes: number;
+  /** Bytes of the item rounds' region (segments.ts). */
+  readonly segmentBytes: number;
   /** Multiply-adds of the plan's largest matmul step (0 without one). */
   readonly largestProduct: number;
 }
@@ -35,6 +38,8 @@ export interface LowerKernels {
   readonly loops?: WasmLoops | undefined;
   /** Runners that share large float32 loops among worker threads (loops-parallel.ts). */
   readonly parallelLoops?: ParallelLoops | undefined;
+  /** Loop kernels over one item, for item rounds (segments.ts); none: no item rounds. */
+  readonly itemLoops?: ItemLoops | undefined;
 }
 
 /**
@@ -117,7 +122,9 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
     const bases = leaves.map((v) => [v.slot, v.offset] as const);
     const parallel = kernels.parallelLoops?.(spec);
     const kernel = parallel ? undefined : loop(spec);
+    const item = kernels.itemLoops?.(spec);
     steps.push({
+      ...(item ? { items: loopItemForm(item, spec, bases, slot) } : {}),
       label,
       reads: leaves.map((v) => v.slot),
       writes: slot,
@@ -272,5 +279,13 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
     slots[copy.slot]!.outputs.push(o.name);
     outputs.set(o.name, copy.slot);
   }
-  return { slots, steps, outputs, feeds, scratchBytes, largestProduct };
+  const segmented = formSegments(steps, slots, itemRunner(kernels.matmul, kernels.itemLoops));
+  return { slots, steps: segmented.steps, outputs, feeds, scratchBytes: Math.max(scratchBytes, segmented.scratchBytes), segmentBytes: segmented.bytes, largestProduct };
+}
+
+/** The engine as item rounds need it, where it has them and the loops have item kernels. */
+function itemRunner(engine: MatmulEngine, itemLoops: ItemLoops | undefined): ItemRunner | undefined {
+  const { threads, minThreadedWork, runItems } = engine;
+  if (!itemLoops || threads === undefined || minThreadedWork === undefined || !runItems) return undefined;
+  return { threads, minThreadedWork, runItems: runItems.bind(engine) };
 }

@@ -1,4 +1,5 @@
 import type { DType } from "@unfold/core";
+import type { ItemForm } from "./items.js";
 
 /** Where a slot's bytes come from, which decides its lifetime. */
 export type SlotKind =
@@ -9,7 +10,9 @@ export type SlotKind =
   /** a result, freshly allocated each run and handed to the caller */
   | "output"
   /** a constant of the program, written once at compile time */
-  | "constant";
+  | "constant"
+  /** an intermediate of an item round: one item per thread, in the round's region (segments.ts) */
+  | "private";
 
 export interface Slot {
   readonly id: number;
@@ -28,12 +31,20 @@ export interface RunContext {
   readonly base: Float64Array;
   /** Byte offset of the plan's scratch region (packing buffers of the matrix engine). */
   readonly scratch: number;
+  /** Byte offset of the region of the plan's item rounds (segments.ts). */
+  readonly segments: number;
 }
 
 export interface Step {
   readonly label: string;
   readonly reads: readonly number[];
   readonly writes: number;
+  /** Further slots the step writes (an item round writes one per value read after it). */
+  readonly alsoWrites?: readonly number[];
+  /** How the step runs on one item of its batch, where it can (items.ts). */
+  readonly items?: ItemForm;
+  /** The steps an item round runs, in order. */
+  readonly inner?: readonly Step[];
   run(ctx: RunContext): void;
 }
 

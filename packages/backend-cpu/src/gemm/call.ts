@@ -64,9 +64,3 @@ export interface BatchStrides {
   readonly b: number;
   readonly c: number;
 }
-
-/** One item's parameter block for the worker pool (chunk t computes item t), and the scratch it needs, every thread's included. */
-export interface ItemBlock {
-  readonly params: Float64Array;
-  readonly scratchBytes: number;
-}

@@ -10,9 +10,9 @@ import { gramSoftmaxLayout, MIRROR_TILE, packRoundB, planBatched, planGramSoftma
 import { plainGemm, plainScratchElements } from "./plain.js";
 import { Pool, runKernelBlock } from "./pool.js";
 import { threadingLost, ThreadingThreshold } from "./threshold.js";
-import type { BatchStrides, GemmCall, GramSoftmaxCall, ItemBlock } from "./call.js";
+import type { BatchStrides, GemmCall, GramSoftmaxCall } from "./call.js";
 
-export type { BatchStrides, GemmCall, GramSoftmaxCall, ItemBlock } from "./call.js";
+export type { BatchStrides, GemmCall, GramSoftmaxCall } from "./call.js";
 
 export interface Gemm {
   readonly memory: WebAssembly.Memory;
@@ -74,11 +74,12 @@ export interface Gemm {
   readonly minThreadedWork: number;
   /**
    * The parameter block of one item of `items` batched products shaped like `call` (a chunk of
-   * runBatch's round), for item rounds: undefined without worker threads and SIMD kernels.
+   * runBatch's round; its per-thread scratch share in BATCH_ITEM_WORDS.scratch), for item
+   * rounds: undefined without worker threads and SIMD kernels.
    */
-  batchItemBlock(call: GemmCall, items: number, strides: BatchStrides): ItemBlock | undefined;
+  batchItemBlock(call: GemmCall, items: number, strides: BatchStrides): Float64Array | undefined;
   /** Likewise one item of a Gram softmax (a chunk of gramSoftmax's round). */
-  gramItemBlock(call: GramSoftmaxCall): ItemBlock | undefined;
+  gramItemBlock(call: GramSoftmaxCall): Float64Array | undefined;
   /**
    * Runs an item round (planItemRound): every thread takes items one at a time through all
    * `count` blocks of its own copy at `blocks + thread * perThread` (bytes). Loop kernel blocks
@@ -87,8 +88,6 @@ export interface Gemm {
   runItems(blocks: number, count: number, perThread: number, items: number, kernelOf: (id: number) => (...bases: number[]) => void): void;
   dispose(): Promise<void>;
 }
-
-
 
 export interface GemmOptions {
   /** Threads including the caller's; default: every available core. Needs a shared memory. */
@@ -332,14 +331,14 @@ class Engine implements Gemm {
     else for (let t = 0; t < items; t++) item(t);
   }
 
-  batchItemBlock(call: GemmCall, items: number, strides: BatchStrides): ItemBlock | undefined {
+  batchItemBlock(call: GemmCall, items: number, strides: BatchStrides): Float64Array | undefined {
     if (!this.pool || !this.kernels || call.m * call.n * call.k === 0) return undefined;
-    return planBatched(call, items, strides, BLOCKING[call.dtype], this.threads, 0);
+    return planBatched(call, items, strides, BLOCKING[call.dtype], this.threads, 0).params;
   }
 
-  gramItemBlock(call: GramSoftmaxCall): ItemBlock | undefined {
+  gramItemBlock(call: GramSoftmaxCall): Float64Array | undefined {
     if (!this.pool || !this.kernels?.[0]?.gramExp32 || call.n * call.k === 0) return undefined;
-    return planGramSoftmax(call, BLOCKING.float32, this.threads, 0);
+    return planGramSoftmax(call, BLOCKING.float32, this.threads, 0).params;
   }
 
   runItems(blocks: number, count: number, perThread: number, items: number, kernelOf: (id: number) => (...bases: number[]) => void): void {

@@ -171,7 +171,7 @@ function gramItems(engine: MatmulEngine, match: GramSoftmaxMatch, z: View, bias:
     items,
     reads,
     write: { slot: out, offset: 0, stride: n * cols, span: n * cols - 1, ...words(GRAM_ITEM_WORDS.out) },
-    template: block.params,
+    template: block,
     scratch: { word: GRAM_ITEM_WORDS.scratch[0], threadWord: GRAM_ITEM_WORDS.scratch[1] },
     work: n * n * (k + dv),
   };

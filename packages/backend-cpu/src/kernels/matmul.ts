@@ -1,6 +1,6 @@
 import { broadcastView, type DType, stridesOf, type View } from "@unfold/core";
 import { type Step, bytesOf } from "../plan/steps.js";
-import type { BatchStrides, GemmCall, GramSoftmaxCall, ItemBlock } from "../gemm/call.js";
+import type { BatchStrides, GemmCall, GramSoftmaxCall } from "../gemm/call.js";
 import { BATCH_ITEM_WORDS } from "../gemm/parallel.js";
 import { itemAccess, type ItemForm } from "../plan/items.js";
 import type { ItemRunner } from "../plan/segments.js";
@@ -28,8 +28,8 @@ export interface MatmulEngine {
    * softmax (undefined where the engine has no worker threads or SIMD kernels), and the round.
    */
   readonly threads?: number;
-  batchItemBlock?(call: GemmCall, items: number, strides: BatchStrides): ItemBlock | undefined;
-  gramItemBlock?(call: GramSoftmaxCall): ItemBlock | undefined;
+  batchItemBlock?(call: GemmCall, items: number, strides: BatchStrides): Float64Array | undefined;
+  gramItemBlock?(call: GramSoftmaxCall): Float64Array | undefined;
   runItems?: ItemRunner["runItems"];
 }
 
@@ -42,7 +42,7 @@ function evenStride(offsets: readonly number[]): number | undefined {
 
 /** Element offsets of each batch item of a view broadcast over `batch` (row-major order). */
 function batchOffsets(view: View, batch: readonly number[]): number[] {
-  const strides = broadcastView({ ...view, shape: view.shape.slice(0, -2), strides: view.strides.slice(0, -2) }, batch).strides;
+  const strides = overBatch(view, batch).strides;
   const count = batch.reduce((a, b) => a * b, 1);
   const offsets: number[] = [];
   const index = new Array<number>(batch.length).fill(0);
@@ -86,7 +86,7 @@ function productItems(engine: MatmulEngine, a: View, b: View, outShape: readonly
     items,
     reads: [access(a, BATCH_ITEM_WORDS.a), access(b, BATCH_ITEM_WORDS.b)],
     write: itemAccess(out, 0, outShape, stridesOf(outShape), items, words(BATCH_ITEM_WORDS.c)),
-    template: block.params,
+    template: block,
     scratch: { word: BATCH_ITEM_WORDS.scratch[0], threadWord: BATCH_ITEM_WORDS.scratch[1] },
     work: call.m * call.n * call.k,
   };

@@ -121,7 +121,8 @@ function segmentStep(run: Open, slots: Slot[], readers: ReadonlyMap<number, Read
     if (!k) throw new Error(`item round: no loop kernel ${id}`);
     return k;
   };
-  const accesses = forms.map((f) => [...f.reads, f.write]);
+  // Each access with its element size and, for a private value, its byte offset in a thread's region.
+  const accesses = forms.map((f) => [...f.reads, f.write].map((a) => ({ ...a, es: bytesOf(slots[a.slot]!.dtype), own: privates.has(a.slot) ? placed.offsets.get(a.slot)! : undefined })));
   const shared = [...run.written].filter((id) => !privates.has(id));
   const reads = new Set<number>();
   for (const s of run.steps) for (const r of s.reads) if (!privates.has(r)) reads.add(r);
@@ -141,12 +142,10 @@ function segmentStep(run: Open, slots: Slot[], readers: ReadonlyMap<number, Read
           f64[at + form.scratch.threadWord] = share;
         }
         for (const a of accesses[s]!) {
-          const offset = placed.offsets.get(a.slot);
-          const es = bytesOf(slots[a.slot]!.dtype);
           // A private value: this thread's one item of it, the same for every item it takes.
-          const base = offset !== undefined && privates.has(a.slot) ? (own + offset) / es : ctx.base[a.slot]!;
+          const base = a.own !== undefined ? (own + a.own) / a.es : ctx.base[a.slot]!;
           f64[at + a.word] = (base + a.offset) * a.scale;
-          f64[at + a.strideWord] = privates.has(a.slot) ? 0 : a.stride * a.scale;
+          f64[at + a.strideWord] = a.own !== undefined ? 0 : a.stride * a.scale;
         }
       }
     }

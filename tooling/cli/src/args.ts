@@ -33,14 +33,6 @@ export function listFlag<T extends string>(flag: string, value: string | boolean
   return valid.filter((v) => items.includes(v));
 }
 
-/** Runs a CLI main, printing a clean one-line error (not a stack) for bad input. */
-export function runMain(main: () => Promise<void>): void {
-  main().catch((error: unknown) => {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  });
-}
-
 /** Parses a positive number flag, naming the flag when the value is wrong. */
 export function positiveFlag(flag: string, value: string | boolean | undefined, fallback: number): number {
   if (value === undefined) return fallback;

@@ -1,21 +1,16 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { makeDirectory, writeFileAtomicSync } from "@unfold/files";
 
 /**
  * Writes through a temporary file beside the target, then renames it into place: a reader
- * (a browser reloading the figure, a report build) never sees half a file, and a crash leaves
- * the previous version intact. Parent directories are created.
+ * (a browser reloading the figure, a report build) never sees half a file, a crash leaves the
+ * previous version intact, and a symlink at the path is replaced, never written through.
+ * Missing parent directories are created (without the hang of a recursive mkdir on an
+ * impossible path; see @unfold/files).
  */
 export function writeFileAtomically(path: string, contents: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    writeFileSync(temporary, contents);
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
+  makeDirectory(dirname(path), `writing '${path}'`);
+  writeFileAtomicSync(path, contents);
 }
 
 /** Writes an SVG document atomically, ending it with a newline if it lacks one. */

@@ -2,4 +2,4 @@
 import { consoleIO, runMain } from "@unfold/cli";
 import { hessianMain } from "../commands/main.js";
 
-runMain(() => hessianMain(process.argv.slice(2), consoleIO));
+runMain((args) => hessianMain(args, consoleIO));

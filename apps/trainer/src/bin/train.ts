@@ -3,8 +3,7 @@ import { consoleIO, runMain } from "@unfold/cli";
 import { predictCommand } from "../commands/predict.js";
 import { trainCommand } from "../commands/train.js";
 
-const args = process.argv.slice(2);
-runMain(async () => {
+runMain(async (args) => {
   if (args[0] === "predict") {
     await predictCommand(args.slice(1), consoleIO);
     return;

@@ -2,4 +2,4 @@
 import { consoleIO, runMain } from "@unfold/cli";
 import { unfoldCommand } from "../commands/unfold.js";
 
-runMain(() => unfoldCommand(process.argv.slice(2), consoleIO));
+runMain((args) => unfoldCommand(args, consoleIO));

@@ -2,4 +2,4 @@
 import { consoleIO, runMain } from "@unfold/cli";
 import { verifyCommand } from "../commands/verify.js";
 
-runMain(() => verifyCommand(process.argv.slice(2), consoleIO));
+runMain((args) => verifyCommand(args, consoleIO));

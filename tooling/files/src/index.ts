@@ -1,0 +1,6 @@
+// How Unfold's apps write files: see each module.
+export { openAppendNoFollow } from "./append.js";
+export { type AtomicWriteOptions, TEMP_PREFIX, tempPathFor, writeFileAtomic, writeFileAtomicSync } from "./atomic.js";
+export { makeDirectory, prepareOutputDirectory, prepareOutputFile } from "./directory.js";
+export { OutputError, describeFsError, fsErrorCode } from "./errors.js";
+export { type DirectoryLock, LOCK_FILE, type LockOptions, type LockOwner, describeOwner, lockDirectory, readLock } from "./lock.js";

@@ -4,3 +4,4 @@ export { type AtomicWriteOptions, TEMP_PREFIX, tempPathFor, writeFileAtomic, wri
 export { makeDirectory, prepareOutputDirectory, prepareOutputFile } from "./directory.js";
 export { OutputError, describeFsError, fsErrorCode } from "./errors.js";
 export { type DirectoryLock, LOCK_FILE, type LockOptions, type LockOwner, describeOwner, lockDirectory, readLock } from "./lock.js";
+export { type ChecksumResult, checksumPathFor, sha256Hex, verifyChecksum, writeChecksum } from "./checksum.js";

@@ -18,7 +18,11 @@ export function unfoldProject(name, extra = {}) {
       include: ["test/**/*.test.ts"],
       pool: "forks",
       environment: "node",
-      testTimeout: 60_000,
+      // Budgets, not speed checks: a test must pass on a busy 2-core machine, where a whole run
+      // has taken 2-3x its idle time. A hang still fails, just later. Tests that spawn or train
+      // set budgets of their own with the same margin over their loaded time.
+      testTimeout: 240_000,
+      hookTimeout: 240_000,
       ...(extra.test ?? {}),
     },
   });

@@ -2,8 +2,46 @@ import { parseArgs } from "node:util";
 
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
 
+/**
+ * Parses flags strictly, with one-line errors that name the flag: an unknown flag lists the
+ * valid ones, a value that starts with a dash says how to write it, and a flag given twice is
+ * refused rather than silently keeping the last value.
+ */
 export function parse(args: string[], options: Options): Record<string, string | boolean | undefined> {
-  return parseArgs({ args, options: options ?? {}, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  const known = options ?? {};
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: known, strict: true, allowPositionals: false, tokens: true });
+  } catch (error) {
+    throw new Error(rewordParseError(error, args, Object.keys(known)));
+  }
+  const seen = new Set<string>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== "option" || known[token.name]?.multiple) continue;
+    if (seen.has(token.name)) throw new Error(`--${token.name} is given more than once; give it once`);
+    seen.add(token.name);
+  }
+  return parsed.values as Record<string, string | boolean | undefined>;
+}
+
+function rewordParseError(error: unknown, args: readonly string[], flags: readonly string[]): string {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown flag ${flag ?? message}; valid flags: ${flags.map((f) => `--${f}`).join(", ")}`;
+  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+    const value = /argument '([^']*)'/.exec(message)?.[1];
+    return `unexpected argument '${value ?? "?"}': this command takes only --flags (see --help)`;
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag) {
+    if (message.includes("ambiguous")) {
+      const value = args[args.indexOf(flag) + 1] ?? "";
+      return `${flag}: the value '${value}' starts with a dash; write ${flag}=${value}`;
+    }
+    if (message.includes("argument missing")) return `${flag} needs a value`;
+    if (message.includes("does not take an argument")) return `${flag} is a switch and takes no value`;
+  }
+  return message.split("\n")[0]!;
 }
 
 /** Parses an integer flag of at least `min`, naming the flag when the value is wrong. */

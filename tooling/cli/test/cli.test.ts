@@ -28,3 +28,20 @@ describe("tables", () => {
     expect([fixed(null, 2), fixed(0.004, 2), fixed(3.14159, 2), scientific(0), scientific(1234)]).toEqual(["-", "4.0e-3", "3.14", "0", "1.2e+3"]);
   });
 });
+
+describe("parse errors", () => {
+  const options = { lr: { type: "string" as const }, json: { type: "boolean" as const } };
+  it("are one line naming the flag and saying what to do", () => {
+    expect(() => parse(["--lr", "-1"], options)).toThrow("--lr: the value '-1' starts with a dash; write --lr=-1");
+    expect(() => parse(["--lr"], options)).toThrow("--lr needs a value");
+    expect(() => parse(["--json=yes"], options)).toThrow("--json is a switch and takes no value");
+    expect(() => parse(["--bogus"], options)).toThrow("unknown flag --bogus; valid flags: --lr, --json");
+    expect(() => parse(["model.onnx"], options)).toThrow("unexpected argument 'model.onnx': this command takes only --flags (see --help)");
+    expect(parse(["--lr=-1"], options)).toEqual({ lr: "-1" });
+  });
+
+  it("refuse a flag given twice instead of keeping the last value", () => {
+    expect(() => parse(["--lr", "1", "--lr", "2"], options)).toThrow("--lr is given more than once; give it once");
+    expect(() => parse(["--json", "--json"], options)).toThrow("--json is given more than once");
+  });
+});

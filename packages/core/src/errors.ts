@@ -50,3 +50,32 @@ export function describe(label: string | undefined, shape: readonly number[]): s
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
+
+/** Errors that already say where they arose, so an outer place does not claim them too. */
+const located = new WeakSet<Error>();
+
+/** Marks an error as saying where it arose (its message names the term or step itself). */
+export function locatedError<E extends UnfoldError>(error: E): E {
+  located.add(error);
+  return error;
+}
+
+/**
+ * Runs user code (a term, an activation, a step's prox) so that an UnfoldError raised inside
+ * it says where: "mul: ... (in term 'pull' of energy 'toy')". The innermost place wins, so a
+ * term traced inside a step is reported as the term.
+ */
+export function within<T>(where: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof UnfoldError && !located.has(error)) {
+      const before = error.message;
+      error.message = `${before} (in ${where})`;
+      // The stack's first line repeats the message; keep the two in agreement.
+      if (typeof error.stack === "string") error.stack = error.stack.replace(before, error.message);
+      located.add(error);
+    }
+    throw error;
+  }
+}

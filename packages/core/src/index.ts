@@ -17,6 +17,16 @@ export {
   unitReshapeView,
 } from "./backend/view.js";
 export { Random } from "./random.js";
+export {
+  describeValue,
+  requireOptions,
+  requireName,
+  requireFunction,
+  requirePositive,
+  requireNonNegative,
+  requireInteger,
+  requireOneOf,
+} from "./validate.js";
 
 export type { Node, NodeSpec, Op, UnaryOp, BinaryOp } from "./ir/node.js";
 export { UNARY_OPS, BINARY_OPS } from "./ir/node.js";
@@ -42,6 +52,7 @@ export { type FusedComposite, findComposites, neededNodes } from "./passes/compo
 export { type Backend, type CompileOptions, type Executable, type DeviceTensor, type Feed, type Feeds, isDeviceTensor, runToHost } from "./backend/backend.js";
 export { type HostTensor, hostTensor, scalarTensor, toFloat64 } from "./backend/tensor.js";
 export { checkFeeds } from "./backend/feeds.js";
+export { checkUpload, findNonFinite } from "./backend/host-data.js";
 export { interpret } from "./backend/interpret.js";
 export { CompileCache } from "./backend/compile-cache.js";
 export { ReferenceBackend } from "./backend/reference.js";

@@ -1,3 +1,6 @@
+import { UnfoldError } from "./errors.js";
+import { describeValue } from "./validate.js";
+
 /**
  * A small seeded generator (mulberry32 with Box-Muller normals), so examples, tests and
  * reports are reproducible without a dependency.
@@ -7,6 +10,8 @@ export class Random {
   private spare: number | undefined;
 
   constructor(seed: number) {
+    // The seed is folded to 32 bits; a fraction, NaN or a string would be folded silently too.
+    if (typeof seed !== "number" || !Number.isInteger(seed)) throw new UnfoldError("Random", `seed must be an integer, got ${describeValue(seed)}`);
     this.state = seed >>> 0 || 0x9e3779b9;
   }
 

@@ -1,4 +1,5 @@
 import { ShapeError, formatShape } from "./errors.js";
+import { describeValue } from "./validate.js";
 
 export type Shape = readonly number[];
 
@@ -24,10 +25,13 @@ export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-export function assertValidShape(op: string, shape: Shape): void {
+/** A shape is an array of non-negative integers; `what` names the value it belongs to. */
+export function assertValidShape(op: string, shape: unknown, what?: string): asserts shape is Shape {
+  const of = what ? ` of ${what}` : "";
+  if (!Array.isArray(shape)) throw new ShapeError(op, `the shape${of} must be an array of dimensions, got ${describeValue(shape)}`);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
-      throw new ShapeError(op, `invalid shape ${formatShape(shape)}: dimensions must be non-negative integers`);
+      throw new ShapeError(op, `invalid shape${of} ${formatShape(shape)}: dimensions must be non-negative integers`);
     }
   }
 }
@@ -62,9 +66,12 @@ export function broadcastsTo(from: Shape, to: Shape): boolean {
 /** Resolves negative axes and checks range and uniqueness. */
 export function normalizeAxes(op: string, axes: readonly number[], rank: number, value?: string): number[] {
   const of = value ? ` of ${value}` : "";
-  const out = axes.map((a) => {
+  // Reached with whatever the caller passed: a lone non-number is reported as one bad axis.
+  const list: readonly unknown[] = Array.isArray(axes) ? axes : [axes];
+  const out = list.map((a) => {
+    if (typeof a !== "number" || !Number.isInteger(a)) throw new ShapeError(op, `axis ${describeValue(a)}${of} is not an integer`);
     const axis = a < 0 ? a + rank : a;
-    if (!Number.isInteger(a) || axis < 0 || axis >= rank) {
+    if (axis < 0 || axis >= rank) {
       throw new ShapeError(op, `axis ${a} is out of range for rank ${rank}${of}`);
     }
     return axis;

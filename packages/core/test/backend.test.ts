@@ -82,11 +82,11 @@ describe("compile cache", () => {
     expect(cache.size).toBe(0);
   });
 
-  it("dispose clears the cache", async () => {
+  it("dispose is final: compiling again rejects, naming the backend and the operation", async () => {
     const backend = new ReferenceBackend();
-    const e1 = await backend.compile(affine(2));
+    await backend.compile(affine(2));
     await backend.dispose();
-    expect(await backend.compile(affine(2))).not.toBe(e1);
+    await expect(backend.compile(affine(2))).rejects.toThrow("reference: compile after dispose()");
   });
 });
 

@@ -437,12 +437,22 @@ describe("monotonicity guard", () => {
     expectClose(state.data, x);
   });
 
-  it("'off' neither warns nor throws", async () => {
+  it("'off' neither warns nor throws, but the trace still records every rise", async () => {
     const p = problem(22, TIGHT);
     const { trace } = await runUnfolding(defineUnfolding({ energy: quadratic, steps: [gd(3 / L)], layers: 2 }), backend, { state: p.state, params: p.params });
     expect(trace.warnings).toEqual([]);
-    expect(trace.steps.every((s) => !s.increased)).toBe(true);
-    expect(trace.layers[2]!.energy).toBeGreaterThan(trace.layers[0]!.energy);
+    expect(trace.steps.map((s) => s.increased)).toEqual([true, true]);
+    expect(trace.layers[2]!.energy).toBeGreaterThan(trace.layers[1]!.energy);
+    expect(trace.layers[1]!.energy).toBeGreaterThan(trace.layers[0]!.energy);
+  });
+
+  it("'off' records a rise of the total when told to watch it, and no rise where the energy falls", async () => {
+    const p = problem(26, TIGHT);
+    const watchTotal = defineUnfolding({ energy: quadratic, steps: [gd(3 / L)], layers: 2, guard: { mode: "off", watch: "total" } });
+    const rising = await runUnfolding(watchTotal, backend, { state: p.state, params: p.params });
+    expect(rising.trace.steps.map((s) => s.increased)).toEqual([true, true]);
+    const falling = await runUnfolding(defineUnfolding({ energy: quadratic, steps: [gd(1 / L)], layers: 2 }), backend, { state: p.state, params: p.params });
+    expect(falling.trace.steps.map((s) => s.increased)).toEqual([false, false]);
   });
 
   it("'backoff' halves the step until the energy descends and records the backoffs", async () => {

@@ -19,8 +19,9 @@ import { type ExpectedError, TOLERANCES, compilePoisoned, expectRejection, refer
 
 /**
  * Bad feeds reject, before anything runs, with core's errors (checkFeeds gives every backend
- * the same messages): an unknown name, a missing feed, a wrong shape or dtype, a NaN in host
- * data, a disposed or foreign DeviceTensor. After each rejection the executable still works.
+ * the same messages): an unknown name, a missing feed, a wrong shape or dtype, a NaN or an
+ * infinity in host data, a plain array, a disposed or foreign DeviceTensor. Uploads reject
+ * non-finite data the same way (checkUpload). After each rejection the backend still works.
  */
 
 const SHAPE = [2, 3] as const;
@@ -90,6 +91,21 @@ const feedCases: ConformanceCase[] = [
     () => ({ name: "FeedError", mentions: ["'x'", "NaN"] }),
   ),
   rejection(
+    "Infinity in a host feed",
+    (_b, dtype) => ({ ...goodFeeds(dtype), x: hostTensor([1, 2, 3, 4, Number.POSITIVE_INFINITY, 6], SHAPE, dtype) }),
+    () => ({ name: "FeedError", mentions: ["'x'", "Infinity", "element [1, 1]"] }),
+  ),
+  rejection(
+    "-Infinity in a host feed",
+    (_b, dtype) => ({ ...goodFeeds(dtype), w: hostTensor([0.25, -1, Number.NEGATIVE_INFINITY], [3], dtype) }),
+    () => ({ name: "FeedError", mentions: ["'w'", "-Infinity", "element [2]"] }),
+  ),
+  rejection(
+    "a plain array as a feed",
+    (_b, dtype) => ({ ...goodFeeds(dtype), x: [1, -2, 3, 0.5, 4, -1] as unknown as HostTensor }),
+    () => ({ name: "FeedError", mentions: ["'x'", "plain array", "hostTensor(data, shape)"] }),
+  ),
+  rejection(
     "a disposed device feed",
     async (backend, dtype) => {
       const x = await backend.upload(goodFeeds(dtype).x);
@@ -105,8 +121,51 @@ const feedCases: ConformanceCase[] = [
   ),
 ];
 
+/**
+ * One upload rejection: `upload` must reject the tensor with core's check (checkUpload), so no
+ * resident tensor holds what a host feed may not; then a good upload still runs correctly.
+ */
+function uploadRejection(name: string, bad: (dtype: DType) => HostTensor, expected: ExpectedError): ConformanceCase {
+  return customCase(
+    "feeds",
+    name,
+    async (backend, dtype) => {
+      const p = program(dtype);
+      const executable: Executable = await compilePoisoned(backend, p);
+      await expectRejection(name, () => backend.upload(bad(dtype)), expected);
+      const good = goodFeeds(dtype);
+      const x = await backend.upload(good.x);
+      try {
+        await runAndCompare(executable, { ...good, x }, referenceRun(p, good), TOLERANCES.operation[dtype], `a run on a good upload after the rejected ${name}`);
+      } finally {
+        x.dispose();
+      }
+    },
+    (dtype) => [program(dtype)],
+  );
+}
+
+const uploadCases: ConformanceCase[] = [
+  uploadRejection("an upload holding Infinity", (dtype) => hostTensor([1, 2, 3, Number.POSITIVE_INFINITY, 5, 6], SHAPE, dtype), {
+    name: "FeedError",
+    mentions: ["upload", formatShape(SHAPE), "Infinity", "element [1, 0]"],
+  }),
+  uploadRejection("an upload holding -Infinity", (dtype) => hostTensor([1, Number.NEGATIVE_INFINITY, 3, 4, 5, 6], SHAPE, dtype), {
+    name: "FeedError",
+    mentions: ["upload", formatShape(SHAPE), "-Infinity", "element [0, 1]"],
+  }),
+  uploadRejection("an upload holding NaN", (dtype) => hostTensor([1, 2, 3, 4, 5, Number.NaN], SHAPE, dtype), {
+    name: "FeedError",
+    mentions: ["upload", "NaN", "element [1, 2]"],
+  }),
+  uploadRejection("an upload of a plain array", () => [1, 2, 3, 4, 5, 6] as unknown as HostTensor, {
+    name: "FeedError",
+    mentions: ["upload", "plain array", "hostTensor(data, shape)"],
+  }),
+];
+
 export function feedValidationCases(): ConformanceCase[] {
-  return feedCases;
+  return [...feedCases, ...uploadCases];
 }
 
 /** A program in `dtype` only, and one that touches `dtype` through a cast from a claimed one. */

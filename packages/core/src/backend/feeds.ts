@@ -1,14 +1,26 @@
 import { DTypeError, FeedError, formatShape } from "../errors.js";
 import type { FeedSpec, Program } from "../ir/program.js";
-import { sameShape, sizeOf, stridesOf } from "../shape.js";
+import { sameShape } from "../shape.js";
+import { describeValue } from "../validate.js";
 import { type Feeds, isDeviceTensor } from "./backend.js";
+import { checkFinite, checkHostData, checkHostShape } from "./host-data.js";
 
 /**
- * Checks feeds against a program before anything runs: every name known and present, shapes
- * and dtypes exact, device tensors alive and on this backend, host data free of NaN. Every
- * backend calls this, so the same mistake gives the same message everywhere.
+ * Checks feeds against a program before anything runs: every name known and present, each feed
+ * a HostTensor or DeviceTensor, shapes and dtypes exact, device tensors alive and on this
+ * backend, host data finite. Every backend calls this, so the same mistake gives the same message
+ * everywhere.
+ *
+ * NaN and both infinities are refused, with no opt-out: a non-finite feed is nearly always an
+ * overflow or a parse error upstream, and the derivative of anything fed an infinity is NaN
+ * (0 * Infinity) once it meets a zero. A program that needs an infinity, or a mask of -Infinity,
+ * holds it as a constant (constants may be infinite); masks fed at run time use a large finite
+ * value (as @unfold/nn's MASKED_LOGIT, -1e9, does). Device tensors are checked once, on upload.
  */
 export function checkFeeds(program: Program, feeds: Feeds, backend: string): void {
+  if (typeof feeds !== "object" || feeds === null || Array.isArray(feeds)) {
+    throw new FeedError("run", `feeds must be an object of named tensors, got ${describeValue(feeds)}`);
+  }
   const expected = new Map<string, FeedSpec>(program.feeds.map((f) => [f.name, f]));
   const list = (): string => [...expected.keys()].join(", ") || "(none)";
   for (const name of Object.keys(feeds)) {
@@ -16,53 +28,22 @@ export function checkFeeds(program: Program, feeds: Feeds, backend: string): voi
   }
   for (const spec of program.feeds) {
     const feed = feeds[spec.name];
-    if (!feed) throw new FeedError("run", `missing feed '${spec.name}' (${spec.kind} ${spec.dtype}${formatShape(spec.shape)})`);
-    if (!sameShape(feed.shape, spec.shape)) {
-      throw new FeedError("run", `feed '${spec.name}' has shape ${formatShape(feed.shape)}, the program expects ${formatShape(spec.shape)}`);
+    const what = `feed '${spec.name}'`;
+    if (feed === undefined || feed === null) throw new FeedError("run", `missing feed '${spec.name}' (${spec.kind} ${spec.dtype}${formatShape(spec.shape)})`);
+    const device = typeof feed === "object" && isDeviceTensor(feed);
+    const t = device ? feed : checkHostShape("run", what, feed, "a HostTensor or DeviceTensor");
+    if (!sameShape(t.shape, spec.shape)) {
+      throw new FeedError("run", `${what} has shape ${formatShape(t.shape)}, the program expects ${formatShape(spec.shape)}`);
     }
-    if (feed.dtype !== spec.dtype) {
-      throw new DTypeError("run", `feed '${spec.name}' is ${feed.dtype}, the program expects ${spec.dtype}`);
-    }
-    if (isDeviceTensor(feed)) {
-      if (feed.disposed) throw new FeedError("run", `feed '${spec.name}' was disposed`);
-      if (feed.backend !== backend) {
-        throw new FeedError("run", `feed '${spec.name}' lives on backend '${feed.backend}', not '${backend}'`);
-      }
+    if (t.dtype !== spec.dtype) throw new DTypeError("run", `${what} is ${t.dtype}, the program expects ${spec.dtype}`);
+    if (isDeviceTensor(t)) {
+      if (t.disposed) throw new FeedError("run", `${what} was disposed`);
+      if (t.backend !== backend) throw new FeedError("run", `${what} lives on backend '${t.backend}', not '${backend}'`);
       continue;
     }
     // A hand-built HostTensor can claim a shape its data does not fill; the interpreter would
     // then read past the end and compute with undefined (NaN) without a word.
-    if (feed.data.length !== sizeOf(spec.shape)) {
-      throw new FeedError("run", `feed '${spec.name}' has ${feed.data.length} values for shape ${formatShape(spec.shape)}`);
-    }
-    const nan = findNaN(feed.data, spec.shape);
-    if (nan) throw new FeedError("run", `feed '${spec.name}' contains NaN at element ${formatShape(nan)}`);
+    checkHostData("run", what, t);
+    checkFinite("run", what, t, true);
   }
-}
-
-/** The index of the first NaN in row-major data, or undefined when there is none. */
-export function findNaN(data: ArrayLike<number>, shape: readonly number[]): number[] | undefined {
-  // One loop per array type, so each stays monomorphic: every run of every backend scans its
-  // host feeds, and a loop shared by Float32Array, Float64Array and arrays ran ~8x slower.
-  const at = data instanceof Float32Array ? firstNaN32(data) : data instanceof Float64Array ? firstNaN64(data) : firstNaN(data);
-  return at < 0 ? undefined : unravel(at, shape);
-}
-
-function firstNaN32(data: Float32Array): number {
-  for (let i = 0; i < data.length; i++) if (data[i] !== data[i]) return i;
-  return -1;
-}
-
-function firstNaN64(data: Float64Array): number {
-  for (let i = 0; i < data.length; i++) if (data[i] !== data[i]) return i;
-  return -1;
-}
-
-function firstNaN(data: ArrayLike<number>): number {
-  for (let i = 0; i < data.length; i++) if (Number.isNaN(data[i])) return i;
-  return -1;
-}
-
-function unravel(flat: number, shape: readonly number[]): number[] {
-  return stridesOf(shape).map((s, i) => Math.floor(flat / s) % shape[i]!);
 }

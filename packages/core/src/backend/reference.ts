@@ -1,14 +1,26 @@
 import { type DType, DTYPES, allocate } from "../dtype.js";
-import { DTypeError, FeedError } from "../errors.js";
+import { DTypeError, FeedError, UnfoldError } from "../errors.js";
 import type { Program } from "../ir/program.js";
 import type { Shape } from "../shape.js";
 import { type Backend, type CompileOptions, type DeviceTensor, type Executable, type Feeds, isDeviceTensor } from "./backend.js";
 import { CompileCache } from "./compile-cache.js";
 import { checkFeeds } from "./feeds.js";
+import { checkUpload } from "./host-data.js";
 import { interpret } from "./interpret.js";
 import { type HostTensor, toFloat64 } from "./tensor.js";
 
 const NAME = "reference";
+
+/** Whether a backend was disposed, shared with what it made so they can tell. */
+interface Life {
+  disposed: boolean;
+}
+
+/** Every use of a disposed reference backend, or of what it made, fails alike. */
+function afterDispose(op: "compile" | "upload" | "run" | "read"): UnfoldError {
+  const why = { compile: "create a new backend", upload: "create a new backend", run: "the backend that compiled this executable was disposed", read: "the backend that holds this tensor was disposed" };
+  return new UnfoldError(NAME, `${op} after dispose(): ${why[op]}`);
+}
 
 /** A resident tensor of the reference backend: float64 values in host memory. */
 class ReferenceTensor implements DeviceTensor {
@@ -19,12 +31,13 @@ class ReferenceTensor implements DeviceTensor {
     values: Float64Array,
     readonly shape: Shape,
     readonly dtype: DType,
+    private readonly life: Life,
   ) {
     this.values = values;
   }
 
   get disposed(): boolean {
-    return this.values === undefined;
+    return this.values === undefined || this.life.disposed;
   }
 
   get float64(): Float64Array {
@@ -33,6 +46,7 @@ class ReferenceTensor implements DeviceTensor {
   }
 
   async read(): Promise<HostTensor> {
+    if (this.life.disposed) throw afterDispose("read");
     const data = allocate(this.dtype, this.float64.length);
     data.set(this.float64);
     return { shape: this.shape, dtype: this.dtype, data };
@@ -51,9 +65,12 @@ export class ReferenceBackend implements Backend {
   readonly name = NAME;
   readonly dtypes = DTYPES;
   private readonly cache = new CompileCache<Executable>();
+  private readonly life: Life = { disposed: false };
 
   /** Poisoning is moot here: every rule returns a freshly and fully computed array. */
   compile(program: Program, _options?: CompileOptions): Promise<Executable> {
+    const life = this.life;
+    if (life.disposed) return Promise.reject(afterDispose("compile"));
     return this.cache.get(program, async () => {
       for (const node of program.nodes) {
         if (!this.dtypes.includes(node.dtype)) throw new DTypeError("compile", `reference backend does not support ${node.dtype}`);
@@ -61,6 +78,7 @@ export class ReferenceBackend implements Backend {
       return {
         program,
         run: async (feeds: Feeds) => {
+          if (life.disposed) throw afterDispose("run");
           checkFeeds(program, feeds, NAME);
           const values = new Map<string, Float64Array>();
           for (const [name, feed] of Object.entries(feeds)) {
@@ -70,7 +88,7 @@ export class ReferenceBackend implements Backend {
           const result: Record<string, DeviceTensor> = {};
           for (const o of program.outputs) {
             const node = program.nodes[o.id]!;
-            result[o.name] = new ReferenceTensor(outs.get(o.name)!.slice(), node.shape, node.dtype);
+            result[o.name] = new ReferenceTensor(outs.get(o.name)!.slice(), node.shape, node.dtype, life);
           }
           return result;
         },
@@ -79,10 +97,14 @@ export class ReferenceBackend implements Backend {
   }
 
   async upload(tensor: HostTensor): Promise<DeviceTensor> {
-    return new ReferenceTensor(Float64Array.from(tensor.data), tensor.shape, tensor.dtype);
+    if (this.life.disposed) throw afterDispose("upload");
+    checkUpload(tensor);
+    return new ReferenceTensor(Float64Array.from(tensor.data), tensor.shape, tensor.dtype, this.life);
   }
 
+  /** Final and idempotent: afterwards every use of the backend, its executables and tensors throws. */
   async dispose(): Promise<void> {
+    this.life.disposed = true;
     this.cache.clear();
   }
 }

@@ -1,8 +1,11 @@
 import type { DType } from "../dtype.js";
-import { UnfoldError } from "../errors.js";
+import { ShapeError, UnfoldError, formatShape, locatedError, within } from "../errors.js";
 import type { Shape } from "../shape.js";
-import type { Tensor } from "../trace/graph.js";
+import { Tensor } from "../trace/graph.js";
 import * as ops from "../trace/ops.js";
+import { describeValue, requireName } from "../validate.js";
+import { checkEnergyDefinition, requireEnergy } from "./check-energy.js";
+import { guardParams } from "./guard.js";
 
 export type Params = Readonly<Record<string, Tensor>>;
 
@@ -39,16 +42,22 @@ export interface Energy {
   readonly activation?: (state: Tensor, params: Params) => Tensor;
 }
 
+/**
+ * Checks and returns an energy. Every field is checked (a misspelt one is an error), and each
+ * term's parameters are read through a guard when it is traced, so a term reading a parameter
+ * the energy does not declare fails naming the term, the parameter and the declared ones.
+ */
 export function defineEnergy(energy: Energy): Energy {
-  const names = energy.terms.map((t) => t.name);
-  const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) throw new UnfoldError("defineEnergy", `energy '${energy.name}' has two terms named '${dup}'`);
-  if (names.length === 0) throw new UnfoldError("defineEnergy", `energy '${energy.name}' has no terms`);
-  return energy;
+  return checkEnergyDefinition("defineEnergy", energy);
 }
 
 /** The sum of several energies; term and parameter names must not collide. */
 export function sumEnergies(name: string, parts: readonly Energy[]): Energy {
+  requireName("sumEnergies", "name", name);
+  if (!Array.isArray(parts as unknown) || parts.length === 0) {
+    throw new UnfoldError("sumEnergies", `energy '${name}' needs at least one energy to sum, got ${describeValue(parts)}`);
+  }
+  parts.forEach((part, i) => requireEnergy("sumEnergies", `parts[${i}]`, part));
   const params: Record<string, ParamSpec> = {};
   for (const part of parts) {
     if (part.activation) throw new UnfoldError("sumEnergies", `energy '${part.name}' has an activation; sum its terms instead`);
@@ -63,21 +72,40 @@ export function sumEnergies(name: string, parts: readonly Energy[]): Energy {
 export function termNamed(energy: Energy, name: string): EnergyTerm {
   const term = energy.terms.find((t) => t.name === name);
   if (!term) {
-    throw new UnfoldError("energy", `energy '${energy.name}' has no term '${name}' (terms: ${energy.terms.map((t) => t.name).join(", ")})`);
+    throw new UnfoldError("energy", `energy '${energy.name}' has no term ${typeof name === "string" ? `'${name}'` : describeValue(name)} (terms: ${energy.terms.map((t) => t.name).join(", ")})`);
   }
   return term;
 }
 
 /** The state the terms see: the activation's output when there is one. */
 export function activated(energy: Energy, state: Tensor, params: Params): Tensor {
-  return energy.activation ? energy.activation(state, params) : state;
+  const { activation } = energy;
+  if (!activation) return state;
+  const where = `the activation of energy '${energy.name}'`;
+  const g = within(where, () => activation(state, guardParams(energy, params, where)));
+  if (!(g instanceof Tensor)) throw locatedError(new UnfoldError("energy", `${where} returned ${describeValue(g)}, not a Tensor`));
+  return g;
+}
+
+/**
+ * One term's value at `g` (the activated state): traced with its parameters guarded and its
+ * errors located, and checked to be a scalar, since the energy is the sum of its terms.
+ */
+export function termValue(energy: Energy, term: EnergyTerm, g: Tensor, params: Params): Tensor {
+  const where = `term '${term.name}' of energy '${energy.name}'`;
+  const value = within(where, () => term.value(g, guardParams(energy, params, where)));
+  if (!(value instanceof Tensor)) throw locatedError(new UnfoldError("energy", `${where} returned ${describeValue(value)}, not a Tensor`));
+  if (value.size !== 1) {
+    throw locatedError(new ShapeError("energy", `${where} returned shape ${formatShape(value.shape)}, not a scalar; a term's value is a number (sum it)`));
+  }
+  return value;
 }
 
 /** Each term's value at a state, by name. */
 export function termValues(energy: Energy, state: Tensor, params: Params, names?: readonly string[]): Record<string, Tensor> {
   const g = activated(energy, state, params);
   const selected = names ? names.map((n) => termNamed(energy, n)) : energy.terms;
-  return Object.fromEntries(selected.map((t) => [t.name, t.value(g, params)]));
+  return Object.fromEntries(selected.map((t) => [t.name, termValue(energy, t, g, params)]));
 }
 
 export function totalOf(values: Readonly<Record<string, Tensor>>): Tensor {

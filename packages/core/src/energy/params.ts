@@ -2,7 +2,8 @@ import { DTypeError, FeedError, UnfoldError, formatShape } from "../errors.js";
 import type { DType } from "../dtype.js";
 import { sameShape, sizeOf } from "../shape.js";
 import type { HostTensor } from "../backend/tensor.js";
-import { findNaN } from "../backend/feeds.js";
+import { checkFinite, checkHostData, checkHostShape } from "../backend/host-data.js";
+import { describeValue } from "../validate.js";
 import { asymmetry } from "../linalg/dense.js";
 import type { Energy } from "./energy.js";
 
@@ -17,6 +18,9 @@ const SYMMETRY_TOLERANCE = 1e-6;
  * non-symmetric matrix is reported as such rather than as an energy that fails to descend.
  */
 export function checkParams(energy: Energy, values: ParamValues, dtype: DType, where = "params"): void {
+  if (typeof values !== "object" || values === null || Array.isArray(values)) {
+    throw new FeedError(where, `the parameter values of energy '${energy.name}' must be an object of HostTensors by name, got ${describeValue(values)}`);
+  }
   for (const name of Object.keys(values)) {
     if (!energy.params[name]) {
       throw new FeedError(where, `unknown parameter '${name}' for energy '${energy.name}' (parameters: ${Object.keys(energy.params).join(", ")})`);
@@ -24,15 +28,17 @@ export function checkParams(energy: Energy, values: ParamValues, dtype: DType, w
   }
   for (const [name, spec] of Object.entries(energy.params)) {
     const value = values[name];
-    if (!value) throw new FeedError(where, `missing parameter '${name}' ${formatShape(spec.shape)} for energy '${energy.name}'`);
+    const what = `parameter '${name}'`;
+    if (value === undefined) throw new FeedError(where, `missing parameter '${name}' ${formatShape(spec.shape)} for energy '${energy.name}'`);
+    checkHostShape(where, what, value);
     if (!sameShape(value.shape, spec.shape)) {
       throw new FeedError(where, `parameter '${name}' has shape ${formatShape(value.shape)}, energy '${energy.name}' expects ${formatShape(spec.shape)}`);
     }
     if (value.dtype !== dtype) throw new DTypeError(where, `parameter '${name}' is ${value.dtype}, the state is ${dtype}`);
+    checkHostData(where, what, value);
     // Parameters are uploaded, and run-time feed checks skip device tensors; a NaN would also
     // pass the symmetry check, since it compares false with every tolerance.
-    const nan = findNaN(value.data, value.shape);
-    if (nan) throw new FeedError(where, `parameter '${name}' contains NaN at element ${formatShape(nan)}`);
+    checkFinite(where, what, value);
     if (spec.constraint === "symmetric") checkSymmetric(where, name, value);
   }
 }

@@ -1,6 +1,8 @@
 import { ShapeError, describe } from "../errors.js";
 import type { Tensor } from "./graph.js";
 import * as ops from "./ops.js";
+import { requireTensor } from "./operands.js";
+import { requireInteger, requireNonNegative, requireOptions } from "../validate.js";
 
 /**
  * Composites: decompositions into primitives, in numerically stable form. Each is emitted
@@ -9,6 +11,7 @@ import * as ops from "./ops.js";
  */
 
 function axisOf(x: Tensor, axis: number, op: string): number {
+  requireTensor(op, x);
   const a = axis < 0 ? axis + x.rank : axis;
   if (!Number.isInteger(axis) || a < 0 || a >= x.rank) {
     throw new ShapeError(op, `axis ${axis} is out of range for ${describe(x.label, x.shape)}`);
@@ -41,6 +44,7 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 }
 
 export function sigmoid(x: Tensor): Tensor {
+  requireTensor("sigmoid", x);
   // Each branch sees only its own half-line, clamped, so nothing overflows and neither tail
   // cancels: 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) for x < 0. (0.5 (1 + tanh(x/2)) loses
   // all relative accuracy in float32 for x << 0, where 1 + tanh cancels.) At x = 0 the first
@@ -73,8 +77,11 @@ export interface LayerNormOptions {
 }
 
 export function layerNorm(x: Tensor, options: LayerNormOptions = {}): Tensor {
+  requireOptions("layerNorm", "options", options, ["axis", "eps", "gamma", "beta"]);
   const a = axisOf(x, options.axis ?? -1, "layerNorm");
-  const eps = options.eps ?? 1e-5;
+  const eps = requireNonNegative("layerNorm", "options.eps", options.eps ?? 1e-5);
+  if (options.gamma !== undefined) requireTensor("layerNorm", options.gamma, "options.gamma");
+  if (options.beta !== undefined) requireTensor("layerNorm", options.beta, "options.beta");
   return x.graph.composite("layerNorm", () => {
     // A vector runs along the normalized axis; unless that is the last axis it needs trailing
     // unit axes, or broadcasting would lay it along the last axis instead.
@@ -92,6 +99,8 @@ export function layerNorm(x: Tensor, options: LayerNormOptions = {}): Tensor {
  * [..., classes]; computed through logSoftmax so large logits stay finite.
  */
 export function crossEntropy(logits: Tensor, targets: Tensor, axis = -1): Tensor {
+  requireTensor("crossEntropy", logits, 1);
+  requireTensor("crossEntropy", targets, 2);
   if (logits.rank !== targets.rank || logits.shape.some((d, i) => d !== targets.shape[i])) {
     throw new ShapeError(
       "crossEntropy",
@@ -107,6 +116,8 @@ export function crossEntropy(logits: Tensor, targets: Tensor, axis = -1): Tensor
 
 /** One-hot rows from a tensor of integer class indices: [...] -> [..., classes]. */
 export function oneHot(indices: Tensor, classes: number): Tensor {
+  requireTensor("oneHot", indices);
+  requireInteger("oneHot", "classes", classes, 1);
   const eye = new Float64Array(classes * classes);
   for (let i = 0; i < classes; i++) eye[i * classes + i] = 1;
   return ops.gather(indices.graph.constant(eye, [classes, classes], indices.dtype), indices, 0);

@@ -3,6 +3,7 @@ import { DTypeError, UnfoldError, formatShape } from "../errors.js";
 import type { Node, NodeSpec, Op, SpecOf } from "../ir/node.js";
 import { type Program, feedsOf } from "../ir/program.js";
 import { type Shape, assertValidShape, sizeOf } from "../shape.js";
+import { describeValue } from "../validate.js";
 import { ruleFor } from "../primitives/registry.js";
 import * as ops from "./ops.js";
 
@@ -21,6 +22,8 @@ export class Graph {
     for (const a of args) {
       if (a.graph !== this) throw new UnfoldError(spec.op, "arguments come from different traces");
     }
+    // A target shape (reshape, broadcast, slice, scatterAdd) comes from the user's code.
+    if (target !== undefined) assertValidShape(spec.op, target, "the result");
     const rule = ruleFor(spec.op);
     const infos = args.map((a) => ({ shape: a.shape, dtype: a.dtype, label: a.label }));
     const { shape, dtype } = rule.infer(spec as never, infos, target);
@@ -29,7 +32,7 @@ export class Graph {
 
   /** An input or parameter: a named leaf fed at run time. Names are unique within a program. */
   leaf(kind: "input" | "param", name: string, shape: Shape, dtype: DType = "float64"): Tensor {
-    assertValidShape(kind, shape);
+    assertValidShape(kind, shape, `'${name}'`);
     if (!isDType(dtype)) throw new DTypeError(kind, `unknown dtype '${String(dtype)}' for '${name}'`);
     if (this.leaves.has(name)) throw new UnfoldError(kind, `a leaf named '${name}' already exists in this trace`);
     const t = this.push({ op: kind, name, inputs: [], shape: [...shape], dtype, label: name }).tensor;
@@ -39,10 +42,16 @@ export class Graph {
 
   constant(value: number | ArrayLike<number>, shape: Shape, dtype: DType): Tensor {
     assertValidShape("constant", shape);
+    if (!isDType(dtype)) throw new DTypeError("constant", `unknown dtype ${describeValue(dtype)}`);
     const size = sizeOf(shape);
     const data = new Float64Array(size);
     if (typeof value === "number") data.fill(value);
     else {
+      // Float64Array.set would read a string's characters as digits and null as 0.
+      const isArray = Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
+      if (!isArray || (Array.isArray(value) && value.some((v) => typeof v !== "number"))) {
+        throw new UnfoldError("constant", `value must be a number or an array of numbers, got ${describeValue(value)}`);
+      }
       if (value.length !== size) {
         throw new UnfoldError("constant", `${value.length} values do not fill shape ${formatShape(shape)}`);
       }

@@ -1,30 +1,20 @@
 import type { DType } from "../dtype.js";
-import { ShapeError, UnfoldError, describe, formatShape } from "../errors.js";
+import { ShapeError, describe, formatShape } from "../errors.js";
 import type { BinaryOp, UnaryOp } from "../ir/node.js";
 import { type Shape, normalizeAxes, sameShape } from "../shape.js";
+import { describeValue } from "../validate.js";
 import type { Tensor, TensorLike } from "./graph.js";
+import { operandPair, requireTensor } from "./operands.js";
 
 export type T = Tensor;
 
-/** Numbers become scalar constants of the other argument's dtype. */
-function lift(x: TensorLike, like: Tensor): Tensor {
-  return typeof x === "number" ? like.graph.constant(x, [], like.dtype) : x;
-}
-
-function pair(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
-  if (typeof a === "number" && typeof b === "number") {
-    throw new UnfoldError(op, "needs at least one Tensor argument; both are numbers");
-  }
-  const anchor = (typeof a === "number" ? b : a) as Tensor;
-  return [lift(a, anchor), lift(b, anchor)];
-}
-
 export function unary(op: UnaryOp, x: Tensor): Tensor {
-  return x.graph.emit({ op }, [x]);
+  return requireTensor(op, x).graph.emit({ op }, [x]);
 }
 
+/** Numbers become scalar constants of the other argument's dtype. */
 export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = pair(op, a, b);
+  const [x, y] = operandPair(op, a, b);
   return x.graph.emit({ op }, [x, y]);
 }
 
@@ -52,10 +42,11 @@ export const equal = (a: TensorLike, b: TensorLike): Tensor => binary("equal", a
 export const relu = (x: Tensor): Tensor => maximum(x, 0);
 
 export function cast(x: Tensor, to: DType): Tensor {
-  return x.dtype === to ? x : x.graph.emit({ op: "cast", to }, [x]);
+  return requireTensor("cast", x).dtype === to ? x : x.graph.emit({ op: "cast", to }, [x]);
 }
 
 function reduceAxes(x: Tensor, axes: number | readonly number[] | undefined, op: string): number[] {
+  requireTensor(op, x);
   if (axes === undefined) return x.shape.map((_, i) => i);
   return normalizeAxes(op, typeof axes === "number" ? [axes] : axes, x.rank, describe(x.label, x.shape));
 }
@@ -86,11 +77,16 @@ export function mean(x: Tensor, axes?: number | readonly number[], keepDims = fa
 }
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  return a.graph.emit({ op: "matmul" }, [a, b]);
+  return requireTensor("matmul", a, 1).graph.emit({ op: "matmul" }, [a, requireTensor("matmul", b, 2)]);
 }
 
 /** Reshape; one dimension may be -1 and is then inferred from the element count. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  requireTensor("reshape", x);
+  if (!Array.isArray(shape) || shape.some((d) => d !== -1 && !(Number.isInteger(d) && d >= 0))) {
+    const target = Array.isArray(shape) ? formatShape(shape) : describeValue(shape);
+    throw new ShapeError("reshape", `cannot reshape ${describe(x.label, x.shape)} to ${target}: dimensions must be non-negative integers (one may be -1)`);
+  }
   const target = [...shape];
   const unknown = target.indexOf(-1);
   if (unknown >= 0) {
@@ -105,16 +101,19 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  requireTensor("broadcast", x);
   if (sameShape(shape, x.shape)) return x;
   return x.graph.emit({ op: "broadcast" }, [x], [...shape]);
 }
 
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
+  requireTensor("transpose", x);
   const p = perm ? [...perm] : x.shape.map((_, i) => x.rank - 1 - i);
   return x.graph.emit({ op: "transpose", perm: p }, [x]);
 }
 
 export function swapLastAxes(x: Tensor): Tensor {
+  requireTensor("transpose", x);
   if (x.rank < 2) throw new ShapeError("transpose", `.T needs rank >= 2, got ${describe(x.label, x.shape)}`);
   const perm = x.shape.map((_, i) => i);
   perm[x.rank - 1] = x.rank - 2;
@@ -123,21 +122,26 @@ export function swapLastAxes(x: Tensor): Tensor {
 }
 
 export function slice(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
-  return x.graph.emit({ op: "slice", begin: [...begin] }, [x], [...size]);
+  return requireTensor("slice", x).graph.emit({ op: "slice", begin: [...begin] }, [x], [...size]);
 }
 
 export function concat(xs: readonly Tensor[], axis: number): Tensor {
-  if (xs.length === 0) throw new ShapeError("concat", "needs at least one tensor");
+  if (!Array.isArray(xs) || xs.length === 0) throw new ShapeError("concat", "needs a non-empty array of tensors");
+  xs.forEach((x, i) => requireTensor("concat", x, i + 1));
   const ax = axis < 0 ? axis + xs[0]!.rank : axis;
   return xs.length === 1 ? xs[0]! : xs[0]!.graph.emit({ op: "concat", axis: ax }, xs);
 }
 
 export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
+  requireTensor("gather", x, 1);
+  requireTensor("gather", indices, 2);
   const ax = axis < 0 ? axis + x.rank : axis;
   return x.graph.emit({ op: "gather", axis: ax }, [x, indices]);
 }
 
 export function scatterAdd(updates: Tensor, indices: Tensor, axis: number, size: number): Tensor {
+  requireTensor("scatterAdd", updates, 1);
+  requireTensor("scatterAdd", indices, 2);
   // A negative axis counts from the end of the result, which has the rank of x in gather(x, ...).
   const rank = updates.rank - indices.rank + 1;
   const ax = axis < 0 ? axis + rank : axis;

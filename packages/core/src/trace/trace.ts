@@ -3,6 +3,9 @@ import { UnfoldError } from "../errors.js";
 import type { Program } from "../ir/program.js";
 import type { Shape } from "../shape.js";
 import { Graph, Tensor } from "./graph.js";
+import { requireFunction, requireOneOf, requireRecord } from "../validate.js";
+
+const LEAF_KINDS = ["input", "param"] as const;
 
 /** Declares one leaf of a traced function: its shape, dtype, and whether it is a parameter. */
 export interface LeafSpec {
@@ -22,10 +25,14 @@ export type Outputs = Tensor | Readonly<Record<string, Tensor>>;
  * one per declared leaf, and returns a tensor (output "out") or a record of named tensors.
  */
 export function trace<S extends Record<string, LeafSpec>>(leaves: S, fn: (x: Leaves<S>, graph: Graph) => Outputs): Program {
+  requireRecord("trace", "leaves", leaves);
+  requireFunction("trace", "the traced function", fn);
   const graph = new Graph();
   const args: Record<string, Tensor> = {};
   for (const [name, spec] of Object.entries(leaves)) {
-    args[name] = graph.leaf(spec.kind ?? "input", name, spec.shape, spec.dtype ?? "float64");
+    requireRecord("trace", `leaf '${name}'`, spec);
+    const kind = spec.kind === undefined ? "input" : requireOneOf("trace", `the kind of leaf '${name}'`, spec.kind, LEAF_KINDS);
+    args[name] = graph.leaf(kind, name, spec.shape, spec.dtype ?? "float64");
   }
   const result = fn(args as Leaves<S>, graph);
   const outputs = result instanceof Tensor ? { out: result } : result;

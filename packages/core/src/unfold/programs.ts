@@ -1,9 +1,11 @@
 import type { DType } from "../dtype.js";
 import { type Energy, paramLeaves, termValues, totalOf } from "../energy/energy.js";
 import type { Program } from "../ir/program.js";
-import type { Shape } from "../shape.js";
-import type { Tensor } from "../trace/graph.js";
-import { Graph } from "../trace/graph.js";
+import { ShapeError, UnfoldError, formatShape, locatedError, within } from "../errors.js";
+import { guardParams } from "../energy/guard.js";
+import { type Shape, sameShape } from "../shape.js";
+import { Graph, Tensor } from "../trace/graph.js";
+import { describeValue } from "../validate.js";
 import type { Unfolding } from "./schedule.js";
 import type { Step } from "./steps.js";
 
@@ -15,6 +17,23 @@ function energyOutputs(energy: Energy, state: Tensor, params: Record<string, Ten
   const out: Record<string, Tensor> = { energy: totalOf(terms) };
   for (const [name, value] of Object.entries(terms)) out[termOutput(name)] = value;
   return out;
+}
+
+/**
+ * One step traced inside an unfolding of `energy`: its parameters guarded and its errors located
+ * (a projection knows no energy of its own, so this is where its reads are checked), and its
+ * result checked to be a next state of the same shape and dtype.
+ */
+function applyStep(energy: Energy, step: Step, state: Tensor, params: Record<string, Tensor>, stepSize: Tensor): Tensor {
+  const where = `step '${step.name}' of energy '${energy.name}'`;
+  const next = within(where, () => step.apply(state, guardParams(energy, params, where), stepSize));
+  if (!(next instanceof Tensor)) throw locatedError(new UnfoldError("step", `${where} returned ${describeValue(next)}, not a Tensor`));
+  if (!sameShape(next.shape, state.shape) || next.dtype !== state.dtype) {
+    throw locatedError(
+      new ShapeError("step", `${where} returned ${next.dtype}${formatShape(next.shape)}; the next state must be like the state, ${state.dtype}${formatShape(state.shape)}`),
+    );
+  }
+  return next;
 }
 
 /** state, params -> energy and each term. */
@@ -30,7 +49,7 @@ export function stepProgram(energy: Energy, step: Step, shape: Shape, dtype: DTy
   const state = graph.leaf("input", "state", shape, dtype);
   const stepSize = graph.leaf("input", "stepSize", [], dtype);
   const params = paramLeaves(energy, graph, dtype);
-  const next = step.apply(state, params, stepSize).named("next");
+  const next = applyStep(energy, step, state, params, stepSize).named("next");
   return graph.toProgram({ state: next, ...energyOutputs(energy, next, params) });
 }
 
@@ -55,7 +74,7 @@ export function unfoldedProgram(unfolding: Unfolding, shape: Shape, dtype: DType
     const params = tied ?? paramLeaves(energy, graph, dtype, `.${layer}`);
     if (layer === 0) record(0, params);
     unfolding.steps.forEach((step, s) => {
-      state = step.apply(state, params, graph.constant(unfolding.stepSize(s, layer), [], dtype));
+      state = applyStep(energy, step, state, params, graph.constant(unfolding.stepSize(s, layer), [], dtype));
     });
     record(layer + 1, params);
   }

@@ -1,7 +1,8 @@
 import type { Backend, DeviceTensor } from "../backend/backend.js";
 import { type HostTensor, scalarTensor } from "../backend/tensor.js";
-import { FeedError, MonotonicityError, UnfoldError, formatShape } from "../errors.js";
-import { findNaN } from "../backend/feeds.js";
+import { FeedError, MonotonicityError, UnfoldError } from "../errors.js";
+import { checkHostTensor } from "../backend/host-data.js";
+import { describeValue, requireFunction, requireNames, requireOneOf, requireOptionalFunction, requireOptions } from "../validate.js";
 import { type ParamValues, checkParams } from "../energy/params.js";
 import type { Unfolding } from "./schedule.js";
 import type { Step } from "./steps.js";
@@ -23,7 +24,11 @@ export interface StepRecord extends EnergyRecord {
   readonly step: string;
   readonly stepSize: number;
   readonly backoffs: number;
-  /** Whether the watched energy went up by more than the slack (and was not backed off). */
+  /**
+   * Whether the watched energy (the step's terms, or the total under guard.watch 'total') went
+   * up by more than the slack at this step, as it was finally taken (after any backoffs). Recorded
+   * under every guard mode, 'off' included: the mode decides only what to do about a rise.
+   */
   readonly increased: boolean;
 }
 
@@ -82,13 +87,12 @@ export async function runUnfolding(
   backend: Backend,
   options: UnfoldRunOptions,
 ): Promise<{ state: HostTensor; trace: UnfoldTrace }> {
+  checkRunArguments(unfolding, backend, options);
   const { energy, guard } = unfolding;
-  const { shape, dtype } = options.state;
+  // The state is uploaded before any run, so the run-time feed checks never see its values.
+  const { shape, dtype } = checkHostTensor("runUnfolding", "the initial state", options.state);
   const paramSets = layerParams(unfolding, options.params);
   paramSets.forEach((set, i) => checkParams(energy, set, dtype, unfolding.tiedWeights ? "params" : `params[${i}]`));
-  // The state is uploaded before any run, so the run-time feed checks never see its values.
-  const nan = findNaN(options.state.data, shape);
-  if (nan) throw new FeedError("runUnfolding", `initial state contains NaN at element ${formatShape(nan)}`);
   const slack = guard.slack ?? (dtype === "float32" ? 1e-5 : 1e-10);
 
   const energyExe = await backend.compile(energyProgram(energy, shape, dtype));
@@ -127,7 +131,8 @@ export async function runUnfolding(
         const step = unfolding.steps[s]!;
         const watched = (r: EnergyRecord): number =>
           guard.watch === "total" ? r.energy : step.terms.reduce((acc, t) => acc + r.terms[t]!, 0);
-        const watching = guard.mode !== "off" && (guard.watch === "total" || step.terms.length > 0);
+        // Whatever the guard's mode: the trace records every rise, the mode decides what to do.
+        const watching = guard.watch === "total" || step.terms.length > 0;
         let stepSize = unfolding.stepSize(s, layer);
         const rule = options.stepSizeBound;
         if (rule && (!rule.steps || rule.steps.includes(step.name))) {
@@ -157,7 +162,7 @@ export async function runUnfolding(
             backoffs++;
             continue;
           }
-          if (increased) {
+          if (increased && guard.mode !== "off") {
             const message =
               `layer ${layer + 1}, step '${step.name}': ${guard.watch === "total" ? "total energy" : `terms ${step.terms.join("+")}`} ` +
               `rose from ${before} to ${after} at step size ${stepSize}` + (backoffs ? ` after ${backoffs} backoffs` : "");
@@ -190,7 +195,40 @@ export async function runUnfolding(
   }
 }
 
+const RUN_OPTIONS = ["state", "params", "stepSizeBound", "onLayer", "onWarning"];
+
+/** The unfolding came from defineUnfolding, the backend is one, and the options are well formed. */
+function checkRunArguments(unfolding: Unfolding, backend: Backend, options: UnfoldRunOptions): void {
+  const where = "runUnfolding";
+  const u = unfolding as Partial<Unfolding> | undefined;
+  if (typeof u !== "object" || u === null || typeof u.stepSize !== "function" || typeof u.guard !== "object") {
+    throw new UnfoldError(where, `unfolding must be what defineUnfolding returns, got ${describeValue(unfolding)}; pass the config through defineUnfolding`);
+  }
+  const b = backend as Partial<Backend> | undefined;
+  if (typeof b !== "object" || b === null || typeof b.compile !== "function" || typeof b.upload !== "function") {
+    throw new UnfoldError(where, `backend must be a Backend (with compile and upload), got ${describeValue(backend)}`);
+  }
+  requireOptions(where, "options", options, RUN_OPTIONS);
+  requireOptionalFunction(where, "onLayer", options.onLayer);
+  requireOptionalFunction(where, "onWarning", options.onWarning);
+  const rule = options.stepSizeBound;
+  if (rule === undefined) return;
+  requireOptions(where, "stepSizeBound", rule, ["mode", "steps", "bound"]);
+  requireOneOf(where, "stepSizeBound.mode", rule.mode, ["check", "limit"]);
+  requireFunction(where, "stepSizeBound.bound", rule.bound);
+  if (rule.steps !== undefined) {
+    const names = unfolding.steps.map((s) => s.name);
+    for (const name of requireNames(where, "stepSizeBound.steps", rule.steps)) {
+      if (!names.includes(name)) throw new UnfoldError(where, `stepSizeBound.steps names '${name}', which is no step of the unfolding (steps: ${names.join(", ")})`);
+    }
+  }
+}
+
 function layerParams(unfolding: Unfolding, params: ParamValues | readonly ParamValues[]): ParamValues[] {
+  if (typeof params !== "object" || params === null) {
+    const wanted = unfolding.tiedWeights ? "one parameter set (HostTensors by name)" : `an array of ${unfolding.layers} parameter sets, one per layer`;
+    throw new FeedError("runUnfolding", `params must be ${wanted}, got ${describeValue(params)}`);
+  }
   if (unfolding.tiedWeights) {
     if (Array.isArray(params)) throw new UnfoldError("runUnfolding", "tied weights take one parameter set, not an array");
     return [params as ParamValues];

@@ -1,11 +1,27 @@
 import { UnfoldError } from "../errors.js";
+import { requireEnergy } from "../energy/check-energy.js";
 import type { Energy } from "../energy/energy.js";
-import type { Step } from "./steps.js";
+import {
+  describeValue,
+  requireBoolean,
+  requireInteger,
+  requireName,
+  requireNames,
+  requireNonNegative,
+  requireOneOf,
+  requireOptions,
+  requirePositive,
+  requireRecord,
+} from "../validate.js";
+import type { Step, StepKind } from "./steps.js";
 
 export type GuardMode = "off" | "warn" | "throw" | "backoff";
 
 export interface GuardOptions {
-  /** What to do when a step raises what it should lower. */
+  /**
+   * What to do when a step raises what it should lower: nothing ('off'), a warning, an error, or
+   * backing the step size off. The trace records every rise (StepRecord.increased) in every mode.
+   */
   readonly mode: GuardMode;
   /** 'terms': the step's own terms (what it promises to descend); 'total': the whole energy. */
   readonly watch?: "terms" | "total";
@@ -42,44 +58,99 @@ export interface Unfolding {
   stepSize(s: number, layer: number): number;
 }
 
+const CONFIG_OPTIONS = ["energy", "steps", "layers", "tiedWeights", "stepSizes", "guard", "tolerance"];
+const GUARD_OPTIONS = ["mode", "watch", "slack", "backoffFactor", "maxBackoffs"];
+const GUARD_MODES: readonly GuardMode[] = ["off", "warn", "throw", "backoff"];
+const WATCHES = ["terms", "total"] as const;
+const STEP_KINDS: readonly StepKind[] = ["gradient", "closedForm", "proximal", "projection"];
+
 export function defineUnfolding(config: UnfoldingConfig): Unfolding {
   const where = "defineUnfolding";
-  if (!Number.isInteger(config.layers) || config.layers < 1) {
-    throw new UnfoldError(where, `layers must be a positive integer, got ${config.layers}`);
-  }
-  if (config.steps.length === 0) throw new UnfoldError(where, "steps must list at least one step");
-  const names = config.steps.map((s) => s.name);
-  const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) throw new UnfoldError(where, `two steps are named '${dup}'; give them distinct names`);
-  const sizes = config.stepSizes ?? {};
-  for (const [name, value] of Object.entries(sizes)) {
-    if (!names.includes(name)) throw new UnfoldError(where, `stepSizes.${name} names no step (steps: ${names.join(", ")})`);
-    const list = typeof value === "number" ? [value] : value;
-    if (typeof value !== "number" && list.length !== config.layers) {
-      throw new UnfoldError(where, `stepSizes.${name} lists ${list.length} sizes for ${config.layers} layers`);
-    }
-    list.forEach((v, i) => {
-      if (!Number.isFinite(v) || v <= 0) throw new UnfoldError(where, `stepSizes.${name}[${i}] must be a positive number, got ${v}`);
-    });
-  }
-  const guard = config.guard ?? { mode: "off" };
-  const factor = guard.backoffFactor ?? 0.5;
-  if (!(factor > 0 && factor < 1)) throw new UnfoldError(where, `guard.backoffFactor must be in (0, 1), got ${factor}`);
-  if (config.tolerance !== undefined && !(config.tolerance >= 0)) {
-    throw new UnfoldError(where, `tolerance must be a non-negative number, got ${config.tolerance}`);
-  }
+  requireOptions(where, "the config", config, CONFIG_OPTIONS);
+  const energy = requireEnergy(where, "energy", config.energy);
+  const layers = requireInteger(where, "layers", config.layers, 1);
+  requireBoolean(where, "tiedWeights", config.tiedWeights);
+  const steps = checkSteps(energy, config.steps);
+  const sizes = checkStepSizes(config.stepSizes, steps, layers);
+  const guard = checkGuard(config.guard);
+  if (config.tolerance !== undefined) requireNonNegative(where, "tolerance", config.tolerance);
   return {
-    energy: config.energy,
-    steps: config.steps,
-    layers: config.layers,
+    energy,
+    steps,
+    layers,
     tiedWeights: config.tiedWeights ?? true,
-    guard: { mode: guard.mode, watch: guard.watch ?? "terms", backoffFactor: factor, maxBackoffs: guard.maxBackoffs ?? 30, ...(guard.slack !== undefined ? { slack: guard.slack } : {}) },
+    guard,
     tolerance: config.tolerance,
     stepSize: (s, layer) => {
-      const step = config.steps[s]!;
+      const step = steps[s]!;
       const override = sizes[step.name];
       if (override === undefined) return step.stepSize;
       return typeof override === "number" ? override : override[layer]!;
     },
   };
+}
+
+/** Each step has the shape the step constructors give it, a unique name, and terms of this energy. */
+function checkSteps(energy: Energy, steps: unknown): readonly Step[] {
+  const where = "defineUnfolding";
+  if (!Array.isArray(steps)) throw new UnfoldError(where, `steps must be an array of steps, got ${describeValue(steps)}`);
+  if (steps.length === 0) throw new UnfoldError(where, "steps must list at least one step");
+  steps.forEach((value: unknown, i) => {
+    const step = requireRecord(where, `steps[${i}]`, value);
+    const label = typeof step["name"] === "string" ? `steps[${i}] ('${step["name"]}')` : `steps[${i}]`;
+    if (typeof step["apply"] !== "function") {
+      throw new UnfoldError(where, `${label} is not a step (it has no apply function); make steps with gradientStep, proximalStep, closedFormStep or projectionStep`);
+    }
+    requireName(where, `the name of ${label}`, step["name"]);
+    requireOneOf(where, `the kind of ${label}`, step["kind"], STEP_KINDS);
+    requirePositive(where, `the stepSize of ${label}`, step["stepSize"]);
+    for (const term of requireNames(where, `the terms of ${label}`, step["terms"])) {
+      if (!energy.terms.some((t) => t.name === term)) {
+        const known = energy.terms.map((t) => t.name).join(", ");
+        throw new UnfoldError(where, `step '${String(step["name"])}' descends term '${term}', which energy '${energy.name}' does not have (terms: ${known}); was the step made for another energy?`);
+      }
+    }
+  });
+  const names = steps.map((s: Step) => s.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new UnfoldError(where, `two steps are named '${dup}'; give them distinct names`);
+  return steps as Step[];
+}
+
+function checkStepSizes(value: unknown, steps: readonly Step[], layers: number): Readonly<Record<string, number | readonly number[]>> {
+  const where = "defineUnfolding";
+  if (value === undefined) return {};
+  const sizes = requireRecord(where, "stepSizes", value);
+  const names = steps.map((s) => s.name);
+  for (const [name, size] of Object.entries(sizes)) {
+    const step = steps.find((s) => s.name === name);
+    if (!step) throw new UnfoldError(where, `stepSizes.${name} names no step (steps: ${names.join(", ")})`);
+    if (step.kind === "projection") throw new UnfoldError(where, `stepSizes.${name}: step '${name}' is a projection and takes no step size`);
+    if (typeof size === "number") {
+      requirePositive(where, `stepSizes.${name}`, size);
+      continue;
+    }
+    if (!Array.isArray(size)) throw new UnfoldError(where, `stepSizes.${name} must be a number or an array of one per layer, got ${describeValue(size)}`);
+    if (size.length !== layers) throw new UnfoldError(where, `stepSizes.${name} lists ${size.length} sizes for ${layers} layers`);
+    size.forEach((v: unknown, i) => requirePositive(where, `stepSizes.${name}[${i}]`, v));
+  }
+  return sizes as Record<string, number | readonly number[]>;
+}
+
+function checkGuard(value: unknown): Unfolding["guard"] {
+  const where = "defineUnfolding";
+  if (value === undefined) return { mode: "off", watch: "terms", backoffFactor: 0.5, maxBackoffs: 30 };
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new UnfoldError(where, `guard must be an object such as { mode: 'throw' }, got ${describeValue(value)}`);
+  }
+  const guard = requireOptions(where, "guard", value, GUARD_OPTIONS) as Partial<GuardOptions>;
+  const mode = requireOneOf(where, "guard.mode", guard.mode, GUARD_MODES);
+  const watch = guard.watch === undefined ? "terms" : requireOneOf(where, "guard.watch", guard.watch, WATCHES);
+  const factor = guard.backoffFactor ?? 0.5;
+  if (typeof factor !== "number" || !(factor > 0 && factor < 1)) {
+    throw new UnfoldError(where, `guard.backoffFactor must be in (0, 1), got ${describeValue(factor)}`);
+  }
+  const maxBackoffs = guard.maxBackoffs === undefined ? 30 : requireInteger(where, "guard.maxBackoffs", guard.maxBackoffs, 0);
+  const slack = guard.slack === undefined ? undefined : requireNonNegative(where, "guard.slack", guard.slack);
+  return { mode, watch, backoffFactor: factor, maxBackoffs, ...(slack !== undefined ? { slack } : {}) };
 }

@@ -12,7 +12,11 @@ import {
   layerNorm,
   logsumexp,
   ops,
+  requireNonNegative,
+  requireOptions,
+  requirePositive,
 } from "@unfold/core";
+import { dtypeOption, positiveInteger, seedOption } from "../check.js";
 
 /**
  * The Energy Transformer (Hoover et al., 2023), MATH.md 2. Tokens x [..., n, d] are seen through
@@ -40,14 +44,11 @@ export interface EnergyTransformerConfig {
 export const ET_ATTENTION_TERM = "attention";
 export const ET_HOPFIELD_TERM = "hopfield";
 
-function checkConfig(config: EnergyTransformerConfig): number {
-  for (const field of ["dim", "heads", "headDim", "memories"] as const) {
-    const v = config[field];
-    if (!Number.isInteger(v) || v < 1) throw new UnfoldError("energyTransformer", `config.${field} must be a positive integer, got ${v}`);
-  }
-  const beta = config.beta ?? 1 / Math.sqrt(config.headDim);
-  if (!(beta > 0)) throw new UnfoldError("energyTransformer", `config.beta must be positive, got ${beta}`);
-  return beta;
+function checkConfig(op: string, config: EnergyTransformerConfig): number {
+  requireOptions(op, "config", config, ["dim", "heads", "headDim", "memories", "beta", "eps"]);
+  for (const field of ["dim", "heads", "headDim", "memories"] as const) positiveInteger(op, `config.${field}`, config[field]);
+  if (config.eps !== undefined) requireNonNegative(op, "config.eps", config.eps);
+  return requirePositive(op, "config.beta", config.beta ?? 1 / Math.sqrt(config.headDim));
 }
 
 /** [..., n, d] -> [..., heads, n, headDim] through per-head weights W [heads, headDim, d]. */
@@ -57,7 +58,7 @@ function project(g: Tensor, W: Tensor): Tensor {
 }
 
 export function energyTransformerEnergy(config: EnergyTransformerConfig): Energy {
-  const beta = checkConfig(config);
+  const beta = checkConfig("energyTransformerEnergy", config);
   const { dim: d, heads, headDim, memories } = config;
   return defineEnergy({
     name: "energy-transformer",
@@ -100,14 +101,18 @@ export function energyTransformerEnergy(config: EnergyTransformerConfig): Energy
 
 /** x <- x - alpha dE/dg: the Energy Transformer's dynamics, from autodiff alone. */
 export function energyTransformerStep(energy: Energy, options: { stepSize?: number } = {}): Step {
-  return gradientStep(energy, { stepSize: options.stepSize ?? 0.1, through: "activation", name: "et-descent" });
+  requireOptions("energyTransformerStep", "options", options, ["stepSize"]);
+  const stepSize = requirePositive("energyTransformerStep", "stepSize", options.stepSize ?? 0.1);
+  return gradientStep(energy, { stepSize, through: "activation", name: "et-descent" });
 }
 
 export function initEnergyTransformerParams(config: EnergyTransformerConfig, options: { seed?: number; dtype?: "float32" | "float64" } = {}): ParamValues {
-  checkConfig(config);
-  const rng = new Random(options.seed ?? 0);
+  const op = "initEnergyTransformerParams";
+  checkConfig(op, config);
+  requireOptions(op, "options", options, ["seed", "dtype"]);
+  const rng = new Random(seedOption(op, options.seed));
   const { dim: d, heads, headDim, memories } = config;
-  const dtype = options.dtype ?? "float64";
+  const dtype = dtypeOption(op, options.dtype);
   const scale = 1 / Math.sqrt(d);
   return {
     Wq: hostTensor(rng.normals(heads * headDim * d, scale), [heads, headDim, d], dtype),

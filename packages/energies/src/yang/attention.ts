@@ -1,4 +1,5 @@
-import { type Energy, type Params, type Step, type Tensor, UnfoldError, defineEnergy, ops, softmax } from "@unfold/core";
+import { type Energy, type Params, type Step, type Tensor, UnfoldError, defineEnergy, ops, requireName, requireOptions, requirePositive, softmax } from "@unfold/core";
+import { positiveInteger } from "../check.js";
 
 /**
  * The attention energy of Yang, Huang and Wipf (2022), MATH.md 1.1:
@@ -32,12 +33,13 @@ export interface AttentionEnergyConfig {
 
 export const ATTENTION_TERM = "attention";
 
-function checkConfig(op: string, config: AttentionEnergyConfig): { heads: number; headDim: number } {
-  const heads = config.heads ?? 1;
-  const headDim = config.headDim ?? config.dim;
-  for (const [field, v] of [["dim", config.dim], ["heads", heads], ["headDim", headDim]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new UnfoldError(op, `config.${field} must be a positive integer, got ${v}`);
-  }
+/** Checks an attention config for `op` (the function the user called); `fields` are the ones it takes. */
+export function checkAttentionConfig(op: string, config: AttentionEnergyConfig, fields = ["dim", "heads", "headDim", "name"]): { heads: number; headDim: number } {
+  requireOptions(op, "config", config, fields);
+  positiveInteger(op, "config.dim", config.dim);
+  const heads = positiveInteger(op, "config.heads", config.heads ?? 1);
+  const headDim = positiveInteger(op, "config.headDim", config.headDim ?? config.dim);
+  if (config.name !== undefined) requireName(op, "config.name", config.name);
   return { heads, headDim };
 }
 
@@ -121,7 +123,7 @@ function damped(Y: Tensor, update: Tensor, stepSize: Tensor): Tensor {
 }
 
 export function attentionEnergy(config: AttentionEnergyConfig): Energy {
-  const { heads, headDim } = checkConfig("attentionEnergy", config);
+  const { heads, headDim } = checkAttentionConfig("attentionEnergy", config);
   const name = config.name ?? ATTENTION_TERM;
   const value = (Y: Tensor, p: Params): Tensor => {
     checkState(name, Y, config.dim);
@@ -148,13 +150,15 @@ export function attentionEnergy(config: AttentionEnergyConfig): Energy {
  * the same W_s-norm (then beta_j is constant and cancels). Offered to measure that gap.
  */
 export function plainSoftmaxStep(energy: Energy, options: { stepSize?: number; term?: string } = {}): Step {
+  requireOptions("plainSoftmaxStep", "options", options, ["stepSize", "term"]);
+  const stepSize = requirePositive("plainSoftmaxStep", "stepSize", options.stepSize ?? 1);
   const term = options.term ?? ATTENTION_TERM;
   if (!energy.terms.some((t) => t.name === term)) throw new UnfoldError("plainSoftmaxStep", `energy '${energy.name}' has no term '${term}'`);
   return {
     name: `plainSoftmax(${term})`,
     kind: "closedForm",
     terms: [term],
-    stepSize: options.stepSize ?? 1,
-    apply: (Y, p, stepSize) => damped(Y, plainSoftmaxAttention(Y, p["Wa"]!), stepSize),
+    stepSize,
+    apply: (Y, p, alpha) => damped(Y, plainSoftmaxAttention(Y, p["Wa"]!), alpha),
   };
 }

@@ -1,4 +1,4 @@
-import { type Tensor, UnfoldError, ops } from "@unfold/core";
+import { type Tensor, UnfoldError, describeValue, ops, requireOptions } from "@unfold/core";
 
 /**
  * Learned feed-forward weights that stay inside the feed-forward energy's constraint set by
@@ -16,7 +16,8 @@ import { type Tensor, UnfoldError, ops } from "@unfold/core";
  * expressiveness where it is not active.
  */
 export function boundedSpectrumWeight(M: Tensor, radius: number, options: { power?: number } = {}): Tensor {
-  if (!(radius > 0 && radius < 1)) throw new UnfoldError("boundedSpectrumWeight", `radius must be in (0, 1), got ${radius}`);
+  if (typeof radius !== "number" || !(radius > 0 && radius < 1)) throw new UnfoldError("boundedSpectrumWeight", `radius must be in (0, 1), got ${describeValue(radius)}`);
+  requireOptions("boundedSpectrumWeight", "options", options, ["power"]);
   checkSquare("boundedSpectrumWeight", M);
   const S = ops.mul(ops.add(M, ops.swapLastAxes(M)), 0.5);
   const b = spectralRadiusBound(S, options);
@@ -33,9 +34,10 @@ export function boundedSpectrumWeight(M: Tensor, radius: number, options: { powe
  */
 export function spectralRadiusBound(S: Tensor, options: { power?: number } = {}): Tensor {
   checkSquare("spectralRadiusBound", S);
+  requireOptions("spectralRadiusBound", "options", options, ["power"]);
   const power = options.power ?? 8;
-  if (!Number.isInteger(Math.log2(power)) || power < 1) {
-    throw new UnfoldError("spectralRadiusBound", `options.power must be a power of two >= 1, got ${power}`);
+  if (typeof power !== "number" || !Number.isInteger(Math.log2(power)) || power < 1) {
+    throw new UnfoldError("spectralRadiusBound", `options.power must be a power of two >= 1, got ${describeValue(power)}`);
   }
   const lead = S.shape.slice(0, -2);
   const frobenius = ops.sqrt(ops.sum(ops.mul(S, S), [-2, -1], true));

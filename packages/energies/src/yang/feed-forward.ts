@@ -9,8 +9,13 @@ import {
   ops,
   proximalStep,
   symmetricEigen,
+  requireName,
+  requireOneOf,
+  requireOptions,
+  requirePositive,
   termNamed,
 } from "@unfold/core";
+import { positiveInteger } from "../check.js";
 
 /**
  * The feed-forward energy of MATH.md 1.2, on a state Y of shape [..., n, d]:
@@ -37,10 +42,9 @@ export interface FeedForwardEnergyConfig {
 }
 
 export function feedForwardEnergy(config: FeedForwardEnergyConfig): Energy {
-  if (!Number.isInteger(config.dim) || config.dim < 1) {
-    throw new UnfoldError("feedForwardEnergy", `config.dim must be a positive integer, got ${config.dim}`);
-  }
-  const name = config.name ?? FEED_FORWARD_TERM;
+  requireOptions("feedForwardEnergy", "config", config, ["dim", "name"]);
+  positiveInteger("feedForwardEnergy", "config.dim", config.dim);
+  const name = config.name === undefined ? FEED_FORWARD_TERM : requireName("feedForwardEnergy", "config.name", config.name);
   const d = config.dim;
   const check = (Y: Tensor): void => {
     if (Y.rank < 2 || Y.shape.at(-1) !== d) throw new UnfoldError(name, `state must have shape [..., n, ${d}], got [${Y.shape.join(", ")}]`);
@@ -76,6 +80,9 @@ export function feedForwardEnergy(config: FeedForwardEnergyConfig): Energy {
  * cannot know W_f is symmetric).
  */
 export function feedForwardStep(energy: Energy, options: { stepSize: number; term?: string; gradient?: "closedForm" | "autodiff" }): Step {
+  requireOptions("feedForwardStep", "options", options, ["stepSize", "term", "gradient"]);
+  requirePositive("feedForwardStep", "stepSize", options.stepSize);
+  if (options.gradient !== undefined) requireOneOf("feedForwardStep", "options.gradient", options.gradient, ["closedForm", "autodiff"]);
   const term = options.term ?? FEED_FORWARD_TERM;
   const autodiff = proximalStep(energy, {
     terms: [term],
@@ -94,6 +101,7 @@ export function feedForwardStep(energy: Energy, options: { stepSize: number; ter
  * checking that W_f is symmetric with I + W_f positive definite (else E_ff is not bounded below).
  */
 export function feedForwardStepBound(Wf: ArrayLike<number>, dim: number): { bound: number; lambdaMin: number; lambdaMax: number } {
+  checkSquareData("feedForwardStepBound", Wf, dim);
   const { values } = symmetricEigen(Wf, dim);
   const lambdaMin = Math.min(...values);
   const lambdaMax = Math.max(...values);
@@ -101,6 +109,13 @@ export function feedForwardStepBound(Wf: ArrayLike<number>, dim: number): { boun
     throw new UnfoldError("feedForwardStepBound", `I + Wf must be positive definite, but Wf has eigenvalue ${lambdaMin} <= -1`);
   }
   return { bound: 2 / (1 + lambdaMax), lambdaMin, lambdaMax };
+}
+
+/** W_f as data: dim * dim numbers, row-major. */
+export function checkSquareData(op: string, Wf: ArrayLike<number>, dim: number): void {
+  positiveInteger(op, "dim", dim);
+  const length = (Wf as { length?: unknown } | undefined)?.length;
+  if (length !== dim * dim) throw new UnfoldError(op, `Wf must hold ${dim} x ${dim} = ${dim * dim} values, got ${length === undefined ? String(Wf) : `${String(length)} values`}`);
 }
 
 /** Clips the spectrum of a symmetric W_f into [lo, hi] (the public code's [-0.95, 0.95] by default). */

@@ -6,11 +6,17 @@ import {
   Random,
   UnfoldError,
   closedFormStep,
+  describeValue,
   hostTensor,
+  requireNonNegative,
+  requireOneOf,
+  requireOptions,
+  requirePositive,
   sumEnergies,
 } from "@unfold/core";
-import { ATTENTION_TERM, attentionEnergy } from "./attention.js";
-import { clipSpectrum, feedForwardEnergy, feedForwardStep, feedForwardStepBound } from "./feed-forward.js";
+import { dtypeOption, seedOption } from "../check.js";
+import { ATTENTION_TERM, attentionEnergy, checkAttentionConfig } from "./attention.js";
+import { checkSquareData, clipSpectrum, feedForwardEnergy, feedForwardStep, feedForwardStepBound } from "./feed-forward.js";
 
 export interface YangConfig {
   readonly dim: number;
@@ -20,8 +26,11 @@ export interface YangConfig {
 
 /** E = E_att + E_ff: the energy whose alternating descent is a Transformer layer (MATH.md 1.3). */
 export function yangEnergy(config: YangConfig): Energy {
+  checkAttentionConfig("yangEnergy", config, YANG_CONFIG);
   return sumEnergies("yang", [attentionEnergy(config), feedForwardEnergy({ dim: config.dim })]);
 }
+
+const YANG_CONFIG = ["dim", "heads", "headDim"];
 
 export interface YangLayerOptions {
   /** Damping of the attention MM step: 1 is the full step, below 1 the residual form. */
@@ -34,6 +43,11 @@ export interface YangLayerOptions {
 
 /** One layer: the softmax_beta MM step on E_att, then the ReLU projected-gradient step on E_ff. */
 export function yangLayerSteps(energy: Energy, options: YangLayerOptions): Step[] {
+  const op = "yangLayerSteps";
+  requireOptions(op, "options", options, ["attentionStepSize", "feedForwardStepSize", "feedForwardGradient"]);
+  requirePositive(op, "feedForwardStepSize", options.feedForwardStepSize);
+  if (options.attentionStepSize !== undefined) requirePositive(op, "attentionStepSize", options.attentionStepSize);
+  if (options.feedForwardGradient !== undefined) requireOneOf(op, "feedForwardGradient", options.feedForwardGradient, ["closedForm", "autodiff"]);
   return [
     closedFormStep(energy, ATTENTION_TERM, { stepSize: options.attentionStepSize ?? 1, name: "attention" }),
     {
@@ -58,13 +72,16 @@ export interface YangInitOptions {
  * column rank), W_f symmetric with its spectrum clipped into (-1, 1), b small.
  */
 export function initYangParams(config: YangConfig, options: YangInitOptions = {}): ParamValues {
-  const rng = new Random(options.seed ?? 0);
+  const op = "initYangParams";
+  const { heads, headDim } = checkAttentionConfig(op, config, YANG_CONFIG);
+  requireOptions(op, "options", options, ["seed", "attentionScale", "spectrum", "biasScale", "dtype"]);
+  const rng = new Random(seedOption(op, options.seed));
   const d = config.dim;
-  const heads = config.heads ?? 1;
-  const headDim = config.headDim ?? d;
   const spectrum = options.spectrum ?? 0.95;
-  if (!(spectrum > 0 && spectrum < 1)) throw new UnfoldError("initYangParams", `options.spectrum must be in (0, 1), got ${spectrum}`);
-  const aScale = (options.attentionScale ?? 0.5) / Math.sqrt(d);
+  if (typeof spectrum !== "number" || !(spectrum > 0 && spectrum < 1)) throw new UnfoldError(op, `options.spectrum must be in (0, 1), got ${describeValue(spectrum)}`);
+  const aScale = requireNonNegative(op, "options.attentionScale", options.attentionScale ?? 0.5) / Math.sqrt(d);
+  const biasScale = requireNonNegative(op, "options.biasScale", options.biasScale ?? 0.1);
+  const dtype = dtypeOption(op, options.dtype);
   const Wa = new Float64Array(heads * headDim * d);
   for (let h = 0; h < heads; h++) {
     for (let i = 0; i < headDim; i++) {
@@ -77,14 +94,18 @@ export function initYangParams(config: YangConfig, options: YangInitOptions = {}
   const Wf = clipSpectrum(sym, d, -spectrum, spectrum);
   // Exact symmetry after the eigen-reconstruction's rounding.
   for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) Wf[i * d + j] = Wf[j * d + i]!;
-  const b = rng.normals(d, options.biasScale ?? 0.1);
-  const dtype = options.dtype ?? "float64";
+  const b = rng.normals(d, biasScale);
   const t = (data: Float64Array, shape: number[]): HostTensor => hostTensor(data, shape, dtype);
   return { Wa: t(Wa, [heads, headDim, d]), Wf: t(Wf, [d, d]), b: t(b, [d]) };
 }
 
 /** Half the descent bound 2/L: a feed-forward step size with a safety margin. */
 export function safeFeedForwardStepSize(params: ParamValues, dim: number): number {
-  return feedForwardStepBound(params["Wf"]!.data, dim).bound / 2;
+  const Wf = (params as Partial<ParamValues> | undefined)?.["Wf"];
+  if (typeof Wf !== "object" || Wf === null || !("data" in Wf)) {
+    throw new UnfoldError("safeFeedForwardStepSize", `params must hold 'Wf' as a HostTensor, got ${describeValue(Wf)}`);
+  }
+  checkSquareData("safeFeedForwardStepSize", Wf.data, dim);
+  return feedForwardStepBound(Wf.data, dim).bound / 2;
 }
 

@@ -1,4 +1,4 @@
-import { type Step, type Tensor, UnfoldError, ops, projectionStep } from "@unfold/core";
+import { type Step, type Tensor, UnfoldError, ops, projectionStep, requireOneOf, requireOptions, requirePositive } from "@unfold/core";
 import { attentionMetric } from "./attention.js";
 
 /**
@@ -8,8 +8,9 @@ import { attentionMetric } from "./attention.js";
  * normalization buys. With `metric: 'euclidean'` the plain norm is used.
  */
 export function normalizeTokens(Y: Tensor, options: { radius?: number; Wa?: Tensor } = {}): Tensor {
+  requireOptions("normalizeTokens", "options", options, ["radius", "Wa"]);
   const radius = options.radius ?? 1;
-  if (!(radius > 0)) throw new UnfoldError("normalizeTokens", `radius must be positive, got ${radius}`);
+  if (typeof radius !== "number" || !(radius > 0)) throw new UnfoldError("normalizeTokens", `radius must be positive, got ${String(radius)}`);
   const d = Y.shape.at(-1)!;
   // Head 0's metric: a single-head model is the case where normalization makes attention exact.
   const metricOf = (Wa: Tensor): Tensor => ops.reshape(ops.slice(attentionMetric(Wa), [0, 0, 0], [1, d, d]), [d, d]);
@@ -19,9 +20,13 @@ export function normalizeTokens(Y: Tensor, options: { radius?: number; Wa?: Tens
 }
 
 export function tokenNormalizationStep(options: { radius?: number; metric?: "attention" | "euclidean" } = {}): Step {
-  const metric = options.metric ?? "euclidean";
+  const op = "tokenNormalizationStep";
+  requireOptions(op, "options", options, ["radius", "metric"]);
+  const metric = options.metric === undefined ? "euclidean" : requireOneOf(op, "options.metric", options.metric, ["attention", "euclidean"]);
+  if (options.radius !== undefined) requirePositive(op, "options.radius", options.radius);
   return projectionStep(`normalize(${metric})`, (Y, p) => {
-    if (metric === "attention" && !p["Wa"]) throw new UnfoldError("tokenNormalizationStep", "metric 'attention' needs parameter 'Wa'");
+    // `in`, not a read: an unfolding guards its parameters, and reading an undeclared one throws.
+    if (metric === "attention" && !("Wa" in p)) throw new UnfoldError("tokenNormalizationStep", "metric 'attention' needs parameter 'Wa'");
     return normalizeTokens(Y, { ...(options.radius !== undefined ? { radius: options.radius } : {}), ...(metric === "attention" ? { Wa: p["Wa"]! } : {}) });
   });
 }

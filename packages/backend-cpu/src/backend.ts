@@ -1,4 +1,4 @@
-import { type Backend, CompileCache, type CompileOptions, DTypeError, type DType, type DeviceTensor, type HostTensor, type Program, optimize } from "@unfold/core";
+import { type Backend, CompileCache, type CompileOptions, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program, optimize } from "@unfold/core";
 import { type CpuExecutable, bindPlan } from "./executable.js";
 import { Arena } from "./memory.js";
 import { lower } from "./plan/lower.js";
@@ -9,6 +9,7 @@ import { detectSimd } from "./gemm/kernels.js";
 import { type WasmLoops, createWasmLoops } from "./plan/loops-wasm.js";
 import { type ItemLoops, type ParallelLoops, createItemLoops, createParallelLoops } from "./plan/loops-parallel.js";
 import { CPU_BACKEND, CpuTensor } from "./tensor.js";
+import { type DisposedUse, afterDispose } from "./lifetime.js";
 
 export interface CpuBackendOptions {
   /** Initial size of the backend's memory; it grows on demand. */
@@ -50,14 +51,25 @@ export class CpuBackend implements Backend {
   private parallelLoops: ParallelLoops | undefined;
   /** Loops over one batch item, shared with those threads for item rounds. */
   private itemLoops: ItemLoops | undefined;
+  /** Set by the first dispose(), which every later call returns. */
+  private disposing: Promise<void> | undefined;
 
   constructor(private readonly options: CpuBackendOptions = {}) {
     this.arena = new Arena({ initialBytes: options.initialBytes ?? 1 << 22 });
     this.loops = options.simd !== false && detectSimd().simd ? createWasmLoops(this.arena.memory) : undefined;
   }
 
-  /** The matrix engine, made on first use (its WebAssembly module compiles asynchronously). */
-  private matrixEngine(): Promise<MatmulEngine> {
+  /** Throws once dispose() was called: nothing of a disposed backend restarts. */
+  private checkLive(op: DisposedUse): void {
+    if (this.disposing) throw afterDispose(op);
+  }
+
+  /**
+   * The matrix engine, made on first use (its WebAssembly module compiles asynchronously). Never
+   * after dispose(): its worker threads would outlive the backend.
+   */
+  private matrixEngine(op: DisposedUse = "compile"): Promise<MatmulEngine> {
+    if (this.disposing) return Promise.reject(afterDispose(op));
     this.engine ??= this.options.matmul
       ? Promise.resolve(this.options.matmul(this.arena))
       : createGemm(this.arena.memory, {
@@ -88,7 +100,7 @@ export class CpuBackend implements Backend {
 
   /** What the matrix engine turned out to be: SIMD (with relaxed fused multiply-add or not) or plain loops, and how many threads. */
   async engineInfo(): Promise<{ simd: boolean; relaxed: boolean; threads: number }> {
-    await this.matrixEngine();
+    await this.matrixEngine("engineInfo");
     return this.gemm ? { simd: this.gemm.simd, relaxed: this.gemm.relaxed, threads: this.gemm.threads } : { simd: false, relaxed: false, threads: 1 };
   }
 
@@ -111,11 +123,14 @@ export class CpuBackend implements Backend {
   }
 
   async compile(program: Program, options: CompileOptions = {}): Promise<CpuExecutable> {
+    this.checkLive("compile");
     for (const node of program.nodes) {
       if (!this.dtypes.includes(node.dtype)) throw new DTypeError("compile", `cpu backend does not support ${node.dtype}`);
     }
     const engine = await this.matrixEngine();
     const softmax = await this.softmaxKernel();
+    // dispose() may have run while the engine was being made.
+    this.checkLive("compile");
     const gemm = this.gemm;
     if (this.loops && gemm && gemm.threads > 1) {
       this.parallelLoops ??= createParallelLoops(this.arena.memory, gemm);
@@ -129,17 +144,34 @@ export class CpuBackend implements Backend {
   }
 
   async upload(tensor: HostTensor): Promise<DeviceTensor> {
+    this.checkLive("upload");
+    checkUpload(tensor);
     const elements = tensor.data.length;
     const t = new CpuTensor(this.arena, this.arena.alloc(elements * (tensor.dtype === "float32" ? 4 : 8)), tensor.shape, tensor.dtype, elements);
     this.arena.view(tensor.dtype).set(tensor.data, t.offset / (tensor.dtype === "float32" ? 4 : 8));
     return t;
   }
 
-  async dispose(): Promise<void> {
+  /**
+   * Releases the worker threads and every executable and tensor: final and idempotent. Afterwards
+   * compile, upload, runs of executables compiled before and reads of its tensors all throw
+   * ("cpu: upload after dispose(): ..."), and its tensors report disposed. A backend dropped
+   * without dispose() has its threads stopped once it is garbage collected (gemm/pool.ts).
+   */
+  dispose(): Promise<void> {
+    this.disposing ??= this.release();
+    return this.disposing;
+  }
+
+  private async release(): Promise<void> {
+    // Closed first: what the plans and tensors held is dead, not handed out again.
+    this.arena.close();
     const pending = this.plans.all();
     this.plans.clear();
     // A compile still failing has nothing to release; one failure must not stop the rest.
     for (const plan of pending) (await plan.catch(() => undefined))?.release();
+    // An engine still being made is waited for, so that its worker threads stop too.
+    await this.engine?.catch(() => undefined);
     await this.gemm?.dispose();
     this.gemm = undefined;
     this.parallelLoops = undefined;

@@ -1,5 +1,6 @@
 import { type CompileOptions, type DeviceTensor, type Executable, type Feeds, FeedError, type Program, UnfoldError, checkFeeds, isDeviceTensor } from "@unfold/core";
 import type { Arena } from "./memory.js";
+import { afterDispose } from "./lifetime.js";
 import { assignWorkspace } from "./plan/liveness.js";
 import type { LoweredPlan } from "./plan/lower.js";
 import { type RunContext, bytesOf } from "./plan/steps.js";
@@ -44,6 +45,7 @@ export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, opti
     // allocations would then share bytes.
     if (released) return;
     released = true;
+    if (arena.closed) return;
     owned.forEach(([at, n]) => arena.release(at, n));
   };
   const fixed = new Map<number, number>();
@@ -71,8 +73,9 @@ export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, opti
   }
   const outputSlots = plan.slots.filter((s) => s.kind === "output");
   const execute = async (feeds: Feeds, timings?: StepProfile): Promise<Record<string, DeviceTensor>> => {
+      if (arena.closed) throw afterDispose("run");
       // A released plan's regions may already hold other tensors: running it would overwrite them.
-      if (released) throw new UnfoldError("cpu backend", "executable was released (its backend was disposed); compile the program again");
+      if (released) throw new UnfoldError("cpu backend", "executable was released by its release(); it cannot run again");
       checkFeeds(program, feeds, CPU_BACKEND);
       const byteOffsets = new Float64Array(plan.slots.length);
       for (const [id, at] of fixed) byteOffsets[id] = at;

@@ -24,6 +24,7 @@ export class Arena {
   private live = 0;
   private peak = 0;
   private views: { buffer: ArrayBufferLike; f32: Float32Array; f64: Float64Array; i32: Int32Array } | undefined;
+  private isClosed = false;
 
   constructor(options: { shared?: boolean; initialBytes?: number } = {}) {
     const initial = Math.max(1, Math.ceil((options.initialBytes ?? 1 << 20) / PAGE));
@@ -51,8 +52,22 @@ export class Arena {
     this.peak = this.live;
   }
 
+  /**
+   * Whether the backend that owns the arena was disposed: its tensors and executables are dead
+   * then, and a region released afterwards must not go back on the free list.
+   */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Marks the arena closed (see `closed`); allocating afterwards is an error. */
+  close(): void {
+    this.isClosed = true;
+  }
+
   /** Reserves `bytes` (rounded up to the alignment) and returns the byte offset. */
   alloc(bytes: number): number {
+    if (this.isClosed) throw new UnfoldError("cpu backend", "memory allocated after dispose()");
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
     let index = this.free.findIndex((f) => f.size >= size);
     if (index < 0) {

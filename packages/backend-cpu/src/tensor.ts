@@ -1,4 +1,5 @@
 import { type DType, type DeviceTensor, FeedError, type HostTensor } from "@unfold/core";
+import { afterDispose } from "./lifetime.js";
 import type { Arena } from "./memory.js";
 
 export const CPU_BACKEND = "cpu";
@@ -17,8 +18,9 @@ export class CpuTensor implements DeviceTensor {
     readonly elements: number,
   ) {}
 
+  /** True once disposed, or once the backend that holds it was. */
   get disposed(): boolean {
-    return !this.live;
+    return !this.live || this.arena.closed;
   }
 
   get bytes(): number {
@@ -26,6 +28,7 @@ export class CpuTensor implements DeviceTensor {
   }
 
   async read(): Promise<HostTensor> {
+    if (this.arena.closed) throw afterDispose("read");
     if (!this.live) throw new FeedError("read", "tensor was disposed");
     const data = this.dtype === "float32" ? new Float32Array(this.elements) : new Float64Array(this.elements);
     const start = this.offset / (this.dtype === "float32" ? 4 : 8);
@@ -36,6 +39,6 @@ export class CpuTensor implements DeviceTensor {
   dispose(): void {
     if (!this.live) return;
     this.live = false;
-    this.arena.release(this.offset, this.bytes);
+    if (!this.arena.closed) this.arena.release(this.offset, this.bytes);
   }
 }

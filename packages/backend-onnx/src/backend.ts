@@ -1,7 +1,8 @@
-import { type Backend, type CompileOptions, CompileCache, DTypeError, type DType, type DeviceTensor, type HostTensor, type Program, UnfoldError } from "@unfold/core";
+import { type Backend, type CompileOptions, CompileCache, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program } from "@unfold/core";
 import { type OnnxExecutable, bindSession } from "./executable.js";
 import { buildOnnxModel } from "./export.js";
 import { type ExecutionProvider, type OrtModule, checkProvider, loadOrt } from "./runtime.js";
+import { type DisposedUse, type Life, afterDispose } from "./lifetime.js";
 import { OnnxTensor } from "./tensor.js";
 
 export interface OnnxBackendOptions {
@@ -33,7 +34,9 @@ export class OnnxBackend implements Backend {
   readonly dtypes: readonly DType[] = ["float32", "float64"];
   private readonly plans = new CompileCache<OnnxExecutable>();
   private readonly provider: ExecutionProvider;
-  private disposed = false;
+  private readonly life: Life = { disposed: false };
+  /** Set by the first dispose(), which every later call returns. */
+  private disposing: Promise<void> | undefined;
 
   constructor(private readonly options: OnnxBackendOptions = {}) {
     this.provider = options.executionProvider ?? "wasm";
@@ -44,8 +47,13 @@ export class OnnxBackend implements Backend {
     return loadOrt(this.options.threads);
   }
 
+  /** Throws once dispose() was called: nothing of a disposed backend restarts. */
+  private checkLive(op: DisposedUse): void {
+    if (this.life.disposed) throw afterDispose(op);
+  }
+
   async compile(program: Program, options: CompileOptions = {}): Promise<OnnxExecutable> {
-    if (this.disposed) throw new UnfoldError("onnx backend", "the backend was disposed");
+    this.checkLive("compile");
     if (this.provider === "webgpu") {
       // WebGPU has no double type: onnxruntime would move float64 nodes back to the CPU one by one.
       const f64 = program.nodes.find((n) => n.dtype === "float64");
@@ -55,10 +63,20 @@ export class OnnxBackend implements Backend {
       if (!this.dtypes.includes(node.dtype)) throw new DTypeError("compile", `onnx backend: %${node.id} (${node.op}) is ${node.dtype}`);
     }
     const ort = await this.ort();
+    // dispose() may have run while onnxruntime was loading.
+    this.checkLive("compile");
+    const life = this.life;
     const build = async (): Promise<OnnxExecutable> => {
       const model = buildOnnxModel(program, this.options.opset !== undefined ? { opset: this.options.opset } : {});
       const session = await ort.InferenceSession.create(model.bytes, { executionProviders: [this.provider], graphOptimizationLevel: optimizationLevel(program, this.provider) });
-      return bindSession(ort, program, model, session, options);
+      const executable = bindSession(ort, program, model, session, options, life);
+      // Disposed while the session was being made: that dispose() releases it too; fail rather
+      // than hand out a dead executable.
+      if (life.disposed) {
+        await executable.release();
+        throw afterDispose("compile");
+      }
+      return executable;
     };
     return this.plans.get(program, build, options.poison ? "poison" : "");
   }
@@ -73,14 +91,28 @@ export class OnnxBackend implements Backend {
   }
 
   async upload(tensor: HostTensor): Promise<DeviceTensor> {
+    this.checkLive("upload");
+    checkUpload(tensor);
     const ort = await this.ort();
+    this.checkLive("upload");
     // A copy, so later writes to the caller's array do not reach the resident tensor.
     const data = tensor.dtype === "float32" ? Float32Array.from(tensor.data) : Float64Array.from(tensor.data);
-    return new OnnxTensor(new ort.Tensor(tensor.dtype, data, [...tensor.shape]), [...tensor.shape], tensor.dtype);
+    return new OnnxTensor(new ort.Tensor(tensor.dtype, data, [...tensor.shape]), [...tensor.shape], tensor.dtype, this.life);
   }
 
-  async dispose(): Promise<void> {
-    this.disposed = true;
+  /**
+   * Releases every session: final and idempotent. Afterwards compile, upload, runs of executables
+   * compiled before and reads of its tensors all throw ("onnx: upload after dispose(): ..."), and
+   * its tensors report disposed. Sessions of a backend dropped without dispose() are released
+   * once collected (lifetime.ts).
+   */
+  dispose(): Promise<void> {
+    this.disposing ??= this.release();
+    return this.disposing;
+  }
+
+  private async release(): Promise<void> {
+    this.life.disposed = true;
     const pending = this.plans.all();
     this.plans.clear();
     for (const plan of pending) await (await plan.catch(() => undefined))?.release();

@@ -1,6 +1,7 @@
 import { type CompileOptions, type DeviceTensor, type Executable, type Feeds, type Program, UnfoldError, checkFeeds, formatShape, isDeviceTensor, sizeOf } from "@unfold/core";
 import type * as Ort from "onnxruntime-web";
 import type { OnnxModel } from "./export.js";
+import { type Life, afterDispose, forgetSession, releaseWhenCollected } from "./lifetime.js";
 import type { OrtModule } from "./runtime.js";
 import { ONNX_BACKEND, OnnxTensor } from "./tensor.js";
 
@@ -15,14 +16,16 @@ export interface OnnxExecutable extends Executable {
  * Binds a session to its program. The compile options change nothing here: see README on poison
  * (outputs are fresh onnxruntime allocations, always size-checked).
  */
-export function bindSession(ort: OrtModule, program: Program, model: OnnxModel, session: Ort.InferenceSession, _options: CompileOptions): OnnxExecutable {
+export function bindSession(ort: OrtModule, program: Program, model: OnnxModel, session: Ort.InferenceSession, _options: CompileOptions, life: Life): OnnxExecutable {
   let released = false;
+  releaseWhenCollected(session);
   // One run at a time per session: runs are queued, so overlapping callers each get their own answer.
   let queue: Promise<unknown> = Promise.resolve();
   const outputs = program.outputs.map((o) => ({ name: o.name, graphName: model.outputs.get(o.name)!, node: program.nodes[o.id]! }));
 
   const run = async (feeds: Feeds): Promise<Record<string, DeviceTensor>> => {
-    if (released) throw new UnfoldError("onnx backend", "executable was released (its backend was disposed); compile the program again");
+    if (life.disposed) throw afterDispose("run");
+    if (released) throw new UnfoldError("onnx backend", "executable was released by its release(); it cannot run again");
     checkFeeds(program, feeds, ONNX_BACKEND);
     const ortFeeds: Record<string, Ort.Tensor> = {};
     for (const [feed, graphName] of model.inputs) {
@@ -41,7 +44,7 @@ export function bindSession(ort: OrtModule, program: Program, model: OnnxModel, 
       if (!t || t.data.length !== sizeOf(o.node.shape)) {
         throw new UnfoldError("onnx backend", `onnxruntime returned ${t ? `${t.data.length} values` : "nothing"} for output '${o.name}' ${formatShape(o.node.shape)}`);
       }
-      outs[o.name] = new OnnxTensor(t, o.node.shape, o.node.dtype);
+      outs[o.name] = new OnnxTensor(t, o.node.shape, o.node.dtype, life);
     }
     return outs;
   };
@@ -52,6 +55,7 @@ export function bindSession(ort: OrtModule, program: Program, model: OnnxModel, 
     release: async () => {
       if (released) return;
       released = true;
+      forgetSession(session);
       await queue;
       await session.release();
     },

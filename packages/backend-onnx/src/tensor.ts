@@ -1,5 +1,6 @@
 import { type DType, type DeviceTensor, FeedError, type HostTensor } from "@unfold/core";
 import type * as Ort from "onnxruntime-web";
+import { type Life, afterDispose } from "./lifetime.js";
 
 export const ONNX_BACKEND = "onnx";
 
@@ -17,12 +18,15 @@ export class OnnxTensor implements DeviceTensor {
     tensor: Ort.Tensor,
     readonly shape: readonly number[],
     readonly dtype: DType,
+    /** The backend's: once it is disposed, so is this tensor. */
+    private readonly life: Life = { disposed: false },
   ) {
     this.held = tensor;
   }
 
+  /** True once disposed, or once the backend that made it was. */
   get disposed(): boolean {
-    return this.held === undefined;
+    return this.held === undefined || this.life.disposed;
   }
 
   /** The ort.Tensor, for feeding a session. */
@@ -32,6 +36,7 @@ export class OnnxTensor implements DeviceTensor {
   }
 
   async read(): Promise<HostTensor> {
+    if (this.life.disposed) throw afterDispose("read");
     if (!this.held) throw new FeedError("read", "tensor was disposed");
     const data = this.held.data as Float32Array | Float64Array;
     // A copy: the caller may write into what it reads.

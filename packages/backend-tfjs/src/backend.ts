@@ -1,7 +1,8 @@
-import { type Backend, type CompileOptions, CompileCache, DTypeError, type DType, type DeviceTensor, type HostTensor, type Program, UnfoldError, optimize } from "@unfold/core";
+import { type Backend, type CompileOptions, CompileCache, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program, optimize } from "@unfold/core";
 import { type Tf, type TfjsEngine, activate, initEngine } from "./engine.js";
 import { type TfjsExecutable, bindPlan } from "./executable.js";
 import { type TfjsPlan, planProgram } from "./lower/plan.js";
+import { type DisposedUse, Holdings, afterDispose } from "./lifetime.js";
 import { TfjsTensor } from "./tensor.js";
 
 export interface TfjsBackendOptions {
@@ -24,42 +25,69 @@ export class TfjsBackend implements Backend {
   readonly engine: TfjsEngine;
   private readonly plans = new CompileCache<TfjsExecutable>();
   private ready: Promise<Tf> | undefined;
-  private disposed = false;
+  /** The tensors it handed out and whether it was disposed, shared with its tensors and executables. */
+  private readonly holdings: Holdings;
+  /** Set by the first dispose(), which every later call returns. */
+  private disposing: Promise<void> | undefined;
 
   constructor(private readonly options: TfjsBackendOptions = {}) {
     this.engine = options.engine ?? "cpu";
     this.name = `tfjs-${this.engine}`;
+    this.holdings = new Holdings(this.name);
   }
 
-  private tf(): Promise<Tf> {
-    if (this.disposed) return Promise.reject(new UnfoldError(this.name, "the backend was disposed"));
+  /** Throws once dispose() was called: nothing of a disposed backend restarts. */
+  private checkLive(op: DisposedUse): void {
+    if (this.holdings.disposed) throw afterDispose(this.name, op);
+  }
+
+  /** TensorFlow.js with this backend's engine ready; `op` names the use, for the error after dispose(). */
+  private async tf(op: DisposedUse): Promise<Tf> {
+    this.checkLive(op);
     this.ready ??= initEngine(this.engine, this.options.wasmPaths);
-    return this.ready;
+    const tf = await this.ready;
+    // dispose() may have run while the engine was initializing.
+    this.checkLive(op);
+    return tf;
   }
 
   async compile(program: Program, options: CompileOptions = {}): Promise<TfjsExecutable> {
+    this.checkLive("compile");
     const f64 = program.nodes.find((n) => n.dtype !== "float32");
     if (f64) {
       throw new DTypeError("compile", `${this.name}: %${f64.id} (${f64.op}${f64.label ? ` '${f64.label}'` : ""}) is ${f64.dtype}; TensorFlow.js computes in float32 only`);
     }
-    const tf = await this.tf();
+    const tf = await this.tf("compile");
     const plan = (): TfjsPlan => planProgram(optimize(program), { matmul: { perBatchElement: this.engine === "wasm" } });
-    const build = async (): Promise<TfjsExecutable> => bindPlan(tf, this.engine, this.name, program, plan(), options);
+    const build = async (): Promise<TfjsExecutable> => bindPlan(tf, this.engine, this.name, program, plan(), options, this.holdings);
     return this.plans.get(program, build, options.poison ? "poison" : "");
   }
 
   async upload(tensor: HostTensor): Promise<DeviceTensor> {
+    this.checkLive("upload");
+    checkUpload(tensor);
     if (tensor.dtype !== "float32") throw new DTypeError("upload", `${this.name} holds float32 only, got ${tensor.dtype}`);
-    const tf = await this.tf();
+    const tf = await this.tf("upload");
     activate(this.engine);
     // A copy: the cpu engine would otherwise keep the caller's array as its storage.
-    return new TfjsTensor(this.name, tf.tensor(Float32Array.from(tensor.data), [...tensor.shape], "float32"), [...tensor.shape], this.engine === "cpu");
+    return new TfjsTensor(this.name, tf.tensor(Float32Array.from(tensor.data), [...tensor.shape], "float32"), [...tensor.shape], this.engine === "cpu", this.holdings);
   }
 
-  async dispose(): Promise<void> {
-    this.disposed = true;
+  /**
+   * Frees its constants and every tensor it handed out that is still undisposed: final and
+   * idempotent. Afterwards compile, upload, runs of executables compiled before and reads of its
+   * tensors all throw ("tfjs-cpu: upload after dispose(): ..."), and its tensors report disposed.
+   * TensorFlow.js itself (a process-wide singleton) stays loaded for other backends.
+   */
+  dispose(): Promise<void> {
+    this.disposing ??= this.release();
+    return this.disposing;
+  }
+
+  private async release(): Promise<void> {
     const pending = this.plans.all();
     this.plans.clear();
+    this.holdings.dispose();
     for (const plan of pending) (await plan.catch(() => undefined))?.release();
   }
 }

@@ -1,6 +1,7 @@
 import type * as TF from "@tensorflow/tfjs";
 import { type CompileOptions, type DeviceTensor, type Executable, type Feeds, type Program, UnfoldError, checkFeeds, formatShape, isDeviceTensor } from "@unfold/core";
 import { type Tf, type TfjsEngine, activate } from "./engine.js";
+import { type Holdings, afterDispose } from "./lifetime.js";
 import type { TfjsPlan } from "./lower/plan.js";
 import { TfjsTensor } from "./tensor.js";
 
@@ -14,7 +15,7 @@ export interface TfjsExecutable extends Executable {
  * engine and runs every step inside one tf.tidy, so intermediates (and the tensors made from
  * host feeds) are disposed before the run returns and only the outputs remain.
  */
-export function bindPlan(tf: Tf, engine: TfjsEngine, backendName: string, original: Program, plan: TfjsPlan, options: CompileOptions): TfjsExecutable {
+export function bindPlan(tf: Tf, engine: TfjsEngine, backendName: string, original: Program, plan: TfjsPlan, options: CompileOptions, holdings: Holdings): TfjsExecutable {
   const nodes = plan.program.nodes;
   activate(engine);
   const constants = new Map<number, TF.Tensor>();
@@ -22,11 +23,14 @@ export function bindPlan(tf: Tf, engine: TfjsEngine, backendName: string, origin
     const node = nodes[id]!;
     if (node.op === "constant") constants.set(id, tf.tensor(Float32Array.from(node.value), [...node.shape], "float32"));
   }
+  // The constants are freed on release(), or once nothing can run them any more.
+  holdings.hold(constants, [...constants.values()]);
   let released = false;
   const outputs = plan.program.outputs.map((o) => ({ name: o.name, id: o.id, shape: nodes[o.id]!.shape }));
 
   const run = async (feeds: Feeds): Promise<Record<string, DeviceTensor>> => {
-    if (released) throw new UnfoldError("tfjs backend", "executable was released (its backend was disposed); compile the program again");
+    if (holdings.disposed) throw afterDispose(backendName, "run");
+    if (released) throw new UnfoldError("tfjs backend", "executable was released by its release(); it cannot run again");
     checkFeeds(original, feeds, backendName);
     // From the switch to the end of tidy everything is synchronous, so another backend's run
     // cannot make a different engine active in between.
@@ -58,7 +62,7 @@ export function bindPlan(tf: Tf, engine: TfjsEngine, backendName: string, origin
     for (const o of outputs) {
       const t = results[o.name]!;
       if (options.poison) checkShape(o.name, t, o.shape);
-      outs[o.name] = new TfjsTensor(backendName, t, o.shape, engine === "cpu");
+      outs[o.name] = new TfjsTensor(backendName, t, o.shape, engine === "cpu", holdings);
     }
     return outs;
   };
@@ -68,7 +72,7 @@ export function bindPlan(tf: Tf, engine: TfjsEngine, backendName: string, origin
     release: () => {
       if (released) return;
       released = true;
-      for (const t of constants.values()) t.dispose();
+      holdings.release(constants, [...constants.values()]);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type * as TF from "@tensorflow/tfjs";
 import { type DeviceTensor, FeedError, type HostTensor } from "@unfold/core";
+import { type Holdings, afterDispose } from "./lifetime.js";
 
 /**
  * A tensor resident in one TensorFlow.js engine: it wraps a tf.Tensor that lives until this
@@ -12,18 +13,23 @@ export class TfjsTensor implements DeviceTensor {
   /**
    * @param sharesStorage whether tf's data() hands out the tensor's own storage (the cpu engine
    *   does; wasm and webgpu return a fresh copy), so that read() must copy it.
+   * @param holdings the backend's: the tensor is freed with it, or when this object is
+   *   collected undisposed.
    */
   constructor(
     readonly backend: string,
     tensor: TF.Tensor,
     readonly shape: readonly number[],
     private readonly sharesStorage: boolean,
+    private readonly holdings: Holdings,
   ) {
     this.held = tensor;
+    holdings.hold(this, [tensor]);
   }
 
+  /** True once disposed, or once the backend that made it was. */
   get disposed(): boolean {
-    return this.held === undefined;
+    return this.held === undefined || this.holdings.disposed;
   }
 
   /** The tf.Tensor, for feeding a run. */
@@ -33,6 +39,7 @@ export class TfjsTensor implements DeviceTensor {
   }
 
   async read(): Promise<HostTensor> {
+    if (this.holdings.disposed) throw afterDispose(this.backend, "read");
     if (!this.held) throw new FeedError("read", "tensor was disposed");
     // The cpu engine hands out its own storage, which the caller may then write into: copy it.
     // The others return a fresh array already, and a second copy costs a pass over the data.
@@ -42,7 +49,8 @@ export class TfjsTensor implements DeviceTensor {
   }
 
   dispose(): void {
-    this.held?.dispose();
+    if (!this.held) return;
+    this.holdings.release(this, [this.held]);
     this.held = undefined;
   }
 }

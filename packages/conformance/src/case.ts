@@ -3,8 +3,17 @@ import { TOLERANCES, type Tolerance, checkProgram } from "./check.js";
 import { type LeafData, describeLeaves, hostFeeds } from "./generate.js";
 
 /** The groups the suite is organised in, in the order they are registered. */
-export const GROUPS = ["primitives", "composites", "fusion", "derivatives", "models", "resident", "executables", "feeds"] as const;
+export const GROUPS = ["primitives", "composites", "fusion", "derivatives", "models", "resident", "executables", "feeds", "lifetimes"] as const;
 export type Group = (typeof GROUPS)[number];
+
+/** What a case gets besides the backend the suite shares. */
+export interface CaseContext {
+  /**
+   * A new backend of the same target, for a case that must dispose one: the shared backend
+   * serves the cases after it. The case disposes what it gets.
+   */
+  fresh(): Promise<Backend>;
+}
 
 /** One conformance case: a named check run once per dtype the target claims. */
 export interface ConformanceCase {
@@ -13,7 +22,7 @@ export interface ConformanceCase {
   /** Dtypes the target must also be tested in for this case to apply (a cast needs both). */
   readonly requires?: readonly DType[];
   /** Runs the case; rejects (with a ConformanceError or the backend's own error) when the backend fails it. */
-  run(backend: Backend, dtype: DType): Promise<void>;
+  run(backend: Backend, dtype: DType, context: CaseContext): Promise<void>;
   /** The programs the case runs in `dtype`, for the coverage check. */
   programs(dtype: DType): Program[];
 }
@@ -94,11 +103,11 @@ export function programCase(group: Group, spec: ProgramCaseSpec): ProgramCase {
   };
 }
 
-/** A case with its own protocol (resident loops, repeated runs, rejections). */
+/** A case with its own protocol (resident loops, repeated runs, rejections, backends of its own). */
 export function customCase(
   group: Group,
   name: string,
-  run: (backend: Backend, dtype: DType) => Promise<void>,
+  run: (backend: Backend, dtype: DType, context: CaseContext) => Promise<void>,
   programs: (dtype: DType) => Program[],
   requires?: readonly DType[],
 ): ConformanceCase {

@@ -1,6 +1,6 @@
 import { type Backend, type DType, DTYPES } from "@unfold/core";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { GROUPS } from "./case.js";
+import { type CaseContext, GROUPS } from "./case.js";
 import { casesFor } from "./applicable.js";
 import { conformanceCases } from "./cases/index.js";
 import { checkRejectsDType } from "./cases/feeds.js";
@@ -12,7 +12,8 @@ export interface ConformanceTarget {
   readonly name: string;
   /**
    * A fresh backend; the suite disposes it in afterAll. It is also called once while tests are
-   * collected, to read the backend's `dtypes`, and that instance is disposed at once.
+   * collected, to read the backend's `dtypes`, and that instance is disposed at once; and by the
+   * lifetimes cases, which dispose the backends they get (CaseContext.fresh).
    */
   create(): Backend | Promise<Backend>;
   /** The dtypes to test; by default every dtype the backend lists in `dtypes`. */
@@ -35,9 +36,9 @@ async function claimedDTypes(target: ConformanceTarget): Promise<readonly DType[
 /**
  * Registers the conformance suite for a backend with vitest: for each dtype, every case of
  * every group (primitives, composites, fusion, derivatives, models, resident, executables,
- * feeds), each compiled with poisoned buffers and compared output by output with the float64
- * reference interpreter; a check that the cases cover every computed primitive; and, for each
- * dtype the backend does not claim, a check that compiling in it rejects.
+ * feeds, lifetimes), each compiled with poisoned buffers and compared output by output with the
+ * float64 reference interpreter; a check that the cases cover every computed primitive; and, for
+ * each dtype the backend does not claim, a check that compiling in it rejects.
  */
 export function describeConformance(target: ConformanceTarget): void {
   describe(`conformance: ${target.name}`, async () => {
@@ -60,6 +61,8 @@ export function describeConformance(target: ConformanceTarget): void {
       if (!backend) throw new ConformanceError(`target '${target.name}': no backend (create() failed or the suite was disposed)`);
       return backend;
     };
+    // Cases that dispose a backend get one of their own; the shared one serves the rest.
+    const context: CaseContext = { fresh: async () => target.create() };
 
     const cases = conformanceCases();
     it("has a primitive-level case for every computed primitive of core", () => assertCoverage(cases));
@@ -71,7 +74,7 @@ export function describeConformance(target: ConformanceTarget): void {
           const inGroup = applicable.filter((c) => c.group === group);
           if (inGroup.length === 0) continue;
           describe(group, () => {
-            for (const c of inGroup) it(c.name, () => c.run(current(), dtype));
+            for (const c of inGroup) it(c.name, () => c.run(current(), dtype, context));
           });
         }
       });

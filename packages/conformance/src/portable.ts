@@ -4,6 +4,7 @@
 export { casesFor } from "./applicable.js";
 export { type CaseResult, type RunCasesOptions, runCases } from "./run-cases.js";
 export {
+  type CaseContext,
   type ConformanceCase,
   type ProgramCase,
   type Group,
@@ -24,6 +25,7 @@ export { derivativeCases } from "./cases/derivatives.js";
 export { modelCases } from "./cases/models.js";
 export { residentCases } from "./cases/resident.js";
 export { executableCases } from "./cases/executables.js";
+export { lifetimeCases } from "./cases/lifetimes.js";
 export { feedValidationCases, checkRejectsDType, unsupportedDTypePrograms } from "./cases/feeds.js";
 export {
   ConformanceError,

@@ -1,5 +1,6 @@
 import type { Backend, DType } from "@unfold/core";
-import { type ConformanceCase, type Group } from "./case.js";
+import { type CaseContext, type ConformanceCase, type Group } from "./case.js";
+import { ConformanceError } from "./compare.js";
 import { casesFor } from "./applicable.js";
 import { conformanceCases } from "./cases/index.js";
 
@@ -20,6 +21,11 @@ export interface RunCasesOptions {
   readonly filter?: (c: ConformanceCase) => boolean;
   /** Called after each case, for progress. */
   readonly onResult?: (result: CaseResult) => void;
+  /**
+   * Makes another backend like the one given, for the cases that dispose one of their own (the
+   * lifetimes group); without it those cases fail, saying so.
+   */
+  readonly create?: () => Backend | Promise<Backend>;
 }
 
 /**
@@ -30,12 +36,19 @@ export async function runCases(backend: Backend, options: RunCasesOptions = {}):
   const dtypes = options.dtypes ?? backend.dtypes;
   const results: CaseResult[] = [];
   const applicable = casesFor(conformanceCases(), dtypes).filter(options.filter ?? (() => true));
+  const create = options.create;
+  const context: CaseContext = {
+    fresh: async () => {
+      if (!create) throw new ConformanceError("this case disposes a backend of its own: give runCases a `create` option that makes one");
+      return create();
+    },
+  };
   for (const dtype of dtypes) {
     for (const c of applicable) {
       const start = performance.now();
       let error: string | undefined;
       try {
-        await c.run(backend, dtype);
+        await c.run(backend, dtype, context);
       } catch (e) {
         error = e instanceof Error ? e.message : String(e);
       }

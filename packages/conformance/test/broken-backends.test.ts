@@ -11,6 +11,7 @@ import {
   conformanceCases,
   coveredOps,
   feedValidationCases,
+  lifetimeCases,
   uncoveredOps,
 } from "../src/index.js";
 import { type Faults, TestBackend } from "./test-backend.js";
@@ -27,7 +28,7 @@ function named(name: string): ConformanceCase {
 /** The error a case rejects with on this backend, or undefined if it passes. */
 async function failure(c: ConformanceCase, backend: TestBackend, dtype: DType): Promise<unknown> {
   try {
-    await c.run(backend, dtype);
+    await c.run(backend, dtype, backend.context());
     return undefined;
   } catch (error) {
     return error ?? new Error("rejected without a reason");
@@ -70,6 +71,7 @@ interface Scenario {
 }
 
 const FEED_CASES = feedValidationCases().map((c) => c.name);
+const [AFTER_DISPOSE, OTHER_BACKENDS, DURING_DISPOSE] = lifetimeCases().map((c) => c.name) as [string, string, string];
 
 const SCENARIOS: readonly Scenario[] = [
   {
@@ -148,6 +150,30 @@ const SCENARIOS: readonly Scenario[] = [
     message: /wrote into the host array fed as/,
   },
   {
+    title: "a disposed backend that silently restarts on compile and upload",
+    fault: { reviveAfterDispose: true },
+    caughtBy: [AFTER_DISPOSE, DURING_DISPOSE],
+    message: /after dispose\(\): resolved; it must reject with a UnfoldError/,
+  },
+  {
+    title: "tensors still readable after their backend's dispose",
+    fault: { tensorsOutliveDispose: true },
+    caughtBy: [AFTER_DISPOSE],
+    message: /reading an output that was never read after dispose\(\): resolved/,
+  },
+  {
+    title: "errors after dispose that name neither the backend nor the operation",
+    fault: { vagueDisposeErrors: true },
+    caughtBy: [AFTER_DISPOSE],
+    message: /does not mention "test"/,
+  },
+  {
+    title: "one backend's dispose reaching the others",
+    fault: { disposeReachesOthers: true },
+    caughtBy: [OTHER_BACKENDS],
+    message: /after another backend's dispose\(\)/,
+  },
+  {
     title: "a compile cache keyed on the node count alone",
     fault: { cacheByNodeCount: true },
     caughtBy: ["programs that differ only in a constant or an output name each compute their own"],
@@ -172,13 +198,13 @@ describe("broken backends fail the cases that target their fault", () => {
     const backend = new TestBackend();
     const names = new Set(SCENARIOS.flatMap((s) => s.caughtBy));
     for (const dtype of ["float64", "float32"] as const) {
-      for (const name of names) await expect(named(name).run(backend, dtype)).resolves.toBeUndefined();
+      for (const name of names) await expect(named(name).run(backend, dtype, backend.context())).resolves.toBeUndefined();
     }
   });
 
   it("every case compiles with poisoned buffers", async () => {
     const backend = new TestBackend();
-    for (const c of cases) await c.run(backend, "float64");
+    for (const c of cases) await c.run(backend, "float64", backend.context());
     expect(backend.compileOptions.length).toBeGreaterThan(cases.length);
     expect(backend.compileOptions.every((o) => o?.poison === true)).toBe(true);
   });

@@ -29,10 +29,16 @@ describe("@unfold/conformance/portable", () => {
 
   it("runs every applicable case on the reference, which passes them all", async () => {
     const seen: string[] = [];
-    const results = await runCases(new ReferenceBackend(), { dtypes: ["float64"], onResult: (r) => seen.push(r.name) });
+    const results = await runCases(new ReferenceBackend(), { dtypes: ["float64"], onResult: (r) => seen.push(r.name), create: () => new ReferenceBackend() });
     expect(results.length).toBe(conformanceCases().filter((c) => !(c.requires ?? []).some((d) => d !== "float64")).length);
     expect(seen).toEqual(results.map((r) => r.name));
     expect(results.filter((r) => !r.ok)).toEqual([]);
+  });
+
+  it("fails the cases that dispose a backend of their own, saying why, when no create option is given", async () => {
+    const results = await runCases(new ReferenceBackend(), { dtypes: ["float64"], filter: (c) => c.group === "lifetimes" });
+    expect(results.length).toBeGreaterThanOrEqual(3);
+    for (const r of results) expect(r.error).toMatch(/give runCases a `create` option/);
   });
 
   it("reports a broken backend's failures as results, with the reason, and runs the rest", async () => {

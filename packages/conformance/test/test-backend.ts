@@ -16,12 +16,15 @@ import {
   type Op,
   type Program,
   type Shape,
+  UnfoldError,
   checkFeeds,
+  checkUpload,
   isDeviceTensor,
   ruleFor,
   sizeOf,
   stridesOf,
 } from "@unfold/core";
+import type { CaseContext } from "../src/index.js";
 
 export interface Faults {
   /** Every node of this op comes out perturbed: v (1 + 1e-3) + 1e-3. */
@@ -40,7 +43,7 @@ export interface Faults {
   readonly shareOutputTensors?: boolean;
   /** An output that is a device-fed leaf is returned as that very DeviceTensor. */
   readonly returnFeedTensors?: boolean;
-  /** Feeds are not validated (no checkFeeds). */
+  /** Feeds and uploads are not validated (no checkFeeds, no checkUpload). */
   readonly skipFeedChecks?: boolean;
   /** Programs compile in any dtype, whatever `dtypes` says. */
   readonly ignoreDTypes?: boolean;
@@ -54,7 +57,23 @@ export interface Faults {
   readonly scribbleOnHostFeeds?: boolean;
   /** Compile ignores the cache and the program: it returns the first executable ever compiled for programs of the same size. */
   readonly cacheByNodeCount?: boolean;
+  /** Compile and upload go on working after dispose() (the backend silently restarts). */
+  readonly reviveAfterDispose?: boolean;
+  /** Tensors stay readable, and do not report disposed, after their backend's dispose(). */
+  readonly tensorsOutliveDispose?: boolean;
+  /** Uses after dispose() reject with a message that names neither the backend nor the operation. */
+  readonly vagueDisposeErrors?: boolean;
+  /** One dispose() disposes every backend with this fault (state shared by the process). */
+  readonly disposeReachesOthers?: boolean;
 }
+
+/** Whether a backend was disposed, shared with its tensors. */
+interface Life {
+  disposed: boolean;
+}
+
+/** The life every backend with the disposeReachesOthers fault shares. */
+const sharedLife: Life = { disposed: false };
 
 export interface TestBackendOptions {
   readonly name?: string;
@@ -72,17 +91,21 @@ class TestTensor implements DeviceTensor {
     readonly shape: Shape,
     readonly dtype: DType,
     private readonly shareOnRead: boolean,
+    /** Its backend's, or undefined where tensors outlive the backend's dispose (a fault). */
+    private readonly life: Life | undefined,
+    private readonly afterDispose: (op: string) => Error,
   ) {
     this.values = values;
   }
   get disposed(): boolean {
-    return this.values === undefined;
+    return this.values === undefined || this.life?.disposed === true;
   }
   get data(): Float64Array {
     if (!this.values) throw new FeedError("read", "tensor was disposed");
     return this.values;
   }
   async read(): Promise<HostTensor> {
+    if (this.life?.disposed) throw this.afterDispose("read");
     if (this.shareOnRead && this.dtype === "float64") return { shape: this.shape, dtype: this.dtype, data: this.data };
     const data = this.dtype === "float32" ? Float32Array.from(this.data) : Float64Array.from(this.data);
     return { shape: this.shape, dtype: this.dtype, data };
@@ -126,15 +149,38 @@ export class TestBackend implements Backend {
   private readonly emulate: boolean;
   private readonly faults: Faults;
   private readonly bySize = new Map<number, Executable>();
+  private readonly life: Life;
 
-  constructor(options: TestBackendOptions = {}) {
+  constructor(private readonly options: TestBackendOptions = {}) {
     this.name = options.name ?? "test";
     this.dtypes = options.dtypes ?? ["float32", "float64"];
     this.emulate = options.emulateFloat32 ?? true;
     this.faults = options.faults ?? {};
+    this.life = this.faults.disposeReachesOthers ? sharedLife : { disposed: false };
+    // A fresh backend with that fault brings the shared state back to life, as a restarted runtime would.
+    if (this.faults.disposeReachesOthers) sharedLife.disposed = false;
+  }
+
+  /** Another backend with the same options and faults: what a target's create() gives again. */
+  sibling(): TestBackend {
+    return new TestBackend(this.options);
+  }
+
+  /** The context the suite gives a case on this backend: fresh() makes siblings. */
+  context(): CaseContext {
+    return { fresh: async () => this.sibling() };
+  }
+
+  private afterDispose = (op: string): Error =>
+    this.faults.vagueDisposeErrors ? new UnfoldError("backend", "gone") : new UnfoldError(this.name, `${op} after dispose()`);
+
+  private tensor(values: Float64Array, shape: Shape, dtype: DType): TestTensor {
+    const life = this.faults.tensorsOutliveDispose ? undefined : this.life;
+    return new TestTensor(this.name, values, shape, dtype, this.faults.readWithoutCopy ?? false, life, this.afterDispose);
   }
 
   async compile(program: Program, options?: CompileOptions): Promise<Executable> {
+    if (this.life.disposed && !this.faults.reviveAfterDispose) throw this.afterDispose("compile");
     this.compileOptions.push(options);
     if (!this.faults.ignoreDTypes) {
       for (const node of program.nodes) if (!this.dtypes.includes(node.dtype)) throw new DTypeError("compile", `${this.name} does not support ${node.dtype}`);
@@ -149,6 +195,7 @@ export class TestBackend implements Backend {
     const executable: Executable = {
       program,
       run: async (feeds: Feeds) => {
+        if (this.life.disposed && !this.faults.reviveAfterDispose) throw this.afterDispose("run");
         if (!this.faults.skipFeedChecks) checkFeeds(program, feeds, this.name);
         const values = this.evaluate(program, feeds, poison);
         if (this.faults.scribbleOnFeeds) for (const f of Object.values(feeds)) if (isDeviceTensor(f)) (f as TestTensor).data.fill(0);
@@ -176,7 +223,7 @@ export class TestBackend implements Backend {
             buffers.set(o.name, buffer);
             data = buffer;
           }
-          const t = new TestTensor(this.name, data, node.shape, node.dtype, this.faults.readWithoutCopy ?? false);
+          const t = this.tensor(data, node.shape, node.dtype);
           byNode.set(o.id, t);
           out[o.name] = t;
         }
@@ -188,11 +235,14 @@ export class TestBackend implements Backend {
   }
 
   async upload(tensor: HostTensor): Promise<DeviceTensor> {
+    if (this.life.disposed && !this.faults.reviveAfterDispose) throw this.afterDispose("upload");
+    if (!this.faults.skipFeedChecks) checkUpload(tensor);
     const data = this.faults.uploadWithoutCopy && tensor.data instanceof Float64Array ? tensor.data : Float64Array.from(tensor.data);
-    return new TestTensor(this.name, data, tensor.shape, tensor.dtype, this.faults.readWithoutCopy ?? false);
+    return this.tensor(data, tensor.shape, tensor.dtype);
   }
 
   async dispose(): Promise<void> {
+    this.life.disposed = true;
     this.bySize.clear();
   }
 

@@ -4,6 +4,7 @@ import { derivativeCases } from "./derivatives.js";
 import { executableCases } from "./executables.js";
 import { feedValidationCases } from "./feeds.js";
 import { fusionCases } from "./fusion.js";
+import { lifetimeCases } from "./lifetimes.js";
 import { modelCases } from "./models.js";
 import { primitiveCases } from "./primitives.js";
 import { residentCases } from "./resident.js";
@@ -19,5 +20,6 @@ export function conformanceCases(): ConformanceCase[] {
     ...residentCases(),
     ...executableCases(),
     ...feedValidationCases(),
+    ...lifetimeCases(),
   ];
 }

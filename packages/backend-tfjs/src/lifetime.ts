@@ -1,0 +1,71 @@
+import type * as TF from "@tensorflow/tfjs";
+import { UnfoldError } from "@unfold/core";
+
+/** What can be asked of a backend, or of what it made, after its dispose(). */
+export type DisposedUse = "compile" | "upload" | "run" | "read";
+
+/** Every use of a disposed TensorFlow.js backend, or of an executable or tensor it made, fails alike. */
+export function afterDispose(backend: string, op: DisposedUse): UnfoldError {
+  const why: Record<DisposedUse, string> = {
+    compile: "create a new backend",
+    upload: "create a new backend",
+    run: "the backend that compiled this executable was disposed",
+    read: "the backend that holds this tensor was disposed",
+  };
+  return new UnfoldError(backend, `${op} after dispose(): ${why[op]}`);
+}
+
+interface Held {
+  readonly holdings: Holdings;
+  readonly tensors: readonly TF.Tensor[];
+}
+
+/**
+ * tf.Tensors whose holder (a TfjsTensor, an executable's constants) was collected undisposed are
+ * disposed then: TensorFlow.js frees a tensor's storage only on dispose (the wasm engine's lives
+ * in its WebAssembly heap, which never shrinks), so a tensor or backend dropped without
+ * dispose() would otherwise keep it until the process exits.
+ */
+const uncollected = new FinalizationRegistry<Held>(({ holdings, tensors }) => holdings.free(tensors));
+
+/**
+ * What one TfjsBackend holds in TensorFlow.js's process-wide engine, and whether it was disposed
+ * (its tensors and executables ask). Its dispose() frees every tensor it handed out that is still
+ * undisposed; a holder collected undisposed frees its own (see `uncollected`). The holdings never
+ * refer to a holder, so holding tensors here does not keep their holders alive.
+ */
+export class Holdings {
+  private isDisposed = false;
+  private readonly tensors = new Set<TF.Tensor>();
+
+  constructor(readonly backend: string) {}
+
+  get disposed(): boolean {
+    return this.isDisposed;
+  }
+
+  /** Holds `tensors` for `holder` until `release(holder)`, the holder's collection, or the backend's dispose. */
+  hold(holder: object, tensors: readonly TF.Tensor[]): void {
+    for (const t of tensors) this.tensors.add(t);
+    uncollected.register(holder, { holdings: this, tensors }, holder);
+  }
+
+  /** Disposes what `holder` held (given again here: the registry cannot hand it back). */
+  release(holder: object, tensors: readonly TF.Tensor[]): void {
+    uncollected.unregister(holder);
+    this.free(tensors);
+  }
+
+  free(tensors: readonly TF.Tensor[]): void {
+    for (const t of tensors) {
+      this.tensors.delete(t);
+      t.dispose();
+    }
+  }
+
+  /** The backend's dispose: every tensor still held is disposed, and its holders report disposed. */
+  dispose(): void {
+    this.isDisposed = true;
+    this.free([...this.tensors]);
+  }
+}

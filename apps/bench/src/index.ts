@@ -75,4 +75,10 @@ export {
 } from "./scaling/study.js";
 export { scalingCharts, scalingMarkdown } from "./scaling/chart.js";
 export { type FidelityCommandOptions, fidelityCommand } from "./commands/fidelity.js";
+export { type SoakCommandOptions, soakCommand, SOAK_LIVES, SOAK_WARMUP_LIVES, QUICK_SOAK_LIVES, QUICK_SOAK_WARMUP_LIVES, SOAK_MAX_RSS_GROWTH_MB } from "./commands/soak.js";
+export { type BenchMainOptions, BENCH_SUBCOMMANDS, benchMain } from "./commands/main.js";
+export { SOAK_BACKENDS, SOAK_FACTORIES, type SoakBackend } from "./soak/backends.js";
+export { type SoakFigures, type SoakPlan, type SoakStatus, SOAK_TOLERANCE, soakLives } from "./soak/lives.js";
+export { type SoakProgram, soakProgram } from "./soak/program.js";
+export { benchEntry, soakInChild } from "./soak/child.js";
 export { type FidelityCheck, type FidelityReport, type FidelityTolerances, DEFAULT_TOLERANCES, QUICK_PLAN, FULL_PLAN, fidelityReport } from "./fidelity/report.js";

@@ -1,7 +1,7 @@
-import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { type OnnxModelSummary, inspectOnnx } from "@unfold/backend-onnx";
-import { saveOnnx, unfoldVersion } from "@unfold/backend-onnx/node";
+import { type OnnxModelSummary, exportOnnx, inspectOnnx } from "@unfold/backend-onnx";
+import { unfoldVersion } from "@unfold/backend-onnx/node";
+import { makeDirectory, writeChecksum, writeFileAtomic } from "@unfold/files";
 import { type DType, type HostTensor, type Program, defineUnfolding, unfoldedProgram } from "@unfold/core";
 import { paramsIn, yangModel } from "./yang-model.js";
 
@@ -39,18 +39,22 @@ export function unfoldedModel(spec: UnfoldedModelSpec): { program: Program; para
  * Writes the unfolded model as a standalone .onnx file: parameters baked in as initializers, the
  * batch axis symbolic unless told otherwise, metadata naming the energy terms, the layer count and
  * the Unfold version. The write is atomic (a temporary file beside `out`, then a rename), so a
- * failure leaves nothing behind. Returns the absolute path and what the file holds.
+ * failure leaves nothing behind, and `<out>.sha256` beside it holds the file's checksum (what
+ * `pnpm train predict` checks a model against). Returns the absolute paths and what the file holds.
  */
-export async function exportUnfoldedModel(out: string, spec: ExportSpec = DEFAULT_EXPORT): Promise<{ path: string; summary: OnnxModelSummary }> {
+export async function exportUnfoldedModel(out: string, spec: ExportSpec = DEFAULT_EXPORT): Promise<{ path: string; checksumPath: string; summary: OnnxModelSummary }> {
   const { program, params, terms } = unfoldedModel(spec);
   const path = resolve(out);
-  await mkdir(dirname(path), { recursive: true });
-  const bytes = await saveOnnx(path, program, {
+  // One component at a time: a recursive mkdir never returns on some impossible paths (/proc/...).
+  makeDirectory(dirname(path), "exportUnfoldedModel");
+  const bytes = exportOnnx(program, {
     params,
     opset: spec.opset,
     ...(spec.symbolicBatch ? { batchDim: "batch" } : {}),
     metadata: { energyTerms: terms, steps: spec.layers, unfoldVersion: unfoldVersion() },
     graphName: "unfolded_yang",
   });
-  return { path, summary: inspectOnnx(bytes) };
+  await writeFileAtomic(path, bytes);
+  const checksumPath = await writeChecksum(path, bytes);
+  return { path, checksumPath, summary: inspectOnnx(bytes) };
 }

@@ -9,9 +9,9 @@ export interface Series {
 
 /**
  * Line charts side by side, one panel per series (energies of different terms live on
- * different scales), x = the value's index (the layer). Written atomically.
+ * different scales), x = the value's index (the layer), as an SVG document ending in a newline.
  */
-export function writeLinePlot(path: string, title: string, xLabel: string, series: readonly Series[]): void {
+export function linePlotSvg(title: string, xLabel: string, series: readonly Series[]): string {
   const charts = series.map((s, k) =>
     lineChart({
       title: s.name,
@@ -23,5 +23,11 @@ export function writeLinePlot(path: string, title: string, xLabel: string, serie
       height: 300,
     }),
   );
-  writeSvg(path, chartGrid({ title, charts }));
+  const svg = chartGrid({ title, charts });
+  return svg.endsWith("\n") ? svg : `${svg}\n`;
+}
+
+/** linePlotSvg written to `path`, atomically. */
+export function writeLinePlot(path: string, title: string, xLabel: string, series: readonly Series[]): void {
+  writeSvg(path, linePlotSvg(title, xLabel, series));
 }

@@ -1,7 +1,9 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspectOnnx } from "@unfold/backend-onnx";
+import { verifyChecksum } from "@unfold/files";
 import { type DType, type HostTensor, Random, interpret, relativeError } from "@unfold/core";
 import { MNIST_SIDE, loadMnist, patchTokens } from "@unfold/datasets";
 import * as ort from "onnxruntime-web";
@@ -56,6 +58,10 @@ describe("pnpm unfold export", () => {
       `12 tied Yang layers, float32, opset 18: ${summary.nodes} nodes, inputs state [batch, 49, 16], outputs state.out [batch, 49, 16], ${summary.bytes.toLocaleString("en-US")} bytes`,
     );
     expect(summary.inputs).toEqual([{ name: "state", dtype: "float32", shape: ["batch", 49, 16] }]);
+    // The checksum beside it, in sha256sum's format, is what pnpm train predict checks the model against.
+    expect(lines[2]).toBe(`checksum ${path}.sha256`);
+    expect(readFileSync(`${path}.sha256`, "utf8")).toBe(`${createHash("sha256").update(readFileSync(path)).digest("hex")}  model.onnx\n`);
+    expect(verifyChecksum(path, readFileSync(path))).toEqual({ status: "match" });
     expect(summary.metadata).toEqual({ "unfold.energy_terms": "attention,feedForward", "unfold.steps": "12", "unfold.version": unfoldVersion() });
     // Parameters are initializers, not inputs: the file needs nothing but the tokens.
     expect(summary.initializers).toBeGreaterThanOrEqual(3);
@@ -102,9 +108,8 @@ describe("pnpm unfold export", () => {
     const blocker = join(dir, "not-a-folder");
     writeFileSync(blocker, "a file where a folder would have to be");
     const before = readdirSync(dir).sort();
-    await expect(exportTo("not-a-folder/model.onnx")).rejects.toThrow(/^--out: cannot write '.*not-a-folder\/model\.onnx': .*(ENOTDIR|EEXIST)/);
-    // A folder as the target: the temporary file is written beside it, then the rename fails.
-    await expect(exportTo(".", "--layers", "1")).rejects.toThrow(/^--out: cannot write '.*': /);
+    await expect(exportTo("not-a-folder/model.onnx")).rejects.toThrow(/^--out: cannot use '.*not-a-folder' as a directory: .* exists and is not a directory/);
+    await expect(exportTo(".", "--layers", "1")).rejects.toThrow(/^--out: '.*' is a directory; give a file path/);
     expect(readdirSync(dir).sort()).toEqual(before);
   });
 

@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { makeDirectory } from "@unfold/files";
 import { afterAll, describe, expect, it, vi } from "vitest";
 
 // Every ```ts block of the README runs as written, so the documentation cannot drift.
@@ -18,7 +19,7 @@ describe("README examples", () => {
 
   blocks.forEach((code, i) => {
     it(`example ${i + 1} runs and prints a descending energy trace`, async () => {
-      mkdirSync(scratch, { recursive: true });
+      makeDirectory(scratch, "README examples");
       const file = join(scratch, `example-${i + 1}.ts`);
       writeFileSync(file, code);
       const lines: string[] = [];

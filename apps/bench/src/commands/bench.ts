@@ -10,14 +10,15 @@ import { tfjsBackendEngine } from "../engines/unfold-tfjs.js";
 import { webgpuEngine } from "../engines/unfold-webgpu.js";
 import { HESSIAN_BLOCK_SIZES, hessianBlockRows } from "../workloads/hessian-block.js";
 import { ReferenceBackend } from "@unfold/core";
-import { type BenchRow, DEFAULT_GAP_MS, type WorkCount, runBench } from "../runner.js";
-import { WORKLOADS } from "../workloads/problem.js";
+import { type BenchRow, DEFAULT_GAP_MS, REFERENCE_ENGINE, type WorkCount, runBench } from "../runner.js";
+import { WORKLOADS, type WorkloadName } from "../workloads/problem.js";
 import { enableRelaxedSimd } from "@unfold/backend-cpu/node";
 import { compileWasmOptimized } from "../wasm-tiering.js";
 import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { writeFileAtomically } from "@unfold/plot";
+import { describeFsError, prepareOutputDirectory } from "@unfold/files";
 import { compareRuns, formatComparison, parseBenchJson } from "../report/compare.js";
+import { writeOutputFile } from "../report/output.js";
 import { type MarkdownReportInput, columnNotes, markdownReport } from "../report/markdown.js";
 import { ratioCharts, writeCharts } from "../report/charts.js";
 
@@ -26,11 +27,12 @@ const usage = (): string => `usage: pnpm bench [--quick] [--json] [--workload LI
                   [--compare FILE] [--out DIR]
                   [--no-relaxed-simd]
   --quick           the CI set: small size only, 2 timed runs, no warm-up beyond the check
-                    run, no reference timing
+                    run, no reference timing (unless --engine names unfold-reference)
   --workload LIST   comma list of: ${WORKLOADS.join(", ")}
-  --size LIST       comma list of sizes (matmul has one fixed shape and runs once):
-                    small (8 x 128 tokens x d 64), medium (1 x 512 x 256), and large
-                    (2 x 1024 x 256) when named; default: small and medium
+  --size LIST       comma list of sizes (matmul has one fixed shape and runs once; hessian-block
+                    runs at small and medium): small (8 x 128 tokens x d 64), medium
+                    (1 x 512 x 256), and large (2 x 1024 x 256) when named; default: small
+                    and medium
   --batch N --tokens N --dim N --layers N
                     a custom size (the flags not given from small, 12 layers); it runs alone,
                     or beside the sizes --size names
@@ -57,7 +59,8 @@ const usage = (): string => `usage: pnpm bench [--quick] [--json] [--workload LI
   --json            print {"rows": [...], "elapsedSeconds": n} as one JSON object on the last line
 Studies of their own (each with --help):
   pnpm bench scaling    time against tokens and width, fitted log-log exponents, charts
-  pnpm bench fidelity   the scientific checks (closed forms, monotonicity, Hessian, slopes)`;
+  pnpm bench fidelity   the scientific checks (closed forms, monotonicity, Hessian, slopes)
+  pnpm bench soak       1,000 backend lives per backend, and the memory they leave behind`;
 
 export const DEFAULT_REPEATS = 5;
 export const DEFAULT_WARMUP = 1;
@@ -143,10 +146,17 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
   const chosenSizes = custom ? [...named, custom] : named;
   const engines = engineNames ? allEngines.filter((e) => engineNames.includes(e.name)) : allEngines;
   if (chosenSizes.length === 0 && workloads.some((w) => w !== "matmul")) throw new Error("no size is marked for --quick; name one with --size");
+  const blockSizes = options.hessianBlockSizes ?? HESSIAN_BLOCK_SIZES;
+  checkFiltersApply(flags, { workloads, explicitWorkloads: flags["workload"] !== undefined, sizes: chosenSizes, blockSizes, matmul: options.matmul ?? DEFAULT_MATMUL });
 
-  // Read the earlier result first: a bad file should fail before minutes of timing, not after.
+  // Read the earlier result and make the report's folder first: a bad file or an impossible
+  // folder should fail before minutes of timing, not after.
   for (const flag of ["compare", "out"]) if (flags[flag] === "") throw new Error(`--${flag} needs a path`);
   const compareWith = typeof flags["compare"] === "string" ? await readEarlierRun(flags["compare"]) : undefined;
+  const outDir = typeof flags["out"] === "string" ? prepareOutputDirectory(flags["out"], "--out") : undefined;
+  if (workloads.includes("hessian-block") && !chosenSizes.some((s) => blockSizes[s.name] !== undefined)) {
+    io.progress(`[bench] hessian-block: not run, it runs at ${Object.keys(blockSizes).join(", ")} and none of them was chosen`);
+  }
   const started = performance.now();
   const { rows, work } = await runBench({
     workloads,
@@ -157,17 +167,18 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
     warmup,
     budgetMs: budgetSeconds * 1000,
     gapMs,
-    skipReference: quick || flags["skip-reference"] === true,
+    // --quick leaves the reference untimed, unless --engine names it: an explicit choice wins.
+    skipReference: flags["skip-reference"] === true || (quick && !(engineNames?.includes(REFERENCE_ENGINE) ?? false)),
     tolerance: TOLERANCE,
     onProgress: (m) => io.progress(`[bench] ${m}`),
   });
-  if (workloads.includes("hessian-block")) rows.push(...(await hessianBlock(chosenSizes, options.hessianBlockSizes ?? HESSIAN_BLOCK_SIZES, repeats, io)));
+  if (workloads.includes("hessian-block")) rows.push(...(await hessianBlock(chosenSizes, blockSizes, repeats, io)));
   const comparison = compareWith ? compareRuns(compareWith, rows) : undefined;
   const elapsedSeconds = (performance.now() - started) / 1000;
   io.progress(`[bench] done in ${elapsedSeconds.toFixed(1)} s`);
-  if (typeof flags["out"] === "string") {
+  if (outDir !== undefined) {
     const descriptions = engines.flatMap((e) => (e.describe ? [e.describe()] : []));
-    const paths = await writeReport(flags["out"], { rows, work, engines: descriptions, elapsedSeconds, tolerance: TOLERANCE, ...(comparison ? { comparison } : {}) });
+    const paths = await writeReport(outDir, { rows, work, engines: descriptions, elapsedSeconds, tolerance: TOLERANCE, ...(comparison ? { comparison } : {}) });
     for (const path of paths) io.progress(`[bench] wrote ${path}`);
   }
   if (flags["json"]) {
@@ -195,23 +206,67 @@ export async function benchCommand(argv: string[], io: CommandIO, options: Bench
   for (const e of engines) if (e.describe) io.out(`  ${e.describe()}`);
 }
 
-/** The rows of an earlier `pnpm bench --json`, from its stdout or the object alone. */
+/**
+ * The rows of an earlier `pnpm bench --json`, from its stdout or the object alone. Every error
+ * names --compare and the file; two rows under one key are refused here, not after the run.
+ */
 async function readEarlierRun(path: string): Promise<BenchRow[]> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    throw new Error(`--compare: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`--compare: cannot read '${path}': ${describeFsError(error)}`, { cause: error });
   }
-  return parseBenchJson(text, path);
+  let rows: BenchRow[];
+  try {
+    rows = parseBenchJson(text, path);
+  } catch (error) {
+    throw new Error(`--compare: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const key = `${row.workload} ${row.size} ${row.engine}`;
+    if (seen.has(key)) throw new Error(`--compare: ${path}: has two rows for ${key}; which one to compare with is unknown`);
+    seen.add(key);
+  }
+  return rows;
 }
 
-/** Writes report.md and the ratio charts into `dir`; returns the paths written. */
+/** Writes report.md and the ratio charts into `dir` (prepared for --out); returns the paths written. */
 async function writeReport(dir: string, input: Omit<MarkdownReportInput, "charts">): Promise<string[]> {
-  const charts = await writeCharts(dir, ratioCharts(input.rows));
+  const charts = await writeCharts(dir, ratioCharts(input.rows), "--out");
   const report = join(dir, "report.md");
-  writeFileAtomically(report, markdownReport({ ...input, charts: charts.map((c) => basename(c)) }));
+  writeOutputFile("--out", report, markdownReport({ ...input, charts: charts.map((c) => basename(c)) }));
   return [report, ...charts];
+}
+
+/** The workloads that run at the chosen sizes, and the ones that run on the chosen engines. */
+const SIZED: readonly WorkloadName[] = WORKLOADS.filter((w) => w !== "matmul");
+const ON_ENGINES: readonly WorkloadName[] = WORKLOADS.filter((w) => w !== "hessian-block");
+const CUSTOM_SIZE_FLAGS = ["batch", "tokens", "dim", "layers"] as const;
+
+/**
+ * A filter that selects nothing in the chosen workloads is an error, not ignored: --size or a
+ * custom size with matmul alone (one fixed shape), --engine with hessian-block alone (it times
+ * the closed form against HVP assembly, on no engine of the list), and --size naming no size
+ * hessian-block runs at when --workload named it.
+ */
+function checkFiltersApply(
+  flags: Record<string, string | boolean | undefined>,
+  run: { workloads: readonly WorkloadName[]; explicitWorkloads: boolean; sizes: readonly SizeSpec[]; blockSizes: Readonly<Record<string, number>>; matmul: MatmulShape },
+): void {
+  const chosen = run.workloads.join(", ");
+  if (!run.workloads.some((w) => SIZED.includes(w))) {
+    const given = ["size", ...CUSTOM_SIZE_FLAGS].find((f) => flags[f] !== undefined);
+    if (given) throw new Error(`--${given} has no effect on ${chosen}: matmul has one fixed shape (${run.matmul.m}x${run.matmul.k}x${run.matmul.n}); name a Yang workload with --workload, or drop --${given}`);
+  }
+  if (flags["engine"] !== undefined && !run.workloads.some((w) => ON_ENGINES.includes(w))) {
+    throw new Error(`--engine has no effect on ${chosen}: hessian-block times the closed form against Hessian-vector-product assembly on unfold-cpu, not on an engine of the list`);
+  }
+  if (run.explicitWorkloads && run.workloads.includes("hessian-block") && !run.sizes.some((s) => run.blockSizes[s.name] !== undefined)) {
+    const given = flags["size"] !== undefined ? `--size '${String(flags["size"])}'` : "the chosen sizes";
+    throw new Error(`--workload hessian-block runs at sizes ${Object.keys(run.blockSizes).join(", ")}; ${given} names none of them`);
+  }
 }
 
 /** The custom size of --batch --tokens --dim --layers, or undefined when none of them is given. */

@@ -1,9 +1,10 @@
 import { basename, join } from "node:path";
 import { enableRelaxedSimd } from "@unfold/backend-cpu/node";
 import { type CommandIO, formatAlignedTable, integerFlag, integerListFlag, listFlag, parse } from "@unfold/cli";
-import { writeFileAtomically } from "@unfold/plot";
+import { prepareOutputDirectory } from "@unfold/files";
 import type { Engine } from "../engines/engine.js";
 import { writeCharts } from "../report/charts.js";
+import { writeOutputFile } from "../report/output.js";
 import { formatMs } from "../report/markdown.js";
 import { REFERENCE_ENGINE } from "../runner.js";
 import { formatExponent, scalingCharts, scalingMarkdown } from "../scaling/chart.js";
@@ -81,6 +82,8 @@ export async function scalingCommand(argv: string[], io: CommandIO, options: Sca
   const allEngines = (options.engines ?? defaultEngines)();
   const named = listFlag("engine", flags["engine"], allEngines.map((e) => e.name));
   const engines = named ? allEngines.filter((e) => named.includes(e.name)) : defaultSelection(allEngines);
+  // Made and proved writable now: an impossible folder fails before the study, not after it.
+  const outDir = typeof flags["out"] === "string" ? prepareOutputDirectory(flags["out"], "--out") : undefined;
   // Before any engine compiles WebAssembly: V8 reads these flags at compile time (see pnpm bench).
   compileWasmOptimized();
   if (flags["no-relaxed-simd"] !== true) enableRelaxedSimd();
@@ -98,8 +101,8 @@ export async function scalingCommand(argv: string[], io: CommandIO, options: Sca
     ...(options.measure ? { measure: options.measure } : {}),
   });
   io.progress(`[scaling] done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  if (typeof flags["out"] === "string") {
-    for (const path of await writeReport(flags["out"], result, repeats, engines)) io.progress(`[scaling] wrote ${path}`);
+  if (outDir !== undefined) {
+    for (const path of await writeReport(outDir, result, repeats, engines)) io.progress(`[scaling] wrote ${path}`);
   }
   if (flags["json"]) {
     io.out(JSON.stringify({ points: result.points, fits: result.fits }));
@@ -136,10 +139,10 @@ function gridFlags(flags: Record<string, string | boolean | undefined>, base: Sc
 
 /** Writes the two charts and scaling.md into `dir`; returns the paths written. */
 async function writeReport(dir: string, result: ScalingResult, repeats: number, engines: readonly Engine[]): Promise<string[]> {
-  const charts = await writeCharts(dir, scalingCharts(result));
+  const charts = await writeCharts(dir, scalingCharts(result), "--out");
   const report = join(dir, "scaling.md");
   const engineDescriptions = engines.flatMap((e) => (e.describe ? [e.describe()] : []));
-  writeFileAtomically(report, scalingMarkdown({ result, repeats, charts: charts.map((c) => basename(c)), engineDescriptions }));
+  writeOutputFile("--out", report, scalingMarkdown({ result, repeats, charts: charts.map((c) => basename(c)), engineDescriptions }));
   return [report, ...charts];
 }
 

@@ -4,9 +4,10 @@
  * ratios span roughly 0.05x to 20x, and on a log axis 2x faster and 2x slower are bars of the
  * same length pointing opposite ways.
  */
-import { mkdir } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { PALETTE, barChart, writeSvg } from "@unfold/plot";
+import { makeDirectory } from "@unfold/files";
+import { PALETTE, barChart } from "@unfold/plot";
+import { writeOutputFile } from "./output.js";
 import type { BenchRow } from "../runner.js";
 
 export interface NamedChart {
@@ -63,16 +64,20 @@ export function ratioCharts(rows: readonly BenchRow[]): NamedChart[] {
   return charts;
 }
 
-/** Writes each chart into `dir` (created if missing), atomically; returns the paths written, in order. */
-export async function writeCharts(dir: string, charts: readonly NamedChart[]): Promise<string[]> {
+/**
+ * Writes each chart into `dir` (created if missing, one component at a time: a recursive mkdir
+ * never returns on some impossible paths), atomically; returns the paths written, in order.
+ * `label` names what gave the folder (--out) in the errors.
+ */
+export async function writeCharts(dir: string, charts: readonly NamedChart[], label = "writeCharts"): Promise<string[]> {
   // Checked before anything is written: a name with a directory in it would write outside `dir`.
   for (const { name } of charts) {
     if (name === "" || name === "." || name === ".." || basename(name) !== name) throw new Error(`writeCharts: chart name "${name}" must be a plain file name`);
   }
-  await mkdir(dir, { recursive: true });
+  makeDirectory(dir, label);
   return charts.map(({ name, svg }) => {
     const path = join(dir, name);
-    writeSvg(path, svg);
+    writeOutputFile(label, path, svg.endsWith("\n") ? svg : `${svg}\n`);
     return path;
   });
 }

@@ -1,7 +1,9 @@
 import { CurvatureProducts, QUICK_SCALING, additionTransformer, assembleDense, blockOfLayout, logGrid, scalingStudy } from "@unfold/hessian";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { type CommandIO, integerFlag, parse, positiveFlag } from "@unfold/cli";
-import { backendNamed } from "../backends.js";
+import { prepareOutputDirectory } from "@unfold/files";
+import { backendNamed, checkBackendName } from "../backends.js";
+import { writingFor } from "../output.js";
 import { writeGrowthPlot } from "../plots/growth.js";
 import { writeHeatmap } from "../plots/heatmap.js";
 import { writeHistograms } from "../plots/histogram.js";
@@ -24,9 +26,13 @@ export async function plotsCommand(argv: string[], io: CommandIO): Promise<void>
   });
   if (flags["help"]) return io.out(USAGE);
   if (typeof flags["out"] !== "string" || flags["out"] === "") throw new Error("--out DIR is required: the folder the SVG figures go to");
-  const dir = resolve(flags["out"]);
+  // Every flag is checked, and the folder made and proved writable, before any figure is computed.
   const dModel = integerFlag("d-model", flags["d-model"], 16);
   const sigma = positiveFlag("sigma", flags["sigma"], 1);
+  const seeds = integerFlag("seeds", flags["seeds"], QUICK_SCALING.seeds);
+  const points = integerFlag("points", flags["points"], QUICK_SCALING.sigmas.length, 2);
+  checkBackendName(flags["backend"]);
+  const dir = prepareOutputDirectory(flags["out"], "--out");
   const backend = backendNamed(flags["backend"], "cpu");
   const written: string[] = [];
   try {
@@ -37,7 +43,7 @@ export async function plotsCommand(argv: string[], io: CommandIO): Promise<void>
     products.dispose();
     const layout = products.layout;
     const heatmap = join(dir, "heatmap.svg");
-    writeHeatmap(heatmap, `|H| over the attention weights, 5-digit addition, d_model ${dModel}, sigma ${sigma}`, full, layout.blocks.map((b) => ({ name: `W_${b.name}`, offset: layout.offset(b.name), size: layout.blockSize(b.name) })));
+    writingFor("--out", heatmap, () => writeHeatmap(heatmap, `|H| over the attention weights, 5-digit addition, d_model ${dModel}, sigma ${sigma}`, full, layout.blocks.map((b) => ({ name: `W_${b.name}`, offset: layout.offset(b.name), size: layout.blockSize(b.name) }))));
     written.push(heatmap);
 
     const linear = additionTransformer({ dModel, batch: 8, seed: 1, sigma, variant: "linear" });
@@ -47,22 +53,24 @@ export async function plotsCommand(argv: string[], io: CommandIO): Promise<void>
     const linearQQ = await assembleDense(linearProducts.block("hessian", "Q"));
     linearProducts.dispose();
     const histograms = join(dir, "histograms.svg");
-    writeHistograms(histograms, `|entries| of H_VV and H_QQ (d_model ${dModel}, sigma ${sigma})`, [
-      { title: "softmax attention", series: [{ name: "H_VV", values: blockOfLayout(layout, full, "V", "V").data }, { name: "H_QQ", values: blockOfLayout(layout, full, "Q", "Q").data }] },
-      { title: "linear attention", series: [{ name: "H_VV", values: linearVV.data }, { name: "H_QQ", values: linearQQ.data }] },
-    ]);
+    writingFor("--out", histograms, () =>
+      writeHistograms(histograms, `|entries| of H_VV and H_QQ (d_model ${dModel}, sigma ${sigma})`, [
+        { title: "softmax attention", series: [{ name: "H_VV", values: blockOfLayout(layout, full, "V", "V").data }, { name: "H_QQ", values: blockOfLayout(layout, full, "Q", "Q").data }] },
+        { title: "linear attention", series: [{ name: "H_VV", values: linearVV.data }, { name: "H_QQ", values: linearQQ.data }] },
+      ]),
+    );
     written.push(histograms);
 
     io.progress("growth rates (the --quick grid) ...");
     const growth = await scalingStudy({
       ...QUICK_SCALING,
-      seeds: integerFlag("seeds", flags["seeds"], QUICK_SCALING.seeds),
-      sigmas: logGrid(1e-2, 1e1, integerFlag("points", flags["points"], QUICK_SCALING.sigmas.length, 2)),
+      seeds,
+      sigmas: logGrid(1e-2, 1e1, points),
       backend,
       onProgress: (m) => io.progress(m),
     });
     const growthPath = join(dir, "growth.svg");
-    writeGrowthPlot(growthPath, growth);
+    writingFor("--out", growthPath, () => writeGrowthPlot(growthPath, growth));
     written.push(growthPath);
   } finally {
     await backend.dispose();

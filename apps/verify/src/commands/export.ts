@@ -1,6 +1,7 @@
 import type { DType } from "@unfold/core";
 import type { OnnxValueInfo } from "@unfold/backend-onnx";
 import { type CommandIO, integerFlag, parse } from "@unfold/cli";
+import { integerInRange, outputFileFlag, writingFlag } from "../flags.js";
 import { DEFAULT_EXPORT, type ExportSpec, exportUnfoldedModel } from "../onnx-export.js";
 
 const MIN_OPSET = 17;
@@ -11,7 +12,8 @@ const USAGE = `usage: pnpm unfold export [--out FILE.onnx] [--layers K] [--dim D
                           [--seed S] [--dtype float32|float64] [--opset V] [--fixed-batch]
 Writes the unfolded Yang model that \`pnpm start\` runs as a standalone ONNX file: its parameters as
 initializers, a symbolic batch axis, metadata naming the energy terms, the layer count and the
-Unfold version. Prints where it wrote and what the file holds.
+Unfold version. Prints where it wrote and what the file holds; FILE.sha256 beside it holds the
+file's checksum (sha256sum's format), which \`pnpm train predict\` checks when it is there.
   --out FILE      where to write (default ${DEFAULT_OUT}); written atomically
   --layers K      tied layers (default ${DEFAULT_EXPORT.layers})
   --dim D         token dimension (default ${DEFAULT_EXPORT.dim}: the demo's 4x4 patches)
@@ -47,23 +49,17 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<void
     opset: opsetFlag(flags["opset"]),
     symbolicBatch: flags["fixed-batch"] !== true,
   };
-  const out = outFlag(flags["out"]);
-  let written: Awaited<ReturnType<typeof exportUnfoldedModel>>;
-  try {
-    written = await exportUnfoldedModel(out, spec);
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    // File-system failures are about --out; anything else (an export error naming an op) is not.
-    if (typeof code === "string") throw new Error(`--out: cannot write '${out}': ${(error as Error).message}`);
-    throw error;
-  }
-  const { path, summary } = written;
+  // Made and proved writable before the export: an impossible path fails at once, naming --out.
+  const out = outputFileFlag("out", flags["out"], DEFAULT_OUT);
+  // File-system failures from here on are about --out; anything else (an export error naming an op) is not.
+  const { path, summary, checksumPath } = await writingFlag("out", out, () => exportUnfoldedModel(out, spec));
   io.out(`wrote ${path}`);
   io.out(
     `${spec.layers} tied Yang layers, ${spec.dtype}, opset ${summary.opset}: ${summary.nodes} nodes, ` +
       `inputs ${summary.inputs.map(describeValue).join(", ")}, outputs ${summary.outputs.map(describeValue).join(", ")}, ` +
       `${summary.bytes.toLocaleString("en-US")} bytes`,
   );
+  io.out(`checksum ${checksumPath}`);
 }
 
 function describeValue(v: OnnxValueInfo): string {
@@ -77,13 +73,5 @@ function dtypeFlag(value: string | boolean | undefined): DType {
 }
 
 function opsetFlag(value: string | boolean | undefined): number {
-  const opset = integerFlag("opset", value, DEFAULT_EXPORT.opset);
-  if (opset < MIN_OPSET || opset > MAX_OPSET) throw new Error(`--opset must be an integer from ${MIN_OPSET} to ${MAX_OPSET}, got '${String(value)}'`);
-  return opset;
-}
-
-function outFlag(value: string | boolean | undefined): string {
-  if (value === undefined) return DEFAULT_OUT;
-  if (typeof value !== "string" || value.trim() === "") throw new Error("--out needs a file path");
-  return value;
+  return integerInRange("opset", value, DEFAULT_EXPORT.opset, MIN_OPSET, MAX_OPSET);
 }

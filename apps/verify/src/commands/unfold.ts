@@ -1,20 +1,35 @@
-import { resolve } from "node:path";
+import { MNIST_SIDE } from "@unfold/datasets";
+import { writeFileAtomic } from "@unfold/files";
 import { type CommandIO, formatTable, integerFlag, parse } from "@unfold/cli";
 import { exportCommand } from "./export.js";
+import { integerInRange, integerOneOf, outputFileFlag, writingFlag } from "../flags.js";
+import { PATCH_SIZES, mnistDigitsAvailable } from "../mnist-digits.js";
 import { unfoldMnist } from "../mnist-unfolding.js";
-import { writeLinePlot } from "../plot.js";
+import { linePlotSvg } from "../plot.js";
 
-const USAGE = `usage: pnpm unfold [--digits N] [--layers K] [--patch P] [--seed S] [--plot FILE.svg] [--json]
+const DEFAULT_PLOT = "out/unfold-energy.svg";
+
+const usage = (): string => `usage: pnpm unfold [--digits N] [--layers K] [--patch P] [--seed S] [--plot FILE.svg] [--json]
        pnpm unfold export [--out FILE.onnx] ... (see pnpm unfold export --help)
 Unfolds the Yang et al. energy for K tied layers (default 12) on tokens cut from bundled MNIST
 digits and prints each layer's energy with its per-term breakdown. \`export\` writes that
-unfolded model as a standalone ONNX file instead.`;
+unfolded model as a standalone ONNX file instead.
+  --digits N    bundled MNIST digits to unfold, 1 to ${mnistDigitsAvailable()} (default 8)
+  --layers K    tied layers (default 12)
+  --patch P     the patch side in pixels, a divisor of ${MNIST_SIDE}: ${PATCH_SIZES.join(", ")} (default 4)
+  --seed S      the parameters' seed, an integer >= 0 (default 0)
+  --plot FILE   where the energy plot goes (default ${DEFAULT_PLOT}); written atomically
+  --json        print one JSON object on the last line instead of the table`;
 
 /** `pnpm unfold`: the unfolding demo. Prints each layer's energy and term breakdown and writes a plot. */
 export async function unfoldCommand(argv: string[], io: CommandIO): Promise<void> {
   // A leading "export" picks the subcommand; every other argument list is the demo's, whose
   // flags allow no positionals, so no command line that ran before means something else now.
   if (argv[0] === "export") return exportCommand(argv.slice(1), io);
+  // A word where a flag belongs is most likely a mistyped subcommand: say which ones there are.
+  if (argv[0] !== undefined && !argv[0].startsWith("-")) {
+    throw new Error(`unknown subcommand '${argv[0]}': pnpm unfold takes flags (see --help), or the subcommand export`);
+  }
   const flags = parse(argv, {
     digits: { type: "string" },
     layers: { type: "string" },
@@ -24,22 +39,21 @@ export async function unfoldCommand(argv: string[], io: CommandIO): Promise<void
     json: { type: "boolean" },
     help: { type: "boolean" },
   });
-  if (flags["help"]) return io.out(USAGE);
+  if (flags["help"]) return io.out(usage());
+  // Every flag is checked, and the plot's folder made and proved writable, before the unfolding runs.
   const layers = integerFlag("layers", flags["layers"], 12);
-  const result = await unfoldMnist({
-    digits: integerFlag("digits", flags["digits"], 8),
-    layers,
-    patch: integerFlag("patch", flags["patch"], 4),
-    seed: integerFlag("seed", flags["seed"], 0, 0),
-    onLayer: (r) => io.progress(`layer ${r.layer}/${layers}`),
-  });
+  const digits = integerInRange("digits", flags["digits"], 8, 1, mnistDigitsAvailable());
+  const patch = integerOneOf("patch", flags["patch"], 4, PATCH_SIZES, `a divisor of the digits' side ${MNIST_SIDE}`);
+  const seed = integerFlag("seed", flags["seed"], 0, 0);
+  const plotPath = outputFileFlag("plot", flags["plot"], DEFAULT_PLOT);
+  const result = await unfoldMnist({ digits, layers, patch, seed, onLayer: (r) => io.progress(`layer ${r.layer}/${layers}`) });
   const { trace, tokens } = result;
   const terms = Object.keys(trace.layers[0]!.terms);
-  const plotPath = resolve((flags["plot"] as string | undefined) ?? "out/unfold-energy.svg");
-  writeLinePlot(plotPath, `Yang energy, ${layers} tied layers, MNIST tokens`, "layer", [
+  const svg = linePlotSvg(`Yang energy, ${layers} tied layers, MNIST tokens`, "layer", [
     { name: "total energy", values: trace.layers.map((l) => l.energy) },
     ...terms.map((t) => ({ name: t, values: trace.layers.map((l) => l.terms[t]!) })),
   ]);
+  await writingFlag("plot", plotPath, () => writeFileAtomic(plotPath, svg));
   if (flags["json"]) {
     io.out(JSON.stringify({ tokens, feedForwardStepSize: result.feedForwardStepSize, layers: trace.layers, warnings: trace.warnings }));
     return;

@@ -36,7 +36,7 @@ describe("trainer config", () => {
 
   it("names the flag when a flag's value is wrong", () => {
     expect(() => loadConfig({ flags: { layers: "0" } })).toThrow(/^--layers: /);
-    expect(() => loadConfig({ flags: { lr: "fast" } })).toThrow(/--lr must be a number, got 'fast'/);
+    expect(() => loadConfig({ flags: { lr: "fast" } })).toThrow(/--lr must be a decimal number, got 'fast'/);
     expect(() => loadConfig({ flags: { backend: "cuda" } })).toThrow(/--backend: /);
   });
 
@@ -57,9 +57,45 @@ describe("trainer config", () => {
   });
 
   it("turns --data into a file task", () => {
-    const config = loadConfig({ data: "train.jsonl", testData: "test.jsonl" });
-    expect(config.task).toEqual({ kind: "file", path: "train.jsonl", testPath: "test.jsonl" });
-    expect(() => loadConfig({ testData: "x.jsonl" })).toThrow(/--test-data needs --data/);
+    const dir = mkdtempSync(join(tmpdir(), "unfold-config-"));
+    const [train, test] = [join(dir, "train.jsonl"), join(dir, "test.jsonl")];
+    for (const path of [train, test]) writeFileSync(path, '{"input": [1], "label": 0}\n');
+    const config = loadConfig({ data: train, testData: test });
+    expect(config.task).toEqual({ kind: "file", path: train, testPath: test });
+    expect(() => loadConfig({ testData: test })).toThrow(/--test-data needs --data/);
+  });
+
+  it("--classes sets the file task's class count and --data keeps a config's other file-task options", () => {
+    const dir = mkdtempSync(join(tmpdir(), "unfold-config-"));
+    const [first, second, test] = ["a.jsonl", "b.jsonl", "t.jsonl"].map((name) => join(dir, name)) as [string, string, string];
+    for (const path of [first, second, test]) writeFileSync(path, '{"input": [1], "label": 0}\n');
+    expect(loadConfig({ data: first, flags: { classes: "4" } }).task).toEqual({ kind: "file", path: first, classes: 4 });
+    const path = join(dir, "file-task.json");
+    writeFileSync(path, JSON.stringify({ task: { kind: "file", path: first, tokens: 2, classes: 5, format: "jsonl" } }));
+    expect(loadConfig({ config: path, data: second }).task).toEqual({ kind: "file", path: second, tokens: 2, classes: 5, format: "jsonl" });
+    // --test-data alone adds a test file to the config's own file task.
+    expect(loadConfig({ config: path, testData: test }).task).toEqual({ kind: "file", path: first, testPath: test, tokens: 2, classes: 5, format: "jsonl" });
+  });
+
+  it("refuses explicit values the rest would ignore or clamp, but not defaults that do not apply", () => {
+    // The default energyInputs (200) over a 20-example test split uses the whole split.
+    expect(loadConfig({ flags: { "test-examples": "20" } }).energyInputs).toBe(200);
+    expect(loadConfig({ flags: { "test-examples": "20", "energy-inputs": "20" } }).energyInputs).toBe(20);
+    expect(() => loadConfig({ flags: { "test-examples": "20", "energy-inputs": "21" } })).toThrow(
+      "--energy-inputs: 21 energy inputs, but the test split has 20 examples (--test-examples); lower it or raise the test split",
+    );
+    // Row tokens with the default patch are fine; a patch given with them is not.
+    expect(loadConfig({ config: "quick" }).task).toMatchObject({ tokens: "patches", patch: 7 });
+    const dir = mkdtempSync(join(tmpdir(), "unfold-config-"));
+    const rows = join(dir, "rows.json");
+    writeFileSync(rows, JSON.stringify({ task: { kind: "mnist", tokens: "rows" } }));
+    expect(loadConfig({ config: rows }).task).toMatchObject({ tokens: "rows" });
+    expect(() => loadConfig({ config: rows, flags: { "train-examples": "9000" } })).toThrow("--train-examples: train + test examples must be at most the 10,000 bundled digits, got 9000 + 2000");
+  });
+
+  it("reads flag numbers as decimals only", () => {
+    expect(loadConfig({ flags: { lr: "1e-3", seed: "+7" } }).train).toMatchObject({ learningRate: 0.001, seed: 7 });
+    for (const text of ["0x10", "0b11", "Infinity", " ", "1_000"]) expect(() => loadConfig({ flags: { seed: text } })).toThrow(`--seed must be a decimal number, got '${text}'`);
   });
 
   it("is a strict schema all the way down", () => {

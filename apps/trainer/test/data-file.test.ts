@@ -72,8 +72,8 @@ describe("fileTask on good JSONL", () => {
     expect(task.target).toEqual({ kind: "class", classes: 10 });
     expect([task.trainCount, task.testCount]).toEqual([2, 1]);
     expect(Array.from(task.batch("test", [0]).targets)).toEqual([7]);
-    // Without the option, classes cover the test file's labels too.
-    expect(fileTask({ path, testPath }).target).toEqual({ kind: "class", classes: 8 });
+    // Without the option, the class set is the training labels: a test label outside it is refused.
+    expectFileError({ path, testPath }, testPath, 1, `field "label" is 7, a label the training file ${path} never uses (it uses 0, 1); or pass --classes N to allow labels training lacks`);
   });
 });
 
@@ -104,7 +104,7 @@ describe("fileTask errors in JSONL name the file, line and field", () => {
 
   it("a fractional label, with classes given", () => {
     const path = file("data.jsonl", jsonl(...good(16), { input: [1, 2], label: 3.5 }));
-    expectFileError({ path, classes: 10 }, path, 17, `field "label" must be an integer in [0, 9], got 3.5`);
+    expectFileError({ path, classes: 10 }, path, 17, `field "label" must be an integer in [0, 9]: the class count is 10 (--classes / task.classes), got 3.5`);
   });
 
   it("labels that are negative, fractional, too large or not numbers", () => {
@@ -113,7 +113,7 @@ describe("fileTask errors in JSONL name the file, line and field", () => {
     const frac = file("frac.jsonl", jsonl({ input: [1, 2], label: 0.25 }));
     expectFileError({ path: frac }, frac, 1, `field "label" must be a non-negative integer, got 0.25`);
     const big = file("big.jsonl", jsonl(...good(1), { input: [1, 2], label: 4 }));
-    expectFileError({ path: big, classes: 4 }, big, 2, `field "label" must be an integer in [0, 3], got 4`);
+    expectFileError({ path: big, classes: 4 }, big, 2, `field "label" must be an integer in [0, 3]: the class count is 4 (--classes / task.classes), got 4`);
     const text = file("text.jsonl", jsonl({ input: [1, 2], label: "cat" }));
     expectFileError({ path: text }, text, 1, `field "label" must be an integer or an array of integers, got "cat"`);
   });
@@ -158,9 +158,9 @@ describe("fileTask errors in JSONL name the file, line and field", () => {
     const flat = file("flat.jsonl", jsonl({ input: [1, 2, 3, 4], label: 0 }, { input: [1, 2, 3], label: 0 }));
     expectFileError({ path: flat }, flat, 2, `field "input" has shape [1, 3] (tokens, features), expected [1, 4] as on line 1`);
     const split = file("split.jsonl", jsonl({ input: [1, 2, 3, 4, 5], label: 0 }));
-    expectFileError({ path: split, tokens: 2 }, split, 1, `field "input" has 5 numbers, which do not split into 2 tokens (the tokens option)`);
+    expectFileError({ path: split, tokens: 2 }, split, 1, `field "input" has 5 numbers, which do not split into 2 tokens (task.tokens)`);
     const tokens = file("tokens.jsonl", jsonl({ input: [[1], [2]], label: 0 }));
-    expectFileError({ path: tokens, tokens: 3 }, tokens, 1, `field "input" has 2 tokens, expected 3 (the tokens option)`);
+    expectFileError({ path: tokens, tokens: 3 }, tokens, 1, `field "input" has 2 tokens, expected 3 (task.tokens)`);
     const ids = file("ids.jsonl", jsonl({ input: [1, 2.5], label: 0 }));
     expectFileError({ path: ids, input: "ids" }, ids, 1, `field "input[1]" must be a non-negative integer token id, got 2.5`);
   });
@@ -176,7 +176,7 @@ describe("fileTask errors in JSONL name the file, line and field", () => {
     const blank = file("blank.jsonl", "\n  \n\n");
     expectFileError({ path: blank }, blank, undefined, "the file has no examples (it is empty or blank)");
     const ignored = file("ignored.jsonl", jsonl({ input: [[1]], label: [-1] }, { input: [[2]], label: [-1] }));
-    expectFileError({ path: ignored, testFraction: 0 }, ignored, undefined, "every label is -1, so there is nothing to learn");
+    expectFileError({ path: ignored, testFraction: 0 }, ignored, undefined, "every label of the training examples is -1, so there is nothing to learn");
   });
 });
 
@@ -188,11 +188,11 @@ describe("fileTask errors in CSV name the file, line and column", () => {
     const bad = [...ok];
     bad[12] = "abc";
     const path = file("train.csv", [header, row(ok), row(ok), row(bad)].join("\n"));
-    expectFileError({ path }, path, 4, `column "x12" is not a number ("abc")`);
+    expectFileError({ path }, path, 4, `column 14 ("x12") is not a number ("abc")`);
     const blankCell = [...ok];
     blankCell[0] = " ";
     const blank = file("blank-cell.csv", [header, row(blankCell)].join("\n"));
-    expectFileError({ path: blank }, blank, 2, `column "x0" is not a number ("")`);
+    expectFileError({ path: blank }, blank, 2, `column 2 ("x0") is not a number ("")`);
   });
 
   it("bad labels", () => {
@@ -201,7 +201,7 @@ describe("fileTask errors in CSV name the file, line and column", () => {
     const neg = file("neg.csv", "label,a\n-1,2\n");
     expectFileError({ path: neg }, neg, 2, `column "label" must be a non-negative integer, got "-1"`);
     const big = file("big.csv", "label,a\n10,2\n");
-    expectFileError({ path: big, classes: 10 }, big, 2, `column "label" must be an integer in [0, 9], got "10"`);
+    expectFileError({ path: big, classes: 10 }, big, 2, `column "label" must be an integer in [0, 9]: the class count is 10 (--classes / task.classes), got "10"`);
     const missing = file("missing.csv", "label,a\n,2\n");
     expectFileError({ path: missing }, missing, 2, `column "label" must be a non-negative integer, got ""`);
   });
@@ -214,7 +214,7 @@ describe("fileTask errors in CSV name the file, line and column", () => {
     const onlyLabel = file("only.csv", "label\n1\n");
     expectFileError({ path: onlyLabel }, onlyLabel, 1, `no feature columns after "label"`);
     const tokens = file("tokens.csv", "label,a,b,c\n1,2,3,4\n");
-    expectFileError({ path: tokens, tokens: 2 }, tokens, 1, `3 feature columns do not split into 2 tokens (the tokens option)`);
+    expectFileError({ path: tokens, tokens: 2 }, tokens, 1, `3 feature columns do not split into 2 tokens (task.tokens)`);
   });
 
   it("an empty file, and a header with no rows", () => {
@@ -228,9 +228,10 @@ describe("fileTask errors in CSV name the file, line and column", () => {
 describe("fileTask errors about files and options", () => {
   it("a missing file, an unknown extension, a test file of another layout, too small a train split", () => {
     const missing = join(dir, "nope.jsonl");
-    expectFileError({ path: missing }, missing, undefined, "no such file");
+    expectFileError({ path: missing }, missing, undefined, `no such file (looked for '${missing}')`);
+    expectFileError({ path: dir }, dir, undefined, "is a directory, not a data file");
     const txt = file("data.txt", "label,a\n1,2\n");
-    expect(() => fileTask({ path: txt })).toThrow(/cannot tell the format of .*data\.txt from its extension "\.txt"; pass format "jsonl" or "csv"/);
+    expectFileError({ path: txt }, txt, undefined, 'cannot tell the format from the extension ".txt": name the file .jsonl (or .ndjson) or .csv, or set task.format ("jsonl" or "csv") in a config');
     const train = file("train.csv", "label,a,b\n1,2,3\n");
     const test = file("test.csv", "label,a\n1,2\n");
     expectFileError({ path: train, testPath: test }, test, undefined, `examples are [1, 1] inputs with one label, but ${train} has [1, 2] inputs with one label`);

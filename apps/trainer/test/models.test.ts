@@ -95,7 +95,7 @@ describe("predict inputs", () => {
   it("names the line and field of a malformed input", () => {
     expect(() => readPredictInputs(file('{"input": [1,2,3]}\n'), card)).toThrow(/line 1: field "input" has 3 values; the model takes 6 \(2 x 3\)/);
     expect(() => readPredictInputs(file('{"input": [1,2,3,4,5,6]}\n{"inputs": []}\n'), card)).toThrow(/line 2: field "input" is missing/);
-    expect(() => readPredictInputs(file('{"input": [1,2,3,4,5,"x"]}\n'), card)).toThrow(/line 1: field "input"\[5\] must be a number/);
+    expect(() => readPredictInputs(file('{"input": [1,2,3,4,5,"x"]}\n'), card)).toThrow(/line 1: field "input\[5\]" must be a number or an array of numbers, got "x"/);
     expect(() => readPredictInputs(file("not json\n"), card)).toThrow(/line 1: not valid JSON/);
     expect(() => readPredictInputs(file("\n"), card)).toThrow(/no examples/);
   });

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { readFile, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { UnfoldError } from "@unfold/core";
+import { fsErrorCode, makeDirectory } from "@unfold/files";
 import { TEMP_PREFIX, writeFileDurably } from "./durable.js";
 import { MANIFEST_FORMAT, MANIFEST_NAME, MANIFEST_VERSION, type Manifest, type TensorFileEntry, validateManifest } from "./manifest.js";
 import { type NamedTensor, decodeSafetensors, encodeSafetensors } from "./safetensors.js";
@@ -12,6 +14,11 @@ export interface Checkpoint {
   readonly optimizer: Record<string, NamedTensor>;
   /** JSON: config, optimizer hyper-state, rng/epoch cursor, metrics summary. */
   readonly state: unknown;
+}
+
+/** A loaded checkpoint and the files it came from, for messages that name them. */
+export interface LoadedCheckpoint extends Checkpoint {
+  readonly files: { readonly manifest: string; readonly weights: string; readonly optimizer: string };
 }
 
 export interface SaveOptions {
@@ -33,9 +40,21 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Opens checkpoint files without following a symlink (O_NOFOLLOW): a link planted in the
+ * checkpoint directory must not make a load read, or a save trust, a file outside it.
+ */
+const READ_NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
+
+/** Why a checkpoint file could not be read, in words. */
+function readFailure(path: string, error: unknown): string {
+  if (fsErrorCode(error) === "ELOOP") return `${path} is a symbolic link; Unfold does not read or write through links in a checkpoint directory (remove it)`;
+  return `cannot read ${path}: ${message(error)}`;
+}
+
 async function readManifestIfAny(dir: string): Promise<Manifest | undefined> {
   try {
-    return validateManifest(JSON.parse(await readFile(join(dir, MANIFEST_NAME), "utf8")), join(dir, MANIFEST_NAME));
+    return validateManifest(JSON.parse(await readFile(join(dir, MANIFEST_NAME), { encoding: "utf8", flag: READ_NO_FOLLOW })), join(dir, MANIFEST_NAME));
   } catch {
     return undefined;
   }
@@ -67,9 +86,10 @@ export async function saveCheckpoint(dir: string, checkpoint: Checkpoint, option
   const optimizerBytes = encodeSafetensors(checkpoint.optimizer, { ...meta, "unfold.kind": "optimizer" });
 
   try {
-    await mkdir(dir, { recursive: true });
+    // One component at a time: a recursive mkdir never returns on some impossible paths (/proc).
+    makeDirectory(dir, `cannot create the checkpoint directory ${dir}`);
   } catch (error) {
-    throw new UnfoldError("saveCheckpoint", `cannot create the checkpoint directory ${dir}: ${message(error)}`);
+    throw new UnfoldError("saveCheckpoint", message(error));
   }
   const previous = await readManifestIfAny(dir);
   // Re-saving the step the current manifest already names must not overwrite the files it
@@ -119,7 +139,7 @@ async function removeStaleFiles(dir: string, keep: ReadonlySet<string>): Promise
 }
 
 /** Loads the checkpoint checkpoint.json names, verifying each tensor file's size and checksum. */
-export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
+export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const fail = (detail: string): never => {
     throw new UnfoldError("loadCheckpoint", detail);
   };
@@ -132,9 +152,9 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   const manifestPath = join(dir, MANIFEST_NAME);
   let text = "";
   try {
-    text = await readFile(manifestPath, "utf8");
+    text = await readFile(manifestPath, { encoding: "utf8", flag: READ_NO_FOLLOW });
   } catch (error) {
-    fail((error as NodeJS.ErrnoException).code === "ENOENT" ? `no checkpoint in ${dir}: ${MANIFEST_NAME} is missing` : `cannot read ${manifestPath}: ${message(error)}`);
+    fail(fsErrorCode(error) === "ENOENT" ? `no checkpoint in ${dir}: ${MANIFEST_NAME} is missing` : readFailure(manifestPath, error));
   }
   let parsed: unknown;
   try {
@@ -149,13 +169,19 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
     const path = join(dir, entry.file);
     let bytes = new Uint8Array(0);
     try {
-      bytes = await readFile(path);
+      bytes = await readFile(path, { flag: READ_NO_FOLLOW });
     } catch (error) {
-      fail((error as NodeJS.ErrnoException).code === "ENOENT" ? `${path}, the ${kind} file ${manifestPath} names, is missing` : `cannot read ${path}: ${message(error)}`);
+      fail(fsErrorCode(error) === "ENOENT" ? `${path}, the ${kind} file ${manifestPath} names, is missing` : readFailure(path, error));
     }
     if (bytes.length !== entry.bytes) fail(`${path} has ${bytes.length} bytes but ${manifestPath} records ${entry.bytes}: the file is truncated or was replaced`);
     if (sha256(bytes) !== entry.sha256) fail(`${path} does not match the checksum in ${manifestPath}: the file is corrupt or was replaced`);
     return decodeSafetensors(bytes, path).tensors;
   };
-  return { step: manifest.step, weights: await readTensors("weights"), optimizer: await readTensors("optimizer"), state: manifest.state };
+  return {
+    step: manifest.step,
+    weights: await readTensors("weights"),
+    optimizer: await readTensors("optimizer"),
+    state: manifest.state,
+    files: { manifest: manifestPath, weights: join(dir, manifest.weights.file), optimizer: join(dir, manifest.optimizer.file) },
+  };
 }

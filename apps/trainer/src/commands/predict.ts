@@ -1,13 +1,16 @@
 import { type CommandIO, parse } from "@unfold/cli";
 import { type PredictResult, predict } from "../predict/predict.js";
 
-/** `pnpm train predict --onnx FILE --input FILE [--json]`: runs an exported model through onnxruntime-web. */
+/**
+ * `pnpm train predict --onnx FILE --input FILE [--json]`: runs an exported model through
+ * onnxruntime-web, after checking it against the checksum file the trainer writes beside it.
+ */
 export async function predictCommand(args: string[], io: CommandIO): Promise<PredictResult> {
   const values = parse(args, { onnx: { type: "string" }, input: { type: "string" }, json: { type: "boolean" } });
   const onnx = values["onnx"];
   const input = values["input"];
-  if (typeof onnx !== "string") throw new Error("predict needs --onnx FILE (a model written by pnpm train)");
-  if (typeof input !== "string") throw new Error("predict needs --input FILE (JSONL, one {\"input\": [...]} per line)");
+  if (typeof onnx !== "string" || onnx === "") throw new Error("predict needs --onnx FILE (a model written by pnpm train)");
+  if (typeof input !== "string" || input === "") throw new Error("predict needs --input FILE (JSONL, one {\"input\": [...]} per line)");
   const result = await predict(onnx, input);
   const labels = result.card.labels;
   const name = (c: number): string => (labels?.[c] !== undefined ? labels[c]! : String(c));

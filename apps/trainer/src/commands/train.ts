@@ -1,11 +1,14 @@
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { type CommandIO, parse } from "@unfold/cli";
-import { CONFIG_FLAGS, type ConfigFlag, ConfigError, bundledConfigNames, loadConfig } from "../config/load.js";
+import { MANIFEST_NAME } from "../checkpoint/manifest.js";
+import { CONFIG_FLAGS, type ConfigFlag, ConfigError, bundledConfigNames, loadConfig, readConfigFile } from "../config/load.js";
 import { TrainerConfig } from "../config/schema.js";
 import { exportTrainedModel, writePredictSample } from "../output/onnx.js";
 import { writePlots } from "../output/plots.js";
 import { checkpointConfig, checkpointDir } from "../train/checkpointing.js";
-import { type TrainRun, train } from "../train/loop.js";
+import { DEFAULT_SOURCE, type InterruptedRun, type TrainOutcome, train } from "../train/loop.js";
+import { RUN_FILES, type RunDirectory, openRunDirectory } from "../train/run-directory.js";
+import { STOP_SIGNALS, describeStop, stopExitCode } from "../train/stop.js";
 import { printRun, summarize } from "./summary.js";
 
 export const TRAIN_HELP = `pnpm train [flags]                 train a model (see --config)
@@ -14,25 +17,49 @@ pnpm train predict --onnx FILE --input FILE [--json]
   --config NAME|FILE   a bundled config (${bundledConfigNames().join(", ")}) or a JSON file
   --model KIND         yang | energy-transformer | transformer (that model's defaults)
   --task KIND          mnist | addition | recall;  --data FILE [--test-data FILE]: your JSONL/CSV
+  --classes N          a data file's class count (labels 0..N-1); default: the training file's labels
   --backend NAME       cpu | webgpu | onnx | tfjs | reference
   --epochs --batch-size --lr --warmup-steps --weight-decay --seed --max-seconds
   --layers --dim --heads --eval-every --checkpoint-every --energy-inputs --dtype
-  --train-examples --test-examples --out DIR
+  --train-examples --test-examples
+  --out DIR            where the run goes (default out/train); one run at a time per directory
   --resume             continue the run saved in --out (its own config; --max-seconds may change)
-  --json               end with one JSON object on the last line`;
+  --overwrite          start a new run in an --out that holds one, deleting that run's
+                       checkpoint, metrics, plots and model first (without it, that is refused)
+  --json               end with one JSON object on the last line
+
+Ctrl-C (or SIGTERM) stops after the current step, saves a checkpoint and exits with status 130
+(SIGTERM: 143), skipping the final evaluation, plots and export; --resume continues the run. A
+second Ctrl-C (or SIGTERM) quits at once without saving: the last checkpoint written stays.`;
 
 const FLAG_OPTIONS = Object.fromEntries(Object.keys(CONFIG_FLAGS).map((f) => [f, { type: "string" as const }]));
 
-/** Exit code of a run stopped by Ctrl-C after saving, as shells report SIGINT. */
-export const INTERRUPTED_EXIT_CODE = 130;
+/** Exit code of a run stopped by Ctrl-C after saving, as shells report SIGINT (SIGTERM's is 143: see STOP_SIGNALS). */
+export const INTERRUPTED_EXIT_CODE = STOP_SIGNALS.SIGINT;
+
+/** The default output directory, as the schema has it. */
+const DEFAULT_OUT = TrainerConfig.parse({}).out;
 
 export interface TrainCommandOptions {
+  /** Aborting (with the signal's name as the reason) stops the run after the current step; see listenForStopSignals. */
   readonly signal?: AbortSignal;
   readonly progressStream?: { write(s: string): boolean; isTTY?: boolean; columns?: number };
 }
 
-/** `pnpm train`: returns the run (or undefined for --help) and sets process.exitCode on interrupt. */
-export async function trainCommand(args: string[], io: CommandIO, options: TrainCommandOptions = {}): Promise<TrainRun | undefined> {
+/** The --json line of a stopped run. */
+export interface StoppedSummary {
+  readonly interrupted: true;
+  /** "SIGINT", "SIGTERM" or "stop requested". */
+  readonly stop: string;
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly checkpoint: string;
+  /** The command that continues the run. */
+  readonly resume: string;
+}
+
+/** `pnpm train`: returns the run (or undefined for --help) and sets process.exitCode when a signal stopped it. */
+export async function trainCommand(args: string[], io: CommandIO, options: TrainCommandOptions = {}): Promise<TrainOutcome | undefined> {
   const values = parse(args, {
     ...FLAG_OPTIONS,
     config: { type: "string" },
@@ -41,6 +68,7 @@ export async function trainCommand(args: string[], io: CommandIO, options: Train
     data: { type: "string" },
     "test-data": { type: "string" },
     resume: { type: "boolean" },
+    overwrite: { type: "boolean" },
     json: { type: "boolean" },
     help: { type: "boolean" },
   });
@@ -51,16 +79,33 @@ export async function trainCommand(args: string[], io: CommandIO, options: Train
   const text = (name: string): string | undefined => (typeof values[name] === "string" ? (values[name] as string) : undefined);
   const flags: Partial<Record<ConfigFlag, string>> = {};
   for (const f of Object.keys(CONFIG_FLAGS) as ConfigFlag[]) if (text(f) !== undefined) flags[f] = text(f)!;
+  const resume = values["resume"] === true;
+  const overwrite = values["overwrite"] === true;
+  if (resume && overwrite) throw new ConfigError("--resume continues the run saved in --out and --overwrite starts a new one over it: give one of them");
+  const owner = `pnpm train ${args.join(" ")}`.slice(0, 200);
 
-  let config;
-  if (values["resume"]) {
+  let config: TrainerConfig;
+  let directory: RunDirectory;
+  let energyInputsFrom: string;
+  if (resume) {
     const changed = ["config", "model", "task", "data", "test-data", ...Object.keys(flags)].filter((f) => f !== "out" && f !== "max-seconds" && values[f] !== undefined);
     if (changed.length) {
       throw new ConfigError(`--resume continues the saved run with its own config; drop ${changed.map((f) => `--${f}`).join(", ")} (or start a new run in another --out)`);
     }
-    const outDir = resolve(flags.out ?? TrainerConfig.parse({}).out);
-    const saved = await checkpointConfig(checkpointDir(outDir));
-    config = TrainerConfig.parse({ ...saved, out: outDir, train: { ...saved.train, ...(flags["max-seconds"] ? { maxSeconds: Number(flags["max-seconds"]) } : {}) } });
+    const maxSeconds = flags["max-seconds"] === undefined ? undefined : Number(flags["max-seconds"]);
+    if (maxSeconds !== undefined && !(flags["max-seconds"]!.trim() !== "" && Number.isFinite(maxSeconds) && maxSeconds > 0)) {
+      throw new ConfigError(`--max-seconds must be a number of seconds > 0, got '${flags["max-seconds"]}'`);
+    }
+    // Locked before the checkpoint is read: a run still writing it is named, not half-read.
+    directory = openRunDirectory(flags.out ?? DEFAULT_OUT, { label: flags.out ? "--out" : `--out (default ${DEFAULT_OUT})`, mode: "resume", command: owner, notice: io.progress });
+    try {
+      const saved = await checkpointConfig(checkpointDir(directory.dir));
+      config = TrainerConfig.parse({ ...saved, out: directory.dir, train: { ...saved.train, ...(maxSeconds !== undefined ? { maxSeconds } : {}) } });
+    } catch (error) {
+      directory.release();
+      throw error;
+    }
+    energyInputsFrom = `${join(checkpointDir(directory.dir), MANIFEST_NAME)}: field state.config.energyInputs`;
   } else {
     config = loadConfig({
       ...(text("config") ? { config: text("config")! } : {}),
@@ -70,30 +115,72 @@ export async function trainCommand(args: string[], io: CommandIO, options: Train
       ...(text("test-data") ? { testData: text("test-data")! } : {}),
       flags,
     });
+    // Blame what set each value: the flag, else the config file's field, else the default.
+    const file = text("config") ? readConfigFile(text("config")!) : undefined;
+    const field = (name: string): string | undefined => {
+      const raw = file?.raw as Record<string, unknown> | undefined;
+      return raw?.[name] !== undefined ? `${file!.source}: field ${name}` : undefined;
+    };
+    const outLabel = flags.out ? "--out" : (field("out") ?? `--out (default ${DEFAULT_OUT})`);
+    energyInputsFrom = flags["energy-inputs"] ? "--energy-inputs" : (field("energyInputs") ?? DEFAULT_SOURCE);
+    directory = openRunDirectory(config.out, { label: outLabel, mode: overwrite ? "overwrite" : "fresh", command: owner, notice: io.progress });
   }
 
-  io.progress(`training ${config.model.kind} on ${config.task.kind} with the ${config.backend} backend${values["resume"] ? " (resumed)" : ""}; writing to ${resolve(config.out)}`);
-  const run = await train(config, {
-    resume: values["resume"] === true,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.progressStream ? { progressStream: options.progressStream } : {}),
-  });
-  const plots = writePlots(run.outDir, run.metricsPath, {
-    ...(run.energyBefore ? { before: run.energyBefore } : {}),
-    ...(run.energyAfter ? { after: run.energyAfter } : {}),
-    // Untied layers each descend their own energy: say which energy each box is of.
-    label: config.model.kind === "yang" && !config.model.tied ? "untied yang: E_t is layer t's own energy" : run.model.kind,
-  });
-  let onnx: string | null = null;
-  if (config.onnx) {
-    onnx = await exportTrainedModel(join(run.outDir, "model.onnx"), run.model, run.task, run.params);
-    await writePredictSample(join(run.outDir, "predict-sample.jsonl"), run.task, 16);
+  try {
+    io.progress(`training ${config.model.kind} on ${config.task.kind} with the ${config.backend} backend${resume ? " (resumed)" : ""}; writing to ${directory.dir}`);
+    const run = await train(config, {
+      resume,
+      overwrite,
+      directory,
+      sources: { energyInputs: energyInputsFrom },
+      notice: io.progress,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.progressStream ? { progressStream: options.progressStream } : {}),
+    });
+    if (run.interrupted) {
+      reportStopped(io, run, describeStop(run.stopReason), values["json"] === true);
+      process.exitCode = stopExitCode(run.stopReason);
+      return run;
+    }
+    // A stop requested after the last save: the checkpoint is final; --resume writes what is skipped here.
+    const stoppedLate = (what: string): boolean => {
+      if (!options.signal?.aborted) return false;
+      const stop = describeStop(options.signal.reason);
+      io.out(`${stop}: training is done and its checkpoint saved; skipped ${what} (${resumeCommand(run)} writes them)`);
+      if (values["json"]) io.out(JSON.stringify(stoppedSummary(run, stop)));
+      process.exitCode = stopExitCode(options.signal.reason);
+      return true;
+    };
+    if (stoppedLate("the plots and the ONNX export")) return run;
+    const plots = writePlots(run.outDir, run.metricsPath, {
+      ...(run.energyBefore ? { before: run.energyBefore } : {}),
+      ...(run.energyAfter ? { after: run.energyAfter } : {}),
+      // Untied layers each descend their own energy: say which energy each box is of.
+      label: config.model.kind === "yang" && !config.model.tied ? "untied yang: E_t is layer t's own energy" : run.model.kind,
+    });
+    let onnx: string | null = null;
+    if (config.onnx) {
+      if (stoppedLate("the ONNX export")) return run;
+      onnx = await exportTrainedModel(join(run.outDir, RUN_FILES.model), run.model, run.task, run.params);
+      await writePredictSample(join(run.outDir, RUN_FILES.predictSample), run.task, 16);
+    }
+    printRun(io, run, plots, onnx);
+    if (values["json"]) io.out(JSON.stringify(summarize(run, onnx)));
+    return run;
+  } finally {
+    directory.release();
   }
-  printRun(io, run, plots, onnx);
-  if (run.interrupted) {
-    io.out(`interrupted at step ${run.step}; continue with: pnpm train --resume --out ${run.outDir}`);
-    process.exitCode = INTERRUPTED_EXIT_CODE;
-  }
-  if (values["json"]) io.out(JSON.stringify(summarize(run, onnx)));
-  return run;
+}
+
+const resumeCommand = (run: TrainOutcome): string => `pnpm train --resume --out ${run.outDir}`;
+
+function stoppedSummary(run: TrainOutcome, stop: string): StoppedSummary {
+  return { interrupted: true, stop, step: run.step, totalSteps: run.totalSteps, checkpoint: run.checkpoint, resume: resumeCommand(run) };
+}
+
+/** What a stopped run prints: where its checkpoint is and how to continue. */
+function reportStopped(io: CommandIO, run: InterruptedRun, stop: string, json: boolean): void {
+  io.out(`stopped (${stop}) at step ${run.step}/${run.totalSteps} after ${run.trainSeconds.toFixed(1)} s of training; checkpoint: ${run.checkpoint}`);
+  io.out(`continue with: ${resumeCommand(run)}`);
+  if (json) io.out(JSON.stringify(stoppedSummary(run, stop)));
 }

@@ -1,7 +1,9 @@
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
+import { DECIMAL_NUMBER } from "../data/decimal.js";
+import { checkInputFile, readInputFile } from "../data/input-file.js";
 import { TrainerConfig } from "./schema.js";
 
 /** A configuration error: names the file or flag and the field. */
@@ -32,6 +34,7 @@ export const CONFIG_FLAGS = {
   "energy-inputs": { path: ["energyInputs"], kind: "number" },
   "train-examples": { path: ["task", "train"], kind: "number" },
   "test-examples": { path: ["task", "test"], kind: "number" },
+  classes: { path: ["task", "classes"], kind: "number" },
 } as const satisfies Record<string, { path: readonly string[]; kind: "string" | "number" }>;
 
 export type ConfigFlag = keyof typeof CONFIG_FLAGS;
@@ -39,15 +42,23 @@ export type ConfigFlag = keyof typeof CONFIG_FLAGS;
 /** The kinds an absent model or task takes (the schema's defaults). */
 const DEFAULT_KINDS = { model: "yang", task: "mnist" } as const;
 
+/** The built-in tasks --task picks; a file task comes from --data. */
+const BUILT_IN_TASKS = ["mnist", "addition", "recall"] as const;
+
 export interface ConfigSources {
   /** A bundled config name (e.g. "mnist-97") or a path to a JSON file. */
   readonly config?: string;
   /** Replaces the model with this kind's defaults, unless the config's model is already of it. */
   readonly model?: string;
-  /** Replaces the task with this kind's defaults (mnist, addition, recall). */
+  /** Replaces the task with this kind's defaults (mnist, addition, recall), unless the config's task is already of it. Not with `data`. */
   readonly task?: string;
-  /** A user's data file: the task becomes { kind: "file", path }. */
+  /**
+   * A user's data file: the task becomes { kind: "file", path }. When the config's task is
+   * already a file task, its other options (format, tokens, classes, testFraction) still apply;
+   * a config's testPath must then be replaced with `testData` too.
+   */
   readonly data?: string;
+  /** A separate test file for `data`, or for the config's own file task. */
   readonly testData?: string;
   /** Values of the flags in CONFIG_FLAGS, as typed. */
   readonly flags?: Partial<Record<ConfigFlag, string>>;
@@ -65,15 +76,12 @@ export function bundledConfigNames(): string[] {
 export function readConfigFile(nameOrPath: string): { raw: unknown; source: string } {
   const looksLikePath = nameOrPath.endsWith(".json") || nameOrPath.includes("/");
   const path = looksLikePath ? resolve(nameOrPath) : join(BUNDLED_CONFIG_DIR, `${nameOrPath}.json`);
-  if (!existsSync(path)) {
+  if (!looksLikePath && !existsSync(path)) {
     const names = bundledConfigNames();
-    throw new ConfigError(
-      looksLikePath
-        ? `--config: no file at ${path}`
-        : `--config: no bundled config named '${nameOrPath}' (bundled: ${names.join(", ") || "none"}; or give a path to a .json file)`,
-    );
+    throw new ConfigError(`--config: no bundled config named '${nameOrPath}' (bundled: ${names.join(", ") || "none"}; or give a path to a .json file)`);
   }
-  const text = readFileSync(path, "utf8");
+  const text = readInputFile(path, "--config", "a JSON config file").toString("utf8");
+  if (text.trim() === "") throw new ConfigError(`${path}: the file is empty (a config is a JSON object, e.g. {"model": {"kind": "yang"}})`);
   try {
     return { raw: JSON.parse(text), source: path };
   } catch (error) {
@@ -94,7 +102,7 @@ function setPath(target: Record<string, unknown>, path: readonly string[], value
 function flagValue(flag: string, kind: "string" | "number", text: string): string | number {
   if (kind === "string") return text;
   const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n)) throw new ConfigError(`--${flag} must be a number, got '${text}'`);
+  if (!DECIMAL_NUMBER.test(text.trim()) || !Number.isFinite(n)) throw new ConfigError(`--${flag} must be a decimal number, got '${text}'`);
   return n;
 }
 
@@ -107,26 +115,63 @@ function kindOf(value: unknown): unknown {
   return typeof value === "object" && value !== null ? (value as { kind?: unknown }).kind : undefined;
 }
 
+/** The raw value at `path` (undefined where the path leaves the JSON). */
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let node = raw;
+  for (const key of path) {
+    if (typeof node !== "object" || node === null) return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+/** A value as the user typed it: strings quoted as flags are, everything else as JSON. */
+const shown = (value: unknown): string => (typeof value === "string" ? `'${value}'` : JSON.stringify(value));
+
 /**
  * The validated configuration from a bundled name or file, then flags on top. Every error names
  * where the bad value came from: the flag (`--layers: ...`) or the file and field
- * (`mnist-97.json: model.layers: ...`).
+ * (`mnist-97.json: field model.layers: ...`). A value that would be ignored or clamped is refused
+ * the same way, and a data file is checked to exist before any work starts.
  */
 export function loadConfig(sources: ConfigSources = {}): TrainerConfig {
   const file = sources.config ? readConfigFile(sources.config) : undefined;
   const raw = file ? asObject(file.raw, file.source) : {};
   const fromFlag = new Map<string, string>();
   const mark = (path: readonly string[], flag: string): void => void fromFlag.set(path.join("."), flag);
+  const where = (path: readonly PropertyKey[]): string => {
+    const flag = fromFlag.get(path.map(String).join("."));
+    return flag ? `--${flag}` : `${file ? `${file.source}: ` : "config "}field ${path.map(String).join(".") || "(top level)"}`;
+  };
 
   if (sources.model && kindOf(raw["model"]) !== sources.model) {
     raw["model"] = { kind: sources.model };
     mark(["model", "kind"], "model");
   }
+  if (sources.task !== undefined) {
+    if (sources.data) throw new ConfigError(`--task and --data both choose the task: --task ${sources.task} trains on a built-in task, --data on your file; give one of them`);
+    if (sources.task === "file") throw new ConfigError("--task file: a file task comes from --data FILE (and --test-data FILE); drop --task");
+    if (!(BUILT_IN_TASKS as readonly string[]).includes(sources.task)) {
+      throw new ConfigError(`--task: unknown task '${sources.task}' (built in: ${BUILT_IN_TASKS.join(", ")}; or --data FILE for your own data)`);
+    }
+  }
   if (sources.data) {
-    raw["task"] = { kind: "file", path: sources.data, ...(sources.testData ? { testPath: sources.testData } : {}) };
+    const current = raw["task"];
+    // The config's other file-task options (format, tokens, classes, testFraction) still describe the new file.
+    const kept = kindOf(current) === "file" ? { ...(current as Record<string, unknown>) } : {};
+    if (kept["testPath"] !== undefined && !sources.testData) {
+      throw new ConfigError(
+        `--data replaces the data file of ${file?.source ?? "the config"}, which also names task.testPath ${shown(kept["testPath"])}: give --test-data FILE as well, or remove testPath from the config`,
+      );
+    }
+    delete kept["testPath"];
+    raw["task"] = { ...kept, kind: "file", path: sources.data, ...(sources.testData ? { testPath: sources.testData } : {}) };
     mark(["task", "path"], "data");
+    if (sources.testData) mark(["task", "testPath"], "test-data");
   } else if (sources.testData) {
-    throw new ConfigError("--test-data needs --data");
+    if (kindOf(raw["task"]) !== "file") throw new ConfigError("--test-data needs --data FILE (or a config whose task is a file task)");
+    raw["task"] = { ...(raw["task"] as Record<string, unknown>), testPath: sources.testData };
+    mark(["task", "testPath"], "test-data");
   } else if (sources.task && kindOf(raw["task"]) !== sources.task) {
     raw["task"] = { kind: sources.task };
     mark(["task", "kind"], "task");
@@ -145,20 +190,57 @@ export function loadConfig(sources: ConfigSources = {}): TrainerConfig {
   }
 
   const parsed = TrainerConfig.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, fromFlag, file?.source));
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, raw, fromFlag, where));
+  refuseIgnored(raw, parsed.data, where);
+  const task = parsed.data.task;
+  if (task.kind === "file") {
+    checkInputFile(task.path, where(["task", "path"]), "a JSONL or CSV data file");
+    if (task.testPath !== undefined) checkInputFile(task.testPath, where(["task", "testPath"]), "a JSONL or CSV data file");
+  }
   return parsed.data;
 }
 
-function formatIssues(issues: readonly z.core.$ZodIssue[], fromFlag: ReadonlyMap<string, string>, source: string | undefined): string {
+/**
+ * Values the user set that the rest of the config would make ignored or clamped. Only values
+ * given explicitly are refused: a default that does not apply is not the user's mistake.
+ */
+function refuseIgnored(raw: Record<string, unknown>, config: TrainerConfig, where: (path: readonly PropertyKey[]) => string): void {
+  const task = config.task;
+  if (task.kind === "mnist" && task.tokens === "rows" && valueAt(raw, ["task", "patch"]) !== undefined) {
+    throw new ConfigError(`${where(["task", "patch"])}: applies only to tokens "patches"; with tokens "rows" each pixel row is one token (remove patch)`);
+  }
+  if (task.kind !== "file" && valueAt(raw, ["energyInputs"]) !== undefined && config.energyInputs > task.test) {
+    throw new ConfigError(
+      `${where(["energyInputs"])}: ${config.energyInputs} energy inputs, but the test split has ${task.test} examples (${where(["task", "test"])}); lower it or raise the test split`,
+    );
+  }
+}
+
+function formatIssues(
+  issues: readonly z.core.$ZodIssue[],
+  raw: Record<string, unknown>,
+  fromFlag: ReadonlyMap<string, string>,
+  where: (path: readonly PropertyKey[]) => string,
+): string {
   return issues
     .map((issue) => {
       const path = issue.path.map(String);
-      const unknownKeys = issue.code === "unrecognized_keys" ? issue.keys.map((k) => [...path, k].join(".")) : [];
-      const field = unknownKeys.length ? unknownKeys.join(", ") : path.join(".") || "(top level)";
-      const flag = fromFlag.get(path.join("."));
-      const where = flag ? `--${flag}` : `${source ? `${source}: ` : "config "}field ${field}`;
-      const message = issue.code === "unrecognized_keys" ? `unknown field${unknownKeys.length > 1 ? "s" : ""}` : issue.message;
-      return `${where}: ${message}`;
+      if (issue.code === "unrecognized_keys") return issue.keys.map((key) => unknownField([...path, key], raw, fromFlag, where)).join("; ");
+      // Say what was given, unless the message already does (custom checks) or nothing was.
+      const value = valueAt(raw, issue.path);
+      const given = issue.code !== "custom" && value !== undefined && (typeof value !== "object" || value === null) ? `, got ${shown(value)}` : "";
+      return `${where(issue.path)}: ${issue.message}${given}`;
     })
     .join("; ");
+}
+
+/** An unknown field: set by a flag that does not apply to the chosen model or task, or misspelt in a file. */
+function unknownField(path: readonly string[], raw: Record<string, unknown>, fromFlag: ReadonlyMap<string, string>, where: (path: readonly PropertyKey[]) => string): string {
+  const flag = fromFlag.get(path.join("."));
+  if (flag && path.length === 2) {
+    const [section, key] = path as [string, string];
+    const kind = shown(valueAt(raw, [section, "kind"]));
+    return `--${flag} does not apply to ${section} ${kind} (it sets ${section}.${key}, which ${section} ${kind} does not have)`;
+  }
+  return `${where(path)}: unknown field`;
 }

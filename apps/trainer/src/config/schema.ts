@@ -1,3 +1,4 @@
+import { MNIST_SPLIT_TEST, MNIST_SPLIT_TRAIN } from "@unfold/datasets";
 import { z } from "zod";
 
 // The trainer's configuration, one schema for the JSON file and the flags. Every object is
@@ -6,16 +7,25 @@ import { z } from "zod";
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const seed = int(0, 2 ** 31 - 1);
 
-const MnistTask = z.strictObject({
-  kind: z.literal("mnist"),
-  /** 'patches': non-overlapping patch x patch squares, one token each; 'rows': one token per pixel row. */
-  tokens: z.enum(["patches", "rows"]).default("patches"),
-  patch: int(1, 28).default(7),
-  train: int(10, 10_000).default(8_000),
-  test: int(10, 10_000).default(2_000),
-  /** Random translation of training digits by up to this many pixels (0: none). */
-  augmentShift: int(0, 8).default(0),
-});
+/** How many digits the bundled MNIST holds: the train and test splits share them. */
+export const MNIST_DIGITS = MNIST_SPLIT_TRAIN + MNIST_SPLIT_TEST;
+
+const MnistTask = z
+  .strictObject({
+    kind: z.literal("mnist"),
+    /** 'patches': non-overlapping patch x patch squares, one token each; 'rows': one token per pixel row. */
+    tokens: z.enum(["patches", "rows"]).default("patches"),
+    patch: int(1, 28).default(7),
+    train: int(10, 10_000).default(8_000),
+    test: int(10, 10_000).default(2_000),
+    /** Random translation of training digits by up to this many pixels (0: none). */
+    augmentShift: int(0, 8).default(0),
+  })
+  .superRefine((task, ctx) => {
+    if (task.train + task.test > MNIST_DIGITS) {
+      ctx.addIssue({ code: "custom", path: ["train"], message: `train + test examples must be at most the ${MNIST_DIGITS.toLocaleString("en-US")} bundled digits, got ${task.train} + ${task.test}` });
+    }
+  });
 
 const AdditionTask = z.strictObject({
   kind: z.literal("addition"),
@@ -34,15 +44,28 @@ const RecallTask = z.strictObject({
   seed: seed.default(1),
 });
 
-const FileTask = z.strictObject({
-  kind: z.literal("file"),
-  path: z.string().min(1),
-  testPath: z.string().min(1).optional(),
-  format: z.enum(["jsonl", "csv"]).optional(),
-  /** CSV only: how many tokens each row's features are cut into. */
-  tokens: int(1, 100_000).optional(),
-  testFraction: z.number().gt(0).lt(1).optional(),
-});
+const FileTask = z
+  .strictObject({
+    kind: z.literal("file"),
+    path: z.string().min(1),
+    testPath: z.string().min(1).optional(),
+    format: z.enum(["jsonl", "csv"]).optional(),
+    /** Flat inputs (CSV rows, flat JSONL inputs): how many tokens each example's numbers are cut into. */
+    tokens: int(1, 100_000).optional(),
+    /** The share of the file, from its end, held out for test when there is no testPath (default 0.2). */
+    testFraction: z.number().gt(0).lt(1).optional(),
+    /**
+     * The class count: labels are 0..classes-1, and one outside is an error. Without it the
+     * class set is the labels the training examples use (see fileTask).
+     */
+    classes: int(2, 1_000_000).optional(),
+  })
+  .superRefine((task, ctx) => {
+    // A fraction of the training file and a separate test file are two ways to get a test split: one would be ignored.
+    if (task.testFraction !== undefined && task.testPath !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["testFraction"], message: "applies only without a test file, but task.testPath (--test-data) names one; remove one of them" });
+    }
+  });
 
 export const TaskConfig = z.discriminatedUnion("kind", [MnistTask, AdditionTask, RecallTask, FileTask]);
 
@@ -85,17 +108,24 @@ const EnergyTransformerModel = z.strictObject({
   learnedStep: z.boolean().default(false),
 });
 
-const TransformerModel = z.strictObject({
-  kind: z.literal("transformer"),
-  /** Class targets: 'mean' pools the tokens into a linear head, 'flatten' gives each position its own head weights. */
-  head: z.enum(["mean", "flatten"]).default("mean"),
-  dim: int(2, 2_048).default(64),
-  layers: int(1, 128).default(2),
-  heads: int(1, 64).default(4),
-  mlpDim: int(1, 16_384).default(128),
-  tied: z.boolean().default(false),
-  causal: z.boolean().default(false),
-});
+const TransformerModel = z
+  .strictObject({
+    kind: z.literal("transformer"),
+    /** Class targets: 'mean' pools the tokens into a linear head, 'flatten' gives each position its own head weights. */
+    head: z.enum(["mean", "flatten"]).default("mean"),
+    dim: int(2, 2_048).default(64),
+    layers: int(1, 128).default(2),
+    heads: int(1, 64).default(4),
+    mlpDim: int(1, 16_384).default(128),
+    tied: z.boolean().default(false),
+    causal: z.boolean().default(false),
+  })
+  .superRefine((model, ctx) => {
+    // Multi-head attention splits the model dimension evenly between the heads.
+    if (model.dim % model.heads !== 0) {
+      ctx.addIssue({ code: "custom", path: ["heads"], message: `${model.heads} heads do not split model.dim ${model.dim} evenly (dim must be a multiple of heads)` });
+    }
+  });
 
 export const ModelConfig = z.discriminatedUnion("kind", [YangModel, EnergyTransformerModel, TransformerModel]);
 
@@ -128,7 +158,10 @@ export const TrainerConfig = z.strictObject({
   dtype: z.enum(["float32", "float64"]).default("float32"),
   /** Where checkpoints, metrics, plots and the ONNX export go. */
   out: z.string().min(1).default("out/train"),
-  /** How many test inputs the energy-by-layer figure uses. */
+  /**
+   * How many test inputs the energy-by-layer figure uses. The default, 200, means at most 200:
+   * a smaller test split is used whole. A value set explicitly must fit the test split.
+   */
   energyInputs: int(1, 10_000).default(200),
   /** Export the trained model to ONNX at the end. */
   onnx: z.boolean().default(true),

@@ -1,4 +1,5 @@
-import { DataFileError } from "./file-error.js";
+import { DataFileError, showValue } from "./file-error.js";
+import { nonFiniteReason } from "./json-line.js";
 
 /** What the parsers of a user's file produce: examples in one shape, ready to become a task. */
 export interface ParsedExamples {
@@ -12,16 +13,19 @@ export interface ParsedExamples {
   readonly labelKind: "class" | "tokens";
   /** [count] or [count, tokens]; -1 marks no loss in "tokens" labels. */
   readonly targets: Float64Array;
-  /** Largest label and largest input id seen (-1 when none). */
-  readonly maxLabel: number;
+  /** Largest input id seen (ids input; -1 otherwise). */
   readonly maxId: number;
+  /** The 1-based line of each example, for errors found after parsing. */
+  readonly lines: Int32Array;
+  /** How errors name the label: `field "label"` (JSONL) or `column "label"` (CSV). */
+  readonly labelField: string;
 }
 
 /** How a parser reads inputs and labels; the same for the train and the test file. */
 export interface ParseOptions {
   /** Tokens per example for flat inputs; default 1 (one token of all features). */
   readonly tokens?: number;
-  /** When given, labels must be below it. */
+  /** When given, labels must be below it (the class count from --classes / task.classes). */
   readonly classes?: number;
   /** Inputs are continuous features (default) or integer token ids. */
   readonly input?: "features" | "ids";
@@ -35,14 +39,15 @@ export interface ParseOptions {
 export class ExampleCollector {
   private readonly inputs: number[] = [];
   private readonly targets: number[] = [];
+  private readonly lines: number[] = [];
   private first: { line: number; tokens: number; features: number; labelKind: "class" | "tokens" } | undefined;
-  private maxLabel = -1;
   private maxId = -1;
   private count = 0;
 
   constructor(
     private readonly file: string,
     private readonly options: ParseOptions,
+    private readonly labelField: string,
   ) {}
 
   /** The expected tokens of an example: options.tokens, else those of the first example. */
@@ -68,11 +73,8 @@ export class ExampleCollector {
       this.inputs.push(v);
       if (v > this.maxId) this.maxId = v;
     }
-    for (let i = 0; i < label.values.length; i++) {
-      const v = label.values[i]!;
-      this.targets.push(v);
-      if (v > this.maxLabel) this.maxLabel = v;
-    }
+    for (let i = 0; i < label.values.length; i++) this.targets.push(label.values[i]!);
+    this.lines.push(line);
     this.count++;
   }
 
@@ -86,25 +88,33 @@ export class ExampleCollector {
       inputs: Float64Array.from(this.inputs),
       labelKind: this.first.labelKind,
       targets: Float64Array.from(this.targets),
-      maxLabel: this.maxLabel,
       maxId: this.options.input === "ids" ? this.maxId : -1,
+      lines: Int32Array.from(this.lines),
+      labelField: this.labelField,
     };
   }
 }
 
-/** Checks a class label (or one entry of per-token labels, where -1 is allowed) and returns the message if it is bad. */
+/**
+ * Checks a class label (or one entry of per-token labels, where -1 is allowed) and returns what
+ * is wrong with it, to be followed by ", got <value>"; undefined when it is good.
+ */
 export function labelProblem(value: unknown, options: ParseOptions, allowIgnore: boolean): string | undefined {
   const lo = allowIgnore ? -1 : 0;
   const classes = options.classes;
+  if (typeof value === "number" && !Number.isFinite(value)) return "is not a finite number";
   const ok = typeof value === "number" && Number.isInteger(value) && value >= lo && (classes === undefined || value < classes);
   if (ok) return undefined;
   const ignore = allowIgnore ? " (or -1 for no loss)" : "";
-  return classes === undefined ? `must be a non-negative integer${ignore}` : `must be an integer in [0, ${classes - 1}]${ignore}`;
+  return classes === undefined
+    ? `must be a non-negative integer${ignore}`
+    : `must be an integer in [0, ${classes - 1}]${ignore}: the class count is ${classes} (--classes / task.classes)`;
 }
 
-/** Checks one input number; ids must be non-negative integers. */
+/** Checks one input number (ids must be non-negative integers); returns the whole complaint, value included. */
 export function inputProblem(value: unknown, options: ParseOptions): string | undefined {
-  if (typeof value !== "number" || !Number.isFinite(value)) return "must be a finite number";
-  if (options.input === "ids" && (!Number.isInteger(value) || value < 0)) return "must be a non-negative integer token id";
+  if (typeof value === "number" && !Number.isFinite(value)) return nonFiniteReason(value);
+  if (typeof value !== "number") return `must be a finite number, got ${showValue(value)}`;
+  if (options.input === "ids" && (!Number.isInteger(value) || value < 0)) return `must be a non-negative integer token id, got ${showValue(value)}`;
   return undefined;
 }

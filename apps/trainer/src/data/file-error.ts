@@ -18,6 +18,7 @@ export class DataFileError extends UnfoldError {
 
 /** A value as it appeared in the file, shortened so one bad cell cannot flood the message. */
 export function showValue(value: unknown): string {
-  const text = value === undefined ? "nothing" : JSON.stringify(value);
+  // JSON.stringify writes Infinity and NaN as null, which would hide what the file held.
+  const text = value === undefined ? "nothing" : typeof value === "number" && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }

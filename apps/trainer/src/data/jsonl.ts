@@ -1,5 +1,6 @@
 import { type ParseOptions, type ParsedExamples, ExampleCollector, inputProblem, labelProblem } from "./examples.js";
 import { DataFileError, showValue } from "./file-error.js";
+import { parseJsonLine } from "./json-line.js";
 
 /**
  * JSON Lines: one example per non-blank line, {"input": number[] | number[][], "label": number |
@@ -7,7 +8,7 @@ import { DataFileError, showValue } from "./file-error.js";
  * [tokens][features]. A label array gives one label per token (-1 = no loss there).
  */
 export function parseJsonl(file: string, text: string, options: ParseOptions): ParsedExamples {
-  const collector = new ExampleCollector(file, options);
+  const collector = new ExampleCollector(file, options, `field "label"`);
   const lines = text.split("\n");
   lines.forEach((raw, index) => {
     const line = index + 1;
@@ -16,12 +17,9 @@ export function parseJsonl(file: string, text: string, options: ParseOptions): P
     const fail = (detail: string): never => {
       throw new DataFileError(file, line, detail);
     };
-    let record: unknown;
-    try {
-      record = JSON.parse(source);
-    } catch (error) {
-      fail(`not valid JSON (${(error as Error).message})`);
-    }
+    const parsed = parseJsonLine(source);
+    if (!parsed.ok) return fail(parsed.reason);
+    const record = parsed.value;
     if (typeof record !== "object" || record === null || Array.isArray(record)) fail(`expected an object {"input": ..., "label": ...}, got ${showValue(record)}`);
     const fields = record as Record<string, unknown>;
     if (!("input" in fields)) fail(`field "input" is missing`);
@@ -40,7 +38,7 @@ function readInput(value: unknown, options: ParseOptions, fail: (detail: string)
     // [tokens][features]: every row the same length as row 0.
     const features = (value[0] as unknown[]).length;
     if (features === 0) return fail(`field "input[0]" is an empty token`);
-    if (options.tokens !== undefined && value.length !== options.tokens) return fail(`field "input" has ${value.length} tokens, expected ${options.tokens} (the tokens option)`);
+    if (options.tokens !== undefined && value.length !== options.tokens) return fail(`field "input" has ${value.length} tokens, expected ${options.tokens} (task.tokens)`);
     const values: number[] = [];
     value.forEach((row: unknown, t) => {
       if (!Array.isArray(row)) fail(`field "input[${t}]" must be an array of numbers (a token) like input[0], got ${showValue(row)}`);
@@ -48,7 +46,7 @@ function readInput(value: unknown, options: ParseOptions, fail: (detail: string)
       if (cells.length !== features) fail(`field "input" is ragged: token ${t} has ${cells.length} features, token 0 has ${features}`);
       cells.forEach((v, f) => {
         const problem = inputProblem(v, options);
-        if (problem) fail(`field "input[${t}][${f}]" ${problem}, got ${showValue(v)}`);
+        if (problem) fail(`field "input[${t}][${f}]" ${problem}`);
         values.push(v as number);
       });
     });
@@ -56,12 +54,12 @@ function readInput(value: unknown, options: ParseOptions, fail: (detail: string)
   }
   value.forEach((v, i) => {
     const problem = inputProblem(v, options);
-    if (problem) fail(`field "input[${i}]" ${problem}, got ${showValue(v)}`);
+    if (problem) fail(`field "input[${i}]" ${problem}`);
   });
   const values = value as number[];
   if (options.input === "ids") return { tokens: values.length, features: 1, values };
   const tokens = options.tokens ?? 1;
-  if (values.length % tokens !== 0) return fail(`field "input" has ${values.length} numbers, which do not split into ${tokens} tokens (the tokens option)`);
+  if (values.length % tokens !== 0) return fail(`field "input" has ${values.length} numbers, which do not split into ${tokens} tokens (task.tokens)`);
   return { tokens, features: values.length / tokens, values };
 }
 

@@ -10,6 +10,12 @@ export function buildModel(config: ModelConfig, task: TaskData): TrainerModel {
   if (task.nextToken && config.kind !== "energy-transformer" && !config.causal) {
     throw new ConfigError(`task '${task.name}' is next-token prediction: set model.causal to true, or a token would see its own answer`);
   }
+  if (config.head === "flatten" && task.target.kind !== "class") {
+    // A per-token target always gets a per-token head: 'flatten' would be silently ignored.
+    throw new ConfigError(
+      `model.head "flatten" applies to tasks with one label per example, but task '${task.name}' labels every token (a per-token head is used); remove model.head`,
+    );
+  }
   if (task.nextToken && config.kind === "energy-transformer") {
     throw new ConfigError(`task '${task.name}' is next-token prediction, which needs a causal model; the energy-transformer model attends both ways (use yang or transformer with causal: true)`);
   }

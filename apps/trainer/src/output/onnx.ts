@@ -1,7 +1,9 @@
-import { mkdir, writeFile, rename } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { saveOnnx, unfoldVersion } from "@unfold/backend-onnx/node";
+import { rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { exportOnnx } from "@unfold/backend-onnx";
+import { unfoldVersion } from "@unfold/backend-onnx/node";
 import { type HostTensor, hostTensor } from "@unfold/core";
+import { checksumPathFor, makeDirectory, writeChecksum, writeFileAtomic } from "@unfold/files";
 import type { TaskData } from "../data/task.js";
 import type { TrainerModel } from "../model/model.js";
 import { logitsProgram } from "../train/programs.js";
@@ -19,19 +21,32 @@ export const MODEL_CARD_KEY = "unfold.trainer";
 
 /**
  * Writes the trained model (inputs -> logits, float32, parameters baked in as initializers, the
- * batch axis symbolic) to `path` atomically. The metadata names the model, the layer count, the
- * Unfold version and the input/target layout predict checks inputs against.
+ * batch axis symbolic) to `path` atomically, and its SHA-256 beside it (`model.onnx.sha256`, in
+ * sha256sum's format), which predict checks before trusting the file. The metadata names the
+ * model, the layer count, the Unfold version and the input/target layout predict checks inputs
+ * against. `label` names what chose the directory in errors (the trainer's `--out`).
  */
-export async function exportTrainedModel(path: string, model: TrainerModel, task: TaskData, params: Readonly<Record<string, HostTensor>>): Promise<string> {
-  await mkdir(dirname(path), { recursive: true });
+export async function exportTrainedModel(
+  path: string,
+  model: TrainerModel,
+  task: TaskData,
+  params: Readonly<Record<string, HostTensor>>,
+  options: { readonly label?: string } = {},
+): Promise<string> {
+  makeDirectory(dirname(path), options.label ?? "--out");
   const float32 = Object.fromEntries(Object.entries(params).map(([n, t]) => [n, hostTensor(t.data, t.shape, "float32")]));
   const card: ModelCard = { model: model.kind, task: task.name, input: task.input, target: task.target, ...(task.labels ? { labels: task.labels } : {}) };
-  await saveOnnx(path, logitsProgram(model, task, 1, "float32"), {
+  const bytes = exportOnnx(logitsProgram(model, task, 1, "float32"), {
     params: float32,
     batchDim: "batch",
     metadata: { steps: model.layers, unfoldVersion: unfoldVersion(), extra: { [MODEL_CARD_KEY]: JSON.stringify(card) } },
     graphName: `unfold_${model.kind.replace(/-/g, "_")}`,
   });
+  // The old checksum goes first: a crash between the two writes then leaves a model with no
+  // checksum (unverified), never a new model beside the old model's checksum (a false alarm).
+  await rm(checksumPathFor(path), { force: true });
+  await writeFileAtomic(path, bytes);
+  await writeChecksum(path, bytes);
   return path;
 }
 
@@ -50,9 +65,7 @@ export async function writePredictSample(path: string, task: TaskData, count: nu
     const label = perTarget === 1 ? batch.targets[i]! : Array.from(batch.targets.subarray(i * perTarget, (i + 1) * perTarget));
     lines.push(JSON.stringify({ input, label }));
   }
-  const temp = join(dirname(path), `.${process.pid}.predict-sample.tmp`);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(temp, `${lines.join("\n")}\n`);
-  await rename(temp, path);
+  makeDirectory(dirname(path), "--out");
+  await writeFileAtomic(path, `${lines.join("\n")}\n`);
   return path;
 }

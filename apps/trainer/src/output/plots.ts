@@ -3,6 +3,10 @@ import { boxPlot, lineChart, writeSvg } from "@unfold/plot";
 import { readMetrics } from "../report/metrics.js";
 import { type EnergyProfile, aboveMinimum } from "../train/energy.js";
 
+/** The figures a run writes into its output directory: loss, accuracy, and (energy models) the energy by layer. */
+export const PLOT_FILES = ["loss.svg", "accuracy.svg", "energy.svg"] as const;
+const [LOSS_FILE, ACCURACY_FILE, ENERGY_FILE] = PLOT_FILES;
+
 export interface PlotPaths {
   readonly loss: string;
   readonly accuracy: string;
@@ -29,7 +33,11 @@ interface MetricRecord {
   readonly testAccuracy?: number;
 }
 
-/** Loss and accuracy curves from the run's metrics file (the whole run, across resumes), and the energy figure. */
+/**
+ * Loss and accuracy curves from the run's metrics file (the whole run, across resumes), and the
+ * energy figure. Each is written by temp file and rename (writeSvg), so a symlink planted at a
+ * figure's path is replaced, never followed out of the output directory.
+ */
 export function writePlots(outDir: string, metricsPath: string, energy: { before?: EnergyProfile; after?: EnergyProfile; label: string }): PlotPaths {
   const records = readMetrics(metricsPath) as MetricRecord[];
   const train = records.filter((r) => typeof r.loss === "number");
@@ -37,7 +45,7 @@ export function writePlots(outDir: string, metricsPath: string, energy: { before
   const window = Math.max(1, Math.round(train.length / 100));
   const steps = train.map((r) => r.step);
   const testSteps = test.map((r) => r.step);
-  const paths: { loss: string; accuracy: string; energy?: string } = { loss: join(outDir, "loss.svg"), accuracy: join(outDir, "accuracy.svg") };
+  const paths: { loss: string; accuracy: string; energy?: string } = { loss: join(outDir, LOSS_FILE), accuracy: join(outDir, ACCURACY_FILE) };
   writeSvg(
     paths.loss,
     lineChart({
@@ -72,7 +80,7 @@ export function writePlots(outDir: string, metricsPath: string, energy: { before
       const shifted = aboveMinimum(profile.energies);
       return { name, samples: Array.from({ length: layers }, (_, t) => shifted.map((row) => row[t]!)) };
     });
-    paths.energy = join(outDir, "energy.svg");
+    paths.energy = join(outDir, ENERGY_FILE);
     writeSvg(
       paths.energy,
       boxPlot({

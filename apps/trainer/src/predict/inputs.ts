@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { DataFileError, showValue } from "../data/file-error.js";
+import { readInputFile } from "../data/input-file.js";
+import { nonFiniteReason, parseJsonLine } from "../data/json-line.js";
 import type { ModelCard } from "../output/onnx.js";
 
 /** One example to predict: the model's input, flattened, and its label(s) when the file gives them. */
@@ -8,52 +10,69 @@ export interface PredictExample {
   readonly label?: number | readonly number[];
 }
 
-function flatten(value: unknown, where: string): number[] {
+/** The numbers of a (nested) array, depth first; `fail` gets the complaint about the first bad element. */
+function flatten(value: unknown, field: string, fail: (detail: string) => never): number[] {
   if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new Error(`${where} must hold finite numbers, found ${value}`);
+    if (!Number.isFinite(value)) fail(`field "${field}" ${nonFiniteReason(value)}`);
     return [value];
   }
-  if (!Array.isArray(value)) throw new Error(`${where} must be a number or an array of numbers, got ${JSON.stringify(value)?.slice(0, 40)}`);
-  return value.flatMap((v, i) => flatten(v, `${where}[${i}]`));
+  if (!Array.isArray(value)) return fail(`field "${field}" must be a number or an array of numbers, got ${showValue(value)}`);
+  return value.flatMap((v, i) => flatten(v, `${field}[${i}]`, fail));
 }
 
 /**
  * Reads a JSONL file of {"input": [...], "label"?: ...} lines (the format the trainer's
  * predict-sample.jsonl and a user's JSONL data use). Each input must hold exactly the values the
- * model takes (tokens x features, or token ids), nested or flat; an error names the line and field.
+ * model takes (tokens x features, or token ids), nested or flat, every one finite; a label must
+ * be one the model can predict. An error names the file, the line and the field; a file that
+ * cannot be read names `--input`.
  */
 export function readPredictInputs(path: string, card: ModelCard): PredictExample[] {
-  const text = readFileSync(path, "utf8");
+  const text = readInputFile(path, "--input", "a JSONL file of inputs").toString("utf8").replace(/^\ufeff/, "");
   const expected = card.input.kind === "features" ? card.input.tokens * card.input.features : card.input.tokens;
   const shape = card.input.kind === "features" ? `${card.input.tokens} x ${card.input.features}` : `${card.input.tokens} token ids`;
   const examples: PredictExample[] = [];
   text.split("\n").forEach((raw, i) => {
     const line = i + 1;
     if (raw.trim() === "") return;
-    let record: unknown;
-    try {
-      record = JSON.parse(raw);
-    } catch (error) {
-      throw new Error(`${path} line ${line}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
-    }
-    if (typeof record !== "object" || record === null || Array.isArray(record)) throw new Error(`${path} line ${line}: expected an object like {"input": [...]}`);
+    const fail = (detail: string): never => {
+      throw new DataFileError(path, line, detail);
+    };
+    const parsed = parseJsonLine(raw.trim());
+    if (!parsed.ok) return fail(parsed.reason);
+    const record = parsed.value;
+    if (typeof record !== "object" || record === null || Array.isArray(record)) return fail(`expected an object like {"input": [...]}, got ${showValue(record)}`);
     const { input, label } = record as { input?: unknown; label?: unknown };
-    if (input === undefined) throw new Error(`${path} line ${line}: field "input" is missing`);
-    const values = flatten(input, `${path} line ${line}: field "input"`);
-    if (values.length !== expected) throw new Error(`${path} line ${line}: field "input" has ${values.length} values; the model takes ${expected} (${shape})`);
+    if (input === undefined) return fail(`field "input" is missing`);
+    const values = flatten(input, "input", fail);
+    if (values.length !== expected) fail(`field "input" has ${values.length} values; the model takes ${expected} (${shape})`);
     if (card.input.kind === "ids") {
-      const bad = values.find((v) => !Number.isInteger(v) || v < 0 || v >= (card.input as { vocab: number }).vocab);
-      if (bad !== undefined) throw new Error(`${path} line ${line}: field "input" holds ${bad}, not a token id in [0, ${card.input.vocab - 1}]`);
+      const vocab = card.input.vocab;
+      const bad = values.findIndex((v) => !Number.isInteger(v) || v < 0 || v >= vocab);
+      if (bad >= 0) fail(`field "input" holds ${values[bad]} at position ${bad}, not a token id in [0, ${vocab - 1}]`);
     }
-    const example: PredictExample = { line, input: Float64Array.from(values), ...(label !== undefined ? { label: parseLabel(label, path, line) } : {}) };
-    examples.push(example);
+    examples.push({ line, input: Float64Array.from(values), ...(label !== undefined ? { label: parseLabel(label, card, fail) } : {}) });
   });
-  if (examples.length === 0) throw new Error(`${path}: no examples (expected one JSON object per line)`);
+  if (examples.length === 0) throw new DataFileError(path, undefined, `no examples (expected one JSON object per line)`);
   return examples;
 }
 
-function parseLabel(label: unknown, path: string, line: number): number | number[] {
-  const values = flatten(label, `${path} line ${line}: field "label"`);
-  if (values.some((v) => !Number.isInteger(v))) throw new Error(`${path} line ${line}: field "label" must hold integers`);
-  return Array.isArray(label) ? values : values[0]!;
+/** A label the model can be scored on: one class, or one per token (-1 = not scored), each below the model's class count. */
+function parseLabel(label: unknown, card: ModelCard, fail: (detail: string) => never): number | number[] {
+  const classes = card.target.classes;
+  const check = (v: unknown, field: string, allowIgnore: boolean): number => {
+    const lo = allowIgnore ? -1 : 0;
+    if (typeof v === "number" && !Number.isFinite(v)) fail(`field "${field}" ${nonFiniteReason(v)}`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v >= classes) {
+      fail(`field "${field}" must be an integer in [0, ${classes - 1}]${allowIgnore ? " (or -1 for no score)" : ""}, the model's classes, got ${showValue(v)}`);
+    }
+    return v as number;
+  };
+  if (card.target.kind === "class") {
+    if (Array.isArray(label)) fail(`field "label" must be one integer (the model predicts one class per example), got an array`);
+    return check(label, "label", false);
+  }
+  const tokens = card.input.tokens;
+  if (!Array.isArray(label) || label.length !== tokens) fail(`field "label" must be an array of ${tokens} integers (the model predicts one class per token), got ${showValue(label)}`);
+  return (label as unknown[]).map((v, t) => check(v, `label[${t}]`, true));
 }

@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
-import { inspectOnnx } from "@unfold/backend-onnx";
-import { MODEL_CARD_KEY, type ModelCard } from "../output/onnx.js";
+import type { ModelCard } from "../output/onnx.js";
 import { type PredictExample, readPredictInputs } from "./inputs.js";
+import { notOnnx, readModelFile } from "./model-file.js";
 
 export interface Prediction {
   readonly line: number;
@@ -18,24 +17,25 @@ export interface PredictResult {
   readonly accuracy: number | null;
 }
 
-/** The model card the trainer stored in an exported model's metadata. */
-export function modelCard(bytes: Uint8Array, path: string): ModelCard {
-  const summary = inspectOnnx(bytes);
-  const raw = summary.metadata[MODEL_CARD_KEY];
-  if (!raw) throw new Error(`${path}: not a model exported by the trainer (no '${MODEL_CARD_KEY}' metadata)`);
-  return JSON.parse(raw) as ModelCard;
-}
-
 const argmax = (row: Float32Array): number => row.reduce((best, v, i) => (v > row[best]! ? i : best), 0);
 
-/** Runs an exported model through onnxruntime-web (wasm) on a JSONL file of inputs. */
+/**
+ * Runs an exported model through onnxruntime-web (wasm) on a JSONL file of inputs. The model is
+ * checked first (see readModelFile: its checksum file when present, a decodable graph, the
+ * trainer's model card); errors name the file and, for a file that is not, the flag
+ * (`--onnx`, `--input`).
+ */
 export async function predict(onnxPath: string, inputPath: string, options: { batch?: number } = {}): Promise<PredictResult> {
-  const bytes = new Uint8Array(readFileSync(onnxPath));
-  const card = modelCard(bytes, onnxPath);
+  const { bytes, card } = readModelFile(onnxPath, "--onnx");
   const examples = readPredictInputs(inputPath, card);
   const ort = await import("onnxruntime-web");
   ort.env.logLevel = "error";
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
+  let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
+  try {
+    session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
+  } catch (error) {
+    throw notOnnx("--onnx", onnxPath, error);
+  }
   try {
     const inputName = session.inputNames[0]!;
     const outputName = session.outputNames[0]!;

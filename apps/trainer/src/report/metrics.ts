@@ -1,6 +1,6 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, constants, openSync, readFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { writeFileAtomically } from "@unfold/plot";
+import { OutputError, describeFsError, fsErrorCode, makeDirectory, openAppendNoFollow, writeFileAtomicSync } from "@unfold/files";
 
 /** One JSON line of a run's metrics; `step` orders them and decides what a resume keeps. */
 export interface MetricsRecord {
@@ -49,24 +49,45 @@ export function readMetrics(path: string): MetricsRecord[] {
   return parseLines(readFileSync(path, "utf8"), path).map((l) => l.record);
 }
 
+/** The metrics file's text, or undefined when there is none; never read through a symlink (O_NOFOLLOW). */
+function readExisting(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  } catch (error) {
+    const code = fsErrorCode(error);
+    if (code === "ENOENT") return undefined;
+    if (code === "ELOOP") throw new OutputError(`'${path}' is a symbolic link; Unfold does not read or write through links in an output directory (remove it)`);
+    throw new OutputError(`cannot read '${path}': ${describeFsError(error)}`);
+  }
+  try {
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Opens a run's metrics file for appending JSON lines. A fresh run (no resumeFromStep) starts
  * the file empty. A resumed run keeps the records with step <= resumeFromStep and drops the
- * later ones, which a run interrupted after its last checkpoint wrote and will write again;
- * that rewrite goes through a temporary file and a rename, so a crash during it loses nothing.
+ * later ones, which a run interrupted after its last checkpoint wrote and will write again.
+ * Either way the file is first written whole by temp file and rename (a crash during the rewrite
+ * loses nothing, and a symlink at the path is replaced, never followed), then opened for
+ * appending with O_NOFOLLOW, so no link swapped in meanwhile can redirect the records.
  */
 export function openMetrics(path: string, options: { resumeFromStep?: number } = {}): MetricsWriter {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirectory(dirname(path), `metrics file '${path}'`);
   const { resumeFromStep } = options;
   if (resumeFromStep === undefined) {
-    writeFileSync(path, "");
+    writeFileAtomicSync(path, "");
   } else {
     if (!Number.isFinite(resumeFromStep)) throw new RangeError(`openMetrics: resumeFromStep must be a finite number, got ${resumeFromStep}`);
-    const kept = existsSync(path) ? parseLines(readFileSync(path, "utf8"), path).filter((l) => l.record.step <= resumeFromStep) : [];
-    writeFileAtomically(path, kept.map((l) => `${l.text}\n`).join(""));
+    const text = readExisting(path);
+    const kept = text === undefined ? [] : parseLines(text, path).filter((l) => l.record.step <= resumeFromStep);
+    writeFileAtomicSync(path, kept.map((l) => `${l.text}\n`).join(""));
   }
   // Synchronous appends: a record is in the file once write() returns, even if the process dies next.
-  let fd: number | undefined = openSync(path, "a");
+  let fd: number | undefined = openAppendNoFollow(path);
   return {
     write(record) {
       if (fd === undefined) throw new Error(`metrics ${path}: write after close`);

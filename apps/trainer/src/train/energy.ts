@@ -1,6 +1,7 @@
 import { type DType, type Executable, type Feeds, hostTensor } from "@unfold/core";
 import { type TaskData, inputShape } from "../data/task.js";
 import { INPUT, energyAfter, energyBefore } from "./programs.js";
+import { stopPoint } from "./stop.js";
 
 /** The energy of each of a set of inputs at every layer boundary, and how often a layer raised it. */
 export interface EnergyProfile {
@@ -15,7 +16,10 @@ export interface EnergyProfile {
 /** Relative rise tolerated as rounding, as core's monotonicity guard does. */
 export const energySlack = (dtype: DType): number => (dtype === "float32" ? 1e-5 : 1e-10);
 
-/** Runs the batch-1 energy-trace program on each input (test split). */
+/**
+ * Runs the batch-1 energy-trace program on each input (test split). With a `signal`, it yields
+ * between inputs and throws StopRequested once the signal is aborted.
+ */
 export async function energyProfile(
   executable: Executable,
   params: Feeds,
@@ -23,11 +27,13 @@ export async function energyProfile(
   indices: ArrayLike<number>,
   layers: number,
   dtype: DType,
+  signal?: AbortSignal,
 ): Promise<EnergyProfile> {
   const energies: number[][] = [];
   let increases = 0;
   const slack = energySlack(dtype);
   for (let i = 0; i < indices.length; i++) {
+    if (i > 0) await stopPoint(signal);
     const data = task.batch("test", [Number(indices[i])]);
     const outs = await executable.run({ ...params, [INPUT]: hostTensor(data.inputs, inputShape(task, 1), dtype) });
     const value = async (name: string): Promise<number> => (await outs[name]!.read()).data[0]!;

@@ -2,6 +2,7 @@ import type { Executable, Feeds } from "@unfold/core";
 import { hostTensor } from "@unfold/core";
 import { type TaskData, inputShape } from "../data/task.js";
 import { INPUT, LOGITS } from "./programs.js";
+import { stopPoint } from "./stop.js";
 
 export interface Evaluation {
   readonly accuracy: number;
@@ -17,6 +18,8 @@ export interface Evaluation {
  * Runs the logits program over `indices` of a split in batches of its compiled size (the last
  * batch padded with copies of its first example, whose outputs are dropped) and scores it on the
  * host: accuracy and cross-entropy over the labelled targets (-1 marks an unlabelled position).
+ * With a `signal`, it yields to the event loop between batches and throws StopRequested once the
+ * signal is aborted, so a Ctrl-C during a long evaluation is not held up by the whole split.
  */
 export async function evaluate(
   executable: Executable,
@@ -25,6 +28,7 @@ export async function evaluate(
   split: "train" | "test",
   indices: ArrayLike<number>,
   batch: number,
+  signal?: AbortSignal,
 ): Promise<Evaluation> {
   const classes = task.target.classes;
   const inputDType = executable.program.feeds.find((f) => f.name === INPUT)!.dtype;
@@ -34,6 +38,7 @@ export async function evaluate(
   let labelled = 0;
   let lossSum = 0;
   for (let start = 0; start < indices.length; start += batch) {
+    if (start > 0) await stopPoint(signal);
     const count = Math.min(batch, indices.length - start);
     const chunk = Int32Array.from({ length: batch }, (_, k) => Number(indices[start + (k < count ? k : 0)]));
     const data = task.batch(split, chunk);

@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { join } from "node:path";
 import { type Backend, type DType, type HostTensor, hostTensor, optimize } from "@unfold/core";
 import { countParams, initParams, learningRateAt, trainStepCarry, zeroMoments } from "@unfold/nn";
 import { ConfigError } from "../config/load.js";
@@ -7,48 +7,89 @@ import { type TaskData, inputShape, targetShape } from "../data/task.js";
 import { stepsPerEpoch, trainBatchIndices } from "../data/sampler.js";
 import { buildModel } from "../model/build.js";
 import type { TrainerModel } from "../model/model.js";
-import { openMetrics } from "../report/metrics.js";
-import { createProgress } from "../report/progress.js";
+import { type MetricsWriter, openMetrics } from "../report/metrics.js";
+import { type Progress, createProgress } from "../report/progress.js";
 import { createBackend } from "./backends.js";
 import { type CheckpointState, checkpointDir, restoreCheckpoint, writeCheckpoint } from "./checkpointing.js";
 import { type EnergyProfile, energyProfile } from "./energy.js";
 import { type Evaluation, evaluate } from "./evaluate.js";
 import { INPUT, TARGET, energyTraceProgram, logitsProgram, trainingProgram } from "./programs.js";
 import { ResidentTensors } from "./resident.js";
+import { RUN_FILES, type RunDirectory, type RunMode, openRunDirectory } from "./run-directory.js";
+import { StopRequested, describeStop, yieldToEventLoop } from "./stop.js";
 import { augments, buildTask } from "./task.js";
 
 export interface TrainOptions {
   /** Continue from the checkpoint in the config's output directory. */
   readonly resume?: boolean;
-  /** Aborting stops after the current step, saves a checkpoint and returns (Ctrl-C). */
+  /** Start a new run in an output directory that holds an earlier one, removing that run's files first. */
+  readonly overwrite?: boolean;
+  /**
+   * The output directory, already prepared and locked by the caller (the command does this
+   * before reading a checkpoint's config). Without it, train opens config.out itself and gives
+   * it up when it returns.
+   */
+  readonly directory?: RunDirectory;
+  /** Aborting stops after the current step, saves a checkpoint and returns (Ctrl-C); the reason ("SIGINT", "SIGTERM") is reported. */
   readonly signal?: AbortSignal;
   /** Where the progress bar or periodic lines go (stderr by default). */
   readonly progressStream?: { write(s: string): boolean; isTTY?: boolean; columns?: number };
   /** Stop (and save) once this many steps are done in total: how tests interrupt a run deterministically. */
   readonly stopAtStep?: number;
+  /**
+   * What set config.out and config.energyInputs, for the errors that blame them: a flag
+   * (`--out`) or a config file's field. Default: `config field out` / `config field energyInputs`.
+   * energyInputs DEFAULT_SOURCE means nobody set it: a test split smaller than the default
+   * is then profiled whole, and that is said.
+   */
+  readonly sources?: { readonly out?: string; readonly energyInputs?: string };
+  /** Told what was done on the user's behalf (a stale lock taken over, an earlier run removed, a default lowered). Default: the progress stream. */
+  readonly notice?: (message: string) => void;
 }
 
-/** Everything a finished (or interrupted) run produced. */
-export interface TrainRun {
+/** TrainOptions.sources.energyInputs when the value is the schema's default, set by nobody. */
+export const DEFAULT_SOURCE = "default";
+
+/** What every run, finished or stopped, reports. */
+interface RunBasics {
   readonly config: TrainerConfig;
   readonly task: TaskData;
   readonly model: TrainerModel;
   readonly parameters: number;
   readonly step: number;
   readonly totalSteps: number;
-  readonly interrupted: boolean;
   readonly trainSeconds: number;
-  readonly test: Evaluation;
-  readonly energyBefore: EnergyProfile | undefined;
-  readonly energyAfter: EnergyProfile | undefined;
-  /** Trained parameters, read back from the backend. */
-  readonly params: Record<string, HostTensor>;
   readonly outDir: string;
   readonly checkpoint: string;
   readonly metricsPath: string;
   /** Per-step training losses of this invocation (after a resume: from the resumed step on). */
   readonly losses: readonly { step: number; loss: number }[];
 }
+
+/** Everything a finished run produced (finished: all its steps, or its maxSeconds). */
+export interface TrainRun extends RunBasics {
+  readonly interrupted: false;
+  readonly test: Evaluation;
+  readonly energyBefore: EnergyProfile | undefined;
+  readonly energyAfter: EnergyProfile | undefined;
+  /** Trained parameters, read back from the backend. */
+  readonly params: Record<string, HostTensor>;
+}
+
+/**
+ * A run stopped by its signal (Ctrl-C, SIGTERM) or stopAtStep: its checkpoint is saved and
+ * nothing else is done (no full test evaluation, energy profile, plots or export), so the
+ * process can exit within a step.
+ */
+export interface InterruptedRun extends RunBasics {
+  readonly interrupted: true;
+  /** The abort's reason ("SIGINT", "SIGTERM"), or "stopAtStep". */
+  readonly stopReason: unknown;
+  /** The last test evaluation the run made before it stopped, if any. */
+  readonly lastTest: Evaluation | undefined;
+}
+
+export type TrainOutcome = TrainRun | InterruptedRun;
 
 /** The compiled programs of one run and the backend they run on. */
 interface Compiled {
@@ -85,13 +126,41 @@ const range = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) =
  * Trains `config`'s model on its task: one compiled training-step program, parameters and
  * moments resident on the backend, deterministic batches (so a resumed run repeats an
  * uninterrupted one), metrics as JSONL, checkpoints at the configured interval and on stop.
+ *
+ * The output directory is prepared and locked first, before any data is read: an unwritable
+ * one, a second run into it, or a fresh run over an earlier run's checkpoint fails at once.
  */
-export async function train(config: TrainerConfig, options: TrainOptions = {}): Promise<TrainRun> {
-  const outDir = resolve(config.out);
-  const task = buildTask(config.task);
-  const model = buildModel(config.model, task);
-  const dtype: DType = config.dtype;
-  const t = config.train;
+export async function train(config: TrainerConfig, options: TrainOptions = {}): Promise<TrainOutcome> {
+  if (options.resume && options.overwrite) throw new ConfigError("--resume continues the run saved in --out and --overwrite starts a new one over it: give one of them");
+  const mode: RunMode = options.resume ? "resume" : options.overwrite ? "overwrite" : "fresh";
+  const stream = options.progressStream ?? process.stderr;
+  const notice = options.notice ?? ((message: string) => void stream.write(`${message}\n`));
+  if (options.directory && options.directory.mode !== mode) {
+    throw new Error(`train: the output directory was opened to ${options.directory.mode === "resume" ? "resume" : "start"} a run, but the options ${mode === "resume" ? "resume" : "start"} one`);
+  }
+  const directory = options.directory ?? openRunDirectory(config.out, { label: options.sources?.out ?? "config field out", mode, notice });
+  try {
+    return await trainIn(directory, config, options, notice);
+  } finally {
+    if (!options.directory) directory.release();
+  }
+}
+
+/** How many test inputs the energy figure uses: config.energyInputs, which must fit the test split (a default that does not is lowered, and that is said). */
+function energyInputCount(config: TrainerConfig, testCount: number, source: string | undefined, notice: (message: string) => void): number {
+  if (config.energyInputs <= testCount) return config.energyInputs;
+  if (source === DEFAULT_SOURCE) {
+    notice(`energy figure: the test split has ${testCount} examples, fewer than the default ${config.energyInputs} energy inputs; profiling all ${testCount} (set --energy-inputs to choose)`);
+    return testCount;
+  }
+  throw new ConfigError(`${source ?? "config field energyInputs"}: ${config.energyInputs} energy inputs, but the test split has ${testCount} examples; give at most ${testCount}`);
+}
+
+async function trainIn(directory: RunDirectory, given: TrainerConfig, options: TrainOptions, notice: (message: string) => void): Promise<TrainOutcome> {
+  const outDir = directory.dir;
+  const task = buildTask(given.task);
+  const model = buildModel(given.model, task);
+  const t = given.train;
   if (t.batchSize > task.trainCount) {
     throw new ConfigError(`train.batchSize (${t.batchSize}) is larger than the training split (${task.trainCount} examples)`);
   }
@@ -100,9 +169,12 @@ export async function train(config: TrainerConfig, options: TrainOptions = {}): 
   if (t.warmupSteps > totalSteps) {
     throw new ConfigError(`train.warmupSteps (${t.warmupSteps}) exceeds the run's ${totalSteps} steps (${t.epochs} epochs of ${perEpoch}); lower it or train longer`);
   }
+  // The config the checkpoint records holds the energy-input count actually used, so a resume repeats it.
+  const config: TrainerConfig = model.energyTrace ? { ...given, energyInputs: energyInputCount(given, task.testCount, options.sources?.energyInputs, notice) } : given;
+  const dtype: DType = config.dtype;
   const evalEvery = t.evalEvery ?? perEpoch;
   const checkpointEvery = t.checkpointEvery ?? perEpoch;
-  const energyInputs = range(Math.min(config.energyInputs, task.testCount));
+  const energyInputs = range(config.energyInputs);
 
   const restored = options.resume ? await restoreCheckpoint(checkpointDir(outDir), config, model.specs) : undefined;
   const compiled = await compile(config, task, model);
@@ -110,25 +182,41 @@ export async function train(config: TrainerConfig, options: TrainOptions = {}): 
   const paramNames = Object.keys(model.specs);
   const momentNames = paramNames.flatMap((p) => [`m.${p}`, `v.${p}`]);
   const carry = trainStepCarry(model.specs);
-  const metricsPath = resolve(outDir, "metrics.jsonl");
-  const metrics = openMetrics(metricsPath, restored ? { resumeFromStep: restored.step } : {});
+  const metricsPath = join(outDir, RUN_FILES.metrics);
+  let metrics: MetricsWriter | undefined;
+  const { signal } = options;
+  let progress: Progress | undefined;
+  let step = restored?.step ?? 0;
+  // Said the moment the request arrives: between steps, or mid-step on a backend whose steps let the event loop run.
+  const announce = (): void => {
+    const message = `${describeStop(signal?.reason)}: stopping after the current step to save a checkpoint (${stopAgainHint(signal?.reason)})`;
+    if (progress) progress.log(message);
+    else notice(message);
+  };
+  signal?.addEventListener("abort", announce, { once: true });
   try {
+    // Every check has passed: only now may --overwrite remove the earlier run, and the metrics file be rewritten.
+    directory.removeEarlierRun();
+    const records = openMetrics(metricsPath, restored ? { resumeFromStep: restored.step } : {});
+    metrics = records;
     await resident.upload(restored?.params ?? initParams(model.specs, { seed: t.seed, dtype }));
     await resident.upload(restored?.moments ?? zeroMoments(model.specs, dtype));
-    const energyBefore =
-      restored?.state.energyBefore ??
-      (compiled.energy ? await energyProfile(compiled.energy, resident.feeds(paramNames), task, energyInputs, model.layers, dtype) : undefined);
+    // The untrained model's profile: computed once, at step 0, and carried in the checkpoints.
+    let energyBefore = restored?.state.energyBefore;
+    if (!energyBefore && step === 0 && compiled.energy) {
+      energyBefore = await stoppable(energyProfile(compiled.energy, resident.feeds(paramNames), task, energyInputs, model.layers, dtype, signal));
+    }
 
-    let step = restored?.step ?? 0;
     const priorSeconds = restored?.state.trainSeconds ?? 0;
     const started = performance.now();
     const seconds = (): number => priorSeconds + (performance.now() - started) / 1000;
-    const progress = createProgress({
+    const bar = createProgress({
       total: totalSteps,
       examplesPerStep: t.batchSize,
       ...(options.progressStream ? { stream: options.progressStream } : {}),
       label: model.kind,
     });
+    progress = bar;
     const losses: { step: number; loss: number }[] = [];
     let lastTest: Evaluation | undefined;
     let lastTestStep = -1;
@@ -138,15 +226,11 @@ export async function train(config: TrainerConfig, options: TrainOptions = {}): 
       const host = await resident.read([...paramNames, ...momentNames]);
       await writeCheckpoint(checkpointDir(outDir), step, host, paramNames, state());
     };
-    const testAll = async (): Promise<Evaluation> =>
-      evaluate(compiled.logits, resident.feeds(paramNames), task, "test", range(task.testCount), compiled.evalBatch);
+    const testAll = (stopSignal?: AbortSignal): Promise<Evaluation> =>
+      evaluate(compiled.logits, resident.feeds(paramNames), task, "test", range(task.testCount), compiled.evalBatch, stopSignal);
+    const stopRequested = (): boolean => signal?.aborted === true || (options.stopAtStep !== undefined && step >= options.stopAtStep && step < totalSteps);
 
-    let interrupted = false;
-    while (step < totalSteps) {
-      if (options.signal?.aborted || (options.stopAtStep !== undefined && step >= options.stopAtStep)) {
-        interrupted = true;
-        break;
-      }
+    while (step < totalSteps && !stopRequested()) {
       if (t.maxSeconds !== undefined && seconds() >= t.maxSeconds) break;
       const indices = trainBatchIndices({ count: task.trainCount, batchSize: t.batchSize, seed: t.seed, step });
       const batch = task.batch("train", indices, augments(config.task) ? { seed: t.seed * 1_000_003 + step } : undefined);
@@ -167,49 +251,86 @@ export async function train(config: TrainerConfig, options: TrainOptions = {}): 
       if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step}: the loss is ${loss} (lower train.learningRate or set train.clipNorm)`);
       const labelled = countLabelled(batch.targets);
       losses.push({ step, loss });
-      metrics.write({ step, epoch: Math.ceil(step / perEpoch), loss, accuracy: correct / labelled, learningRate, gradNorm, seconds: seconds() });
-      progress.update(step, { loss, accuracy: correct / labelled });
+      records.write({ step, epoch: Math.ceil(step / perEpoch), loss, accuracy: correct / labelled, learningRate, gradNorm, seconds: seconds() });
+      bar.update(step, { loss, accuracy: correct / labelled });
+      // The backends' run() promises settle as microtasks: without this the event loop (and a
+      // signal handler) would not run until the next file write. See stop.ts.
+      await yieldToEventLoop();
+      if (stopRequested()) break;
       if (step % evalEvery === 0 || step === totalSteps) {
-        lastTest = await testAll();
+        const evaluation = await stoppable(testAll(signal));
+        if (!evaluation) break;
+        lastTest = evaluation;
         lastTestStep = step;
-        metrics.write({ step, testAccuracy: lastTest.accuracy, testLoss: lastTest.loss });
-        progress.log(`step ${step}: test accuracy ${(100 * lastTest.accuracy).toFixed(2)}%, test loss ${lastTest.loss.toFixed(4)}`);
+        records.write({ step, testAccuracy: lastTest.accuracy, testLoss: lastTest.loss });
+        bar.log(`step ${step}: test accuracy ${(100 * lastTest.accuracy).toFixed(2)}%, test loss ${lastTest.loss.toFixed(4)}`);
       }
       if (step % checkpointEvery === 0 && step < totalSteps) await save();
     }
-    if (!lastTest || lastTestStep !== step) {
-      lastTest = await testAll();
-      metrics.write({ step, testAccuracy: lastTest.accuracy, testLoss: lastTest.loss });
-    }
-    const test = lastTest;
-    await save();
-    const trainSeconds = seconds();
-    progress.done(`${interrupted ? "stopped" : "done"} at step ${step}/${totalSteps}: test accuracy ${(100 * test.accuracy).toFixed(2)}%`);
-    const energyAfter = compiled.energy ? await energyProfile(compiled.energy, resident.feeds(paramNames), task, energyInputs, model.layers, dtype) : undefined;
-    const params = await resident.read(paramNames);
-    return {
+    const basics = (): RunBasics => ({
       config,
       task,
       model,
       parameters: countParams(model.specs),
       step,
       totalSteps,
-      interrupted,
-      trainSeconds,
-      test,
-      energyBefore,
-      energyAfter,
-      params,
+      trainSeconds: seconds(),
       outDir,
       checkpoint: checkpointDir(outDir),
       metricsPath,
       losses,
+    });
+
+    const stopped = async (saved: boolean): Promise<InterruptedRun> => {
+      // Save and go: the full evaluation, the energy profile, plots and export would hold the exit up.
+      signal?.removeEventListener("abort", announce);
+      if (!saved) await save();
+      const reason = signal?.aborted ? signal.reason : "stopAtStep";
+      const summary = `stopped at step ${step}/${totalSteps} (${describeStop(reason)}); checkpoint saved in ${checkpointDir(outDir)}`;
+      // After the final save the bar is already done: say it below.
+      if (saved) notice(summary);
+      else bar.done(summary);
+      return { ...basics(), interrupted: true, stopReason: reason, lastTest };
     };
+
+    if (stopRequested()) return await stopped(false);
+    if (!lastTest || lastTestStep !== step) {
+      const evaluation = await stoppable(testAll(signal));
+      if (!evaluation) return await stopped(false);
+      lastTest = evaluation;
+      records.write({ step, testAccuracy: lastTest.accuracy, testLoss: lastTest.loss });
+    }
+    const test = lastTest;
+    await save();
+    const run = basics();
+    bar.done(`done at step ${step}/${totalSteps}: test accuracy ${(100 * test.accuracy).toFixed(2)}%`);
+    const energyAfter = compiled.energy ? await stoppable(energyProfile(compiled.energy, resident.feeds(paramNames), task, energyInputs, model.layers, dtype, signal)) : undefined;
+    if (signal?.aborted) return await stopped(true);
+    const params = await resident.read(paramNames);
+    return { ...run, interrupted: false, test, energyBefore, energyAfter, params };
   } finally {
-    await metrics.close();
+    signal?.removeEventListener("abort", announce);
+    await metrics?.close();
     resident.dispose();
     await compiled.backend.dispose();
   }
+}
+
+/** The promise's value, or undefined when the work noticed a stop request and gave up (StopRequested). */
+async function stoppable<T>(work: Promise<T>): Promise<T | undefined> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof StopRequested) return undefined;
+    throw error;
+  }
+}
+
+/** How to quit without saving, in the words of what stopped the run. */
+function stopAgainHint(reason: unknown): string {
+  if (reason === "SIGINT") return "Ctrl-C again quits at once, without saving";
+  if (reason === "SIGTERM") return "a second SIGTERM quits at once, without saving";
+  return "a signal quits at once, without saving";
 }
 
 function countLabelled(targets: ArrayLike<number>): number {

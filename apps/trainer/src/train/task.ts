@@ -27,6 +27,7 @@ export function buildTask(config: TaskConfig): TaskData {
         ...(config.format !== undefined ? { format: config.format } : {}),
         ...(config.tokens !== undefined ? { tokens: config.tokens } : {}),
         ...(config.testFraction !== undefined ? { testFraction: config.testFraction } : {}),
+        ...(config.classes !== undefined ? { classes: config.classes } : {}),
       });
   }
 }

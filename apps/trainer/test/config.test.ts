@@ -84,6 +84,8 @@ describe("trainer config", () => {
     expect(() => loadConfig({ flags: { "test-examples": "20", "energy-inputs": "21" } })).toThrow(
       "--energy-inputs: 21 energy inputs, but the test split has 20 examples (--test-examples); lower it or raise the test split",
     );
+    // The standard Transformer profiles no energy: the addition config's energyInputs (50) is unused, not clamped.
+    expect(loadConfig({ config: "addition", flags: { "test-examples": "20" } }).energyInputs).toBe(50);
     // Row tokens with the default patch are fine; a patch given with them is not.
     expect(loadConfig({ config: "quick" }).task).toMatchObject({ tokens: "patches", patch: 7 });
     const dir = mkdtempSync(join(tmpdir(), "unfold-config-"));

@@ -88,7 +88,10 @@ export class ReferenceBackend implements Backend {
           const result: Record<string, DeviceTensor> = {};
           for (const o of program.outputs) {
             const node = program.nodes[o.id]!;
-            result[o.name] = new ReferenceTensor(outs.get(o.name)!.slice(), node.shape, node.dtype, life);
+            // A float32 output holds what reading it would give: carried into the next run (a
+            // resident parameter), it then feeds the same values a checkpoint restores.
+            const values = outs.get(o.name)!;
+            result[o.name] = new ReferenceTensor(node.dtype === "float32" ? Float64Array.from(Float32Array.from(values)) : values.slice(), node.shape, node.dtype, life);
           }
           return result;
         },

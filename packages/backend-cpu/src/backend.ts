@@ -1,4 +1,4 @@
-import { type Backend, CompileCache, type CompileOptions, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program, optimize } from "@unfold/core";
+import { type Backend, CompileCache, type CompileOptions, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program, optimize, type DisposedUse, afterDispose } from "@unfold/core";
 import { type CpuExecutable, bindPlan } from "./executable.js";
 import { Arena } from "./memory.js";
 import { lower } from "./plan/lower.js";
@@ -9,7 +9,6 @@ import { detectSimd } from "./gemm/kernels.js";
 import { type WasmLoops, createWasmLoops } from "./plan/loops-wasm.js";
 import { type ItemLoops, type ParallelLoops, createItemLoops, createParallelLoops } from "./plan/loops-parallel.js";
 import { CPU_BACKEND, CpuTensor } from "./tensor.js";
-import { type DisposedUse, afterDispose } from "./lifetime.js";
 
 export interface CpuBackendOptions {
   /** Initial size of the backend's memory; it grows on demand. */
@@ -61,7 +60,7 @@ export class CpuBackend implements Backend {
 
   /** Throws once dispose() was called: nothing of a disposed backend restarts. */
   private checkLive(op: DisposedUse): void {
-    if (this.disposing) throw afterDispose(op);
+    if (this.disposing) throw afterDispose(CPU_BACKEND, op);
   }
 
   /**
@@ -69,7 +68,7 @@ export class CpuBackend implements Backend {
    * after dispose(): its worker threads would outlive the backend.
    */
   private matrixEngine(op: DisposedUse = "compile"): Promise<MatmulEngine> {
-    if (this.disposing) return Promise.reject(afterDispose(op));
+    if (this.disposing) return Promise.reject(afterDispose(CPU_BACKEND, op));
     this.engine ??= this.options.matmul
       ? Promise.resolve(this.options.matmul(this.arena))
       : createGemm(this.arena.memory, {

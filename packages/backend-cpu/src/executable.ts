@@ -1,6 +1,5 @@
-import { type CompileOptions, type DeviceTensor, type Executable, type Feeds, FeedError, type Program, UnfoldError, checkFeeds, isDeviceTensor } from "@unfold/core";
+import { type CompileOptions, type DeviceTensor, type Executable, type Feeds, FeedError, type Program, UnfoldError, checkFeeds, isDeviceTensor, afterDispose } from "@unfold/core";
 import type { Arena } from "./memory.js";
-import { afterDispose } from "./lifetime.js";
 import { assignWorkspace } from "./plan/liveness.js";
 import type { LoweredPlan } from "./plan/lower.js";
 import { type RunContext, bytesOf } from "./plan/steps.js";
@@ -73,7 +72,7 @@ export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, opti
   }
   const outputSlots = plan.slots.filter((s) => s.kind === "output");
   const execute = async (feeds: Feeds, timings?: StepProfile): Promise<Record<string, DeviceTensor>> => {
-      if (arena.closed) throw afterDispose("run");
+      if (arena.closed) throw afterDispose(CPU_BACKEND, "run");
       // A released plan's regions may already hold other tensors: running it would overwrite them.
       if (released) throw new UnfoldError("cpu backend", "executable was released by its release(); it cannot run again");
       checkFeeds(program, feeds, CPU_BACKEND);

@@ -1,5 +1,4 @@
-import { type DType, type DeviceTensor, FeedError, type HostTensor } from "@unfold/core";
-import { afterDispose } from "./lifetime.js";
+import { type DType, type DeviceTensor, FeedError, type HostTensor, afterDispose } from "@unfold/core";
 import type { Arena } from "./memory.js";
 
 export const CPU_BACKEND = "cpu";
@@ -28,7 +27,7 @@ export class CpuTensor implements DeviceTensor {
   }
 
   async read(): Promise<HostTensor> {
-    if (this.arena.closed) throw afterDispose("read");
+    if (this.arena.closed) throw afterDispose(CPU_BACKEND, "read");
     if (!this.live) throw new FeedError("read", "tensor was disposed");
     const data = this.dtype === "float32" ? new Float32Array(this.elements) : new Float64Array(this.elements);
     const start = this.offset / (this.dtype === "float32" ? 4 : 8);

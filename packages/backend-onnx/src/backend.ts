@@ -1,9 +1,9 @@
-import { type Backend, type CompileOptions, CompileCache, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program } from "@unfold/core";
+import { type Backend, type CompileOptions, CompileCache, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program, type DisposedUse, afterDispose } from "@unfold/core";
 import { type OnnxExecutable, bindSession } from "./executable.js";
 import { buildOnnxModel } from "./export.js";
 import { type ExecutionProvider, type OrtModule, checkProvider, loadOrt } from "./runtime.js";
-import { type DisposedUse, type Life, afterDispose } from "./lifetime.js";
-import { OnnxTensor } from "./tensor.js";
+import type { Life } from "./lifetime.js";
+import { ONNX_BACKEND, OnnxTensor } from "./tensor.js";
 
 export interface OnnxBackendOptions {
   /** onnxruntime-web's execution provider (default "wasm"; "webgpu" needs a browser with WebGPU). */
@@ -30,7 +30,7 @@ export interface OnnxEngineInfo {
  * and compile options, through core's CompileCache), run by an onnxruntime-web InferenceSession.
  */
 export class OnnxBackend implements Backend {
-  readonly name = "onnx";
+  readonly name = ONNX_BACKEND;
   readonly dtypes: readonly DType[] = ["float32", "float64"];
   private readonly plans = new CompileCache<OnnxExecutable>();
   private readonly provider: ExecutionProvider;
@@ -49,7 +49,7 @@ export class OnnxBackend implements Backend {
 
   /** Throws once dispose() was called: nothing of a disposed backend restarts. */
   private checkLive(op: DisposedUse): void {
-    if (this.life.disposed) throw afterDispose(op);
+    if (this.life.disposed) throw afterDispose(ONNX_BACKEND, op);
   }
 
   async compile(program: Program, options: CompileOptions = {}): Promise<OnnxExecutable> {
@@ -74,7 +74,7 @@ export class OnnxBackend implements Backend {
       // than hand out a dead executable.
       if (life.disposed) {
         await executable.release();
-        throw afterDispose("compile");
+        throw afterDispose(ONNX_BACKEND, "compile");
       }
       return executable;
     };

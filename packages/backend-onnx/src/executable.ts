@@ -1,7 +1,7 @@
-import { type CompileOptions, type DeviceTensor, type Executable, type Feeds, type Program, UnfoldError, checkFeeds, formatShape, isDeviceTensor, sizeOf } from "@unfold/core";
+import { type CompileOptions, type DeviceTensor, type Executable, type Feeds, type Program, UnfoldError, checkFeeds, formatShape, isDeviceTensor, sizeOf, afterDispose } from "@unfold/core";
 import type * as Ort from "onnxruntime-web";
 import type { OnnxModel } from "./export.js";
-import { type Life, afterDispose, forgetSession, releaseWhenCollected } from "./lifetime.js";
+import { type Life, forgetSession, releaseWhenCollected } from "./lifetime.js";
 import type { OrtModule } from "./runtime.js";
 import { ONNX_BACKEND, OnnxTensor } from "./tensor.js";
 
@@ -24,7 +24,7 @@ export function bindSession(ort: OrtModule, program: Program, model: OnnxModel, 
   const outputs = program.outputs.map((o) => ({ name: o.name, graphName: model.outputs.get(o.name)!, node: program.nodes[o.id]! }));
 
   const run = async (feeds: Feeds): Promise<Record<string, DeviceTensor>> => {
-    if (life.disposed) throw afterDispose("run");
+    if (life.disposed) throw afterDispose(ONNX_BACKEND, "run");
     if (released) throw new UnfoldError("onnx backend", "executable was released by its release(); it cannot run again");
     checkFeeds(program, feeds, ONNX_BACKEND);
     const ortFeeds: Record<string, Ort.Tensor> = {};

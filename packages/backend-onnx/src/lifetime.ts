@@ -1,24 +1,8 @@
-import { UnfoldError } from "@unfold/core";
 import type * as Ort from "onnxruntime-web";
-import { ONNX_BACKEND } from "./tensor.js";
 
 /** Whether an ONNX backend was disposed, shared with the executables and tensors it made. */
 export interface Life {
   disposed: boolean;
-}
-
-/** What can be asked of a backend, or of what it made, after its dispose(). */
-export type DisposedUse = "compile" | "upload" | "run" | "read";
-
-/** Every use of a disposed ONNX backend, or of an executable or tensor it made, fails alike. */
-export function afterDispose(op: DisposedUse): UnfoldError {
-  const why: Record<DisposedUse, string> = {
-    compile: "create a new backend",
-    upload: "create a new backend",
-    run: "the backend that compiled this executable was disposed",
-    read: "the backend that holds this tensor was disposed",
-  };
-  return new UnfoldError(ONNX_BACKEND, `${op} after dispose(): ${why[op]}`);
 }
 
 /** The part of onnxruntime-web's InferenceSession that owns the native session (its `handler`). */

@@ -1,6 +1,6 @@
-import { type DType, type DeviceTensor, FeedError, type HostTensor } from "@unfold/core";
+import { type DType, type DeviceTensor, FeedError, type HostTensor, afterDispose } from "@unfold/core";
 import type * as Ort from "onnxruntime-web";
-import { type Life, afterDispose } from "./lifetime.js";
+import { type Life } from "./lifetime.js";
 
 export const ONNX_BACKEND = "onnx";
 
@@ -36,7 +36,7 @@ export class OnnxTensor implements DeviceTensor {
   }
 
   async read(): Promise<HostTensor> {
-    if (this.life.disposed) throw afterDispose("read");
+    if (this.life.disposed) throw afterDispose(ONNX_BACKEND, "read");
     if (!this.held) throw new FeedError("read", "tensor was disposed");
     const data = this.held.data as Float32Array | Float64Array;
     // A copy: the caller may write into what it reads.

@@ -1,8 +1,8 @@
-import { type Backend, type CompileOptions, CompileCache, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program, optimize } from "@unfold/core";
+import { type Backend, type CompileOptions, CompileCache, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program, optimize, type DisposedUse, afterDispose } from "@unfold/core";
 import { type Tf, type TfjsEngine, activate, initEngine } from "./engine.js";
 import { type TfjsExecutable, bindPlan } from "./executable.js";
 import { type TfjsPlan, planProgram } from "./lower/plan.js";
-import { type DisposedUse, Holdings, afterDispose } from "./lifetime.js";
+import { Holdings } from "./lifetime.js";
 import { TfjsTensor } from "./tensor.js";
 
 export interface TfjsBackendOptions {

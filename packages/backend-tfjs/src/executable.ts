@@ -1,7 +1,7 @@
 import type * as TF from "@tensorflow/tfjs";
-import { type CompileOptions, type DeviceTensor, type Executable, type Feeds, type Program, UnfoldError, checkFeeds, formatShape, isDeviceTensor } from "@unfold/core";
+import { type CompileOptions, type DeviceTensor, type Executable, type Feeds, type Program, UnfoldError, checkFeeds, formatShape, isDeviceTensor, afterDispose } from "@unfold/core";
 import { type Tf, type TfjsEngine, activate } from "./engine.js";
-import { type Holdings, afterDispose } from "./lifetime.js";
+import { type Holdings } from "./lifetime.js";
 import type { TfjsPlan } from "./lower/plan.js";
 import { TfjsTensor } from "./tensor.js";
 

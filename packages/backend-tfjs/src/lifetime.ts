@@ -1,19 +1,4 @@
 import type * as TF from "@tensorflow/tfjs";
-import { UnfoldError } from "@unfold/core";
-
-/** What can be asked of a backend, or of what it made, after its dispose(). */
-export type DisposedUse = "compile" | "upload" | "run" | "read";
-
-/** Every use of a disposed TensorFlow.js backend, or of an executable or tensor it made, fails alike. */
-export function afterDispose(backend: string, op: DisposedUse): UnfoldError {
-  const why: Record<DisposedUse, string> = {
-    compile: "create a new backend",
-    upload: "create a new backend",
-    run: "the backend that compiled this executable was disposed",
-    read: "the backend that holds this tensor was disposed",
-  };
-  return new UnfoldError(backend, `${op} after dispose(): ${why[op]}`);
-}
 
 interface Held {
   readonly holdings: Holdings;

@@ -1,6 +1,6 @@
 import type * as TF from "@tensorflow/tfjs";
-import { type DeviceTensor, FeedError, type HostTensor } from "@unfold/core";
-import { type Holdings, afterDispose } from "./lifetime.js";
+import { type DeviceTensor, FeedError, type HostTensor, afterDispose } from "@unfold/core";
+import { type Holdings } from "./lifetime.js";
 
 /**
  * A tensor resident in one TensorFlow.js engine: it wraps a tf.Tensor that lives until this

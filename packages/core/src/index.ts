@@ -53,6 +53,7 @@ export { type Backend, type CompileOptions, type Executable, type DeviceTensor, 
 export { type HostTensor, hostTensor, scalarTensor, toFloat64 } from "./backend/tensor.js";
 export { checkFeeds } from "./backend/feeds.js";
 export { checkUpload, findNonFinite } from "./backend/host-data.js";
+export { type DisposedUse, afterDispose } from "./backend/lifetime.js";
 export { interpret } from "./backend/interpret.js";
 export { CompileCache } from "./backend/compile-cache.js";
 export { ReferenceBackend } from "./backend/reference.js";

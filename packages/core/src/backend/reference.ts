@@ -1,5 +1,5 @@
 import { type DType, DTYPES, allocate } from "../dtype.js";
-import { DTypeError, FeedError, UnfoldError } from "../errors.js";
+import { DTypeError, FeedError } from "../errors.js";
 import type { Program } from "../ir/program.js";
 import type { Shape } from "../shape.js";
 import { type Backend, type CompileOptions, type DeviceTensor, type Executable, type Feeds, isDeviceTensor } from "./backend.js";
@@ -7,6 +7,7 @@ import { CompileCache } from "./compile-cache.js";
 import { checkFeeds } from "./feeds.js";
 import { checkUpload } from "./host-data.js";
 import { interpret } from "./interpret.js";
+import { afterDispose } from "./lifetime.js";
 import { type HostTensor, toFloat64 } from "./tensor.js";
 
 const NAME = "reference";
@@ -14,12 +15,6 @@ const NAME = "reference";
 /** Whether a backend was disposed, shared with what it made so they can tell. */
 interface Life {
   disposed: boolean;
-}
-
-/** Every use of a disposed reference backend, or of what it made, fails alike. */
-function afterDispose(op: "compile" | "upload" | "run" | "read"): UnfoldError {
-  const why = { compile: "create a new backend", upload: "create a new backend", run: "the backend that compiled this executable was disposed", read: "the backend that holds this tensor was disposed" };
-  return new UnfoldError(NAME, `${op} after dispose(): ${why[op]}`);
 }
 
 /** A resident tensor of the reference backend: float64 values in host memory. */
@@ -46,7 +41,7 @@ class ReferenceTensor implements DeviceTensor {
   }
 
   async read(): Promise<HostTensor> {
-    if (this.life.disposed) throw afterDispose("read");
+    if (this.life.disposed) throw afterDispose(NAME, "read");
     const data = allocate(this.dtype, this.float64.length);
     data.set(this.float64);
     return { shape: this.shape, dtype: this.dtype, data };
@@ -70,7 +65,7 @@ export class ReferenceBackend implements Backend {
   /** Poisoning is moot here: every rule returns a freshly and fully computed array. */
   compile(program: Program, _options?: CompileOptions): Promise<Executable> {
     const life = this.life;
-    if (life.disposed) return Promise.reject(afterDispose("compile"));
+    if (life.disposed) return Promise.reject(afterDispose(NAME, "compile"));
     return this.cache.get(program, async () => {
       for (const node of program.nodes) {
         if (!this.dtypes.includes(node.dtype)) throw new DTypeError("compile", `reference backend does not support ${node.dtype}`);
@@ -78,7 +73,7 @@ export class ReferenceBackend implements Backend {
       return {
         program,
         run: async (feeds: Feeds) => {
-          if (life.disposed) throw afterDispose("run");
+          if (life.disposed) throw afterDispose(NAME, "run");
           checkFeeds(program, feeds, NAME);
           const values = new Map<string, Float64Array>();
           for (const [name, feed] of Object.entries(feeds)) {
@@ -100,7 +95,7 @@ export class ReferenceBackend implements Backend {
   }
 
   async upload(tensor: HostTensor): Promise<DeviceTensor> {
-    if (this.life.disposed) throw afterDispose("upload");
+    if (this.life.disposed) throw afterDispose(NAME, "upload");
     checkUpload(tensor);
     return new ReferenceTensor(Float64Array.from(tensor.data), tensor.shape, tensor.dtype, this.life);
   }

@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runCommand } from "@unfold/cli/testing";
+import { captureIO, rejectionOf, runCommand } from "@unfold/cli/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { type BenchCommandOptions, type BenchRow, type CommandIO, benchMain } from "../src/index.js";
-import { TINY, TINY_BATCH, TINY_MATMUL, capture } from "./helpers.js";
+import { TINY, TINY_BATCH, TINY_MATMUL } from "./helpers.js";
 
 /**
  * Bad input to `pnpm bench`, `bench scaling`, `bench fidelity` and `bench soak`: each case must
@@ -50,16 +50,6 @@ const options = {
     },
   },
 };
-
-/** The command's error message; fails the test if it succeeded. */
-async function rejection(run: () => Promise<void>): Promise<string> {
-  try {
-    await run();
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-  throw new Error("the command succeeded");
-}
 
 /** [arguments, what the message must name]. */
 type Case = readonly [readonly string[], readonly string[]];
@@ -154,8 +144,8 @@ function table(command: string, prefix: readonly string[], cases: readonly Case[
     for (const [args, names] of cases) {
       it(`${command} ${show(args)}`, async () => {
         const before = readdirSync(tmp, { recursive: true }).sort();
-        const io = capture();
-        const message = await rejection(() => benchMain([...prefix, ...args], io, options));
+        const io = captureIO();
+        const message = await rejectionOf(() => benchMain([...prefix, ...args], io, options));
         for (const name of names) expect(message).toContain(name);
         // Refused before any work: no progress, no result, nothing written.
         expect(io.progressed).toEqual([]);
@@ -173,7 +163,7 @@ table("pnpm bench soak", ["soak"], SOAK);
 
 describe("an explicit choice is not overridden", () => {
   it("pnpm bench --quick --engine unfold-reference times the reference it names (--quick alone skips it)", async () => {
-    const io: CommandIO & { lines: string[] } = capture();
+    const io: CommandIO & { lines: string[] } = captureIO();
     await benchMain(["--quick", "--workload", "matmul", "--engine", "unfold-reference", "--json"], io, options);
     const { rows } = JSON.parse(io.lines.at(-1)!) as { rows: BenchRow[] };
     expect(rows).toEqual([expect.objectContaining({ engine: "unfold-reference", runs: 1 })]);

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type BenchCommandOptions, type BenchRow, benchCommand } from "../src/index.js";
-import { TINY, TINY_BATCH, TINY_MATMUL, capture } from "./helpers.js";
+import { TINY, TINY_BATCH, TINY_MATMUL } from "./helpers.js";
+import { captureIO } from "@unfold/cli/testing";
 
 // Tiny sizes injected: the float64 reference is instant and every engine runs in milliseconds.
 const tiny: BenchCommandOptions = { sizes: [TINY, { ...TINY_BATCH, quick: false }], matmul: TINY_MATMUL };
@@ -16,7 +17,7 @@ const POOLED = ["unfold-cpu", "unfold-webgpu", "unfold-tfjs", "tfjs-cpu", "tfjs-
 const WRONG_HVP = ["tfjs-cpu", "tfjs-wasm", "tfjs-webgpu"];
 
 async function json(argv: string[]): Promise<{ rows: BenchRow[]; elapsedSeconds: number; progressed: string[] }> {
-  const io = capture();
+  const io = captureIO();
   await benchCommand([...argv, "--json"], io, tiny);
   return { ...(JSON.parse(io.lines.at(-1)!) as { rows: BenchRow[]; elapsedSeconds: number }), progressed: io.progressed };
 }
@@ -142,7 +143,7 @@ describe("pnpm bench --quick --json", () => {
 
 describe("pnpm bench (table)", () => {
   it("prints a table with every column and the counted work", async () => {
-    const io = capture();
+    const io = captureIO();
     await benchCommand(["--quick", "--workload", "matmul", "--engine", "tfjs-cpu,ort-wasm"], io, tiny);
     const text = io.lines.join("\n");
     expect(text).toMatch(/workload\s+size\s+engine\s+median ms\s+min ms\s+max ms\s+MAD ms\s+GFLOP\/s\s+relErr\s+vs best peer\s+heap MB\s+pool MB\s+note/);
@@ -158,10 +159,10 @@ describe("sizes run on request", () => {
   it("leaves a size marked onRequest out of the default set and runs it when --size names it", async () => {
     const sizes = { ...tiny, sizes: [TINY, { ...TINY_BATCH, name: "big", onRequest: true }] };
     const argv = ["--workload", "unfold-forward", "--engine", "tfjs-cpu", "--repeats", "1", "--warmup", "0", "--json"];
-    const byDefault = capture();
+    const byDefault = captureIO();
     await benchCommand(argv, byDefault, sizes);
     expect((JSON.parse(byDefault.lines.at(-1)!) as { rows: BenchRow[] }).rows.map((r) => r.size)).toEqual(["tiny"]);
-    const named = capture();
+    const named = captureIO();
     await benchCommand([...argv, "--size", "tiny,big"], named, sizes);
     expect((JSON.parse(named.lines.at(-1)!) as { rows: BenchRow[] }).rows.map((r) => r.size)).toEqual(["tiny", "big"]);
   });
@@ -169,7 +170,7 @@ describe("sizes run on request", () => {
 
 describe("a custom size", () => {
   it("runs the shape --batch --tokens --dim --layers describe, the rest taken from the first size", async () => {
-    const io = capture();
+    const io = captureIO();
     await benchCommand(["--workload", "unfold-forward", "--engine", "unfold-reference,tfjs-cpu", "--tokens", "6", "--layers", "3", "--repeats", "1", "--warmup", "0"], io, tiny);
     const text = io.lines.join("\n");
     const name = `custom b${TINY.batch} t6 d${TINY.dim} L3`;
@@ -179,7 +180,7 @@ describe("a custom size", () => {
     // Beside the sizes --size names; the peer agrees with the reference on the custom shape too.
     expect(rows.map((r) => r.size)).toEqual(["tiny", "tiny", `custom b2 t${TINY.tokens} d4 L12`, `custom b2 t${TINY.tokens} d4 L12`]);
     expect(rows[3]!.relErr).toBeLessThan(1e-5);
-    await expect(benchCommand(["--dim", "0"], capture(), tiny)).rejects.toThrow("--dim must be an integer >= 1, got '0'");
+    await expect(benchCommand(["--dim", "0"], captureIO(), tiny)).rejects.toThrow("--dim must be an integer >= 1, got '0'");
   });
 });
 
@@ -188,14 +189,14 @@ describe("--compare and --out", () => {
     const dir = await mkdtemp(join(tmpdir(), "unfold-bench-"));
     try {
       const argv = ["--workload", "matmul", "--engine", "tfjs-cpu,ort-wasm", "--repeats", "3", "--warmup", "0"];
-      const first = capture();
+      const first = captureIO();
       await benchCommand([...argv, "--json"], first, tiny);
       // An earlier run in which ort-wasm took a hundredth of the time: now a regression, however noisy.
       const before = JSON.parse(first.lines.at(-1)!) as { rows: BenchRow[] };
       const faster = before.rows.map((r) => (r.engine === "ort-wasm" ? { ...r, medianMs: r.medianMs! / 100, minMs: r.minMs! / 100, maxMs: r.maxMs! / 100, madMs: 0 } : r));
       const earlier = join(dir, "earlier.txt");
       await writeFile(earlier, ["[bench] progress line", JSON.stringify({ rows: faster })].join("\n"));
-      const io = capture();
+      const io = captureIO();
       await benchCommand([...argv, "--json", "--compare", earlier, "--out", join(dir, "report")], io, tiny);
       const result = JSON.parse(io.lines.at(-1)!) as { rows: BenchRow[]; comparison: { entries: { engine: string; verdict: string }[]; regressions: number } };
       expect(result.comparison.entries.find((e) => e.engine === "ort-wasm")!.verdict).toBe("regression");
@@ -205,12 +206,12 @@ describe("--compare and --out", () => {
       expect(report).toMatch(/regression/);
       expect(report).toContain("ratio-matmul.svg");
       expect((await readFile(join(dir, "report", "ratio-matmul.svg"), "utf8")).startsWith("<svg")).toBe(true);
-      const table = capture();
+      const table = captureIO();
       await benchCommand([...argv, "--compare", earlier], table, tiny);
       expect(table.lines.join("\n")).toContain(`Compared with ${earlier}:`);
-      await expect(benchCommand([...argv, "--compare", join(dir, "missing.json")], capture(), tiny)).rejects.toThrow(/--compare: cannot read .*missing\.json/);
+      await expect(benchCommand([...argv, "--compare", join(dir, "missing.json")], captureIO(), tiny)).rejects.toThrow(/--compare: cannot read .*missing\.json/);
       await writeFile(join(dir, "bad.json"), "not json");
-      await expect(benchCommand([...argv, "--compare", join(dir, "bad.json")], capture(), tiny)).rejects.toThrow(/bad\.json/);
+      await expect(benchCommand([...argv, "--compare", join(dir, "bad.json")], captureIO(), tiny)).rejects.toThrow(/bad\.json/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -219,22 +220,22 @@ describe("--compare and --out", () => {
 
 describe("bad flags", () => {
   it("names the flag and the valid values", async () => {
-    await expect(benchCommand(["--engine", "tfjs-gpu"], capture(), tiny)).rejects.toThrow(
+    await expect(benchCommand(["--engine", "tfjs-gpu"], captureIO(), tiny)).rejects.toThrow(
       "--engine: unknown value 'tfjs-gpu'; valid values: unfold-reference, unfold-cpu, unfold-onnx, unfold-tfjs, unfold-webgpu, tfjs-cpu, tfjs-wasm, tfjs-webgpu, ort-wasm, jax-js",
     );
-    await expect(benchCommand(["--workload", "matmul,conv"], capture(), tiny)).rejects.toThrow(
+    await expect(benchCommand(["--workload", "matmul,conv"], captureIO(), tiny)).rejects.toThrow(
       "--workload: unknown value 'conv'; valid values: matmul, descent-step, unfold-forward, train-step, energy-and-gradient, hvp, hessian-block",
     );
-    await expect(benchCommand(["--size", "large,huge"], capture(), tiny)).rejects.toThrow("--size: unknown values 'large', 'huge'; valid values: tiny, tiny2");
-    await expect(benchCommand(["--size", ""], capture(), tiny)).rejects.toThrow(/--size needs a comma-separated list/);
-    await expect(benchCommand(["--repeats", "0"], capture(), tiny)).rejects.toThrow("--repeats must be an integer >= 1, got '0'");
-    await expect(benchCommand(["--warmup", "-1"], capture(), tiny)).rejects.toThrow(/--warmup/);
-    await expect(benchCommand(["--budget", "0.5"], capture(), tiny)).rejects.toThrow("--budget must be an integer >= 1, got '0.5'");
-    await expect(benchCommand(["--bogus"], capture(), tiny)).rejects.toThrow(/bogus/);
+    await expect(benchCommand(["--size", "large,huge"], captureIO(), tiny)).rejects.toThrow("--size: unknown values 'large', 'huge'; valid values: tiny, tiny2");
+    await expect(benchCommand(["--size", ""], captureIO(), tiny)).rejects.toThrow(/--size needs a comma-separated list/);
+    await expect(benchCommand(["--repeats", "0"], captureIO(), tiny)).rejects.toThrow("--repeats must be an integer >= 1, got '0'");
+    await expect(benchCommand(["--warmup", "-1"], captureIO(), tiny)).rejects.toThrow(/--warmup/);
+    await expect(benchCommand(["--budget", "0.5"], captureIO(), tiny)).rejects.toThrow("--budget must be an integer >= 1, got '0.5'");
+    await expect(benchCommand(["--bogus"], captureIO(), tiny)).rejects.toThrow(/bogus/);
   });
 
   it("prints usage with --help", async () => {
-    const io = capture();
+    const io = captureIO();
     await benchCommand(["--help"], io, tiny);
     const text = io.lines.join("\n");
     expect(text).toMatch(/^usage: pnpm bench/);
@@ -248,7 +249,7 @@ describe("bad flags", () => {
 
 describe("the hessian-block workload", () => {
   it("times H_QQ in closed form against its assembly from Hessian-vector products: two rows per size, the speed-up as the ratio", async () => {
-    const io = capture();
+    const io = captureIO();
     await benchCommand(["--workload", "hessian-block", "--size", "tiny", "--repeats", "2", "--json"], io, { ...tiny, hessianBlockSizes: { tiny: 3 } });
     const { rows } = JSON.parse(io.lines.at(-1)!) as { rows: BenchRow[] };
     expect(rows.map((r) => [r.workload, r.size, r.engine])).toEqual([

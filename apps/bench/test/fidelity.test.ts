@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { type FidelityCommandOptions, fidelityCommand } from "../src/commands/fidelity.js";
 import { loadCpuOrReference } from "../src/engines/unfold.js";
 import type { FidelityCheck } from "../src/fidelity/report.js";
-import { capture } from "./helpers.js";
+import { captureIO } from "@unfold/cli/testing";
+
 
 // The reference interpreter, and the growth study on the hessian package's own tiny grid: the
 // quick study takes about 40 s on the interpreter, this one well under a second, and the
@@ -42,7 +43,7 @@ const EXPECTED = [
 
 describe("pnpm bench fidelity --quick --json", () => {
   it("prints every check on its last line as JSON, each finite and each requirement met", async () => {
-    const io = capture();
+    const io = captureIO();
     await fidelityCommand(["--quick", "--json"], io, reference);
     const out = JSON.parse(io.lines.at(-1)!) as Output;
     expect(out.checks.map((c) => c.check)).toHaveLength(EXPECTED.length);
@@ -70,10 +71,10 @@ describe("pnpm bench fidelity --quick --json", () => {
 
 describe("pnpm bench fidelity (table)", () => {
   it("prints every check name with its status, the energy trace and the elapsed time", async () => {
-    const json = capture();
+    const json = captureIO();
     await fidelityCommand(["--json"], json, tiny);
     const names = (JSON.parse(json.lines.at(-1)!) as Output).checks.map((c) => c.check);
-    const io = capture();
+    const io = captureIO();
     await fidelityCommand([], io, tiny);
     const text = io.lines.join("\n");
     for (const name of names) expect(text).toContain(name);
@@ -87,14 +88,14 @@ describe("pnpm bench fidelity (table)", () => {
 
 describe("a failing check", () => {
   it("is printed as FAIL, then makes the command throw naming it", async () => {
-    const io = capture();
+    const io = captureIO();
     // No fitted slope can sit within 1e-9 of its prediction: the real comparison fails.
     await expect(fidelityCommand([], io, { ...tiny, tolerances: { slope: 1e-9 } })).rejects.toThrow(/^fidelity: \d+ checks failed: slope V_outer; /);
     expect(io.lines.join("\n")).toMatch(/slope V_outer\s+\d\.\d{4}\s+2 ± 1e-9\s+FAIL/);
   });
 
   it("throws after the JSON line too, which still parses", async () => {
-    const io = capture();
+    const io = captureIO();
     await expect(fidelityCommand(["--json"], io, { ...tiny, tolerances: { exact: -1 } })).rejects.toThrow(/closed-form step error .*; layer equivalence error/);
     const out = JSON.parse(io.lines.at(-1)!) as Output;
     expect(out.checks.filter((c) => c.pass === false).map((c) => c.check)).toEqual([expect.stringMatching(/^closed-form/), expect.stringMatching(/^layer equivalence/)]);
@@ -103,7 +104,7 @@ describe("a failing check", () => {
 
 describe("flags and backend", () => {
   it("prints usage, and names a bad flag", async () => {
-    const io = capture();
+    const io = captureIO();
     await fidelityCommand(["--help"], io);
     expect(io.lines.join("\n")).toContain("usage: pnpm bench fidelity");
     await expect(fidelityCommand(["--seed", "x"], io)).rejects.toThrow(/--seed must be an integer >= 0, got 'x'/);

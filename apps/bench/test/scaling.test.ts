@@ -7,7 +7,7 @@ import { referenceEngine, referenceOutputs } from "../src/index.js";
 import { scalingCommand } from "../src/commands/scaling.js";
 import { scalingCharts } from "../src/scaling/chart.js";
 import { type Measure, type ScalingFit, type ScalingPoint, type ScalingResult, fitScaling, logLogFit, sweepPoints } from "../src/scaling/study.js";
-import { capture } from "./helpers.js";
+import { captureIO } from "@unfold/cli/testing";
 
 /** Tiny shapes: the float64 reference and every engine take milliseconds. */
 const TINY_GRID = ["--tokens-grid", "4,8", "--dim-grid", "4,8", "--fixed-tokens", "4", "--fixed-dim", "4", "--layers", "1", "--repeats", "2", "--warmup", "0"];
@@ -49,7 +49,7 @@ function exactMeasure(time: (engine: string, tokens: number, dim: number) => num
 }
 
 async function json(argv: string[], options: Parameters<typeof scalingCommand>[2]): Promise<{ points: ScalingPoint[]; fits: ScalingFit[] }> {
-  const io = capture();
+  const io = captureIO();
   await scalingCommand([...argv, "--json"], io, options);
   return JSON.parse(io.lines.at(-1)!) as { points: ScalingPoint[]; fits: ScalingFit[] };
 }
@@ -156,7 +156,7 @@ describe("pnpm bench scaling", () => {
   it("writes both charts and scaling.md with --out, each engine named in both", async () => {
     const out = await mkdtemp(join(tmpdir(), "bench-scaling-"));
     try {
-      const io = capture();
+      const io = captureIO();
       const measure = exactMeasure((engine, t, d) => (engine === "alpha" ? t * t * d : 2 * t * d));
       await scalingCommand(["--tokens-grid", "8,16,32", "--dim-grid", "4,8", "--out", out], io, { engines: named("alpha", "beta"), measure });
       for (const name of ["scaling-tokens.svg", "scaling-dim.svg"]) {
@@ -193,7 +193,7 @@ describe("pnpm bench scaling", () => {
 
   it("rejects a bad grid or flag by name before anything runs", async () => {
     const measure: Measure = () => Promise.reject(new Error("must not run"));
-    const run = (argv: string[]): Promise<void> => scalingCommand(argv, capture(), { engines: named("a"), measure });
+    const run = (argv: string[]): Promise<void> => scalingCommand(argv, captureIO(), { engines: named("a"), measure });
     await expect(run(["--tokens-grid", "8,1.5"])).rejects.toThrow(/^--tokens-grid must be an integer >= 1, got '1\.5'/);
     await expect(run(["--dim-grid", "8,x"])).rejects.toThrow(/^--dim-grid must be an integer/);
     await expect(run(["--dim-grid", "0,8"])).rejects.toThrow(/^--dim-grid must be an integer >= 1/);
@@ -205,7 +205,7 @@ describe("pnpm bench scaling", () => {
   });
 
   it("--help prints the usage", async () => {
-    const io = capture();
+    const io = captureIO();
     await scalingCommand(["--help"], io);
     expect(io.lines.join("\n")).toMatch(/^usage: pnpm bench scaling/);
     expect(io.lines.join("\n")).toContain("--tokens-grid LIST");

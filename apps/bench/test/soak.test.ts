@@ -1,7 +1,7 @@
 import { type Backend, type DeviceTensor, type Executable, ReferenceBackend } from "@unfold/core";
 import { describe, expect, it } from "vitest";
 import { SOAK_BACKENDS, SOAK_TOLERANCE, type SoakFigures, soakCommand, soakLives, soakProgram } from "../src/index.js";
-import { capture } from "./helpers.js";
+import { captureIO } from "@unfold/cli/testing";
 
 /** The reference backend, except that from life `from` on its output 'y' comes back with one element off by 0.5. */
 function faultyBackends(from: number): () => Backend {
@@ -93,7 +93,7 @@ describe("soakLives", () => {
 
 describe("pnpm bench soak", () => {
   it("runs each backend in a child process of its own and prints one JSON object on its last line", async () => {
-    const io = capture();
+    const io = captureIO();
     await soakCommand(["--backend", "reference,cpu", "--lives", "6", "--warmup-lives", "2", "--json"], io);
     const result = JSON.parse(io.lines.at(-1)!) as SoakJson;
     expect(Object.keys(result)).toEqual(["backends", "lives", "warmupLives", "maxRssGrowthMB", "elapsedSeconds"]);
@@ -117,7 +117,7 @@ describe("pnpm bench soak", () => {
   });
 
   it("prints the table, and a wrong result makes the command fail after printing", async () => {
-    const io = capture();
+    const io = captureIO();
     const run = soakCommand(["--in-process", "--backend", "reference", "--lives", "4", "--warmup-lives", "1"], io, { factories: { reference: faultyBackends(2) } });
     await expect(run).rejects.toThrow(/^soak: reference result check failed at life 2: output 'y'/);
     const text = io.lines.join("\n");
@@ -133,7 +133,7 @@ describe("pnpm bench soak", () => {
       kept.push(Buffer.alloc(4 * 1024 * 1024, 1));
       return new ReferenceBackend();
     };
-    const io = capture();
+    const io = captureIO();
     const run = soakCommand(["--in-process", "--backend", "reference", "--lives", "12", "--warmup-lives", "2", "--max-rss-growth-mb", "20", "--json"], io, { factories: { reference: leaky } });
     await expect(run).rejects.toThrow(/^soak: reference grew RSS by \d+(\.\d)? MB over 10 lives after the warm-up \(limit 20 MB\)$/);
     const [figures] = (JSON.parse(io.lines.at(-1)!) as SoakJson).backends;
@@ -149,12 +149,12 @@ describe("pnpm bench soak", () => {
       throw new Error("webgpu backend: no WebGPU adapter (in this test)");
     };
     const factories = { reference, cpu: reference, onnx: reference, tfjs: reference, webgpu: noAdapter };
-    const io = capture();
+    const io = captureIO();
     await soakCommand(["--in-process", "--lives", "2", "--warmup-lives", "1", "--json"], io, { factories });
     const { backends } = JSON.parse(io.lines.at(-1)!) as SoakJson;
     expect(backends.map((b) => [b.backend, b.status])).toEqual(SOAK_BACKENDS.map((b) => [b, b === "webgpu" ? "unavailable" : "ok"]));
     expect(backends.at(-1)!.reason).toContain("no WebGPU adapter");
-    await expect(soakCommand(["--in-process", "--backend", "webgpu", "--lives", "2", "--warmup-lives", "1"], capture(), { factories })).rejects.toThrow(
+    await expect(soakCommand(["--in-process", "--backend", "webgpu", "--lives", "2", "--warmup-lives", "1"], captureIO(), { factories })).rejects.toThrow(
       /^soak: webgpu webgpu backend: no WebGPU adapter/,
     );
   });

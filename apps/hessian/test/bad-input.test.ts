@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runCommand } from "@unfold/cli/testing";
+import { captureIO, rejectionOf, runCommand } from "@unfold/cli/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { type CommandIO, hessianMain } from "../src/index.js";
+import { hessianMain } from "../src/index.js";
 
 /**
  * Bad input to `pnpm hessian` and its commands: each case must fail before any work starts (no
@@ -22,22 +22,6 @@ mkdirSync(DIR);
 /** A folder for the cases that must fail on another flag (it stays empty). */
 const OUT = join(tmp, "figures");
 mkdirSync(OUT);
-
-function capture(): CommandIO & { lines: string[]; progressed: string[] } {
-  const lines: string[] = [];
-  const progressed: string[] = [];
-  return { lines, progressed, out: (l) => void lines.push(l), progress: (m) => void progressed.push(m) };
-}
-
-/** The command's error message; fails the test if it succeeded. */
-async function rejection(run: () => Promise<void>): Promise<string> {
-  try {
-    await run();
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-  throw new Error("the command succeeded");
-}
 
 /** [arguments, what the message must name]. */
 type Case = readonly [readonly string[], readonly string[]];
@@ -89,8 +73,8 @@ describe("pnpm hessian", () => {
   for (const [args, names] of CASES) {
     it(`pnpm hessian ${show(args)}`, async () => {
       const before = readdirSync(tmp, { recursive: true }).sort();
-      const io = capture();
-      const message = await rejection(() => hessianMain([...args], io));
+      const io = captureIO();
+      const message = await rejectionOf(() => hessianMain([...args], io));
       for (const name of names) expect(message).toContain(name);
       // Refused before any work: no progress, no result, nothing written.
       expect(io.progressed).toEqual([]);

@@ -2,20 +2,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type CommandIO, REPORTED_SLOPES, hessianMain } from "../src/index.js";
-
-function capture(): CommandIO & { lines: string[]; progressed: string[] } {
-  const lines: string[] = [];
-  const progressed: string[] = [];
-  return { lines, progressed, out: (l) => void lines.push(l), progress: (m) => void progressed.push(m) };
-}
+import { REPORTED_SLOPES, hessianMain } from "../src/index.js";
+import { captureIO } from "@unfold/cli/testing";
 
 const dir = mkdtempSync(join(tmpdir(), "unfold-hessian-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("pnpm hessian verify --json", () => {
   it("prints every block's worst relative error on its last line, within 1e-8", async () => {
-    const io = capture();
+    const io = captureIO();
     await hessianMain(["verify", "--json"], io);
     const report = JSON.parse(io.lines.at(-1)!);
     expect(Object.keys(report)).toEqual(["blocks", "maxRelErr"]);
@@ -28,7 +23,7 @@ describe("pnpm hessian verify --json", () => {
 
 describe("pnpm hessian scaling --quick --json", () => {
   it("fits the slopes the paper measured", async () => {
-    const io = capture();
+    const io = captureIO();
     await hessianMain(["scaling", "--quick", "--json"], io);
     const { slopes } = JSON.parse(io.lines.at(-1)!);
     expect(Object.keys(slopes)).toEqual([...REPORTED_SLOPES]);
@@ -39,7 +34,7 @@ describe("pnpm hessian scaling --quick --json", () => {
   });
 
   it("prints a table against the predictions, and writes the growth plot", async () => {
-    const io = capture();
+    const io = captureIO();
     const plot = join(dir, "growth-table.svg");
     await hessianMain(["scaling", "--d-model", "4", "--points", "3", "--seeds", "1", "--samples", "2", "--batch", "1", "--fit-max", "10", "--plot", plot], io);
     expect(io.lines.join("\n")).toMatch(/V_functional\s+0\s+0 \(identically zero\)/);
@@ -49,7 +44,7 @@ describe("pnpm hessian scaling --quick --json", () => {
 
 describe("pnpm hessian plots", () => {
   it("writes the heatmap, the histograms and the growth curves as SVG", async () => {
-    const io = capture();
+    const io = captureIO();
     const out = join(dir, "figures");
     await hessianMain(["plots", "--out", out, "--d-model", "4", "--points", "5", "--seeds", "1"], io);
     for (const name of ["heatmap.svg", "histograms.svg", "growth.svg"]) {
@@ -64,7 +59,7 @@ describe("pnpm hessian plots", () => {
 
 describe("pnpm hessian bench --json", () => {
   it("times the closed form against Hessian-vector-product assembly on the same block", async () => {
-    const io = capture();
+    const io = captureIO();
     await hessianMain(["bench", "--d-model", "3,4", "--repeats", "1", "--json"], io);
     const { workload, rows } = JSON.parse(io.lines.at(-1)!);
     expect(workload).toBe("hessian-block");
@@ -79,7 +74,7 @@ describe("pnpm hessian bench --json", () => {
 
 describe("bad input", () => {
   it("names the flag, the command or the missing option", async () => {
-    const io = capture();
+    const io = captureIO();
     await expect(hessianMain(["curvature"], io)).rejects.toThrow(/unknown command 'curvature' \(commands: verify, scaling, plots, bench\)/);
     await expect(hessianMain(["scaling", "--points", "1"], io)).rejects.toThrow(/--points must be an integer >= 2, got '1'/);
     await expect(hessianMain(["scaling", "--fit-max", "0"], io)).rejects.toThrow(/--fit-max must be a positive number/);
@@ -90,7 +85,7 @@ describe("bad input", () => {
   });
 
   it("prints usage", async () => {
-    const io = capture();
+    const io = captureIO();
     await hessianMain([], io);
     expect(io.lines.join("\n")).toContain("pnpm hessian <command>");
   });

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runCommand } from "@unfold/cli/testing";
+import { captureIO, rejectionOf, runCommand } from "@unfold/cli/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { type CommandIO, unfoldCommand, verifyCommand } from "../src/index.js";
 
@@ -22,22 +22,6 @@ const DIR = join(tmp, "a-dir");
 mkdirSync(DIR);
 /** Writable by nobody, root included. */
 const UNWRITABLE = "/sys";
-
-function capture(): CommandIO & { lines: string[]; progressed: string[] } {
-  const lines: string[] = [];
-  const progressed: string[] = [];
-  return { lines, progressed, out: (l) => void lines.push(l), progress: (m) => void progressed.push(m) };
-}
-
-/** The command's error message; fails the test if it succeeded. */
-async function rejection(run: () => Promise<void>): Promise<string> {
-  try {
-    await run();
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-  throw new Error("the command succeeded");
-}
 
 /** [arguments, what the message must name]. */
 type Case = readonly [readonly string[], readonly string[]];
@@ -103,8 +87,8 @@ function table(command: string, cases: readonly Case[], run: (args: string[], io
     for (const [args, names] of cases) {
       it(`${command} ${show(args)}`, async () => {
         const before = readdirSync(tmp, { recursive: true }).sort();
-        const io = capture();
-        const message = await rejection(() => run([...args], io));
+        const io = captureIO();
+        const message = await rejectionOf(() => run([...args], io));
         for (const name of names) expect(message).toContain(name);
         // Refused before any work: no progress, no result, nothing written (no temp file either).
         expect(io.progressed).toEqual([]);

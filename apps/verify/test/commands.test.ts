@@ -2,20 +2,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type CommandIO, unfoldCommand, verifyCommand } from "../src/index.js";
-
-function capture(): CommandIO & { lines: string[]; progressed: string[] } {
-  const lines: string[] = [];
-  const progressed: string[] = [];
-  return { lines, progressed, out: (l) => void lines.push(l), progress: (m) => void progressed.push(m) };
-}
+import { unfoldCommand, verifyCommand } from "../src/index.js";
+import { captureIO } from "@unfold/cli/testing";
 
 const dir = mkdtempSync(join(tmpdir(), "unfold-verify-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("pnpm verify --json", () => {
   it("prints the fidelity report as one JSON object on its last line, and it holds", async () => {
-    const io = capture();
+    const io = captureIO();
     await verifyCommand(["--json"], io);
     const report = JSON.parse(io.lines.at(-1)!);
     expect(Object.keys(report).sort()).toEqual(
@@ -38,7 +33,7 @@ describe("pnpm verify --json", () => {
 
 describe("pnpm verify", () => {
   it("prints the checks and the per-layer energies as tables", async () => {
-    const io = capture();
+    const io = captureIO();
     await verifyCommand([], io);
     const text = io.lines.join("\n");
     expect(text).toMatch(/softmax_beta MM step: trials\s+2000\b/);
@@ -50,7 +45,7 @@ describe("pnpm verify", () => {
 
 describe("pnpm unfold", () => {
   it("prints every layer's energy and terms, and writes the plot", async () => {
-    const io = capture();
+    const io = captureIO();
     const plot = join(dir, "energy.svg");
     await unfoldCommand(["--digits", "2", "--layers", "3", "--plot", plot], io);
     const text = io.lines.join("\n");
@@ -62,7 +57,7 @@ describe("pnpm unfold", () => {
   });
 
   it("rejects bad flags by name", async () => {
-    await expect(unfoldCommand(["--layers", "0"], capture())).rejects.toThrow(/--layers must be an integer >= 1/);
-    await expect(unfoldCommand(["--bogus"], capture())).rejects.toThrow(/bogus/);
+    await expect(unfoldCommand(["--layers", "0"], captureIO())).rejects.toThrow(/--layers must be an integer >= 1/);
+    await expect(unfoldCommand(["--bogus"], captureIO())).rejects.toThrow(/bogus/);
   });
 });

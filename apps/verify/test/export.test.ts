@@ -8,19 +8,15 @@ import { type DType, type HostTensor, Random, interpret, relativeError } from "@
 import { MNIST_SIDE, loadMnist, patchTokens } from "@unfold/datasets";
 import * as ort from "onnxruntime-web";
 import { afterAll, describe, expect, it } from "vitest";
-import { type CommandIO, DEFAULT_EXPORT, unfoldCommand, unfoldVersion, unfoldedModel } from "../src/index.js";
-
-function capture(): CommandIO & { lines: string[] } {
-  const lines: string[] = [];
-  return { lines, out: (l) => void lines.push(l), progress: () => {} };
-}
+import { DEFAULT_EXPORT, unfoldCommand, unfoldVersion, unfoldedModel } from "../src/index.js";
+import { captureIO } from "@unfold/cli/testing";
 
 const dir = mkdtempSync(join(tmpdir(), "unfold-export-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs `pnpm unfold export` with `args`, writing into `file` of the temp dir. */
 async function exportTo(file: string, ...args: string[]): Promise<{ path: string; lines: string[] }> {
-  const io = capture();
+  const io = captureIO();
   const path = join(dir, file);
   await unfoldCommand(["export", "--out", path, ...args], io);
   return { path, lines: io.lines };
@@ -94,7 +90,7 @@ describe("pnpm unfold export", () => {
   });
 
   it("rejects bad flags, naming the flag", async () => {
-    const run = (...args: string[]) => unfoldCommand(["export", ...args], capture());
+    const run = (...args: string[]) => unfoldCommand(["export", ...args], captureIO());
     await expect(run("--layers", "0")).rejects.toThrow("--layers must be an integer >= 1, got '0'");
     await expect(run("--dim", "x")).rejects.toThrow(/^--dim must be an integer >= 1/);
     await expect(run("--dtype", "float16")).rejects.toThrow("--dtype must be float32 or float64, got 'float16'");
@@ -114,10 +110,10 @@ describe("pnpm unfold export", () => {
   });
 
   it("leaves the demo's command line as it was", async () => {
-    await expect(unfoldCommand(["--layers", "0"], capture())).rejects.toThrow(/--layers must be an integer >= 1/);
+    await expect(unfoldCommand(["--layers", "0"], captureIO())).rejects.toThrow(/--layers must be an integer >= 1/);
     // A positional other than a leading "export" is still refused.
-    await expect(unfoldCommand(["--layers", "2", "export"], capture())).rejects.toThrow(/export/);
-    const io = capture();
+    await expect(unfoldCommand(["--layers", "2", "export"], captureIO())).rejects.toThrow(/export/);
+    const io = captureIO();
     await unfoldCommand(["--help"], io);
     expect(io.lines.join("\n")).toMatch(/^usage: pnpm unfold .*\n\s+pnpm unfold export/);
   });

@@ -97,3 +97,20 @@ export function startCommand(script: string, args: readonly string[], options: C
 export function runCommand(script: string, args: readonly string[], options: CommandOptions = {}): Promise<CommandResult> {
   return startCommand(script, args, options).exited;
 }
+
+/** A CommandIO that keeps what a command prints: `lines` (results) and `progressed` (progress). */
+export function captureIO(): { out(line: string): void; progress(message: string): void; lines: string[]; progressed: string[] } {
+  const lines: string[] = [];
+  const progressed: string[] = [];
+  return { lines, progressed, out: (line) => void lines.push(line), progress: (message) => void progressed.push(message) };
+}
+
+/** The message of the error `run` rejects with; throws if it succeeds, so a bad-input case cannot pass by running. */
+export async function rejectionOf(run: () => Promise<unknown>): Promise<string> {
+  try {
+    await run();
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  throw new Error("the command succeeded where it should have refused its input");
+}

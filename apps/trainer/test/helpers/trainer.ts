@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WebGpuBackend } from "@unfold/backend-webgpu";
-import type { CommandIO } from "@unfold/cli";
 import { type BackendName, type TrainOutcome, type TrainRun, TrainerConfig } from "../../src/index.js";
+export { captureIO } from "@unfold/cli/testing";
 
 /** The trainer's entry point, run as a real process (signals, exit codes, locks) by startCommand. */
 export const TRAIN_SCRIPT = fileURLToPath(new URL("../../src/bin/train.ts", import.meta.url));
@@ -43,13 +43,6 @@ export function finished(run: TrainOutcome | undefined): TrainRun {
   if (!run) throw new Error("the command printed help instead of training");
   if (run.interrupted) throw new Error(`the run was stopped at step ${run.step}`);
   return run;
-}
-
-/** An IO that keeps what a command prints. */
-export function captureIO(): CommandIO & { lines: string[]; progressed: string[] } {
-  const lines: string[] = [];
-  const progressed: string[] = [];
-  return { lines, progressed, out: (line) => void lines.push(line), progress: (message) => void progressed.push(message) };
 }
 
 /** The step a run directory's checkpoint manifest records. */

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { prepareOutputFile } from "@unfold/files";
 
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
 
@@ -84,4 +85,17 @@ export function integerListFlag(flag: string, value: string | boolean | undefine
   if (value === undefined) return [...fallback];
   if (typeof value !== "string" || value.trim() === "") throw new Error(`--${flag} must be a comma-separated list of integers >= ${min}, got '${String(value)}'`);
   return value.split(",").map((part) => integerFlag(flag, part.trim(), 0, min));
+}
+
+/**
+ * The file an output flag names, checked before any work starts: a path (not empty), not a
+ * directory, in a directory that exists or can be made and takes a new file. Absolute. Undefined
+ * when the flag is absent and there is no fallback.
+ */
+export function outputFileFlag(flag: string, value: string | boolean | undefined, fallback: string): string;
+export function outputFileFlag(flag: string, value: string | boolean | undefined): string | undefined;
+export function outputFileFlag(flag: string, value: string | boolean | undefined, fallback?: string): string | undefined {
+  if (value === undefined) return fallback === undefined ? undefined : prepareOutputFile(fallback, `--${flag}`);
+  if (typeof value !== "string" || value.trim() === "") throw new Error(`--${flag} needs a file path`);
+  return prepareOutputFile(value, `--${flag}`);
 }

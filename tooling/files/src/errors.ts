@@ -33,3 +33,21 @@ export function fsErrorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : undefined;
 }
+
+/**
+ * Runs a write of `path`, which the user named through `label` (`--out`, `--plot`), turning a
+ * file-system failure (a full disk, a folder removed meanwhile) into an OutputError naming them;
+ * other errors pass through. Works for synchronous and asynchronous writes alike.
+ */
+export function writingTo<T>(label: string, path: string, write: () => T): T {
+  const blame = (error: unknown): never => {
+    if (fsErrorCode(error) === undefined) throw error;
+    throw new OutputError(`${label}: cannot write '${path}': ${describeFsError(error)}`, { cause: error });
+  };
+  try {
+    const result = write();
+    return (result instanceof Promise ? result.catch(blame) : result) as T;
+  } catch (error) {
+    return blame(error);
+  }
+}

@@ -2,6 +2,6 @@
 export { openAppendNoFollow } from "./append.js";
 export { type AtomicWriteOptions, TEMP_PREFIX, tempPathFor, writeFileAtomic, writeFileAtomicSync } from "./atomic.js";
 export { makeDirectory, prepareOutputDirectory, prepareOutputFile } from "./directory.js";
-export { OutputError, describeFsError, fsErrorCode } from "./errors.js";
+export { OutputError, describeFsError, fsErrorCode, writingTo } from "./errors.js";
 export { type DirectoryLock, LOCK_FILE, type LockOptions, type LockOwner, describeOwner, lockDirectory, readLock } from "./lock.js";
 export { type ChecksumResult, checksumPathFor, sha256Hex, verifyChecksum, writeChecksum } from "./checksum.js";

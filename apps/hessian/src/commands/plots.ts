@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { type CommandIO, integerFlag, parse, positiveFlag } from "@unfold/cli";
 import { prepareOutputDirectory } from "@unfold/files";
 import { backendNamed, checkBackendName } from "../backends.js";
-import { writingFor } from "../output.js";
+import { writingTo } from "@unfold/files";
 import { writeGrowthPlot } from "../plots/growth.js";
 import { writeHeatmap } from "../plots/heatmap.js";
 import { writeHistograms } from "../plots/histogram.js";
@@ -43,7 +43,7 @@ export async function plotsCommand(argv: string[], io: CommandIO): Promise<void>
     products.dispose();
     const layout = products.layout;
     const heatmap = join(dir, "heatmap.svg");
-    writingFor("--out", heatmap, () => writeHeatmap(heatmap, `|H| over the attention weights, 5-digit addition, d_model ${dModel}, sigma ${sigma}`, full, layout.blocks.map((b) => ({ name: `W_${b.name}`, offset: layout.offset(b.name), size: layout.blockSize(b.name) }))));
+    writingTo("--out", heatmap, () => writeHeatmap(heatmap, `|H| over the attention weights, 5-digit addition, d_model ${dModel}, sigma ${sigma}`, full, layout.blocks.map((b) => ({ name: `W_${b.name}`, offset: layout.offset(b.name), size: layout.blockSize(b.name) }))));
     written.push(heatmap);
 
     const linear = additionTransformer({ dModel, batch: 8, seed: 1, sigma, variant: "linear" });
@@ -53,7 +53,7 @@ export async function plotsCommand(argv: string[], io: CommandIO): Promise<void>
     const linearQQ = await assembleDense(linearProducts.block("hessian", "Q"));
     linearProducts.dispose();
     const histograms = join(dir, "histograms.svg");
-    writingFor("--out", histograms, () =>
+    writingTo("--out", histograms, () =>
       writeHistograms(histograms, `|entries| of H_VV and H_QQ (d_model ${dModel}, sigma ${sigma})`, [
         { title: "softmax attention", series: [{ name: "H_VV", values: blockOfLayout(layout, full, "V", "V").data }, { name: "H_QQ", values: blockOfLayout(layout, full, "Q", "Q").data }] },
         { title: "linear attention", series: [{ name: "H_VV", values: linearVV.data }, { name: "H_QQ", values: linearQQ.data }] },
@@ -70,7 +70,7 @@ export async function plotsCommand(argv: string[], io: CommandIO): Promise<void>
       onProgress: (m) => io.progress(m),
     });
     const growthPath = join(dir, "growth.svg");
-    writingFor("--out", growthPath, () => writeGrowthPlot(growthPath, growth));
+    writingTo("--out", growthPath, () => writeGrowthPlot(growthPath, growth));
     written.push(growthPath);
   } finally {
     await backend.dispose();

@@ -1,7 +1,7 @@
 import { FULL_SCALING, PREDICTED_SLOPES, QUICK_SCALING, SCALING_SERIES, type ScalingResult, logGrid, scalingStudy } from "@unfold/hessian";
-import { type CommandIO, formatTable, integerFlag, parse, positiveFlag } from "@unfold/cli";
+import { type CommandIO, formatTable, integerFlag, outputFileFlag, parse, positiveFlag } from "@unfold/cli";
 import { backendNamed, checkBackendName } from "../backends.js";
-import { plotFileFlag, writingFor } from "../output.js";
+import { writingTo } from "@unfold/files";
 import { writeGrowthPlot } from "../plots/growth.js";
 
 const USAGE = `usage: pnpm hessian scaling [--quick] [--d-model D] [--points N] [--seeds S] [--samples K]
@@ -58,7 +58,7 @@ export async function scalingCommand(argv: string[], io: CommandIO): Promise<voi
   };
   checkFitRange(options.sigmas, options.fitRange, flags["fit-max"], points);
   checkBackendName(flags["backend"]);
-  const plotPath = plotFileFlag(flags["plot"]);
+  const plotPath = outputFileFlag("plot", flags["plot"]);
   const backend = backendNamed(flags["backend"], "cpu");
   let result: ScalingResult;
   try {
@@ -67,7 +67,7 @@ export async function scalingCommand(argv: string[], io: CommandIO): Promise<voi
     await backend.dispose();
   }
   if (plotPath !== undefined) {
-    writingFor("--plot", plotPath, () => writeGrowthPlot(plotPath, result));
+    writingTo("--plot", plotPath, () => writeGrowthPlot(plotPath, result));
     io.progress(`plot: ${plotPath}`);
   }
   const slopes = Object.fromEntries(REPORTED_SLOPES.map((s) => [s, result.slopes[s]]));

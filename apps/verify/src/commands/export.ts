@@ -1,7 +1,8 @@
 import type { DType } from "@unfold/core";
 import type { OnnxValueInfo } from "@unfold/backend-onnx";
-import { type CommandIO, integerFlag, parse } from "@unfold/cli";
-import { integerInRange, outputFileFlag, writingFlag } from "../flags.js";
+import { type CommandIO, integerFlag, outputFileFlag, parse } from "@unfold/cli";
+import { writingTo } from "@unfold/files";
+import { integerInRange } from "../flags.js";
 import { DEFAULT_EXPORT, type ExportSpec, exportUnfoldedModel } from "../onnx-export.js";
 
 const MIN_OPSET = 17;
@@ -52,7 +53,7 @@ export async function exportCommand(argv: string[], io: CommandIO): Promise<void
   // Made and proved writable before the export: an impossible path fails at once, naming --out.
   const out = outputFileFlag("out", flags["out"], DEFAULT_OUT);
   // File-system failures from here on are about --out; anything else (an export error naming an op) is not.
-  const { path, summary, checksumPath } = await writingFlag("out", out, () => exportUnfoldedModel(out, spec));
+  const { path, summary, checksumPath } = await writingTo("--out", out, () => exportUnfoldedModel(out, spec));
   io.out(`wrote ${path}`);
   io.out(
     `${spec.layers} tied Yang layers, ${spec.dtype}, opset ${summary.opset}: ${summary.nodes} nodes, ` +

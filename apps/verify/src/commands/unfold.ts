@@ -1,8 +1,8 @@
 import { MNIST_SIDE } from "@unfold/datasets";
-import { writeFileAtomic } from "@unfold/files";
-import { type CommandIO, formatTable, integerFlag, parse } from "@unfold/cli";
+import { writeFileAtomic, writingTo } from "@unfold/files";
+import { type CommandIO, formatTable, integerFlag, outputFileFlag, parse } from "@unfold/cli";
 import { exportCommand } from "./export.js";
-import { integerInRange, integerOneOf, outputFileFlag, writingFlag } from "../flags.js";
+import { integerInRange, integerOneOf } from "../flags.js";
 import { PATCH_SIZES, mnistDigitsAvailable } from "../mnist-digits.js";
 import { unfoldMnist } from "../mnist-unfolding.js";
 import { linePlotSvg } from "../plot.js";
@@ -53,7 +53,7 @@ export async function unfoldCommand(argv: string[], io: CommandIO): Promise<void
     { name: "total energy", values: trace.layers.map((l) => l.energy) },
     ...terms.map((t) => ({ name: t, values: trace.layers.map((l) => l.terms[t]!) })),
   ]);
-  await writingFlag("plot", plotPath, () => writeFileAtomic(plotPath, svg));
+  await writingTo("--plot", plotPath, () => writeFileAtomic(plotPath, svg));
   if (flags["json"]) {
     io.out(JSON.stringify({ tokens, feedForwardStepSize: result.feedForwardStepSize, layers: trace.layers, warnings: trace.warnings }));
     return;

@@ -1,9 +1,9 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { WebGpuBackend } from "@unfold/backend-webgpu";
 import { describe, expect, it } from "vitest";
-import { type BackendName, type TrainOutcome, type TrainRun, TrainerConfig, train } from "../src/index.js";
+import { type BackendName, type TrainRun, TrainerConfig, train } from "../src/index.js";
+import { finished, skipWebGpu } from "./helpers/trainer.js";
 
 // Every backend runs the same training-step program with parameters resident; their losses over
 // a few steps must match the reference interpreter's (float32 both, from the same initial state).
@@ -21,18 +21,7 @@ function config(backend: BackendName): TrainerConfig {
 }
 
 const quiet = { write: () => true, isTTY: false };
-const ci = !!process.env["CI"] && process.env["CI"] !== "false" && process.env["CI"] !== "0";
-
-async function hasAdapter(): Promise<boolean> {
-  try {
-    await (await WebGpuBackend.create()).dispose();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const gpu = await hasAdapter();
-if (!gpu && !ci) console.warn("trainer webgpu test skipped: no WebGPU adapter (install one with: sudo bash scripts/install-webgpu-driver.sh)");
+const skipGpu = await skipWebGpu("trainer webgpu test");
 
 /**
  * The same backend stopped after step 3 (as Ctrl-C stops it: checkpoint saved) and resumed from
@@ -49,11 +38,6 @@ async function expectExactResume(backend: BackendName, whole: TrainRun | undefin
   for (const [name, t] of Object.entries(uninterrupted.params)) expect(Array.from(rest.params[name]!.data), name).toEqual(Array.from(t.data));
 }
 
-function finished(run: TrainOutcome): TrainRun {
-  if (run.interrupted) throw new Error(`the run was stopped at step ${run.step}`);
-  return run;
-}
-
 describe("training on every backend", async () => {
   const reference = finished(await train(config("reference"), { progressStream: quiet }));
   // A software adapter (lavapipe) compiles every kernel of the training program through LLVM:
@@ -63,7 +47,7 @@ describe("training on every backend", async () => {
     { backend: "onnx", tolerance: 1e-4 },
     { backend: "tfjs", tolerance: 1e-4 },
     // In CI a missing adapter fails this test rather than skipping it.
-    { backend: "webgpu", tolerance: 1e-4, skip: !gpu && !ci, timeout: 600_000 },
+    { backend: "webgpu", tolerance: 1e-4, skip: skipGpu, timeout: 600_000 },
   ];
   it("reference: a float32 run stopped at step 3 and resumed repeats the whole run bit for bit", () => expectExactResume("reference", reference));
   it("reference: a float64 run stopped at step 3 and resumed repeats the whole run bit for bit", () => expectExactResume("reference", undefined, "float64"));

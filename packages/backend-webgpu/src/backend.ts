@@ -1,5 +1,5 @@
-import { type Backend, CompileCache, type CompileOptions, DTypeError, FeedError, type DType, type DeviceTensor, type HostTensor, type Program, UnfoldError, formatShape, optimize, sizeOf } from "@unfold/core";
-import { GpuContext } from "./context.js";
+import { type Backend, CompileCache, type DisposedUse, type CompileOptions, DTypeError, checkUpload, FeedError, type DType, type DeviceTensor, type HostTensor, type Program, formatShape, optimize, sizeOf } from "@unfold/core";
+import { GpuContext, disposedError } from "./context.js";
 import { type WebGpuBackendOptions, openDevice, targetOf } from "./device.js";
 import { tensorTooLarge } from "./errors.js";
 import { type WebGpuExecutable, bindPlan } from "./executable.js";
@@ -44,10 +44,12 @@ export class WebGpuBackend implements Backend {
     return backend;
   }
 
-  private async use(op: string): Promise<GpuContext> {
-    if (this.disposed) throw new UnfoldError(op, "the webgpu backend was disposed");
+  private async use(op: DisposedUse): Promise<GpuContext> {
+    if (this.disposed) throw disposedError(op);
     const context = await this.ready;
-    context.state.check(op);
+    // dispose() may have come while the device was being found.
+    if (this.disposed) throw disposedError(op);
+    context.check(op);
     return context;
   }
 
@@ -67,13 +69,24 @@ export class WebGpuBackend implements Backend {
     }
     const context = await this.use("compile");
     const build = async (): Promise<WebGpuExecutable> => {
-      const plan = lower(optimize(program), { maxBindings: context.maxBindings, maxBindingBytes: context.maxBindingBytes });
-      return bindPlan(program, plan, context, options);
+      try {
+        const plan = lower(optimize(program), { maxBindings: context.maxBindings, maxBindingBytes: context.maxBindingBytes });
+        const executable = await bindPlan(program, plan, context, options);
+        if (context.disposed) {
+          executable.release();
+          throw disposedError("compile");
+        }
+        return executable;
+      } catch (error) {
+        // A compile overtaken by dispose() fails for that reason, whatever the destroyed device said.
+        throw context.disposed ? disposedError("compile") : error;
+      }
     };
     return this.plans.get(program, build, options.poison ? "poison" : "");
   }
 
   async upload(tensor: HostTensor): Promise<DeviceTensor> {
+    checkUpload(tensor);
     if (tensor.dtype !== "float32") throw new DTypeError("upload", `unsupported dtype ${tensor.dtype}: the webgpu backend holds float32 only`);
     const context = await this.use("upload");
     const elements = sizeOf(tensor.shape);
@@ -101,11 +114,14 @@ export class WebGpuBackend implements Backend {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    // At once, so that executables, tensors and compiles in flight fail naming the dispose.
+    if (this.context) this.context.disposed = true;
     const pending = this.plans.all();
     this.plans.clear();
     for (const plan of pending) (await plan.catch(() => undefined))?.release();
     const context = await this.ready.catch(() => undefined);
     if (!context) return;
+    context.disposed = true;
     context.pipelines.clear();
     context.pool.destroy();
     // Destroys a device the backend created (Dawn keeps Node alive otherwise); one passed in stays.

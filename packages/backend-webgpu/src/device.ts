@@ -19,41 +19,40 @@ export interface WebGpuBackendOptions {
 type DawnModule = { create(options: string[]): GPU };
 
 /**
- * One Dawn instance per process, shared by every backend that found no navigator.gpu and
- * counted, so the last backend to dispose drops it (and Node's event loop with it).
+ * Dawn's instance, one per process for its whole life, shared by every backend that found no
+ * navigator.gpu. An instance costs about 2 MB of native memory that Dawn does not give back when
+ * it is dropped, so making one per backend grew a process by gigabytes over a thousand backend
+ * lives; one kept instance holds no device and does not keep Node's event loop alive. Kept on
+ * globalThis under a registered symbol so that two copies of this module (built and source, or a
+ * test runner's per-file module graphs) still share it, and it can never be collected while a
+ * device made from it lives (Dawn aborts then).
  */
-let dawn: { gpu: Promise<GPU>; refs: number } | undefined;
+const DAWN_KEY = Symbol.for("@unfold/backend-webgpu:dawn");
 
-async function loadDawn(): Promise<GPU | undefined> {
+async function loadDawn(): Promise<GPU> {
   // A specifier in a variable keeps bundlers from pulling Dawn's native addon into browser builds.
   const specifier = "webgpu";
+  let mod: DawnModule;
   try {
-    const mod = (await import(/* @vite-ignore */ specifier)) as DawnModule;
-    return mod.create([]);
+    mod = (await import(/* @vite-ignore */ specifier)) as DawnModule;
   } catch {
-    return undefined;
+    throw noAdapter("no navigator.gpu, and the `webgpu` package (Dawn for Node) could not be loaded");
   }
+  return mod.create([]);
 }
 
-function acquireDawn(): { gpu: Promise<GPU>; release: () => void } {
-  if (!dawn) {
-    const gpu = loadDawn().then((g) => {
-      if (!g) throw noAdapter("no navigator.gpu, and the `webgpu` package (Dawn for Node) could not be loaded");
-      return g;
+/** The process's Dawn instance, made on first use; a failed load is not kept, so a later backend tries again. */
+function processDawn(): Promise<GPU> {
+  const holder = globalThis as { [DAWN_KEY]?: Promise<GPU> };
+  let gpu = holder[DAWN_KEY];
+  if (!gpu) {
+    gpu = loadDawn();
+    holder[DAWN_KEY] = gpu;
+    gpu.catch(() => {
+      if (holder[DAWN_KEY] === gpu) delete holder[DAWN_KEY];
     });
-    dawn = { gpu, refs: 0 };
   }
-  const held = dawn;
-  held.refs++;
-  let released = false;
-  return {
-    gpu: held.gpu,
-    release: () => {
-      if (released) return;
-      released = true;
-      if (--held.refs === 0 && dawn === held) dawn = undefined;
-    },
-  };
+  return gpu;
 }
 
 /**
@@ -62,28 +61,36 @@ function acquireDawn(): { gpu: Promise<GPU>; release: () => void } {
  * since otherwise it would only show as wrong numbers.
  */
 export class DeviceState {
-  lost: GPUDeviceLostInfo | undefined;
-  private error: string | undefined;
+  /**
+   * What the device's handlers saw. The handlers reach only this record, never the device: Dawn
+   * holds a listener from the device's native side, so a listener that led back to the device
+   * would keep the destroyed device (and every pipeline it compiled) alive for good.
+   */
+  private readonly fault: { lost?: GPUDeviceLostInfo; error?: string } = {};
+  private readonly onError: (event: Event) => void;
 
   constructor(
     readonly device: GPUDevice,
     private readonly owned: boolean,
-    private readonly release: () => void,
-    /** Held so the instance outlives the device: Dawn crashes if its instance is collected first. */
-    readonly gpu?: GPU,
   ) {
+    const fault = this.fault;
     void device.lost.then((info) => {
-      this.lost = info;
+      fault.lost = info;
     });
-    device.addEventListener("uncapturederror", (event) => {
-      this.error ??= (event as GPUUncapturedErrorEvent).error.message;
-    });
+    this.onError = (event) => {
+      fault.error ??= (event as GPUUncapturedErrorEvent).error.message;
+    };
+    device.addEventListener("uncapturederror", this.onError);
+  }
+
+  get lost(): GPUDeviceLostInfo | undefined {
+    return this.fault.lost;
   }
 
   /** Throws when the device can no longer run anything. */
   check(op: string): void {
     if (this.lost) throw deviceLost(op, this.lost.reason, this.lost.message);
-    if (this.error) throw new UnfoldError(op, `the WebGPU device reported an error: ${this.error}`);
+    if (this.fault.error) throw new UnfoldError(op, `the WebGPU device reported an error: ${this.fault.error}`);
   }
 
   /** After an operation failed: the lost device's reason if that is why (it may arrive a moment later). */
@@ -93,9 +100,10 @@ export class DeviceState {
     return error instanceof Error ? error : new UnfoldError(op, String(error));
   }
 
+  /** Destroys a device the backend created; a device passed in stays alive, without this backend's listener. */
   destroy(): void {
+    this.device.removeEventListener("uncapturederror", this.onError);
     if (this.owned) this.device.destroy();
-    this.release();
   }
 }
 
@@ -122,19 +130,17 @@ function requiredLimits(adapter: GPUAdapter): Record<string, number> {
   };
 }
 
-/** A device: the one given, or one from navigator.gpu, or from Dawn in Node. */
+/**
+ * A device: the one given, or one from navigator.gpu (a browser, or a host that installed one),
+ * or from the process's Dawn instance in Node. The same code runs on all three; only where the
+ * GPU object comes from differs.
+ */
 export async function openDevice(options: WebGpuBackendOptions = {}): Promise<DeviceState> {
-  if (options.device) return new DeviceState(options.device, false, () => undefined);
+  if (options.device) return new DeviceState(options.device, false);
   const navigatorGpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
-  const held = (options.gpu ?? navigatorGpu) ? undefined : acquireDawn();
-  try {
-    const gpu = options.gpu ?? navigatorGpu ?? (await held!.gpu);
-    const adapter = await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : {});
-    if (!adapter) throw noAdapter("requestAdapter() returned null");
-    const device = await adapter.requestDevice({ requiredLimits: requiredLimits(adapter) });
-    return new DeviceState(device, true, held?.release ?? (() => undefined), gpu);
-  } catch (error) {
-    held?.release();
-    throw error;
-  }
+  const gpu = options.gpu ?? navigatorGpu ?? (await processDawn());
+  const adapter = await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : {});
+  if (!adapter) throw noAdapter("requestAdapter() returned null");
+  const device = await adapter.requestDevice({ requiredLimits: requiredLimits(adapter) });
+  return new DeviceState(device, true);
 }

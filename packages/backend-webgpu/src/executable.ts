@@ -1,6 +1,6 @@
 import { type CompileOptions, type DeviceTensor, type Executable, FeedError, type Feeds, type Program, UnfoldError, checkFeeds, isDeviceTensor } from "@unfold/core";
 import { kernelCode } from "./codegen/index.js";
-import type { GpuContext } from "./context.js";
+import { type GpuContext, disposedError } from "./context.js";
 import { assignWorkspace } from "./plan/liveness.js";
 import type { Plan } from "./plan/lower.js";
 import { type PooledBuffer, sizeClass } from "./pool.js";
@@ -104,7 +104,8 @@ export async function bindPlan(program: Program, plan: Plan, context: GpuContext
 
   /** Binds feeds and fresh outputs for one run: the buffer of every slot, and the output tensors. */
   const prepare = (feeds: Feeds): { current: (PooledBuffer | undefined)[]; results: Record<string, DeviceTensor> } => {
-    if (released) throw new UnfoldError("webgpu backend", "executable was released (its backend was disposed); compile the program again");
+    if (context.disposed) throw disposedError("run");
+    if (released) throw new UnfoldError("run", "this webgpu executable was released; compile the program again");
     state.check("run");
     checkFeeds(program, feeds, WEBGPU_BACKEND);
     const current = fixed.slice();

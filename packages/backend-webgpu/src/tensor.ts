@@ -1,5 +1,5 @@
 import { type DeviceTensor, FeedError, type HostTensor } from "@unfold/core";
-import type { GpuContext } from "./context.js";
+import { type GpuContext, disposedError } from "./context.js";
 import type { PooledBuffer } from "./pool.js";
 
 export const WEBGPU_BACKEND = "webgpu";
@@ -21,8 +21,9 @@ export class WebGpuTensor implements DeviceTensor {
     this.held = buffer;
   }
 
+  /** Disposed on its own, or with its backend. */
   get disposed(): boolean {
-    return this.held === undefined;
+    return this.held === undefined || this.context.disposed;
   }
 
   /** The buffer, for binding; throws once disposed. */
@@ -33,9 +34,9 @@ export class WebGpuTensor implements DeviceTensor {
 
   /** Copies to a mappable staging buffer and maps it: asynchronous, like the GPU. */
   async read(): Promise<HostTensor> {
+    this.context.check("read");
     const source = this.buffer;
     const { state, pool, device } = this.context;
-    state.check("read");
     const bytes = this.elements * 4;
     if (bytes === 0) return { shape: this.shape, dtype: "float32", data: new Float32Array(0) };
     const staging = pool.acquire(bytes, "readback");
@@ -48,7 +49,7 @@ export class WebGpuTensor implements DeviceTensor {
       staging.buffer.unmap();
       return { shape: this.shape, dtype: "float32", data };
     } catch (error) {
-      throw await state.explain("read", error);
+      throw this.context.disposed ? disposedError("read") : await state.explain("read", error);
     } finally {
       pool.release(staging);
     }

@@ -24,9 +24,18 @@ export const MAX_GROUPS_PER_DIM = 65535;
  */
 export class Bindings {
   readonly slots: number[];
+  /** Element types other than f32, by binding index (a buffer's bytes read as integers, say). */
+  private readonly types = new Map<number, string>();
 
   constructor(out: number) {
     this.slots = [out];
+  }
+
+  /** The WGSL name of the buffer holding `slot`, read as an array of `type` (u32, atomic<u32>). */
+  typed(slot: number, type: string): string {
+    const name = this.name(slot);
+    this.types.set(Number(name.slice(1)), type);
+    return name;
   }
 
   /** The WGSL name of the buffer holding `slot`. */
@@ -40,7 +49,7 @@ export class Bindings {
   }
 
   declarations(): string {
-    return this.slots.map((_, i) => `@group(0) @binding(${i}) var<storage, ${i === 0 ? "read_write" : "read"}> b${i}: array<f32>;`).join("\n");
+    return this.slots.map((_, i) => `@group(0) @binding(${i}) var<storage, ${i === 0 ? "read_write" : "read"}> b${i}: array<${this.types.get(i) ?? "f32"}>;`).join("\n");
   }
 }
 

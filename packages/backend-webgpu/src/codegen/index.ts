@@ -2,11 +2,12 @@ import type { KernelSpec } from "../plan/kernels.js";
 import { type KernelCode, type KernelTarget, withSpecialValues } from "./common.js";
 import { concatCode } from "./concat.js";
 import { elementwiseCode } from "./elementwise.js";
-import { gatherCode, scatterAddCode } from "./gather.js";
+import { gatherCode } from "./gather.js";
 import { matmulCode } from "./matmul.js";
 import { blockedFits, matmulBlockedCode } from "./matmul-blocked.js";
 import { normalizeCode } from "./normalize.js";
 import { reduceCode } from "./reduce.js";
+import { scatterAddCode, scatterRowsCode } from "./scatter.js";
 
 export type { KernelCode, KernelTarget } from "./common.js";
 
@@ -30,6 +31,8 @@ function generate(spec: KernelSpec, out: number, target: KernelTarget): KernelCo
       return concatCode(spec, out);
     case "gather":
       return gatherCode(spec, out);
+    case "scatterRows":
+      return scatterRowsCode(spec, out);
     case "scatterAdd":
       return scatterAddCode(spec, out);
   }

@@ -3,7 +3,7 @@ import { stridesOf } from "@unfold/core";
 import { Bindings, type KernelCode, type KernelTarget, MAIN_ARGS, NEG_INFINITY, grid, groupGrid } from "./common.js";
 import { type Helper, helperSource } from "./expr.js";
 import { decompose } from "./layout.js";
-import { columnValue, rowBases, rowLayout, rowSchedule, treeReduce } from "./rows.js";
+import { columnValue, pairwiseSum, rowBases, rowLayout, rowSchedule, treeReduce } from "./rows.js";
 
 /**
  * Softmax or logsumexp along one axis in one kernel: the row's max, then the sum of
@@ -39,8 +39,10 @@ export function normalizeCode(spec: NormalizeKernel, out: number, target: Kernel
   // Softmax keeps each exponential in its output slot, so the last pass only scales: one load
   // instead of the argument's loads, its expression and another exp. Each invocation rescales
   // exactly the elements it wrote, so no barrier is needed in between.
-  const keep = softmax ? [`  b0[${b.offsets[bases.length - 1]}] = eb;`] : [];
-  body.push("var s = 0.0;", loop("cb"), ...b.lines.map((l) => `  ${l}`), `  let eb = exp(${b.value} - m);`, ...keep, "  s = s + eb;", "}");
+  const keep = softmax ? [`b0[${b.offsets[bases.length - 1]}] = eb;`] : [];
+  // The denominator is summed pairwise, like every sum.
+  const terms = [...b.lines, `let eb = exp(${b.value} - m);`, ...keep];
+  body.push("var s = 0.0;", ...pairwiseSum({ col: "cb", start: serial ? "0u" : "lid", step: serial ? 1 : size, end: layout.cols, acc: "s", body: terms, value: "eb" }));
   if (!serial) body.push("red[lid] = s;", ...treeReduce(size, (x, y) => `${x} + ${y}`), "s = red[0];");
   if (softmax) {
     const o = decompose("cw", layout.colAxes, [`rb${bases.length - 1}`], ["wo"], "wk");

@@ -68,15 +68,34 @@ export interface GatherKernel {
   readonly indices: View;
 }
 
+/**
+ * The first pass of a scatterAdd: for each of `rows` target rows, the positions in `indices`
+ * (row-major) that name it, ascending, as lists in one u32 buffer of rowListsLength entries:
+ * rows + 1 list starts (the last is the index count), rows counters the pass works with, then
+ * the lists one after another.
+ */
+export interface ScatterRowsKernel {
+  readonly kind: "scatterRows";
+  readonly rows: number;
+  readonly indices: View;
+}
+
+/** u32 entries of a scatterAdd's row lists (see ScatterRowsKernel). */
+export const rowListsLength = (rows: number, count: number): number => 2 * rows + 1 + count;
+
+/** The second pass: each output element sums the updates its row's list names. */
 export interface ScatterAddKernel {
   readonly kind: "scatterAdd";
   readonly shape: readonly number[];
   readonly axis: number;
   readonly updates: View;
+  /** The index tensor's shape and strides (its data was read by the first pass). */
   readonly indices: View;
+  /** The first pass's output. */
+  readonly rowLists: View;
 }
 
-export type KernelSpec = ElementwiseKernel | ReduceKernel | NormalizeKernel | MatmulKernel | ConcatKernel | GatherKernel | ScatterAddKernel;
+export type KernelSpec = ElementwiseKernel | ReduceKernel | NormalizeKernel | MatmulKernel | ConcatKernel | GatherKernel | ScatterRowsKernel | ScatterAddKernel;
 
 /** One dispatch of a plan: what it computes, the slot it writes (whole and contiguous), and a label for messages. */
 export interface PlanStep {
@@ -98,7 +117,9 @@ export function viewsRead(spec: KernelSpec): readonly View[] {
       return spec.parts;
     case "gather":
       return [spec.x, spec.indices];
+    case "scatterRows":
+      return [spec.indices];
     case "scatterAdd":
-      return [spec.updates, spec.indices];
+      return [spec.updates, spec.rowLists];
   }
 }

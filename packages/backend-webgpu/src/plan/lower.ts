@@ -1,6 +1,6 @@
 import { BINARY_OPS, type BinaryOp, broadcastView, contiguousView, formatShape, isContiguous, type Node, type Program, reshapeView, sameViews, sizeOf, sliceView, transposeView, UNARY_OPS, type UnaryOp, UnfoldError, unitReshape, unitReshapeView, type View } from "@unfold/core";
 import { tensorTooLarge } from "../errors.js";
-import { type Expr, type KernelSpec, type PlanStep, viewsRead } from "./kernels.js";
+import { type Expr, type KernelSpec, type PlanStep, rowListsLength, viewsRead } from "./kernels.js";
 import { detectNormalizers } from "./normalizers.js";
 import type { Slot } from "./slots.js";
 
@@ -123,6 +123,14 @@ export function lower(program: Program, limits: LowerLimits): Plan {
     if (elements * 4 > limits.maxBindingBytes) throw tensorTooLarge("compile", describeNode(n), elements * 4, limits.maxBindingBytes);
     const id = slots.length;
     slots.push({ id, kind, elements, what: describeNode(n), ...extra });
+    return id;
+  };
+  /** A workspace slot of 4-byte entries that a kernel of `n` needs besides its result. */
+  const scratchSlot = (n: Node, elements: number, what: string): number => {
+    const described = `${describeNode(n)}'s ${what}`;
+    if (elements * 4 > limits.maxBindingBytes) throw tensorTooLarge("compile", described, elements * 4, limits.maxBindingBytes);
+    const id = slots.length;
+    slots.push({ id, kind: "workspace", elements, what: described });
     return id;
   };
   const emit = (n: Node, spec: KernelSpec, label = `${n.op} %${n.id}`): View => {
@@ -271,9 +279,16 @@ export function lower(program: Program, limits: LowerLimits): Plan {
       case "gather":
         views.set(n.id, emit(n, { kind: "gather", shape: n.shape, axis: n.axis, x: arg(0), indices: arg(1) }));
         break;
-      case "scatterAdd":
-        views.set(n.id, emit(n, { kind: "scatterAdd", shape: n.shape, axis: n.axis, updates: arg(0), indices: arg(1) }));
+      case "scatterAdd": {
+        // Two passes: the indices become a list of positions per target row, which the sum then reads.
+        const indices = arg(1);
+        const rows = n.shape[n.axis]!;
+        const length = rowListsLength(rows, sizeOf(indices.shape));
+        const lists = scratchSlot(n, length, "row lists");
+        steps.push({ label: `scatterAdd %${n.id} row lists`, spec: { kind: "scatterRows", rows, indices }, out: lists });
+        views.set(n.id, emit(n, { kind: "scatterAdd", shape: n.shape, axis: n.axis, updates: arg(0), indices, rowLists: contiguousView(lists, [length]) }));
         break;
+      }
       default: {
         if (!ELEMENTWISE.has(n.op)) throw new UnfoldError("webgpu backend", `no lowering for op '${n.op}'`);
         const m = normalizers.get(n.id);

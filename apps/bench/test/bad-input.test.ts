@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { captureIO, rejectionOf, runCommand } from "@unfold/cli/testing";
+import { captureIO, rejectionOf, runCommand } from "@unfold/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { type BenchCommandOptions, type BenchRow, type CommandIO, benchMain } from "../src/index.js";
 import { TINY, TINY_BATCH, TINY_MATMUL } from "./helpers.js";

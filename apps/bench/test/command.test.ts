@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type BenchCommandOptions, type BenchRow, benchCommand } from "../src/index.js";
 import { TINY, TINY_BATCH, TINY_MATMUL } from "./helpers.js";
-import { captureIO } from "@unfold/cli/testing";
+import { captureIO } from "@unfold/testing";
 
 // Tiny sizes injected: the float64 reference is instant and every engine runs in milliseconds.
 const tiny: BenchCommandOptions = { sizes: [TINY, { ...TINY_BATCH, quick: false }], matmul: TINY_MATMUL };

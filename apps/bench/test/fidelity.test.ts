@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { type FidelityCommandOptions, fidelityCommand } from "../src/commands/fidelity.js";
 import { loadCpuOrReference } from "../src/engines/unfold.js";
 import type { FidelityCheck } from "../src/fidelity/report.js";
-import { captureIO } from "@unfold/cli/testing";
+import { captureIO } from "@unfold/testing";
 
 
 // The reference interpreter, and the growth study on the hessian package's own tiny grid: the

@@ -3,7 +3,7 @@ import { relaxedSimdAvailable } from "@unfold/backend-cpu/node";
 import { expect, it } from "vitest";
 import { benchCommand } from "../src/index.js";
 import { TINY, TINY_MATMUL } from "./helpers.js";
-import { captureIO } from "@unfold/cli/testing";
+import { captureIO } from "@unfold/testing";
 
 it("--no-relaxed-simd keeps the GEMM on multiply + add where the engine keeps relaxed SIMD behind a flag", async () => {
   const before = relaxedSimdAvailable();

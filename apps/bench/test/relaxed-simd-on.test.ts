@@ -4,7 +4,7 @@ import { relaxedSimdAvailable } from "@unfold/backend-cpu/node";
 import { expect, it } from "vitest";
 import { benchCommand } from "../src/index.js";
 import { TINY, TINY_MATMUL } from "./helpers.js";
-import { captureIO } from "@unfold/cli/testing";
+import { captureIO } from "@unfold/testing";
 
 it("turns relaxed SIMD on by default and reports the fused GEMM in unfold-cpu's description", async () => {
   const io = captureIO();

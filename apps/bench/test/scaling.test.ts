@@ -7,7 +7,7 @@ import { referenceEngine, referenceOutputs } from "../src/index.js";
 import { scalingCommand } from "../src/commands/scaling.js";
 import { scalingCharts } from "../src/scaling/chart.js";
 import { type Measure, type ScalingFit, type ScalingPoint, type ScalingResult, fitScaling, logLogFit, sweepPoints } from "../src/scaling/study.js";
-import { captureIO } from "@unfold/cli/testing";
+import { captureIO } from "@unfold/testing";
 
 /** Tiny shapes: the float64 reference and every engine take milliseconds. */
 const TINY_GRID = ["--tokens-grid", "4,8", "--dim-grid", "4,8", "--fixed-tokens", "4", "--fixed-dim", "4", "--layers", "1", "--repeats", "2", "--warmup", "0"];

@@ -1,7 +1,7 @@
 import { type Backend, type DeviceTensor, type Executable, ReferenceBackend } from "@unfold/core";
 import { describe, expect, it } from "vitest";
 import { SOAK_BACKENDS, SOAK_TOLERANCE, type SoakFigures, soakCommand, soakLives, soakProgram } from "../src/index.js";
-import { captureIO } from "@unfold/cli/testing";
+import { captureIO } from "@unfold/testing";
 
 /** The reference backend, except that from life `from` on its output 'y' comes back with one element off by 0.5. */
 function faultyBackends(from: number): () => Backend {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPORTED_SLOPES, hessianMain } from "../src/index.js";
-import { captureIO } from "@unfold/cli/testing";
+import { captureIO } from "@unfold/testing";
 
 const dir = mkdtempSync(join(tmpdir(), "unfold-hessian-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

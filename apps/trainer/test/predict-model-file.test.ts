@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCommand } from "@unfold/cli/testing";
+import { runCommand } from "@unfold/testing";
 import { initParams } from "@unfold/nn";
 import { describe, expect, it } from "vitest";
 import { ModelConfig, buildModel, exportTrainedModel, fileTask, predict } from "../src/index.js";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { runCommand, startCommand } from "@unfold/cli/testing";
+import { runCommand, startCommand } from "@unfold/testing";
 import { describe, expect, it } from "vitest";
 import { TRAIN_SCRIPT, checkpointStep, metricSteps, tempDir, tinyConfigJson, writeConfigFile } from "./helpers/trainer.js";
 

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { type RunningCommand, startCommand } from "@unfold/cli/testing";
+import { type RunningCommand, startCommand } from "@unfold/testing";
 import { describe, expect, it } from "vitest";
 import type { BackendName } from "../src/index.js";
 import { TRAIN_SCRIPT, checkpointStep, metricSteps, skipWebGpu, tempDir, tinyConfigJson, writeConfigFile } from "./helpers/trainer.js";

@@ -9,7 +9,7 @@ import { MNIST_SIDE, loadMnist, patchTokens } from "@unfold/datasets";
 import * as ort from "onnxruntime-web";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_EXPORT, unfoldCommand, unfoldVersion, unfoldedModel } from "../src/index.js";
-import { captureIO } from "@unfold/cli/testing";
+import { captureIO } from "@unfold/testing";
 
 const dir = mkdtempSync(join(tmpdir(), "unfold-export-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

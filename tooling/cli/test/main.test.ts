@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { runCommand } from "../src/testing.js";
+import { runCommand } from "@unfold/testing";
 import { formatError, verboseErrors } from "../src/index.js";
 
 const fixture = fileURLToPath(new URL("./fixtures/main.ts", import.meta.url));

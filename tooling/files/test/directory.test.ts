@@ -2,7 +2,7 @@ import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runCommand } from "@unfold/cli/testing";
+import { runCommand } from "@unfold/testing";
 import { describe, expect, it } from "vitest";
 import { OutputError, makeDirectory, prepareOutputDirectory, prepareOutputFile } from "../src/index.js";
 

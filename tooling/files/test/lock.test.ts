@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runCommand, startCommand } from "@unfold/cli/testing";
+import { runCommand, startCommand } from "@unfold/testing";
 import { describe, expect, it } from "vitest";
 import { LOCK_FILE, lockDirectory, readLock } from "../src/index.js";
 

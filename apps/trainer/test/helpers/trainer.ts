@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WebGpuBackend } from "@unfold/backend-webgpu";
 import { type BackendName, type TrainOutcome, type TrainRun, TrainerConfig } from "../../src/index.js";
-export { captureIO } from "@unfold/cli/testing";
+export { captureIO } from "@unfold/testing";
 
 /** The trainer's entry point, run as a real process (signals, exit codes, locks) by startCommand. */
 export const TRAIN_SCRIPT = fileURLToPath(new URL("../../src/bin/train.ts", import.meta.url));

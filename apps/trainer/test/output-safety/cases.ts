@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { type CommandResult, runCommand } from "@unfold/cli/testing";
+import { type CommandResult, runCommand } from "@unfold/testing";
 import type { CommandIO } from "@unfold/cli";
 import { TrainerConfig, train } from "../../src/index.js";
 import { quiet, tempDir, tinyConfigJson, writeConfigFile } from "../helpers/trainer.js";

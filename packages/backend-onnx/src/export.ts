@@ -1,4 +1,4 @@
-import { FeedError, type HostTensor, type Program, UnfoldError, formatShape, optimize, sizeOf } from "@unfold/core";
+import { FeedError, type HostTensor, type Program, UnfoldError, formatShape, optimize, sizeOf, splitLongSums } from "@unfold/core";
 import { batchedValues } from "./lower/batch.js";
 import { lowerProgram } from "./lower/program.js";
 import { DEFAULT_OPSET, GraphBuilder } from "./model/graph-builder.js";
@@ -58,9 +58,16 @@ export function buildOnnxModel(program: Program, options: ExportOptions = {}): O
   }
   const params = options.params ?? {};
   checkParams(program, params);
-  const optimized = optimize(program);
   const batch = resolveBatch(program, options.batchDim);
-  const batched = batchedValues(optimized, batch?.inputs ?? new Set());
+  const batchedFeeds = batch?.inputs ?? new Set<string>();
+  const optimized = optimize(program);
+  // Checked before the split too, so that a refusal names the user's op rather than a node of a
+  // split sum.
+  const optimizedBatched = batchedValues(optimized, batchedFeeds);
+  // onnxruntime adds a reduction's terms serially into one float32 total: long float32 sums are
+  // split into short ones (standard ops all the same, the batch axis untouched).
+  const lowered = splitLongSums(optimized);
+  const batched = lowered === optimized ? optimizedBatched : batchedValues(lowered, batchedFeeds);
 
   const feedNames = program.feeds.map((f) => f.name);
   const outputs = new Map<string, string>();
@@ -83,9 +90,9 @@ export function buildOnnxModel(program: Program, options: ExportOptions = {}): O
     }
   }
   const feedValues = new Map(feedNames.map((n) => [n, n]));
-  const values = lowerProgram(optimized, graph, { feeds: feedValues, batched });
-  for (const o of optimized.outputs) {
-    const node = optimized.nodes[o.id]!;
+  const values = lowerProgram(lowered, graph, { feeds: feedValues, batched });
+  for (const o of lowered.outputs) {
+    const node = lowered.nodes[o.id]!;
     const shape: Dim[] = batched[o.id] && batch ? [batch.name, ...node.shape.slice(1)] : [...node.shape];
     graph.output(values.get(o.id)!, outputs.get(o.name)!, node.dtype, shape);
   }

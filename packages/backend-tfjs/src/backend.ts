@@ -1,5 +1,5 @@
-import { type Backend, type CompileOptions, CompileCache, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program, optimize, type DisposedUse, afterDispose } from "@unfold/core";
-import { type Tf, type TfjsEngine, activate, initEngine } from "./engine.js";
+import { type Backend, type CompileOptions, CompileCache, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program, optimize, splitLongSums, type DisposedUse, afterDispose } from "@unfold/core";
+import { type Tf, type TfjsEngine, activate, initEngine, sumsSerially } from "./engine.js";
 import { type TfjsExecutable, bindPlan } from "./executable.js";
 import { type TfjsPlan, planProgram } from "./lower/plan.js";
 import { Holdings } from "./lifetime.js";
@@ -58,7 +58,10 @@ export class TfjsBackend implements Backend {
       throw new DTypeError("compile", `${this.name}: %${f64.id} (${f64.op}${f64.label ? ` '${f64.label}'` : ""}) is ${f64.dtype}; TensorFlow.js computes in float32 only`);
     }
     const tf = await this.tf("compile");
-    const plan = (): TfjsPlan => planProgram(optimize(program), { matmul: { perBatchElement: this.engine === "wasm" } });
+    const plan = (): TfjsPlan => {
+      const optimized = optimize(program);
+      return planProgram(sumsSerially(this.engine) ? splitLongSums(optimized) : optimized, { matmul: { perBatchElement: this.engine === "wasm" } });
+    };
     const build = async (): Promise<TfjsExecutable> => bindPlan(tf, this.engine, this.name, program, plan(), options, this.holdings);
     return this.plans.get(program, build, options.poison ? "poison" : "");
   }

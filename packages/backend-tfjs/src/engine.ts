@@ -8,6 +8,17 @@ export const TFJS_ENGINES: readonly TfjsEngine[] = ["cpu", "wasm", "webgpu"];
 
 export type Tf = typeof tf;
 
+/**
+ * Whether the engine's sum kernels add a reduction's terms one after another into one float32
+ * total, as the wasm engine's do (its softmax and logSumExp too): 2^18 terms near 0.1 come out
+ * 3.4e-4 off there, so its long sums are split into short ones first (core's splitLongSums). The
+ * cpu engine adds in JavaScript numbers (float64), and the webgpu engine per thread over a
+ * workgroup-sized stride and then in a tree: both stay accurate over any length here.
+ */
+export function sumsSerially(engine: TfjsEngine): boolean {
+  return engine === "wasm";
+}
+
 let wasmPathsSet = false;
 
 /** In Node the wasm engine cannot find its .wasm files on its own: point it at its package's dist folder. */

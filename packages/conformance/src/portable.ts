@@ -19,6 +19,7 @@ export {
 } from "./case.js";
 export { conformanceCases } from "./cases/index.js";
 export { primitiveCases } from "./cases/primitives.js";
+export { precisionCases } from "./cases/precision.js";
 export { compositeCases } from "./cases/composites.js";
 export { fusionCases } from "./cases/fusion.js";
 export { derivativeCases } from "./cases/derivatives.js";

@@ -1,6 +1,7 @@
 // A small interpreting backend for the suite's own tests (not a test file itself). It runs every
 // node with core's float64 rules, optionally rounds each float32 node to float32 (with float32
-// accumulation in sum and matmul, like a real float32 kernel), and can inject one fault at a
+// accumulation in sum and matmul, serial within blocks of LONG_SUM_TERMS and then across blocks,
+// like a careful float32 kernel), and can inject one fault at a
 // time, so the self-tests can show that each kind of broken backend fails the suite.
 import {
   type Backend,
@@ -11,6 +12,7 @@ import {
   type Executable,
   type Feeds,
   FeedError,
+  LONG_SUM_TERMS,
   type HostTensor,
   type Node,
   type Op,
@@ -272,7 +274,19 @@ export class TestBackend implements Backend {
       const out = new Float64Array(sizeOf(node.shape));
       const to = broadcastOffsets(node.shape, args[0]!.shape);
       const x = args[0]!.data;
-      for (let i = 0; i < x.length; i++) out[to[i]!] = round(out[to[i]!]! + x[i]!);
+      // Each output's terms in blocks of LONG_SUM_TERMS, each block added serially, then the
+      // block totals serially: the longest serial float32 chain a passing backend runs.
+      const block = new Float64Array(out.length);
+      const count = new Int32Array(out.length);
+      for (let i = 0; i < x.length; i++) {
+        const o = to[i]!;
+        block[o] = round(block[o]! + x[i]!);
+        if (++count[o]! % LONG_SUM_TERMS === 0) {
+          out[o] = round(out[o]! + block[o]!);
+          block[o] = 0;
+        }
+      }
+      for (let o = 0; o < out.length; o++) if (count[o]! % LONG_SUM_TERMS !== 0) out[o] = round(out[o]! + block[o]!);
       return out;
     }
     if (single && node.op === "matmul") return matmul32(node, args, round);
@@ -299,8 +313,15 @@ function matmul32(node: Node, [a, b]: { data: Float64Array; shape: Shape }[], ro
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let acc = 0;
-        for (let p = 0; p < k; p++) acc = round(acc + round(a!.data[ia[t]! * m * k + i * k + p]! * b!.data[ib[t]! * k * n + p * n + j]!));
-        out[t * m * n + i * n + j] = acc;
+        let total = 0;
+        for (let p = 0; p < k; p++) {
+          acc = round(acc + round(a!.data[ia[t]! * m * k + i * k + p]! * b!.data[ib[t]! * k * n + p * n + j]!));
+          if ((p + 1) % LONG_SUM_TERMS === 0 || p === k - 1) {
+            total = round(total + acc);
+            acc = 0;
+          }
+        }
+        out[t * m * n + i * n + j] = total;
       }
     }
   }

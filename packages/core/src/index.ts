@@ -48,6 +48,7 @@ export { eliminateCommonSubexpressions } from "./passes/cse.js";
 export { foldConstants } from "./passes/fold.js";
 export { simplify } from "./passes/simplify.js";
 export { type FusedComposite, findComposites, neededNodes } from "./passes/composites.js";
+export { type SplitLongSumsOptions, LONG_SUM_TERMS, splitLongSums } from "./passes/long-sums.js";
 
 export { type Backend, type CompileOptions, type Executable, type DeviceTensor, type Feed, type Feeds, isDeviceTensor, runToHost } from "./backend/backend.js";
 export { type HostTensor, hostTensor, scalarTensor, toFloat64 } from "./backend/tensor.js";

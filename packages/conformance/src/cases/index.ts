@@ -6,6 +6,7 @@ import { feedValidationCases } from "./feeds.js";
 import { fusionCases } from "./fusion.js";
 import { lifetimeCases } from "./lifetimes.js";
 import { modelCases } from "./models.js";
+import { precisionCases } from "./precision.js";
 import { primitiveCases } from "./primitives.js";
 import { residentCases } from "./resident.js";
 
@@ -13,6 +14,7 @@ import { residentCases } from "./resident.js";
 export function conformanceCases(): ConformanceCase[] {
   return [
     ...primitiveCases(),
+    ...precisionCases(),
     ...compositeCases(),
     ...fusionCases(),
     ...derivativeCases(),

@@ -17,7 +17,7 @@ export function makeDirectory(path: string, label: string): string {
   const missing: string[] = [];
   let existing = target;
   for (;;) {
-    const kind = kindOf(existing);
+    const kind = statKind(existing, label);
     if (kind === "directory") break;
     if (kind === "other") {
       const what = existing === target ? `'${target}' exists and is not a directory` : `'${existing}' (in '${target}') is a file, not a directory`;
@@ -33,7 +33,7 @@ export function makeDirectory(path: string, label: string): string {
       mkdirSync(dir);
     } catch (error) {
       // Another process may have made it between our look and our mkdir: that is fine.
-      if (fsErrorCode(error) === "EEXIST" && kindOf(dir) === "directory") continue;
+      if (fsErrorCode(error) === "EEXIST" && statKind(dir, label) === "directory") continue;
       throw new OutputError(`${label}: cannot create directory '${dir}': ${describeFsError(error)}`);
     }
   }
@@ -63,13 +63,16 @@ export function prepareOutputDirectory(path: string, label: string): string {
  */
 export function prepareOutputFile(path: string, label: string): string {
   const file = resolve(path);
-  if (kindOf(file) === "directory") throw new OutputError(`${label}: '${file}' is a directory; give a file path`);
+  if (statKind(file, label) === "directory") throw new OutputError(`${label}: '${file}' is a directory; give a file path`);
   prepareOutputDirectory(dirname(file), label);
   return file;
 }
 
-/** What is at `path`: nothing, a directory (following symlinks), or something else. */
-function kindOf(path: string): "missing" | "directory" | "other" {
+/**
+ * What is at `path`: nothing, a directory (following symlinks), or something else. `label` leads
+ * the error when the path cannot even be looked at (a parent without search permission).
+ */
+function statKind(path: string, label: string): "missing" | "directory" | "other" {
   try {
     return statSync(path).isDirectory() ? "directory" : "other";
   } catch (error) {
@@ -85,6 +88,6 @@ function kindOf(path: string): "missing" | "directory" | "other" {
     }
     // A file stands somewhere above: keep walking up, and the walk names it.
     if (code === "ENOTDIR") return "missing";
-    throw error;
+    throw new OutputError(`${label}: cannot look at '${path}': ${describeFsError(error)}`);
   }
 }

@@ -1,5 +1,5 @@
 // How Unfold's apps write files: see each module.
-export { openAppendNoFollow } from "./append.js";
+export { openAppendNoFollow, readFileNoFollow, symlinkRefused } from "./append.js";
 export { type AtomicWriteOptions, TEMP_PREFIX, tempPathFor, writeFileAtomic, writeFileAtomicSync } from "./atomic.js";
 export { makeDirectory, prepareOutputDirectory, prepareOutputFile } from "./directory.js";
 export { OutputError, describeFsError, fsErrorCode, writingTo } from "./errors.js";

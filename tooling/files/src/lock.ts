@@ -1,6 +1,6 @@
 import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { tempPathFor } from "./atomic.js";
 import { OutputError, describeFsError, fsErrorCode } from "./errors.js";
 
@@ -21,8 +21,14 @@ export interface LockOwner {
 export interface DirectoryLock {
   readonly path: string;
   readonly owner: LockOwner;
-  /** Removes the lock file if it is still ours; idempotent. Also runs on process exit. */
+  /** Removes the lock file if it is still ours; idempotent. Also runs on a normal process exit. */
   release(): void;
+  /**
+   * Throws (naming the directory and the new owner) if the lock file no longer holds this
+   * owner's record: a long run calls it before each save, so that a lock lost to a takeover
+   * stops the run instead of letting two writers mix their files.
+   */
+  verify(): void;
 }
 
 export interface LockOptions {
@@ -32,6 +38,8 @@ export interface LockOptions {
   readonly command?: string;
   /** Told when a stale lock (its owner is dead) is taken over. */
   readonly onReclaim?: (message: string) => void;
+  /** Called between finding a stale lock and taking it over: where the tests let a competitor in. */
+  readonly beforeTakeover?: () => void;
 }
 
 /**
@@ -70,6 +78,7 @@ export function lockDirectory(dir: string, options: LockOptions): DirectoryLock 
     }
     // Stale: move it aside under a name of our own, so of two processes reclaiming at once only
     // one succeeds; the other finds the lock gone or re-created and starts over.
+    options.beforeTakeover?.();
     const aside = `${path}.stale-${process.pid}`;
     try {
       renameSync(path, aside);
@@ -82,12 +91,15 @@ export function lockDirectory(dir: string, options: LockOptions): DirectoryLock 
       rmSync(aside, { force: true });
       options.onReclaim?.(`${options.label}: took over the lock on '${dir}' left by ${describeOwner(current)}, which is no longer running`);
     } else {
-      // We moved a lock someone took in the meantime: put it back and look again.
+      // We moved a lock someone took in the meantime: put it back, never over a lock a third
+      // process made meanwhile (link fails where rename would replace it), and look again. If
+      // that third process won, the displaced owner learns it at its next verify().
       try {
-        renameSync(aside, path);
+        linkSync(aside, path);
       } catch {
-        rmSync(aside, { force: true });
+        // EEXIST: see above.
       }
+      rmSync(aside, { force: true });
     }
   }
   throw new OutputError(`${options.label}: could not lock '${dir}': another process keeps taking and releasing it`);
@@ -142,9 +154,23 @@ function held(path: string, owner: LockOwner, text: string): DirectoryLock {
       // Already gone.
     }
   };
-  // A process.exit() (a second Ctrl-C) still runs 'exit' listeners, so the lock goes with it.
+  // process.exit() and a normal end run 'exit' listeners, so the lock goes with them; a process
+  // killed by a signal's default action (SIGKILL, a second Ctrl-C) leaves it for takeover.
   process.on("exit", release);
-  return { path, owner, release };
+  const verify = (): void => {
+    if (released) throw new OutputError(`the lock on '${dirname(path)}' was released`);
+    let current: string | undefined;
+    try {
+      current = readFileSync(path, "utf8");
+    } catch {
+      current = undefined;
+    }
+    if (current === text) return;
+    const other = readOwner(path);
+    const who = other === "gone" ? "nobody (the lock file is gone)" : other === "unreadable" ? "an unreadable lock file" : describeOwner(other);
+    throw new OutputError(`lost the lock on '${dirname(path)}': it is now held by ${who}; stopping rather than mixing two runs' files`);
+  };
+  return { path, owner, release, verify };
 }
 
 function readOwner(path: string): LockOwner | "gone" | "unreadable" {

@@ -31,6 +31,8 @@ describe("output directories", () => {
     expect(() => makeDirectory(file, "--out")).toThrow(`--out: cannot use '${file}' as a directory: '${file}' exists and is not a directory`);
     expect(() => makeDirectory(join(file, "sub"), "--out")).toThrow(`'${file}' (in '${join(file, "sub")}') is a file, not a directory`);
     expect(() => makeDirectory(file, "--out")).toThrow(OutputError);
+    // A path that cannot even be looked at (here: a name too long) still names the flag.
+    expect(() => makeDirectory(join(root, "x".repeat(300), "run"), "--out")).toThrow(/^--out: cannot (look at|create directory) '.*': the name is too long \(ENAMETOOLONG\)$/);
   });
 
   it("proves a directory writable before any work: a virtual file system is refused", () => {

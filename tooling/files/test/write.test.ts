@@ -2,7 +2,7 @@ import { closeSync, lstatSync, mkdtempSync, readFileSync, readdirSync, symlinkSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { openAppendNoFollow, writeFileAtomic, writeFileAtomicSync } from "../src/index.js";
+import { openAppendNoFollow, readFileNoFollow, writeFileAtomic, writeFileAtomicSync } from "../src/index.js";
 
 const temp = (): string => mkdtempSync(join(tmpdir(), "unfold-files-"));
 
@@ -50,5 +50,9 @@ describe("no-follow appends", () => {
     symlinkSync(outside, join(out, "link.jsonl"));
     expect(() => openAppendNoFollow(join(out, "link.jsonl"))).toThrow(`'${join(out, "link.jsonl")}' is a symbolic link`);
     expect(readFileSync(outside, "utf8")).toBe("keep");
+    // Reads of earlier output refuse the link too, and a missing file is no error.
+    expect(readFileNoFollow(join(out, "log.jsonl"))?.toString()).toBe("a\nb\n");
+    expect(() => readFileNoFollow(join(out, "link.jsonl"))).toThrow("is a symbolic link; Unfold does not read or write through links");
+    expect(readFileNoFollow(join(out, "missing.jsonl"))).toBeUndefined();
   });
 });

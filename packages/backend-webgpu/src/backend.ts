@@ -86,6 +86,8 @@ export class WebGpuBackend implements Backend {
   }
 
   async upload(tensor: HostTensor): Promise<DeviceTensor> {
+    // Liveness first, as on every backend: after dispose() every upload gets the dispose error.
+    if (this.disposed) throw disposedError("upload");
     checkUpload(tensor);
     if (tensor.dtype !== "float32") throw new DTypeError("upload", `unsupported dtype ${tensor.dtype}: the webgpu backend holds float32 only`);
     const context = await this.use("upload");

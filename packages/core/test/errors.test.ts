@@ -234,10 +234,15 @@ describe("index and autodiff errors", () => {
     const x = hostTensor([1, 2, 3, 4, 5, 6], [3, 2]);
     const out = await runToHost(exe, { x, idx: hostTensor([2, 0], [2]) });
     expect(Array.from(out["out"]!.data)).toEqual([5, 6, 1, 2]);
+    // A host index feed is checked before the run, for every backend alike.
     const e = await rejected(() => runToHost(exe, { x, idx: hostTensor([0, 3], [2]) }));
-    expectError(e, UnfoldError, "gather", "index 3", "position 1", "[0, 3)");
+    expectError(e, FeedError, "run", "feed 'idx'", "holds 3 at element [1]", "gather along axis 0", "[0, 3)");
     const frac = await rejected(() => runToHost(exe, { x, idx: hostTensor([0.5, 1], [2]) }));
-    expectError(frac, UnfoldError, "gather", "index 0.5", "position 0");
+    expectError(frac, FeedError, "run", "feed 'idx'", "holds 0.5 at element [0]", "integer indices");
+    // An index computed inside the program is caught where it is used.
+    const shifted = await new ReferenceBackend().compile(trace({ x: input([3, 2]), idx: input([2]) }, ({ x, idx }) => ops.gather(x, ops.add(idx, 1), 0)));
+    const computed = await rejected(() => runToHost(shifted, { x, idx: hostTensor([0, 2], [2]) }));
+    expectError(computed, UnfoldError, "gather", "index 3", "position 1", "[0, 3)");
   });
 
   it("gradients of a non-scalar output", () => {

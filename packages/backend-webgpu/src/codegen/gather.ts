@@ -5,7 +5,11 @@ import { decompose, simplifyAxes } from "./layout.js";
 
 const WORKGROUP = 256;
 
-/** Indices arrive as floats holding integers; out-of-range ones are clamped (the reference rejects them). */
+/**
+ * Indices arrive as floats holding integers. Host index feeds are checked before the run (core's
+ * checkIndexFeeds); an index computed inside the program and out of range is clamped here, since
+ * a kernel cannot throw (the reference and the CPU backend refuse it).
+ */
 export const indexOf = (value: string, n: number): string => `u32(clamp(i32(round(${value})), 0, ${Math.max(0, n - 1)}))`;
 
 /**

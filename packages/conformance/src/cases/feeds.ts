@@ -164,8 +164,40 @@ const uploadCases: ConformanceCase[] = [
   }),
 ];
 
+const TABLE_ROWS = 4;
+
+function gatherProgram(dtype: DType): Program {
+  return trace({ table: param([TABLE_ROWS, 2], dtype), ids: input([3], dtype) }, ({ table, ids }) => ({ rows: ops.gather(table, ids, 0) }));
+}
+
+/**
+ * Index feeds out of range (or not integers) reject before the run on every backend, naming the
+ * feed, the value and the range: a GPU kernel cannot throw and would clamp the index instead.
+ */
+function indexRejection(name: string, ids: readonly number[], mentions: readonly string[]): ConformanceCase {
+  return customCase(
+    "feeds",
+    name,
+    async (backend, dtype) => {
+      const p = gatherProgram(dtype);
+      const executable: Executable = await compilePoisoned(backend, p);
+      const table = hostTensor([1, 2, 3, 4, 5, 6, 7, 8], [TABLE_ROWS, 2], dtype);
+      await expectRejection(`run with ${name}`, () => executable.run({ table, ids: hostTensor(ids, [3], dtype) }), { name: "FeedError", mentions: ["'ids'", ...mentions] });
+      const good = { table, ids: hostTensor([3, 0, 3], [3], dtype) };
+      await runAndCompare(executable, good, referenceRun(p, good), TOLERANCES.operation[dtype], `a good run after the rejected ${name}`);
+    },
+    (dtype) => [gatherProgram(dtype)],
+  );
+}
+
+const indexCases: ConformanceCase[] = [
+  indexRejection("a gather index past the end", [0, 4, 1], ["4", "[1]", "[0, 4)"]),
+  indexRejection("a negative gather index", [0, 1, -1], ["-1", "[2]", "[0, 4)"]),
+  indexRejection("a fractional gather index", [2.5, 1, 0], ["2.5", "[0]", "integer"]),
+];
+
 export function feedValidationCases(): ConformanceCase[] {
-  return [...feedCases, ...uploadCases];
+  return [...feedCases, ...uploadCases, ...indexCases];
 }
 
 /** A program in `dtype` only, and one that touches `dtype` through a cast from a claimed one. */

@@ -4,11 +4,13 @@ import { sameShape } from "../shape.js";
 import { describeValue } from "../validate.js";
 import { type Feeds, isDeviceTensor } from "./backend.js";
 import { checkFinite, checkHostData, checkHostShape } from "./host-data.js";
+import { checkIndexFeeds } from "./index-feeds.js";
+import type { HostTensor } from "./tensor.js";
 
 /**
  * Checks feeds against a program before anything runs: every name known and present, each feed
  * a HostTensor or DeviceTensor, shapes and dtypes exact, device tensors alive and on this
- * backend, host data finite. Every backend calls this, so the same mistake gives the same message
+ * backend, host data finite, host index feeds of gather and scatterAdd in range. Every backend calls this, so the same mistake gives the same message
  * everywhere.
  *
  * NaN and both infinities are refused, with no opt-out: a non-finite feed is nearly always an
@@ -26,6 +28,7 @@ export function checkFeeds(program: Program, feeds: Feeds, backend: string): voi
   for (const name of Object.keys(feeds)) {
     if (!expected.has(name)) throw new FeedError("run", `unknown feed '${name}'; the program takes: ${list()}`);
   }
+  const hostFeeds: Record<string, HostTensor> = {};
   for (const spec of program.feeds) {
     const feed = feeds[spec.name];
     const what = `feed '${spec.name}'`;
@@ -45,5 +48,7 @@ export function checkFeeds(program: Program, feeds: Feeds, backend: string): voi
     // then read past the end and compute with undefined (NaN) without a word.
     checkHostData("run", what, t);
     checkFinite("run", what, t, true);
+    hostFeeds[spec.name] = t;
   }
+  checkIndexFeeds(program, hostFeeds);
 }

@@ -35,7 +35,11 @@ export function hostTensor(data: ArrayLike<number>, shape: Shape, dtype?: DType)
  * Float64Array.set would turn "123" into [1, 2, 3], null into 0 and a word into NaN.
  */
 function checkNumbers(op: string, data: unknown): void {
-  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) return;
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
+    // BigInt arrays hold bigints, which Float64Array.set refuses with a bare TypeError.
+    if (data instanceof BigInt64Array || data instanceof BigUint64Array) throw new UnfoldError(op, `data must hold numbers, got a ${data.constructor.name}`);
+    return;
+  }
   const length = typeof data === "object" && data !== null ? (data as { length?: unknown }).length : undefined;
   if (typeof length !== "number") throw new UnfoldError(op, `data must be an array or typed array of numbers, got ${describeValue(data)}`);
   const values = data as ArrayLike<unknown>;

@@ -5,6 +5,13 @@ import { bad } from "./fixtures.js";
 /** hostTensor and scalarTensor: the way host data becomes a tensor. */
 export const tensorCases: BadInput[] = [
   {
+    name: "hostTensor with a BigInt64Array",
+    call: () => hostTensor(bad(new BigInt64Array(4)), [4]),
+    error: UnfoldError,
+    op: "hostTensor",
+    mentions: ["numbers", "BigInt64Array"],
+  },
+  {
     name: "hostTensor with data shorter than its shape",
     call: () => hostTensor([1, 2, 3], [2, 2]),
     error: ShapeError,

@@ -86,7 +86,9 @@ export function pairwiseSum(spec: PairwiseSum): string[] {
   const { col, start, step, acc } = spec;
   const end = typeof spec.end === "number" ? `${spec.end}u` : spec.end;
   const block = step * PAIRWISE_BLOCK;
-  // One pending sum per bit of the largest block count an invocation reaches.
+  // One pending sum per bit of the largest block count an invocation reaches: a bound the WGSL
+  // needs at compile time, so an end known only at run time must come with maxTerms.
+  if (typeof spec.end !== "number" && spec.maxTerms === undefined) throw new Error(`pairwiseSum: the end '${spec.end}' is an expression; give maxTerms`);
   const blocks = Math.ceil((spec.maxTerms ?? Math.ceil(Number(spec.end) / step)) / PAIRWISE_BLOCK);
   const levels = Math.floor(Math.log2(Math.max(1, blocks))) + 1;
   const [pending, count, part, carry, bits, first] = [`${col}pend`, `${col}n`, `${col}part`, `${col}k`, `${col}bits`, `${col}0`];

@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ConfigError, TrainerConfig, bundledConfigNames, loadConfig } from "../src/index.js";
 
@@ -17,6 +18,18 @@ describe("trainer config", () => {
     const names = bundledConfigNames();
     for (const name of ["quick", "mnist-97", "mnist-97-baseline", "energy-transformer", "addition", "recall"]) expect(names).toContain(name);
     for (const name of names) expect(() => loadConfig({ config: name })).not.toThrow();
+  });
+
+  it("gives the quick demo (`pnpm start`, which overwrites) its own output directory, not the default a plain `pnpm train` writes to", () => {
+    const root = JSON.parse(readFileSync(fileURLToPath(new URL("../../../package.json", import.meta.url)), "utf8")) as { scripts: Record<string, string> };
+    const start = root.scripts["start"]!;
+    // The demo's run replaces the demo's earlier run, and only that: the directory comes from its config.
+    expect(start).toContain("--overwrite");
+    expect(start).not.toContain("--out");
+    const demo = /--config (\S+)/.exec(start)?.[1];
+    expect(demo).toBe("quick");
+    expect(loadConfig({ config: demo! }).out).toBe("out/quick");
+    expect(loadConfig({ config: demo! }).out).not.toBe(TrainerConfig.parse({}).out);
   });
 
   it("names an unknown field and the file it is in", () => {

@@ -1,8 +1,8 @@
 import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { tempPathFor, writeFileAtomic } from "@unfold/files";
-import { TrainerConfig, saveCheckpoint, train, trainCommand } from "../src/index.js";
+import { LOCK_FILE, tempPathFor, writeFileAtomic } from "@unfold/files";
+import { type InterruptedRun, TrainerConfig, saveCheckpoint, train, trainCommand } from "../src/index.js";
 import { captureIO, checkpointStep, finished, metricSteps, quiet, tempDir, tinyConfigJson, writeConfigFile } from "./helpers/trainer.js";
 
 /**
@@ -11,6 +11,17 @@ import { captureIO, checkpointStep, finished, metricSteps, quiet, tempDir, tinyC
  * default energy-input count larger than the test split is lowered and said; links planted at
  * output paths are replaced, never followed out of the directory.
  */
+
+/** Every file of a run directory (the lock aside) with its bytes, to see that nothing changed. */
+function snapshot(run: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(run, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || entry.name === LOCK_FILE) continue;
+    const path = join(entry.parentPath, entry.name);
+    files[path] = readFileSync(path).toString("base64");
+  }
+  return files;
+}
 
 let template = "";
 /** A copy of a run stopped at step 2 of 8. */
@@ -90,6 +101,82 @@ describe("a fresh run", () => {
     await expect(train(TrainerConfig.parse({ ...tinyConfigJson(), energyInputs: 17, out }), { progressStream: quiet })).rejects.toThrow(
       "config field energyInputs: 17 energy inputs, but the test split has 16 examples; give at most 16",
     );
+  });
+});
+
+describe("a run stopped before its first step", () => {
+  /** Runs the command with `signal`, returning the run, what it printed and the exit status it set (then cleared). */
+  async function stoppedCommand(args: string[], signal: AbortSignal): Promise<{ run: InterruptedRun; io: ReturnType<typeof captureIO>; code: typeof process.exitCode }> {
+    const io = captureIO();
+    try {
+      const run = await trainCommand(args, io, { progressStream: quiet, signal });
+      if (!run?.interrupted) throw new Error("the run was not stopped");
+      return { run, io, code: process.exitCode };
+    } finally {
+      process.exitCode = undefined;
+    }
+  }
+  const aborted = (reason: string): AbortSignal => AbortSignal.abort(reason);
+
+  it("saves no checkpoint, says the stop it was asked before the stop listener existed, exits 130, and the next plain run into its --out goes ahead", async () => {
+    const out = join(tempDir(), "run");
+    const config = writeConfigFile(tempDir(), tinyConfigJson({ train: { epochs: 1 } }));
+    const { run, io, code } = await stoppedCommand(["--config", config, "--out", out, "--json"], aborted("SIGINT"));
+    expect(code).toBe(130);
+    expect(run.saved).toBe(false);
+    expect(run.step).toBe(0);
+    expect(io.progressed).toContain("SIGINT: stopping before the first step, with nothing to save (Ctrl-C again quits at once)");
+    expect(io.lines).toContain(`stopped (SIGINT) before the first step; saved nothing (the files in ${out} are as they were)`);
+    expect(io.lines.some((l) => l.startsWith("continue with:"))).toBe(false);
+    expect(JSON.parse(io.lines.at(-1)!)).toEqual({ interrupted: true, stop: "SIGINT", step: 0, totalSteps: 4, checkpoint: null, resume: null });
+    expect(existsSync(join(out, "checkpoint"))).toBe(false);
+    expect(existsSync(join(out, "metrics.jsonl"))).toBe(false);
+
+    finished(await trainCommand(["--config", config, "--out", out], captureIO(), { progressStream: quiet }));
+    expect(checkpointStep(out)).toBe(4);
+  });
+
+  it("while it prepares (SIGTERM during the data checks): announced when it comes, exits 143, nothing saved", async () => {
+    const out = join(tempDir(), "run");
+    // No energyInputs: the default is lowered to the test split, and that notice comes before compiling.
+    const { energyInputs: _unset, ...json } = tinyConfigJson({ train: { epochs: 1 } });
+    const config = writeConfigFile(tempDir(), json);
+    const controller = new AbortController();
+    const io = captureIO();
+    let code: typeof process.exitCode;
+    let run;
+    try {
+      run = await trainCommand(["--config", config, "--out", out], { ...io, progress: (m) => (io.progress(m), m.startsWith("energy figure") && controller.abort("SIGTERM")) }, { progressStream: quiet, signal: controller.signal });
+      code = process.exitCode;
+    } finally {
+      process.exitCode = undefined;
+    }
+    if (!run?.interrupted) throw new Error("the run was not stopped");
+    expect(code).toBe(143);
+    expect(run.saved).toBe(false);
+    expect(io.progressed).toContain("SIGTERM: stopping before the first step, with nothing to save (a second SIGTERM quits at once)");
+    expect(existsSync(join(out, "checkpoint"))).toBe(false);
+  });
+
+  it("resumed: leaves the checkpoint and metrics exactly as they were and says how to continue", async () => {
+    const run = savedRun();
+    const before = snapshot(run);
+    const { run: stopped, io, code } = await stoppedCommand(["--resume", "--out", run], aborted("SIGTERM"));
+    expect(code).toBe(143);
+    expect(stopped.saved).toBe(false);
+    expect(stopped.step).toBe(2);
+    expect(io.progressed).toContain("SIGTERM: stopping before the first step, with nothing to save; the checkpoint stays as it was (a second SIGTERM quits at once)");
+    expect(io.lines).toContain(`stopped (SIGTERM) before the first step; the checkpoint (step 2/8) is as it was: ${join(run, "checkpoint")}`);
+    expect(io.lines).toContain(`continue with: pnpm train --resume --out ${run}`);
+    expect(snapshot(run)).toEqual(before);
+  });
+
+  it("through the API, stopAtStep at the resumed step saves nothing either", async () => {
+    const run = savedRun();
+    const before = snapshot(run);
+    const stopped = await train(TrainerConfig.parse({ ...tinyConfigJson(), out: run }), { resume: true, stopAtStep: 2, progressStream: quiet });
+    expect(stopped.interrupted && stopped.saved).toBe(false);
+    expect(snapshot(run)).toEqual(before);
   });
 });
 

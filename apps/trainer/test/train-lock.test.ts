@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { runCommand, startCommand } from "@unfold/testing";
@@ -44,5 +44,21 @@ describe("the output directory's lock", () => {
     expect(third.stderr).toContain("which is no longer running");
     expect(metricSteps(out)).toEqual([1, 2, 3, 4]);
     expect(existsSync(join(out, ".unfold.lock"))).toBe(false);
+  });
+
+  it("stops a run whose lock was taken over, at its next save, rather than writing over the new owner's files", async () => {
+    const dir = tempDir("unfold-lock-lost-");
+    const out = join(dir, "run");
+    const endless = writeConfigFile(dir, tinyConfigJson({ train: { epochs: 25_000, checkpointEvery: 1 } }), "endless.json");
+    const run = startCommand(TRAIN_SCRIPT, ["--config", endless, "--out", out], { timeoutMs: 300_000, env: { CI: "true" } });
+    while (!existsSync(join(out, "metrics.jsonl")) || metricSteps(out).length < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+    // Another process (this one, alive) now holds the lock, as a takeover by mistake would leave it.
+    const usurper = JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: "usurper" });
+    writeFileSync(join(out, ".unfold.lock"), usurper);
+    const result = await run.exited;
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^error: lost the lock on '${out}': it is now held by pid ${process.pid} on host ${hostname()} \\(usurper, since`, "m"));
+    // The new owner's lock stays as it was.
+    expect(readFileSync(join(out, ".unfold.lock"), "utf8")).toBe(usurper);
   });
 });

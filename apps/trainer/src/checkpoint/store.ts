@@ -3,7 +3,7 @@ import { constants } from "node:fs";
 import { readFile, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { UnfoldError } from "@unfold/core";
-import { fsErrorCode, makeDirectory } from "@unfold/files";
+import { fsErrorCode, makeDirectory, symlinkRefused } from "@unfold/files";
 import { TEMP_PREFIX, writeFileDurably } from "./durable.js";
 import { MANIFEST_FORMAT, MANIFEST_NAME, MANIFEST_VERSION, type Manifest, type TensorFileEntry, validateManifest } from "./manifest.js";
 import { type NamedTensor, decodeSafetensors, encodeSafetensors } from "./safetensors.js";
@@ -48,7 +48,7 @@ const READ_NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
 
 /** Why a checkpoint file could not be read, in words. */
 function readFailure(path: string, error: unknown): string {
-  if (fsErrorCode(error) === "ELOOP") return `${path} is a symbolic link; Unfold does not read or write through links in a checkpoint directory (remove it)`;
+  if (fsErrorCode(error) === "ELOOP") return symlinkRefused(path).message;
   return `cannot read ${path}: ${message(error)}`;
 }
 

@@ -29,7 +29,8 @@ pnpm train predict --onnx FILE --input FILE [--json]
   --json               end with one JSON object on the last line
 
 Ctrl-C (or SIGTERM) stops after the current step, saves a checkpoint and exits with status 130
-(SIGTERM: 143), skipping the final evaluation, plots and export; --resume continues the run. A
+(SIGTERM: 143), skipping the final evaluation, plots and export; --resume continues the run.
+Before the first step (while the data loads or the programs compile) it exits saving nothing. A
 second Ctrl-C (or SIGTERM) quits at once without saving: the last checkpoint written stays.`;
 
 const FLAG_OPTIONS = Object.fromEntries(Object.keys(CONFIG_FLAGS).map((f) => [f, { type: "string" as const }]));
@@ -53,9 +54,10 @@ export interface StoppedSummary {
   readonly stop: string;
   readonly step: number;
   readonly totalSteps: number;
-  readonly checkpoint: string;
-  /** The command that continues the run. */
-  readonly resume: string;
+  /** The run's checkpoint directory; null when a new run was stopped before its first step and saved none. */
+  readonly checkpoint: string | null;
+  /** The command that continues the run; null when there is no checkpoint to continue. */
+  readonly resume: string | null;
 }
 
 /** `pnpm train`: returns the run (or undefined for --help) and sets process.exitCode when a signal stopped it. */
@@ -81,7 +83,7 @@ export async function trainCommand(args: string[], io: CommandIO, options: Train
   for (const f of Object.keys(CONFIG_FLAGS) as ConfigFlag[]) if (text(f) !== undefined) flags[f] = text(f)!;
   const resume = values["resume"] === true;
   const overwrite = values["overwrite"] === true;
-  if (resume && overwrite) throw new ConfigError("--resume continues the run saved in --out and --overwrite starts a new one over it: give one of them");
+  if (resume && overwrite) throw new ConfigError(`--resume continues the run saved in --out and --overwrite starts a new one over it: give one of them${continueHint(text("config"), flags.out)}`);
   const owner = `pnpm train ${args.join(" ")}`.slice(0, 200);
 
   let config: TrainerConfig;
@@ -138,7 +140,7 @@ export async function trainCommand(args: string[], io: CommandIO, options: Train
       ...(options.progressStream ? { progressStream: options.progressStream } : {}),
     });
     if (run.interrupted) {
-      reportStopped(io, run, describeStop(run.stopReason), values["json"] === true);
+      reportStopped(io, run, describeStop(run.stopReason), resume, values["json"] === true);
       process.exitCode = stopExitCode(run.stopReason);
       return run;
     }
@@ -174,13 +176,46 @@ export async function trainCommand(args: string[], io: CommandIO, options: Train
 
 const resumeCommand = (run: TrainOutcome): string => `pnpm train --resume --out ${run.outDir}`;
 
-function stoppedSummary(run: TrainOutcome, stop: string): StoppedSummary {
-  return { interrupted: true, stop, step: run.step, totalSteps: run.totalSteps, checkpoint: run.checkpoint, resume: resumeCommand(run) };
+/** The bundled config `pnpm start` trains (root package.json: `--config quick --overwrite`). */
+const DEMO_CONFIG = "quick";
+
+/**
+ * For the refusal of --resume with --overwrite: how to continue the run in the directory these
+ * flags name (--out, else the config's out, else the default). `pnpm start --resume` reaches
+ * that refusal with an --overwrite the user never typed, so the demo's case says where it came from.
+ */
+function continueHint(configName: string | undefined, outFlag: string | undefined): string {
+  let out = outFlag;
+  if (out === undefined && configName !== undefined) {
+    try {
+      const raw = readConfigFile(configName).raw as { out?: unknown } | null;
+      if (typeof raw?.out === "string") out = raw.out;
+    } catch {
+      // An unreadable config gets its own error once one of the two flags is dropped; no directory can be named before then.
+      return "";
+    }
+  }
+  const command = `pnpm train --resume --out ${out ?? DEFAULT_OUT}`;
+  return configName === DEMO_CONFIG
+    ? ` (\`pnpm start\` trains the ${DEMO_CONFIG} demo with --overwrite, so it always starts it over; to continue the demo's run: ${command})`
+    : ` (to continue the run: ${command})`;
 }
 
-/** What a stopped run prints: where its checkpoint is and how to continue. */
-function reportStopped(io: CommandIO, run: InterruptedRun, stop: string, json: boolean): void {
-  io.out(`stopped (${stop}) at step ${run.step}/${run.totalSteps} after ${run.trainSeconds.toFixed(1)} s of training; checkpoint: ${run.checkpoint}`);
-  io.out(`continue with: ${resumeCommand(run)}`);
-  if (json) io.out(JSON.stringify(stoppedSummary(run, stop)));
+function stoppedSummary(run: TrainOutcome, stop: string, hasCheckpoint = true): StoppedSummary {
+  return { interrupted: true, stop, step: run.step, totalSteps: run.totalSteps, checkpoint: hasCheckpoint ? run.checkpoint : null, resume: hasCheckpoint ? resumeCommand(run) : null };
+}
+
+/** What a stopped run prints: where its checkpoint is and how to continue; `resumed`: the run continued a checkpoint. */
+function reportStopped(io: CommandIO, run: InterruptedRun, stop: string, resumed: boolean, json: boolean): void {
+  if (run.saved) {
+    io.out(`stopped (${stop}) at step ${run.step}/${run.totalSteps} after ${run.trainSeconds.toFixed(1)} s of training; checkpoint: ${run.checkpoint}`);
+  } else if (resumed) {
+    io.out(`stopped (${stop}) before the first step; the checkpoint (step ${run.step}/${run.totalSteps}) is as it was: ${run.checkpoint}`);
+  } else {
+    // Nothing was written, so the next plain run into this --out is not refused as over an earlier run of its own.
+    io.out(`stopped (${stop}) before the first step; saved nothing (the files in ${run.outDir} are as they were)`);
+  }
+  const hasCheckpoint = run.saved || resumed;
+  if (hasCheckpoint) io.out(`continue with: ${resumeCommand(run)}`);
+  if (json) io.out(JSON.stringify(stoppedSummary(run, stop, hasCheckpoint)));
 }

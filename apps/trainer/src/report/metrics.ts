@@ -1,6 +1,6 @@
-import { closeSync, constants, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, readFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { OutputError, describeFsError, fsErrorCode, makeDirectory, openAppendNoFollow, writeFileAtomicSync } from "@unfold/files";
+import { makeDirectory, openAppendNoFollow, readFileNoFollow, writeFileAtomicSync } from "@unfold/files";
 
 /** One JSON line of a run's metrics; `step` orders them and decides what a resume keeps. */
 export interface MetricsRecord {
@@ -49,24 +49,6 @@ export function readMetrics(path: string): MetricsRecord[] {
   return parseLines(readFileSync(path, "utf8"), path).map((l) => l.record);
 }
 
-/** The metrics file's text, or undefined when there is none; never read through a symlink (O_NOFOLLOW). */
-function readExisting(path: string): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
-  } catch (error) {
-    const code = fsErrorCode(error);
-    if (code === "ENOENT") return undefined;
-    if (code === "ELOOP") throw new OutputError(`'${path}' is a symbolic link; Unfold does not read or write through links in an output directory (remove it)`);
-    throw new OutputError(`cannot read '${path}': ${describeFsError(error)}`);
-  }
-  try {
-    return readFileSync(fd, "utf8");
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /**
  * Opens a run's metrics file for appending JSON lines. A fresh run (no resumeFromStep) starts
  * the file empty. A resumed run keeps the records with step <= resumeFromStep and drops the
@@ -82,7 +64,7 @@ export function openMetrics(path: string, options: { resumeFromStep?: number } =
     writeFileAtomicSync(path, "");
   } else {
     if (!Number.isFinite(resumeFromStep)) throw new RangeError(`openMetrics: resumeFromStep must be a finite number, got ${resumeFromStep}`);
-    const text = readExisting(path);
+    const text = readFileNoFollow(path)?.toString("utf8");
     const kept = text === undefined ? [] : parseLines(text, path).filter((l) => l.record.step <= resumeFromStep);
     writeFileAtomicSync(path, kept.map((l) => `${l.text}\n`).join(""));
   }

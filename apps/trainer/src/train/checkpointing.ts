@@ -5,6 +5,7 @@ import type { NamedTensor } from "../checkpoint/safetensors.js";
 import { type LoadedCheckpoint, loadCheckpoint, saveCheckpoint } from "../checkpoint/store.js";
 import { TrainerConfig } from "../config/schema.js";
 import { RUN_FILES } from "./run-directory.js";
+import { saveOptionsFromEnvironment } from "./test-hooks.js";
 import type { EnergyProfile } from "./energy.js";
 
 /** The JSON half of a checkpoint: what a resumed run needs besides the tensors. */
@@ -39,7 +40,7 @@ export async function writeCheckpoint(
   const weights: Record<string, NamedTensor> = {};
   const optimizer: Record<string, NamedTensor> = {};
   for (const [name, t] of Object.entries(tensors)) (paramNames.includes(name) ? weights : optimizer)[name] = named(t);
-  await saveCheckpoint(dir, { step, weights, optimizer, state });
+  await saveCheckpoint(dir, { step, weights, optimizer, state }, saveOptionsFromEnvironment());
 }
 
 const describe = (value: unknown): string => (value === undefined ? "nothing" : JSON.stringify(value));

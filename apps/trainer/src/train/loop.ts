@@ -16,7 +16,7 @@ import { type Evaluation, evaluate } from "./evaluate.js";
 import { INPUT, TARGET, energyTraceProgram, logitsProgram, trainingProgram } from "./programs.js";
 import { ResidentTensors } from "./resident.js";
 import { RUN_FILES, type RunDirectory, type RunMode, openRunDirectory } from "./run-directory.js";
-import { StopRequested, describeStop, yieldToEventLoop } from "./stop.js";
+import { StopRequested, describeStop, stopPoint, yieldToEventLoop } from "./stop.js";
 import { augments, buildTask } from "./task.js";
 
 export interface TrainOptions {
@@ -30,7 +30,11 @@ export interface TrainOptions {
    * it up when it returns.
    */
   readonly directory?: RunDirectory;
-  /** Aborting stops after the current step, saves a checkpoint and returns (Ctrl-C); the reason ("SIGINT", "SIGTERM") is reported. */
+  /**
+   * Aborting stops after the current step, saves a checkpoint and returns (Ctrl-C); the reason
+   * ("SIGINT", "SIGTERM") is reported. Aborted before the first step (while the data loads or the
+   * programs compile), it returns without saving or touching the output directory's files.
+   */
   readonly signal?: AbortSignal;
   /** Where the progress bar or periodic lines go (stderr by default). */
   readonly progressStream?: { write(s: string): boolean; isTTY?: boolean; columns?: number };
@@ -77,12 +81,18 @@ export interface TrainRun extends RunBasics {
 }
 
 /**
- * A run stopped by its signal (Ctrl-C, SIGTERM) or stopAtStep: its checkpoint is saved and
- * nothing else is done (no full test evaluation, energy profile, plots or export), so the
+ * A run stopped by its signal (Ctrl-C, SIGTERM) or stopAtStep: its checkpoint is saved (once a
+ * step has run: see `saved`) and nothing else is done (no full test evaluation, energy profile, plots or export), so the
  * process can exit within a step.
  */
 export interface InterruptedRun extends RunBasics {
   readonly interrupted: true;
+  /**
+   * Whether this stop saved a checkpoint: false when it came before the first step of this run
+   * (or of this resume). Nothing was written then: a new run leaves no checkpoint behind (so the
+   * next plain run into its --out is not refused), and a resumed run's checkpoint is as it was.
+   */
+  readonly saved: boolean;
   /** The abort's reason ("SIGINT", "SIGTERM"), or "stopAtStep". */
   readonly stopReason: unknown;
   /** The last test evaluation the run made before it stopped, if any. */
@@ -100,20 +110,24 @@ interface Compiled {
   readonly evalBatch: number;
 }
 
-async function compile(config: TrainerConfig, task: TaskData, model: TrainerModel): Promise<Compiled> {
+/**
+ * Creates the backend and compiles the run's programs. Compiling takes minutes on WebGPU: with a
+ * `signal`, it stops between programs (StopRequested) once the signal is aborted.
+ */
+async function compile(config: TrainerConfig, task: TaskData, model: TrainerModel, signal: AbortSignal | undefined): Promise<Compiled> {
+  await stopPoint(signal);
   const backend = await createBackend(config.backend, config.dtype);
   try {
     const t = config.train;
     const optimizer = { beta1: t.beta1, beta2: t.beta2, weightDecay: t.weightDecay, ...(t.clipNorm !== null ? { clipNorm: t.clipNorm } : {}) };
     const evalBatch = Math.min(task.testCount, 250);
     const energy = energyTraceProgram(model, task, config.dtype);
-    return {
-      backend,
-      train: await backend.compile(optimize(trainingProgram(model, task, t.batchSize, config.dtype, optimizer))),
-      logits: await backend.compile(optimize(logitsProgram(model, task, evalBatch, config.dtype))),
-      energy: energy ? await backend.compile(optimize(energy)) : undefined,
-      evalBatch,
-    };
+    await stopPoint(signal);
+    const train = await backend.compile(optimize(trainingProgram(model, task, t.batchSize, config.dtype, optimizer)));
+    await stopPoint(signal);
+    const logits = await backend.compile(optimize(logitsProgram(model, task, evalBatch, config.dtype)));
+    await stopPoint(signal);
+    return { backend, train, logits, energy: energy ? await backend.compile(optimize(energy)) : undefined, evalBatch };
   } catch (error) {
     await backend.dispose();
     throw error;
@@ -158,47 +172,80 @@ function energyInputCount(config: TrainerConfig, testCount: number, source: stri
 
 async function trainIn(directory: RunDirectory, given: TrainerConfig, options: TrainOptions, notice: (message: string) => void): Promise<TrainOutcome> {
   const outDir = directory.dir;
-  const task = buildTask(given.task);
-  const model = buildModel(given.model, task);
-  const t = given.train;
-  if (t.batchSize > task.trainCount) {
-    throw new ConfigError(`train.batchSize (${t.batchSize}) is larger than the training split (${task.trainCount} examples)`);
-  }
-  const perEpoch = stepsPerEpoch(task.trainCount, t.batchSize);
-  const totalSteps = t.epochs * perEpoch;
-  if (t.warmupSteps > totalSteps) {
-    throw new ConfigError(`train.warmupSteps (${t.warmupSteps}) exceeds the run's ${totalSteps} steps (${t.epochs} epochs of ${perEpoch}); lower it or train longer`);
-  }
-  // The config the checkpoint records holds the energy-input count actually used, so a resume repeats it.
-  const config: TrainerConfig = model.energyTrace ? { ...given, energyInputs: energyInputCount(given, task.testCount, options.sources?.energyInputs, notice) } : given;
-  const dtype: DType = config.dtype;
-  const evalEvery = t.evalEvery ?? perEpoch;
-  const checkpointEvery = t.checkpointEvery ?? perEpoch;
-  const energyInputs = range(config.energyInputs);
-
-  const restored = options.resume ? await restoreCheckpoint(checkpointDir(outDir), config, model.specs) : undefined;
-  const compiled = await compile(config, task, model);
-  const resident = new ResidentTensors(compiled.backend);
-  const paramNames = Object.keys(model.specs);
-  const momentNames = paramNames.flatMap((p) => [`m.${p}`, `v.${p}`]);
-  const carry = trainStepCarry(model.specs);
-  const metricsPath = join(outDir, RUN_FILES.metrics);
-  let metrics: MetricsWriter | undefined;
   const { signal } = options;
   let progress: Progress | undefined;
-  let step = restored?.step ?? 0;
-  // Said the moment the request arrives: between steps, or mid-step on a backend whose steps let the event loop run.
+  // Set just before the first step: a stop requested until then has nothing to save.
+  let training = false;
+  // Said the moment the request arrives: while the data loads or the programs compile, between
+  // steps, or mid-step on a backend whose steps let the event loop run.
   const announce = (): void => {
-    const message = `${describeStop(signal?.reason)}: stopping after the current step to save a checkpoint (${stopAgainHint(signal?.reason)})`;
+    const stop = describeStop(signal?.reason);
+    const message = training
+      ? `${stop}: stopping after the current step to save a checkpoint (${stopAgainHint(signal?.reason, true)})`
+      : `${stop}: stopping before the first step, with nothing to save${options.resume ? "; the checkpoint stays as it was" : ""} (${stopAgainHint(signal?.reason, false)})`;
     if (progress) progress.log(message);
     else notice(message);
   };
   signal?.addEventListener("abort", announce, { once: true });
+  // An abort before the listener was attached (while the command read the checkpoint's config) fires no event.
+  if (signal?.aborted) announce();
+  let metrics: MetricsWriter | undefined;
+  let held: { readonly backend: Backend; readonly resident: ResidentTensors } | undefined;
   try {
-    // Every check has passed: only now may --overwrite remove the earlier run, and the metrics file be rewritten.
-    directory.removeEarlierRun();
-    const records = openMetrics(metricsPath, restored ? { resumeFromStep: restored.step } : {});
-    metrics = records;
+    const task = buildTask(given.task);
+    const model = buildModel(given.model, task);
+    const t = given.train;
+    if (t.batchSize > task.trainCount) {
+      throw new ConfigError(`train.batchSize (${t.batchSize}) is larger than the training split (${task.trainCount} examples)`);
+    }
+    const perEpoch = stepsPerEpoch(task.trainCount, t.batchSize);
+    const totalSteps = t.epochs * perEpoch;
+    if (t.warmupSteps > totalSteps) {
+      throw new ConfigError(`train.warmupSteps (${t.warmupSteps}) exceeds the run's ${totalSteps} steps (${t.epochs} epochs of ${perEpoch}); lower it or train longer`);
+    }
+    // The config the checkpoint records holds the energy-input count actually used, so a resume repeats it.
+    const config: TrainerConfig = model.energyTrace ? { ...given, energyInputs: energyInputCount(given, task.testCount, options.sources?.energyInputs, notice) } : given;
+    const dtype: DType = config.dtype;
+    const evalEvery = t.evalEvery ?? perEpoch;
+    const checkpointEvery = t.checkpointEvery ?? perEpoch;
+    const energyInputs = range(config.energyInputs);
+    const paramNames = Object.keys(model.specs);
+    const momentNames = paramNames.flatMap((p) => [`m.${p}`, `v.${p}`]);
+    const carry = trainStepCarry(model.specs);
+    const metricsPath = join(outDir, RUN_FILES.metrics);
+
+    const restored = options.resume ? await restoreCheckpoint(checkpointDir(outDir), config, model.specs) : undefined;
+    let step = restored?.step ?? 0;
+    const losses: { step: number; loss: number }[] = [];
+    const stopRequested = (): boolean => signal?.aborted === true || (options.stopAtStep !== undefined && step >= options.stopAtStep && step < totalSteps);
+    const stopReason = (): unknown => (signal?.aborted ? signal.reason : "stopAtStep");
+    const basics = (trainSeconds: number): RunBasics => ({
+      config,
+      task,
+      model,
+      parameters: countParams(model.specs),
+      step,
+      totalSteps,
+      trainSeconds,
+      outDir,
+      checkpoint: checkpointDir(outDir),
+      metricsPath,
+      losses,
+    });
+    // No step ran: there is nothing to save, and a new checkpoint of the untrained (or the resumed)
+    // state would only make the next plain run into this --out refuse it as an earlier run's.
+    const stoppedBeforeFirstStep = (): InterruptedRun => ({
+      ...basics(restored?.state.trainSeconds ?? 0),
+      interrupted: true,
+      saved: false,
+      stopReason: stopReason(),
+      lastTest: undefined,
+    });
+
+    const compiled = await stoppable(compile(config, task, model, signal));
+    if (!compiled) return stoppedBeforeFirstStep();
+    const resident = new ResidentTensors(compiled.backend);
+    held = { backend: compiled.backend, resident };
     await resident.upload(restored?.params ?? initParams(model.specs, { seed: t.seed, dtype }));
     await resident.upload(restored?.moments ?? zeroMoments(model.specs, dtype));
     // The untrained model's profile: computed once, at step 0, and carried in the checkpoints.
@@ -206,7 +253,12 @@ async function trainIn(directory: RunDirectory, given: TrainerConfig, options: T
     if (!energyBefore && step === 0 && compiled.energy) {
       energyBefore = await stoppable(energyProfile(compiled.energy, resident.feeds(paramNames), task, energyInputs, model.layers, dtype, signal));
     }
+    if (stopRequested()) return stoppedBeforeFirstStep();
 
+    // Every check has passed and the first step is next: only now may --overwrite remove the earlier run, and the metrics file be rewritten.
+    directory.removeEarlierRun();
+    const records = openMetrics(metricsPath, restored ? { resumeFromStep: restored.step } : {});
+    metrics = records;
     const priorSeconds = restored?.state.trainSeconds ?? 0;
     const started = performance.now();
     const seconds = (): number => priorSeconds + (performance.now() - started) / 1000;
@@ -217,19 +269,21 @@ async function trainIn(directory: RunDirectory, given: TrainerConfig, options: T
       label: model.kind,
     });
     progress = bar;
-    const losses: { step: number; loss: number }[] = [];
     let lastTest: Evaluation | undefined;
     let lastTestStep = -1;
 
     const state = (): CheckpointState => ({ config, step, trainSeconds: seconds(), energyBefore, lastTestAccuracy: lastTest?.accuracy ?? null });
     const save = async (): Promise<void> => {
+      // A run whose lock was taken over must not write over the new owner's files.
+      directory.verify();
       const host = await resident.read([...paramNames, ...momentNames]);
       await writeCheckpoint(checkpointDir(outDir), step, host, paramNames, state());
     };
     const testAll = (stopSignal?: AbortSignal): Promise<Evaluation> =>
       evaluate(compiled.logits, resident.feeds(paramNames), task, "test", range(task.testCount), compiled.evalBatch, stopSignal);
-    const stopRequested = (): boolean => signal?.aborted === true || (options.stopAtStep !== undefined && step >= options.stopAtStep && step < totalSteps);
 
+    // Nothing between the check above and the loop's own lets a signal in: every stop from here on comes after a step.
+    training = true;
     while (step < totalSteps && !stopRequested()) {
       if (t.maxSeconds !== undefined && seconds() >= t.maxSeconds) break;
       const indices = trainBatchIndices({ count: task.trainCount, batchSize: t.batchSize, seed: t.seed, step });
@@ -267,30 +321,17 @@ async function trainIn(directory: RunDirectory, given: TrainerConfig, options: T
       }
       if (step % checkpointEvery === 0 && step < totalSteps) await save();
     }
-    const basics = (): RunBasics => ({
-      config,
-      task,
-      model,
-      parameters: countParams(model.specs),
-      step,
-      totalSteps,
-      trainSeconds: seconds(),
-      outDir,
-      checkpoint: checkpointDir(outDir),
-      metricsPath,
-      losses,
-    });
 
-    const stopped = async (saved: boolean): Promise<InterruptedRun> => {
+    const stopped = async (alreadySaved: boolean): Promise<InterruptedRun> => {
       // Save and go: the full evaluation, the energy profile, plots and export would hold the exit up.
       signal?.removeEventListener("abort", announce);
-      if (!saved) await save();
-      const reason = signal?.aborted ? signal.reason : "stopAtStep";
+      if (!alreadySaved) await save();
+      const reason = stopReason();
       const summary = `stopped at step ${step}/${totalSteps} (${describeStop(reason)}); checkpoint saved in ${checkpointDir(outDir)}`;
       // After the final save the bar is already done: say it below.
-      if (saved) notice(summary);
+      if (alreadySaved) notice(summary);
       else bar.done(summary);
-      return { ...basics(), interrupted: true, stopReason: reason, lastTest };
+      return { ...basics(seconds()), interrupted: true, saved: true, stopReason: reason, lastTest };
     };
 
     if (stopRequested()) return await stopped(false);
@@ -302,7 +343,7 @@ async function trainIn(directory: RunDirectory, given: TrainerConfig, options: T
     }
     const test = lastTest;
     await save();
-    const run = basics();
+    const run = basics(seconds());
     bar.done(`done at step ${step}/${totalSteps}: test accuracy ${(100 * test.accuracy).toFixed(2)}%`);
     const energyAfter = compiled.energy ? await stoppable(energyProfile(compiled.energy, resident.feeds(paramNames), task, energyInputs, model.layers, dtype, signal)) : undefined;
     if (signal?.aborted) return await stopped(true);
@@ -311,8 +352,8 @@ async function trainIn(directory: RunDirectory, given: TrainerConfig, options: T
   } finally {
     signal?.removeEventListener("abort", announce);
     await metrics?.close();
-    resident.dispose();
-    await compiled.backend.dispose();
+    held?.resident.dispose();
+    await held?.backend.dispose();
   }
 }
 
@@ -326,11 +367,10 @@ async function stoppable<T>(work: Promise<T>): Promise<T | undefined> {
   }
 }
 
-/** How to quit without saving, in the words of what stopped the run. */
-function stopAgainHint(reason: unknown): string {
-  if (reason === "SIGINT") return "Ctrl-C again quits at once, without saving";
-  if (reason === "SIGTERM") return "a second SIGTERM quits at once, without saving";
-  return "a signal quits at once, without saving";
+/** How to quit at once, in the words of what stopped the run; `saving`: the stop is about to save, which quitting skips. */
+function stopAgainHint(reason: unknown, saving: boolean): string {
+  const quits = reason === "SIGINT" ? "Ctrl-C again quits at once" : reason === "SIGTERM" ? "a second SIGTERM quits at once" : "a signal quits at once";
+  return saving ? `${quits}, without saving` : quits;
 }
 
 function countLabelled(targets: ArrayLike<number>): number {

@@ -1,6 +1,6 @@
 import { type Stats, lstatSync, readFileSync, readdirSync, rmSync, rmdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { OutputError, TEMP_PREFIX, checksumPathFor, describeFsError, fsErrorCode, lockDirectory, prepareOutputDirectory } from "@unfold/files";
+import { OutputError, TEMP_PREFIX, symlinkRefused, checksumPathFor, describeFsError, fsErrorCode, lockDirectory, prepareOutputDirectory } from "@unfold/files";
 import { MANIFEST_NAME } from "../checkpoint/manifest.js";
 import { PLOT_FILES } from "../output/plots.js";
 
@@ -39,6 +39,8 @@ export interface RunDirectory {
    * a mistyped flag never costs the earlier run. Other files in the directory stay.
    */
   removeEarlierRun(): string[];
+  /** Throws if another run has taken the lock over (see DirectoryLock.verify): called before each save. */
+  verify(): void;
   /** Gives up the lock; idempotent (it also goes with the process). */
   release(): void;
 }
@@ -53,18 +55,18 @@ export interface RunDirectory {
 export function openRunDirectory(out: string, options: RunDirectoryOptions): RunDirectory {
   const { label, mode } = options;
   // Continuing needs a run there: do not make an empty directory only to say it holds none.
-  if (mode === "resume" && kindOf(resolve(out), label) === "missing") {
+  if (mode === "resume" && entryKind(resolve(out), label) === "missing") {
     throw new OutputError(`--resume: ${label} '${resolve(out)}' does not exist, so there is no run to continue; start one without --resume`);
   }
   const dir = prepareOutputDirectory(out, label);
   const lock = lockDirectory(dir, { label, ...(options.command ? { command: options.command } : {}), ...(options.notice ? { onReclaim: options.notice } : {}) });
   try {
     const checkpoint = join(dir, RUN_FILES.checkpoint);
-    const checkpointKind = kindOf(checkpoint, label);
-    if (checkpointKind === "link") throw new OutputError(`${label}: '${checkpoint}' is a symbolic link; Unfold does not write through links in an output directory (remove it)`);
+    const checkpointKind = entryKind(checkpoint, label);
+    if (checkpointKind === "link") throw symlinkRefused(checkpoint);
     if (checkpointKind === "file") throw new OutputError(`${label}: '${checkpoint}' is a file, but the run keeps its checkpoint in a directory of that name (move the file away)`);
     const manifest = join(checkpoint, MANIFEST_NAME);
-    const hasManifest = checkpointKind === "directory" && kindOf(manifest, label) !== "missing";
+    const hasManifest = checkpointKind === "directory" && entryKind(manifest, label) !== "missing";
     if (mode === "fresh" && hasManifest) {
       const step = savedStep(manifest);
       throw new OutputError(
@@ -95,12 +97,13 @@ export function openRunDirectory(out: string, options: RunDirectoryOptions): Run
       if (removed.length) options.notice?.(`--overwrite: removed the earlier run's ${removed.join(", ")} from '${dir}'`);
       return removed;
     },
+    verify: () => lock.verify(),
     release: () => lock.release(),
   };
 }
 
 /** What is at `path`, not following a symlink. */
-function kindOf(path: string, label: string): "missing" | "directory" | "file" | "link" {
+function entryKind(path: string, label: string): "missing" | "directory" | "file" | "link" {
   let stats: Stats;
   try {
     stats = lstatSync(path);
@@ -135,7 +138,7 @@ function removeLeftovers(checkpoint: string): string[] {
 function removeRunFiles(dir: string, label: string): string[] {
   const removed: string[] = [];
   const remove = (path: string, name: string): void => {
-    if (kindOf(path, label) === "missing") return;
+    if (entryKind(path, label) === "missing") return;
     try {
       rmSync(path, { force: true });
     } catch (error) {
@@ -144,7 +147,7 @@ function removeRunFiles(dir: string, label: string): string[] {
     removed.push(name);
   };
   const checkpoint = join(dir, RUN_FILES.checkpoint);
-  if (kindOf(checkpoint, label) === "directory") {
+  if (entryKind(checkpoint, label) === "directory") {
     const names = readdirSync(checkpoint).filter((n) => n === MANIFEST_NAME || n.startsWith(TEMP_PREFIX) || CHECKPOINT_FILE.test(n));
     for (const name of names) rmSync(join(checkpoint, name), { force: true });
     try {

@@ -195,7 +195,9 @@ export function outputCases(): OutputCase[] {
     ({ config } = caseDir({ out: run }));
     return ["--config", config];
   }, () => [`${config}: field out`, run, "--resume", "--overwrite"]);
-  dynamic(fresh, "--resume with --overwrite", async () => ["--resume", "--overwrite", "--out", (run = await savedRun())], () => ["--resume", "--overwrite"]);
+  dynamic(fresh, "--resume with --overwrite", async () => ["--resume", "--overwrite", "--out", (run = await savedRun())], () => ["--resume", "--overwrite", `pnpm train --resume --out ${run}`]);
+  // `pnpm start --resume`: the demo's script gives --config quick --overwrite; the user typed only --resume.
+  dynamic(fresh, "pnpm start --resume (the quick demo's --overwrite with --resume)", () => ["--config", "quick", "--overwrite", "--resume"], () => ["--resume", "--overwrite", "`pnpm start`", "pnpm train --resume --out out/quick"]);
   dynamic(fresh, "--resume into an --out that does not exist", () => (({ dir } = caseDir()), ["--resume", "--out", join(dir, "never")]), () => ["--resume", "--out", join(dir, "never"), "does not exist"]);
   dynamic(fresh, "--resume into an empty --out", () => {
     ({ dir } = caseDir());

@@ -4,9 +4,12 @@ import { OutputError, describeFsError, fsErrorCode } from "./errors.js";
 // O_NOFOLLOW is 0 where the platform lacks it (Windows); an open then behaves as usual.
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
-/** The one refusal for a symbolic link found where Unfold reads or writes its own output. */
-export function symlinkRefused(path: string): OutputError {
-  return new OutputError(`'${path}' is a symbolic link; Unfold does not read or write through links in an output directory (remove it)`);
+/**
+ * The one refusal for a symbolic link found where Unfold reads or writes its own output; `label`
+ * (`--out`) leads it when the link is a path the user's flag named.
+ */
+export function symlinkRefused(path: string, label?: string): OutputError {
+  return new OutputError(`${label ? `${label}: ` : ""}'${path}' is a symbolic link; Unfold does not read or write through links in an output directory (remove it)`);
 }
 
 /**

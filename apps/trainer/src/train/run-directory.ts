@@ -63,7 +63,7 @@ export function openRunDirectory(out: string, options: RunDirectoryOptions): Run
   try {
     const checkpoint = join(dir, RUN_FILES.checkpoint);
     const checkpointKind = entryKind(checkpoint, label);
-    if (checkpointKind === "link") throw symlinkRefused(checkpoint);
+    if (checkpointKind === "link") throw symlinkRefused(checkpoint, label);
     if (checkpointKind === "file") throw new OutputError(`${label}: '${checkpoint}' is a file, but the run keeps its checkpoint in a directory of that name (move the file away)`);
     const manifest = join(checkpoint, MANIFEST_NAME);
     const hasManifest = checkpointKind === "directory" && entryKind(manifest, label) !== "missing";

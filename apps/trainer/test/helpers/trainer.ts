@@ -50,11 +50,15 @@ export function checkpointStep(out: string): number {
   return (JSON.parse(readFileSync(join(out, "checkpoint", "checkpoint.json"), "utf8")) as { step: number }).step;
 }
 
-/** The steps of the training records in a run's metrics.jsonl, in file order. */
+/**
+ * The steps of the training records in a run's metrics.jsonl, in file order. A last line without
+ * its newline is a record still being written by a running process, and is left out.
+ */
 export function metricSteps(out: string): number[] {
-  return readFileSync(join(out, "metrics.jsonl"), "utf8")
-    .trim()
-    .split("\n")
+  const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").split("\n");
+  return lines
+    .slice(0, -1)
+    .filter((l) => l.trim() !== "")
     .map((l) => JSON.parse(l) as { step: number; loss?: number })
     .filter((r) => r.loss !== undefined)
     .map((r) => r.step);

@@ -42,24 +42,37 @@ function foreignTensor(dtype: DType): DeviceTensor {
   return { backend: "some-other-backend", shape: SHAPE, dtype, disposed: false, read: async () => data, dispose: () => undefined };
 }
 
+/** The program a rejection case runs, and feeds it accepts. */
+interface Subject {
+  program(dtype: DType): Program;
+  good(dtype: DType): Record<string, HostTensor>;
+}
+
+const AFFINE: Subject = { program, good: goodFeeds };
+
 /**
  * One rejection case: compile, build the bad feeds (they may need the backend, for uploads),
  * expect the error, then check that a good run still gives the right answer.
  */
-function rejection(name: string, bad: (backend: Backend, dtype: DType) => Promise<Feeds> | Feeds, expected: (dtype: DType) => ExpectedError): ConformanceCase {
+function rejection(
+  name: string,
+  bad: (backend: Backend, dtype: DType) => Promise<Feeds> | Feeds,
+  expected: (dtype: DType) => ExpectedError,
+  subject: Subject = AFFINE,
+): ConformanceCase {
   return customCase(
     "feeds",
     name,
     async (backend, dtype) => {
-      const p = program(dtype);
+      const p = subject.program(dtype);
       const executable: Executable = await compilePoisoned(backend, p);
       const feeds = await bad(backend, dtype);
       await expectRejection(`run with ${name}`, () => executable.run(feeds), expected(dtype));
       for (const f of Object.values(feeds)) if (isDeviceTensor(f) && f.backend === backend.name && !f.disposed) f.dispose();
-      const good = goodFeeds(dtype);
+      const good = subject.good(dtype);
       await runAndCompare(executable, good, referenceRun(p, good), TOLERANCES.operation[dtype], `a good run after the rejected ${name}`);
     },
-    (dtype) => [program(dtype)],
+    (dtype) => [subject.program(dtype)],
   );
 }
 
@@ -166,29 +179,18 @@ const uploadCases: ConformanceCase[] = [
 
 const TABLE_ROWS = 4;
 
-function gatherProgram(dtype: DType): Program {
-  return trace({ table: param([TABLE_ROWS, 2], dtype), ids: input([3], dtype) }, ({ table, ids }) => ({ rows: ops.gather(table, ids, 0) }));
-}
+/** A gather whose indices are a host feed: `ids` rows of a 4 x 2 table. */
+const GATHER: Subject = {
+  program: (dtype) => trace({ table: param([TABLE_ROWS, 2], dtype), ids: input([3], dtype) }, ({ table, ids }) => ({ rows: ops.gather(table, ids, 0) })),
+  good: (dtype) => ({ table: hostTensor([1, 2, 3, 4, 5, 6, 7, 8], [TABLE_ROWS, 2], dtype), ids: hostTensor([3, 0, 3], [3], dtype) }),
+};
 
 /**
  * Index feeds out of range (or not integers) reject before the run on every backend, naming the
  * feed, the value and the range: a GPU kernel cannot throw and would clamp the index instead.
  */
-function indexRejection(name: string, ids: readonly number[], mentions: readonly string[]): ConformanceCase {
-  return customCase(
-    "feeds",
-    name,
-    async (backend, dtype) => {
-      const p = gatherProgram(dtype);
-      const executable: Executable = await compilePoisoned(backend, p);
-      const table = hostTensor([1, 2, 3, 4, 5, 6, 7, 8], [TABLE_ROWS, 2], dtype);
-      await expectRejection(`run with ${name}`, () => executable.run({ table, ids: hostTensor(ids, [3], dtype) }), { name: "FeedError", mentions: ["'ids'", ...mentions] });
-      const good = { table, ids: hostTensor([3, 0, 3], [3], dtype) };
-      await runAndCompare(executable, good, referenceRun(p, good), TOLERANCES.operation[dtype], `a good run after the rejected ${name}`);
-    },
-    (dtype) => [gatherProgram(dtype)],
-  );
-}
+const indexRejection = (name: string, ids: readonly number[], mentions: readonly string[]): ConformanceCase =>
+  rejection(name, (_b, dtype) => ({ ...GATHER.good(dtype), ids: hostTensor(ids, [3], dtype) }), () => ({ name: "FeedError", mentions: ["'ids'", ...mentions] }), GATHER);
 
 const indexCases: ConformanceCase[] = [
   indexRejection("a gather index past the end", [0, 4, 1], ["4", "[1]", "[0, 4)"]),

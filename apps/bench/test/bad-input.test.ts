@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { captureIO, rejectionOf, runCommand } from "@unfold/testing";
+import { captureIO } from "@unfold/testing";
+import { type RefusalCase, refusalTable, spawnedRefusals } from "@unfold/testing/refusals";
 import { afterAll, describe, expect, it } from "vitest";
 import { type BenchCommandOptions, type BenchRow, type CommandIO, benchMain } from "../src/index.js";
 import { TINY, TINY_BATCH, TINY_MATMUL } from "./helpers.js";
@@ -52,7 +53,7 @@ const options = {
 };
 
 /** [arguments, what the message must name]. */
-type Case = readonly [readonly string[], readonly string[]];
+type Case = RefusalCase;
 
 const ENGINES = "unfold-reference, unfold-cpu, unfold-onnx, unfold-tfjs, unfold-webgpu, tfjs-cpu, tfjs-wasm, tfjs-webgpu, ort-wasm, jax-js";
 
@@ -137,24 +138,8 @@ const SOAK: readonly Case[] = [
   [["extra"], ["extra"]],
 ];
 
-const show = (args: readonly string[]): string => args.map((a) => (a === "" ? "''" : a.replace(tmp, "$TMP"))).join(" ");
-
-function table(command: string, prefix: readonly string[], cases: readonly Case[]): void {
-  describe(command, () => {
-    for (const [args, names] of cases) {
-      it(`${command} ${show(args)}`, async () => {
-        const before = readdirSync(tmp, { recursive: true }).sort();
-        const io = captureIO();
-        const message = await rejectionOf(() => benchMain([...prefix, ...args], io, options));
-        for (const name of names) expect(message).toContain(name);
-        // Refused before any work: no progress, no result, nothing written.
-        expect(io.progressed).toEqual([]);
-        expect(io.lines).toEqual([]);
-        expect(readdirSync(tmp, { recursive: true }).sort()).toEqual(before);
-      });
-    }
-  });
-}
+const table = (command: string, prefix: readonly string[], cases: readonly Case[]): void =>
+  refusalTable(command, cases, (args, io) => benchMain([...prefix, ...args], io, options), tmp);
 
 table("pnpm bench", [], BENCH);
 table("pnpm bench scaling", ["scaling"], SCALING);
@@ -188,14 +173,6 @@ describe("impossible output paths fail at once, in a real process", () => {
       ["error: --out: cannot create directory '/proc/unfold-missing': no such file or directory (ENOENT)"],
     ],
   ];
-  for (const [args, names] of SPAWNED) {
-    it(`pnpm bench ${show(args)}`, async () => {
-      const result = await runCommand(BENCH_BIN, args, { timeoutMs: 120_000 });
-      expect(result.timedOut).toBe(false);
-      expect(result.code).toBe(1);
-      // One line: the message alone, no stack, no progress (nothing ran).
-      expect(result.stderr.trim().split("\n")).toEqual(names);
-      expect(result.stdout).toBe("");
-    });
-  }
+  spawnedRefusals("pnpm bench", BENCH_BIN, SPAWNED);
+
 });

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { captureIO, rejectionOf, runCommand } from "@unfold/testing";
-import { afterAll, describe, expect, it } from "vitest";
+import { type RefusalCase, refusalTable, spawnedRefusals } from "@unfold/testing/refusals";
+import { afterAll, describe } from "vitest";
 import { hessianMain } from "../src/index.js";
 
 /**
@@ -24,7 +24,7 @@ const OUT = join(tmp, "figures");
 mkdirSync(OUT);
 
 /** [arguments, what the message must name]. */
-type Case = readonly [readonly string[], readonly string[]];
+type Case = RefusalCase;
 
 const CASES: readonly Case[] = [
   [["curvature"], ["'curvature'", "verify, scaling, plots, bench"]],
@@ -67,22 +67,7 @@ const CASES: readonly Case[] = [
   [["bench", "extra"], ["extra"]],
 ];
 
-const show = (args: readonly string[]): string => args.map((a) => (a === "" ? "''" : a.replace(tmp, "$TMP"))).join(" ");
-
-describe("pnpm hessian", () => {
-  for (const [args, names] of CASES) {
-    it(`pnpm hessian ${show(args)}`, async () => {
-      const before = readdirSync(tmp, { recursive: true }).sort();
-      const io = captureIO();
-      const message = await rejectionOf(() => hessianMain([...args], io));
-      for (const name of names) expect(message).toContain(name);
-      // Refused before any work: no progress, no result, nothing written.
-      expect(io.progressed).toEqual([]);
-      expect(io.lines).toEqual([]);
-      expect(readdirSync(tmp, { recursive: true }).sort()).toEqual(before);
-    });
-  }
-});
+refusalTable("pnpm hessian", CASES, hessianMain, tmp);
 
 /**
  * Impossible paths, in a real process: under /proc every mkdir fails with ENOENT (Node's
@@ -101,14 +86,6 @@ describe("impossible output paths fail at once, in a real process", () => {
       ["error: --plot: cannot create directory '/proc/unfold-missing': no such file or directory (ENOENT)"],
     ],
   ];
-  for (const [args, names] of SPAWNED) {
-    it(`pnpm hessian ${show(args)}`, async () => {
-      const result = await runCommand(HESSIAN, args, { timeoutMs: 120_000 });
-      expect(result.timedOut).toBe(false);
-      expect(result.code).toBe(1);
-      // One line: the message alone, no stack, no progress (nothing ran).
-      expect(result.stderr.trim().split("\n")).toEqual(names);
-      expect(result.stdout).toBe("");
-    });
-  }
+  spawnedRefusals("pnpm hessian", HESSIAN, SPAWNED);
+
 });

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { captureIO, rejectionOf, runCommand } from "@unfold/testing";
-import { afterAll, describe, expect, it } from "vitest";
-import { type CommandIO, unfoldCommand, verifyCommand } from "../src/index.js";
+import { type RefusalCase, refusalTable, spawnedRefusals } from "@unfold/testing/refusals";
+import { afterAll, describe } from "vitest";
+import { unfoldCommand, verifyCommand } from "../src/index.js";
 
 /**
  * Bad input to `pnpm unfold`, `pnpm unfold export` and `pnpm verify`: each case must fail before
@@ -24,7 +24,7 @@ mkdirSync(DIR);
 const UNWRITABLE = "/sys";
 
 /** [arguments, what the message must name]. */
-type Case = readonly [readonly string[], readonly string[]];
+type Case = RefusalCase;
 
 const DEMO: readonly Case[] = [
   [["--digits", "0"], ["--digits", "'0'", "from 1 to 8630"]],
@@ -80,28 +80,9 @@ const VERIFY: readonly Case[] = [
   [["--json=1"], ["--json"]],
 ];
 
-const show = (args: readonly string[]): string => args.map((a) => (a === "" ? "''" : a.replace(tmp, "$TMP"))).join(" ");
-
-function table(command: string, cases: readonly Case[], run: (args: string[], io: CommandIO) => Promise<void>): void {
-  describe(command, () => {
-    for (const [args, names] of cases) {
-      it(`${command} ${show(args)}`, async () => {
-        const before = readdirSync(tmp, { recursive: true }).sort();
-        const io = captureIO();
-        const message = await rejectionOf(() => run([...args], io));
-        for (const name of names) expect(message).toContain(name);
-        // Refused before any work: no progress, no result, nothing written (no temp file either).
-        expect(io.progressed).toEqual([]);
-        expect(io.lines).toEqual([]);
-        expect(readdirSync(tmp, { recursive: true }).sort()).toEqual(before);
-      });
-    }
-  });
-}
-
-table("pnpm unfold", DEMO, unfoldCommand);
-table("pnpm unfold export", EXPORT, (args, io) => unfoldCommand(["export", ...args], io));
-table("pnpm verify", VERIFY, verifyCommand);
+refusalTable("pnpm unfold", DEMO, unfoldCommand, tmp);
+refusalTable("pnpm unfold export", EXPORT, (args, io) => unfoldCommand(["export", ...args], io), tmp);
+refusalTable("pnpm verify", VERIFY, verifyCommand, tmp);
 
 /**
  * Impossible paths, in a real process: under /proc every mkdir fails with ENOENT, and Node's
@@ -114,14 +95,6 @@ describe("impossible output paths fail at once, in a real process", () => {
     [["export", "--out", "/proc/unfold-missing/m.onnx"], ["error: --out: cannot create directory '/proc/unfold-missing': no such file or directory (ENOENT)"]],
     [["--plot", "/proc/unfold-missing/energy.svg"], ["error: --plot: cannot create directory '/proc/unfold-missing': no such file or directory (ENOENT)"]],
   ];
-  for (const [args, names] of SPAWNED) {
-    it(`pnpm unfold ${show(args)}`, async () => {
-      const result = await runCommand(UNFOLD, args, { timeoutMs: 120_000 });
-      expect(result.timedOut).toBe(false);
-      expect(result.code).toBe(1);
-      // One line: the message alone, no stack.
-      expect(result.stderr.trim().split("\n")).toEqual(names);
-      expect(result.stdout).toBe("");
-    });
-  }
+  spawnedRefusals("pnpm unfold", UNFOLD, SPAWNED);
+
 });

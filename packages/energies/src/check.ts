@@ -2,13 +2,6 @@ import { type DType, UnfoldError, describeValue, requireOneOf } from "@unfold/co
 
 /** Option checks shared by the energies' constructors, worded as their messages always were. */
 
-export function positiveInteger(op: string, field: string, value: unknown): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new UnfoldError(op, `${field} must be a positive integer, got ${describeValue(value)}`);
-  }
-  return value;
-}
-
 /** An optional integer seed (the generators fold it to 32 bits). */
 export function seedOption(op: string, value: unknown): number {
   if (value === undefined) return 0;

@@ -160,6 +160,6 @@ describe("Yang attention energy", () => {
       /attention: state must have shape \[\.\.\., n, 4\], got \[5, 3\]/,
     );
     expect(() => attentionEnergy({ dim: 0 })).toThrow(UnfoldError);
-    expect(() => attentionEnergy({ dim: 3, heads: 1.5 })).toThrow(/config\.heads must be a positive integer/);
+    expect(() => attentionEnergy({ dim: 3, heads: 1.5 })).toThrow(/config\.heads must be an integer >= 1/);
   });
 });

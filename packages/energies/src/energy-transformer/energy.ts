@@ -15,8 +15,9 @@ import {
   requireNonNegative,
   requireOptions,
   requirePositive,
+  requireInteger,
 } from "@unfold/core";
-import { dtypeOption, positiveInteger, seedOption } from "../check.js";
+import { dtypeOption, seedOption } from "../check.js";
 
 /**
  * The Energy Transformer (Hoover et al., 2023), MATH.md 2. Tokens x [..., n, d] are seen through
@@ -46,7 +47,7 @@ export const ET_HOPFIELD_TERM = "hopfield";
 
 function checkConfig(op: string, config: EnergyTransformerConfig): number {
   requireOptions(op, "config", config, ["dim", "heads", "headDim", "memories", "beta", "eps"]);
-  for (const field of ["dim", "heads", "headDim", "memories"] as const) positiveInteger(op, `config.${field}`, config[field]);
+  for (const field of ["dim", "heads", "headDim", "memories"] as const) requireInteger(op, `config.${field}`, config[field], 1);
   if (config.eps !== undefined) requireNonNegative(op, "config.eps", config.eps);
   return requirePositive(op, "config.beta", config.beta ?? 1 / Math.sqrt(config.headDim));
 }

@@ -1,5 +1,5 @@
-import { type Energy, type Params, type Step, type Tensor, UnfoldError, defineEnergy, ops, requireName, requireOptions, requirePositive, softmax } from "@unfold/core";
-import { positiveInteger } from "../check.js";
+import { type Energy, type Params, type Step, type Tensor, UnfoldError, defineEnergy, ops, requireInteger, requireName, requireOptions, requirePositive, softmax } from "@unfold/core";
+
 
 /**
  * The attention energy of Yang, Huang and Wipf (2022), MATH.md 1.1:
@@ -36,9 +36,9 @@ export const ATTENTION_TERM = "attention";
 /** Checks an attention config for `op` (the function the user called); `fields` are the ones it takes. */
 export function checkAttentionConfig(op: string, config: AttentionEnergyConfig, fields = ["dim", "heads", "headDim", "name"]): { heads: number; headDim: number } {
   requireOptions(op, "config", config, fields);
-  positiveInteger(op, "config.dim", config.dim);
-  const heads = positiveInteger(op, "config.heads", config.heads ?? 1);
-  const headDim = positiveInteger(op, "config.headDim", config.headDim ?? config.dim);
+  requireInteger(op, "config.dim", config.dim, 1);
+  const heads = requireInteger(op, "config.heads", config.heads ?? 1, 1);
+  const headDim = requireInteger(op, "config.headDim", config.headDim ?? config.dim, 1);
   if (config.name !== undefined) requireName(op, "config.name", config.name);
   return { heads, headDim };
 }

@@ -14,8 +14,9 @@ import {
   requireOptions,
   requirePositive,
   termNamed,
+  requireInteger,
 } from "@unfold/core";
-import { positiveInteger } from "../check.js";
+
 
 /**
  * The feed-forward energy of MATH.md 1.2, on a state Y of shape [..., n, d]:
@@ -43,7 +44,7 @@ export interface FeedForwardEnergyConfig {
 
 export function feedForwardEnergy(config: FeedForwardEnergyConfig): Energy {
   requireOptions("feedForwardEnergy", "config", config, ["dim", "name"]);
-  positiveInteger("feedForwardEnergy", "config.dim", config.dim);
+  requireInteger("feedForwardEnergy", "config.dim", config.dim, 1);
   const name = config.name === undefined ? FEED_FORWARD_TERM : requireName("feedForwardEnergy", "config.name", config.name);
   const d = config.dim;
   const check = (Y: Tensor): void => {
@@ -113,7 +114,7 @@ export function feedForwardStepBound(Wf: ArrayLike<number>, dim: number): { boun
 
 /** W_f as data: dim * dim numbers, row-major. */
 export function checkSquareData(op: string, Wf: ArrayLike<number>, dim: number): void {
-  positiveInteger(op, "dim", dim);
+  requireInteger(op, "dim", dim, 1);
   const length = (Wf as { length?: unknown } | undefined)?.length;
   if (length !== dim * dim) throw new UnfoldError(op, `Wf must hold ${dim} x ${dim} = ${dim * dim} values, got ${length === undefined ? String(Wf) : `${String(length)} values`}`);
 }

@@ -105,6 +105,7 @@ function firstNonFinite(data: ArrayLike<number>): number {
   return -1;
 }
 
-function unravel(flat: number, shape: Shape): number[] {
+/** The row-major index of element `flat` of `shape`, as the messages name elements ([1, 0]). */
+export function unravel(flat: number, shape: Shape): number[] {
   return stridesOf(shape).map((s, i) => Math.floor(flat / s) % shape[i]!);
 }

@@ -1,6 +1,6 @@
 import { FeedError, formatShape } from "../errors.js";
 import type { Program } from "../ir/program.js";
-import { stridesOf } from "../shape.js";
+import { unravel } from "./host-data.js";
 import type { HostTensor } from "./tensor.js";
 
 /** A feed that a gather or scatterAdd reads as its indices, and the range they must fall in. */
@@ -47,8 +47,7 @@ export function checkIndexFeeds(program: Program, feeds: Readonly<Record<string,
     for (let i = 0; i < data.length; i++) {
       const v = data[i]!;
       if (Number.isInteger(v) && v >= 0 && v < size) continue;
-      const at = stridesOf(t.shape).map((s, k) => Math.floor(i / s) % t.shape[k]!);
-      throw new FeedError("run", `feed '${feed}' holds ${v} at element ${formatShape(at)}, but ${op} along axis ${axis} needs integer indices in [0, ${size})`);
+      throw new FeedError("run", `feed '${feed}' holds ${v} at element ${formatShape(unravel(i, t.shape))}, but ${op} along axis ${axis} needs integer indices in [0, ${size})`);
     }
   }
 }

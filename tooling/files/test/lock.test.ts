@@ -60,7 +60,10 @@ describe("output directory locks", () => {
     const racers = Array.from({ length: 4 }, () => startCommand(holder, [dir, "race", go], { timeoutMs: 120_000 }));
     await Promise.all(racers.map((r) => r.waitFor(/ready/)));
     writeFileSync(go, "");
-    const outcomes = (await Promise.all(racers.map((r) => r.exited))).map((r) => r.stdout.replace("ready\n", "").trim());
+    // Every racer has tried (and the winner still holds the lock) before the winner lets go.
+    await Promise.all(racers.map((r) => r.waitFor(/^(locked|refused: .*)$/m)));
+    writeFileSync(`${go}.done`, "");
+    const outcomes = (await Promise.all(racers.map((r) => r.exited))).map((r) => r.stdout.replace("ready\n", "").replace("locked\n", "").trim());
     expect(outcomes.filter((o) => o === "verified"), outcomes.join("\n")).toHaveLength(1);
     // The others were refused, naming the winner: none took the lock only to lose it.
     for (const o of outcomes.filter((o) => o !== "verified")) expect(o).toMatch(/^refused: --out: '.*' is in use by pid \d+ on host .*race fixture/);

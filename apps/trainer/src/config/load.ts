@@ -209,13 +209,6 @@ function refuseIgnored(raw: Record<string, unknown>, config: TrainerConfig, wher
   if (task.kind === "mnist" && task.tokens === "rows" && valueAt(raw, ["task", "patch"]) !== undefined) {
     throw new ConfigError(`${where(["task", "patch"])}: applies only to tokens "patches"; with tokens "rows" each pixel row is one token (remove patch)`);
   }
-  // The standard Transformer has no energy to profile, so its energyInputs is unused, not clamped.
-  const profiled = config.model.kind !== "transformer";
-  if (profiled && task.kind !== "file" && valueAt(raw, ["energyInputs"]) !== undefined && config.energyInputs > task.test) {
-    throw new ConfigError(
-      `${where(["energyInputs"])}: ${config.energyInputs} energy inputs, but the test split has ${task.test} examples (${where(["task", "test"])}); lower it or raise the test split`,
-    );
-  }
 }
 
 function formatIssues(

@@ -47,6 +47,7 @@ export function describe(label: string | undefined, shape: readonly number[]): s
   return label ? `'${label}' ${formatShape(shape)}` : formatShape(shape);
 }
 
+/** A shape as messages print it: `[2, 3]`, and `[]` for a scalar. */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
@@ -61,11 +62,19 @@ export function locatedError<E extends UnfoldError>(error: E): E {
 }
 
 /**
+ * The places user code is running in, innermost last: what `within` is inside of while tracing.
+ * A graph records the innermost on every node it appends, so that a later refusal (an export
+ * with a symbolic batch axis, say) can name the term or step a node came from rather than its id.
+ */
+const places: string[] = [];
+
+/**
  * Runs user code (a term, an activation, a step's prox) so that an UnfoldError raised inside
  * it says where: "mul: ... (in term 'pull' of energy 'toy')". The innermost place wins, so a
  * term traced inside a step is reported as the term.
  */
 export function within<T>(where: string, fn: () => T): T {
+  places.push(where);
   try {
     return fn();
   } catch (error) {
@@ -77,5 +86,26 @@ export function within<T>(where: string, fn: () => T): T {
       located.add(error);
     }
     throw error;
+  } finally {
+    places.pop();
+  }
+}
+
+/** Where the user code now running is (a term, a step), or undefined outside any. */
+export function currentPlace(): string | undefined {
+  return places.at(-1);
+}
+
+/**
+ * Runs `fn` with `place` as the innermost place, without `within`'s error locating: how autodiff
+ * attributes the nodes it generates ("the gradient of term 'x' of energy 'y'").
+ */
+export function atPlace<T>(place: string | undefined, fn: () => T): T {
+  if (place === undefined) return fn();
+  places.push(place);
+  try {
+    return fn();
+  } finally {
+    places.pop();
   }
 }

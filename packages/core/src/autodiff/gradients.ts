@@ -1,4 +1,4 @@
-import { ShapeError, UnfoldError, describe } from "../errors.js";
+import { ShapeError, UnfoldError, atPlace, describe } from "../errors.js";
 import { ruleFor } from "../primitives/registry.js";
 import { sameShape } from "../shape.js";
 import type { Tensor } from "../trace/graph.js";
@@ -29,19 +29,27 @@ export function gradients(y: Tensor, xs: readonly Tensor[], seed?: Tensor): Tens
     if (graph.nodes[id]!.inputs.some((i) => relevant[i])) relevant[id] = 1;
   }
   const cotangents = new Map<number, Tensor>();
-  if (end >= start && relevant[end]) cotangents.set(end, seed ?? graph.constant(1, y.shape, y.dtype));
+  if (end >= start && relevant[end]) cotangents.set(end, seed ?? atPlace(gradientOf(y.node.origin), () => graph.constant(1, y.shape, y.dtype)));
   for (let id = end; id > start; id--) {
     const g = cotangents.get(id);
     const node = graph.nodes[id]!;
     if (!g || node.inputs.length === 0) continue;
-    const args = node.inputs.map((i) => graph.tensor(i));
-    const parts = ruleFor(node.op).vjp({ node: node as never, args, output: graph.tensor(id), cotangent: g });
-    node.inputs.forEach((input, k) => {
-      const part = parts[k];
-      if (!part || !relevant[input]) return;
-      const prev = cotangents.get(input);
-      cotangents.set(input, prev ? ops.add(prev, part) : part);
+    // The derivative nodes of a node's rule belong to the user code that traced the node.
+    atPlace(gradientOf(node.origin), () => {
+      const args = node.inputs.map((i) => graph.tensor(i));
+      const parts = ruleFor(node.op).vjp({ node: node as never, args, output: graph.tensor(id), cotangent: g });
+      node.inputs.forEach((input, k) => {
+        const part = parts[k];
+        if (!part || !relevant[input]) return;
+        const prev = cotangents.get(input);
+        cotangents.set(input, prev ? ops.add(prev, part) : part);
+      });
     });
   }
   return xs.map((x) => cotangents.get(x.id) ?? ops.zeros(x));
+}
+
+/** How the derivative of a node traced at `origin` is named in errors. */
+function gradientOf(origin: string | undefined): string | undefined {
+  return origin === undefined ? undefined : `the gradient of ${origin}`;
 }

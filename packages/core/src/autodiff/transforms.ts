@@ -18,6 +18,10 @@ export function grad(f: Fn): (...args: Tensor[]) => Tensor {
   return (...args) => gradients(scalar("grad", f(...args)), [args[0]!])[0]!;
 }
 
+/**
+ * Like `grad`, but the returned function gives `{ value, grads }`: f's value, which must have one
+ * element, and its gradients with respect to the arguments at positions `argnums` ([0] by default).
+ */
 export function valueAndGrad(f: Fn, argnums: readonly number[] = [0]): (...args: Tensor[]) => { value: Tensor; grads: Tensor[] } {
   return (...args) => {
     const value = scalar("valueAndGrad", f(...args));
@@ -26,7 +30,15 @@ export function valueAndGrad(f: Fn, argnums: readonly number[] = [0]): (...args:
 }
 
 /** Evaluates f and returns a pullback mapping an output cotangent to argument cotangents. */
-export function vjp(f: Fn, ...primals: Tensor[]): { out: Tensor; pullback: (cotangent: Tensor) => Tensor[] } {
+export function vjp(
+  f: Fn,
+  ...primals: Tensor[]
+): {
+  /** f(...primals). */
+  out: Tensor;
+  /** Maps a cotangent of `out` (of out's shape) to one cotangent per primal, in their order, traced into the same graph. */
+  pullback: (cotangent: Tensor) => Tensor[];
+} {
   const out = f(...primals);
   return { out, pullback: (ct) => gradients(out, primals, ct) };
 }
@@ -61,6 +73,7 @@ export function hessian(f: Fn): (x: Tensor, ...rest: Tensor[]) => Tensor {
   return jacobian(grad(f));
 }
 
+/** Which output `differentiate` differentiates, with respect to which feeds, and how it names the gradient outputs. */
 export interface DifferentiateOptions {
   /** The scalar output to differentiate. */
   readonly of: string;

@@ -3,10 +3,12 @@ import type { Shape } from "../shape.js";
 
 /** Elementwise functions of one argument. `stopGradient` is the identity with a zero derivative. */
 export const UNARY_OPS = ["neg", "exp", "log", "sqrt", "tanh", "abs", "sign", "stopGradient"] as const;
+/** The name of an elementwise primitive of one argument (an entry of UNARY_OPS). */
 export type UnaryOp = (typeof UNARY_OPS)[number];
 
 /** Elementwise functions of two broadcast arguments; comparisons return 1 or 0. */
 export const BINARY_OPS = ["add", "sub", "mul", "div", "max", "min", "pow", "greater", "greaterEqual", "equal"] as const;
+/** The name of an elementwise primitive of two broadcast arguments (an entry of BINARY_OPS). */
 export type BinaryOp = (typeof BINARY_OPS)[number];
 
 /**
@@ -32,6 +34,7 @@ export type NodeSpec =
   | { readonly op: "gather"; readonly axis: number }
   | { readonly op: "scatterAdd"; readonly axis: number };
 
+/** The name of any primitive: the `op` field of a node. */
 export type Op = NodeSpec["op"];
 export type SpecOf<K extends Op> = Extract<NodeSpec, { op: K }>;
 
@@ -45,6 +48,12 @@ export type Node = NodeSpec & {
   readonly label?: string;
   /** The composite (softmax, layerNorm, ...) this node was emitted by, for fused lowerings. */
   readonly composite?: string;
+  /**
+   * Where in the user's code the node was traced ("term 'attention' of energy 'yang'", "the
+   * gradient of ..."), so that errors found long after tracing can say it in the user's words.
+   * Like the label, it never changes what the node computes.
+   */
+  readonly origin?: string;
 };
 
 export type LeafKind = "input" | "param";

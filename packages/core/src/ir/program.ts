@@ -3,6 +3,10 @@ import type { Shape } from "../shape.js";
 import { formatShape } from "../errors.js";
 import type { LeafKind, Node } from "./node.js";
 
+/**
+ * A leaf the program must be fed at run time: its name, whether it is an input or a parameter,
+ * the id of its node, and the shape and dtype the fed value must have.
+ */
 export interface FeedSpec {
   readonly name: string;
   readonly kind: LeafKind;
@@ -11,6 +15,7 @@ export interface FeedSpec {
   readonly dtype: DType;
 }
 
+/** A named output of a program and the id of the node that computes it. */
 export interface OutputSpec {
   readonly name: string;
   readonly id: number;
@@ -37,6 +42,7 @@ export function feedsOf(nodes: readonly Node[]): FeedSpec[] {
   return feeds;
 }
 
+/** The shape of the program's output `name`; throws when the program has no such output. */
 export function outputShape(program: Program, name: string): Shape {
   const out = program.outputs.find((o) => o.name === name);
   if (!out) throw new Error(`program has no output '${name}'`);
@@ -64,7 +70,7 @@ export function fingerprint(program: Program): string {
 
 /** Everything that determines a node's value, given its inputs: used by CSE and fingerprints. */
 export function nodeKey(node: Node, inputs: readonly number[]): string {
-  const { id: _id, inputs: _inputs, shape, dtype, label: _label, composite: _composite, ...spec } = node;
+  const { id: _id, inputs: _inputs, shape, dtype, label: _label, composite: _composite, origin: _origin, ...spec } = node;
   const attrs = spec.op === "constant" ? hashValues(spec.value) : JSON.stringify(spec);
   return `${node.op}|${attrs}|${shape.join("x")}|${dtype}|${inputs.join(",")};`;
 }
@@ -79,10 +85,10 @@ function hashValues(values: Float64Array): string {
 /** A readable listing, one node a line, for debugging and error reports. */
 export function printProgram(program: Program): string {
   const lines = program.nodes.map((n) => {
-    const { id: _i, inputs, shape, dtype, label, composite, op, ...attrs } = n as Node & Record<string, unknown>;
+    const { id: _i, inputs, shape, dtype, label, composite, origin, op, ...attrs } = n as Node & Record<string, unknown>;
     const args = inputs.map((i) => `%${i}`).join(", ");
     const extra = op === "constant" ? `(${(attrs["value"] as Float64Array).length} values)` : JSON.stringify(attrs);
-    const tags = [label ? `'${label}'` : "", composite ? `<${composite}>` : ""].filter(Boolean).join(" ");
+    const tags = [label ? `'${label}'` : "", composite ? `<${composite}>` : "", origin ? `(${origin as string})` : ""].filter(Boolean).join(" ");
     return `%${n.id} = ${op}(${args}) ${extra === "{}" ? "" : extra} : ${dtype}${formatShape(shape)} ${tags}`.trimEnd();
   });
   for (const o of program.outputs) lines.push(`return ${o.name} = %${o.id}`);

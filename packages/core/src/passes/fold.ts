@@ -4,24 +4,27 @@ import { ruleFor } from "../primitives/registry.js";
 import { sizeOf } from "../shape.js";
 import { rewrite } from "./rewrite.js";
 
-/** Folding never grows a constant past this many elements (it would trade compute for memory). */
-const MAX_FOLDED_GROWTH = 4096;
-
-/** Evaluates nodes whose inputs are all constants, replacing them with constants. */
+/**
+ * Evaluates nodes whose inputs are all constants, replacing them with constants. Folding never
+ * grows a constant: a result with more elements than its inputs together (a broadcast, an outer
+ * sum) stays the node it is. A dense constant of a traced shape would pin every axis, the batch
+ * axis included, where the broadcast of a scalar works at any size; it would also trade compute
+ * for memory and make exported models larger.
+ */
 export function foldConstants(program: Program): Program {
   return rewrite(program, (node, kept) => {
     if (node.inputs.length === 0) return { keep: node };
     const args = node.inputs.map((i) => kept[i]!);
     if (!args.every((a) => a.op === "constant")) return { keep: node };
-    const size = sizeOf(node.shape);
-    const largest = Math.max(...args.map((a) => sizeOf(a.shape)));
-    if (size > Math.max(largest, MAX_FOLDED_GROWTH)) return { keep: node };
+    const inputSize = args.reduce((total, a) => total + sizeOf(a.shape), 0);
+    if (sizeOf(node.shape) > inputSize) return { keep: node };
     const value = ruleFor(node.op).evaluate(
       node as never,
       args.map((a) => ({ data: (a as Node & { value: Float64Array }).value, shape: a.shape })),
     );
     if (node.dtype === "float32") for (let i = 0; i < value.length; i++) value[i] = Math.fround(value[i]!);
-    const { label } = node;
-    return { keep: { op: "constant", value, id: node.id, inputs: [], shape: node.shape, dtype: node.dtype, ...(label ? { label } : {}) } };
+    const { label, origin } = node;
+    const tags = { ...(label ? { label } : {}), ...(origin !== undefined ? { origin } : {}) };
+    return { keep: { op: "constant", value, id: node.id, inputs: [], shape: node.shape, dtype: node.dtype, ...tags } };
   });
 }

@@ -25,6 +25,7 @@ import type { Shape } from "../shape.js";
 /** The longest sum left as one node by default: 1,024 float32 terms added serially stay within 3e-7. */
 export const LONG_SUM_TERMS = 1024;
 
+/** Options of `splitLongSums`: how many terms one sum may keep, and in which dtypes sums are split. */
 export interface SplitLongSumsOptions {
   /** The most terms one sum node may add up (an integer, at least 2; default LONG_SUM_TERMS). */
   readonly maxTerms?: number;
@@ -58,12 +59,15 @@ function blockLength(length: number, maxTerms: number): number {
 class Emitter {
   readonly nodes: Node[] = [];
   private dtype: DType = "float32";
-  private tags: Pick<Node, "composite"> = {};
+  private tags: Pick<Node, "composite" | "origin"> = {};
 
-  /** Nodes emitted from now on replace `node`: its dtype, and its composite tag (as tracing tags every node of a composite). */
+  /**
+   * Nodes emitted from now on replace `node`: its dtype, its composite tag (as tracing tags every
+   * node of a composite) and its origin (the user code the sum came from).
+   */
   replacing(node: Node): void {
     this.dtype = node.dtype;
-    this.tags = node.composite !== undefined ? { composite: node.composite } : {};
+    this.tags = { ...(node.composite !== undefined ? { composite: node.composite } : {}), ...(node.origin !== undefined ? { origin: node.origin } : {}) };
   }
 
   keep(node: Node, inputs: readonly number[]): number {

@@ -1,5 +1,5 @@
 import { type DType, isDType } from "../dtype.js";
-import { DTypeError, UnfoldError, formatShape } from "../errors.js";
+import { DTypeError, UnfoldError, currentPlace, formatShape } from "../errors.js";
 import type { Node, NodeSpec, Op, SpecOf } from "../ir/node.js";
 import { type Program, feedsOf } from "../ir/program.js";
 import { type Shape, assertValidShape, sizeOf } from "../shape.js";
@@ -40,6 +40,10 @@ export class Graph {
     return t;
   }
 
+  /**
+   * A constant of `shape` and `dtype`. A number fills every element; an array gives every value
+   * in row-major order and its length must equal the shape's size. Float32 values are rounded here.
+   */
   constant(value: number | ArrayLike<number>, shape: Shape, dtype: DType): Tensor {
     assertValidShape("constant", shape);
     if (!isDType(dtype)) throw new DTypeError("constant", `unknown dtype ${describeValue(dtype)}`);
@@ -71,6 +75,7 @@ export class Graph {
     }
   }
 
+  /** The Tensor of node `%id` of this graph; throws when the graph has no such node. */
   tensor(id: number): Tensor {
     if (!this.nodes[id]) throw new UnfoldError("graph", `no node %${id}`);
     return new Tensor(this, id);
@@ -89,13 +94,19 @@ export class Graph {
 
   private push(fields: NodeSpec & Omit<Node, "id" | "op">): { tensor: Tensor } {
     const composite = this.compositeStack.at(-1);
-    const node = { ...fields, id: this.nodes.length, ...(composite ? { composite } : {}) } as Node;
+    // A replayed node (inline) brings the origin it was first traced with.
+    const origin = fields.origin ?? currentPlace();
+    const node = { ...fields, id: this.nodes.length, ...(composite ? { composite } : {}), ...(origin !== undefined ? { origin } : {}) } as Node;
     if (node.label === undefined) delete (node as { label?: string }).label;
     this.nodes.push(node);
     return { tensor: new Tensor(this, node.id) };
   }
 }
 
+/**
+ * An operand of the binary ops: a Tensor, or a number, which becomes a scalar constant of the
+ * other operand's dtype (NaN is refused) and so broadcasts against any shape.
+ */
 export type TensorLike = Tensor | number;
 
 /** A symbolic value in a graph. Its methods trace primitives and composites. */
@@ -130,69 +141,119 @@ export class Tensor {
     return this;
   }
 
+  /**
+   * this + other, elementwise. The shapes broadcast as in NumPy (aligned on the right; a missing
+   * or size-1 axis stretches to the other's size) and the dtypes must be equal; a number is a scalar.
+   */
   add(other: TensorLike): Tensor {
     return ops.add(this, other);
   }
+  /** this - other, elementwise, broadcasting as `add` does. */
   sub(other: TensorLike): Tensor {
     return ops.sub(this, other);
   }
+  /** this * other, elementwise (for the matrix product see `matmul`), broadcasting as `add` does. */
   mul(other: TensorLike): Tensor {
     return ops.mul(this, other);
   }
+  /** this / other, elementwise, broadcasting as `add` does; x / 0 is an infinity or NaN, as in IEEE arithmetic. */
   div(other: TensorLike): Tensor {
     return ops.div(this, other);
   }
+  /**
+   * this raised to the power other, elementwise, broadcasting as `add` does. The derivative with
+   * respect to the exponent is this^other log(this), finite only where this > 0.
+   */
   pow(other: TensorLike): Tensor {
     return ops.pow(this, other);
   }
+  /** The larger of this and other, elementwise, broadcasting as `add` does; at a tie the whole gradient goes to this. */
   maximum(other: TensorLike): Tensor {
     return ops.maximum(this, other);
   }
+  /** The smaller of this and other, elementwise, broadcasting as `add` does; at a tie the whole gradient goes to this. */
   minimum(other: TensorLike): Tensor {
     return ops.minimum(this, other);
   }
+  /** -this, elementwise. */
   neg(): Tensor {
     return ops.neg(this);
   }
+  /** e^this, elementwise. */
   exp(): Tensor {
     return ops.exp(this);
   }
+  /** The natural logarithm, elementwise: -Infinity at 0 and NaN below it. */
   log(): Tensor {
     return ops.log(this);
   }
+  /** The square root, elementwise: NaN below 0, and its derivative is infinite at 0. */
   sqrt(): Tensor {
     return ops.sqrt(this);
   }
+  /** The hyperbolic tangent, elementwise. */
   tanh(): Tensor {
     return ops.tanh(this);
   }
+  /** |this|, elementwise; its derivative is sign(this), 0 at 0. */
   abs(): Tensor {
     return ops.abs(this);
   }
+  /** The square, elementwise, traced as one mul (this * this) rather than a pow. */
   square(): Tensor {
     return ops.mul(this, this);
   }
+  /** max(this, 0), elementwise: the projection onto the non-negative orthant; its derivative is 1 where this >= 0, else 0. */
   relu(): Tensor {
     return ops.relu(this);
   }
+  /**
+   * The matrix product over the last two axes: [..., m, k] x [..., k, n] -> [..., m, n]. Both need
+   * rank >= 2 (reshape a vector to [1, n] or [n, 1]) and one dtype; the leading axes broadcast as in `add`.
+   */
   matmul(other: Tensor): Tensor {
     return ops.matmul(this, other);
   }
+  /**
+   * The sum over `axes` (one axis or a list, negative counting from the end; every axis when
+   * omitted). The reduced axes are dropped, or kept with size 1 when `keepDims` is true: on
+   * [2, 3, 4], `sum(1)` is [2, 4], `sum(1, true)` is [2, 1, 4] and `sum()` is the scalar [].
+   */
   sum(axes?: number | readonly number[], keepDims = false): Tensor {
     return ops.sum(this, axes, keepDims);
   }
+  /**
+   * The maximum over `axes`, which are chosen, dropped or kept as in `sum`. The gradient is
+   * shared equally among the elements that tie for the maximum.
+   */
   max(axes?: number | readonly number[], keepDims = false): Tensor {
     return ops.max(this, axes, keepDims);
   }
+  /**
+   * The mean over `axes`, which are chosen, dropped or kept as in `sum`: the sum divided by the
+   * number of elements reduced (the product of the reduced axes' sizes, not the tensor's size).
+   */
   mean(axes?: number | readonly number[], keepDims = false): Tensor {
     return ops.mean(this, axes, keepDims);
   }
+  /**
+   * The same elements, in row-major order, under a shape of the same size; one dimension may be
+   * -1 and is then inferred. This tensor itself when the shape is unchanged.
+   */
   reshape(shape: readonly number[]): Tensor {
     return ops.reshape(this, shape);
   }
+  /**
+   * This tensor stretched to `shape` by NumPy rules: missing leading axes are added and size-1
+   * axes repeated; every other axis must already match. The gradient sums back over the stretched axes.
+   */
   broadcastTo(shape: readonly number[]): Tensor {
     return ops.broadcastTo(this, shape);
   }
+  /**
+   * The axes permuted: axis i of the result is axis `perm[i]` of this tensor; reversed when `perm`
+   * is omitted. For the matrix transpose of each item of a batch, use `T`.
+   */
   transpose(perm?: readonly number[]): Tensor {
     return ops.transpose(this, perm);
   }
@@ -200,9 +261,11 @@ export class Tensor {
   get T(): Tensor {
     return ops.swapLastAxes(this);
   }
+  /** The contiguous block of shape `size` starting at index `begin` (one entry per axis in both); it must lie inside the tensor. */
   slice(begin: readonly number[], size: readonly number[]): Tensor {
     return ops.slice(this, begin, size);
   }
+  /** This tensor converted to `dtype` (float64 to float32 rounds to nearest); itself when it has that dtype already. The gradient is cast back. */
   cast(dtype: DType): Tensor {
     return ops.cast(this, dtype);
   }

@@ -14,10 +14,14 @@ export interface LeafSpec {
   readonly kind?: "input" | "param";
 }
 
+/** Declares a data leaf (fed at each run) of a traced function. */
 export const input = (shape: Shape, dtype: DType = "float64"): LeafSpec => ({ shape, dtype, kind: "input" });
+/** Declares a parameter leaf (a weight, fed or baked in) of a traced function. */
 export const param = (shape: Shape, dtype: DType = "float64"): LeafSpec => ({ shape, dtype, kind: "param" });
 
+/** The tensors a traced function receives: one per declared leaf, by name. */
 export type Leaves<S extends Record<string, LeafSpec>> = { readonly [K in keyof S]: Tensor };
+/** What a traced function returns: one tensor (the output `out`) or named tensors. */
 export type Outputs = Tensor | Readonly<Record<string, Tensor>>;
 
 /**

@@ -64,11 +64,13 @@ export { asymmetry, symmetricEigen, mapEigenvalues, solve, inverse, relativeErro
 export {
   type Energy,
   type EnergyTerm,
+  type EnergyDefinition,
   type Params,
+  type ParamNames,
   type ParamSpec,
+  type ParamSpecs,
   type Constraint,
   defineEnergy,
-  sumEnergies,
   termNamed,
   termValues,
   totalOf,
@@ -76,8 +78,10 @@ export {
   paramLeaves,
 } from "./energy/energy.js";
 export { type ParamValues, checkParams } from "./energy/params.js";
+export { type Renames, type Renamed, type RenameEnergyOptions, sumEnergies, renameParams, renameEnergy } from "./energy/compose.js";
 
-export { type Step, type StepKind, type Preconditioner, gradientStep, proximalStep, closedFormStep, projectionStep } from "./unfold/steps.js";
+export { type Step, type StepKind, type Preconditioner, type DescentOptions, gradientStep, closedFormStep, projectionStep } from "./unfold/steps.js";
+export { type ProximalStepOptions, proximalStep } from "./unfold/proximal.js";
 export { type Unfolding, type UnfoldingConfig, type GuardOptions, type GuardMode, defineUnfolding } from "./unfold/schedule.js";
 export { energyProgram, stepProgram, unfoldedProgram, layerParam, termOutput } from "./unfold/programs.js";
 export { runUnfolding, type UnfoldRunOptions, type UnfoldTrace, type LayerRecord, type StepRecord, type EnergyRecord, type StepSizeBound, type StepSizeContext } from "./unfold/run.js";

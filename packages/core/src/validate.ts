@@ -53,11 +53,13 @@ export function requireOptions(op: string, field: string, value: unknown, known:
   return record;
 }
 
+/** A non-empty string, or an error naming `op` and `field`; returns it. */
 export function requireName(op: string, field: string, value: unknown): string {
   if (typeof value !== "string" || value.length === 0) throw new UnfoldError(op, `${field} must be a non-empty string, got ${describeValue(value)}`);
   return value;
 }
 
+/** A function, or an error naming `op` and `field`. */
 export function requireFunction(op: string, field: string, value: unknown): void {
   if (typeof value !== "function") throw new UnfoldError(op, `${field} must be a function, got ${describeValue(value)}`);
 }
@@ -86,6 +88,7 @@ export function requireNonNegative(op: string, field: string, value: unknown): n
   return value;
 }
 
+/** An integer at least `min`, or an error naming `op` and `field`; returns it. */
 export function requireInteger(op: string, field: string, value: unknown, min: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
     throw new UnfoldError(op, `${field} must be an integer >= ${min}, got ${describeValue(value)}`);
@@ -93,6 +96,7 @@ export function requireInteger(op: string, field: string, value: unknown, min: n
   return value;
 }
 
+/** One of `choices`, or an error naming `op`, `field` and the choices; returns it. */
 export function requireOneOf<T extends string>(op: string, field: string, value: unknown, choices: readonly T[]): T {
   if (!choices.includes(value as T)) throw new UnfoldError(op, `${field} must be one of ${quoted(choices)}, got ${describeValue(value)}`);
   return value as T;

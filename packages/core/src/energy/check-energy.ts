@@ -4,7 +4,7 @@ import { describeValue, requireFunction, requireKnownKeys, requireName, requireO
 import type { Constraint, Energy } from "./energy.js";
 
 const ENERGY_FIELDS = ["name", "terms", "params", "activation"];
-const TERM_FIELDS = ["name", "value", "closedForm"];
+const TERM_FIELDS = ["name", "value", "closedForm", "prox"];
 const PARAM_FIELDS = ["shape", "constraint"];
 const CONSTRAINTS: readonly Constraint[] = ["symmetric"];
 
@@ -28,6 +28,7 @@ export function checkEnergyDefinition(op: string, value: unknown): Energy {
     requireKnownKeys(op, where, term, TERM_FIELDS, "field");
     requireFunction(op, `the value of ${where}`, term["value"]);
     requireOptionalFunction(op, `the closedForm of ${where}`, term["closedForm"]);
+    requireOptionalFunction(op, `the prox of ${where}`, term["prox"]);
   });
   const names = terms.map((t: { name: string }) => t.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);

@@ -3,31 +3,52 @@ import { ShapeError, UnfoldError, formatShape, locatedError, within } from "../e
 import type { Shape } from "../shape.js";
 import { Tensor } from "../trace/graph.js";
 import * as ops from "../trace/ops.js";
-import { describeValue, requireName } from "../validate.js";
-import { checkEnergyDefinition, requireEnergy } from "./check-energy.js";
+import { describeValue } from "../validate.js";
+import { checkEnergyDefinition } from "./check-energy.js";
 import { guardParams } from "./guard.js";
 
-export type Params = Readonly<Record<string, Tensor>>;
+/**
+ * The traced parameters a term, activation or step reads, by name. `N` is the union of the
+ * energy's parameter names, inferred by defineEnergy from its `params`, so `p.W` is a Tensor and
+ * a misspelt `p.Ww` fails to compile; `Params` alone (N = string) is the untyped record.
+ */
+export type Params<N extends string = string> = { readonly [K in N]: Tensor };
 
 /** A structural requirement on a parameter, checked on the host before anything runs. */
 export type Constraint = "symmetric";
 
+/** A parameter's declaration: its shape, and a constraint its values must meet. */
 export interface ParamSpec {
   readonly shape: Shape;
   /** Applies to each trailing square matrix of the parameter. */
   readonly constraint?: Constraint;
 }
 
+/** The parameter declarations of an energy, by name. */
+export type ParamSpecs<N extends string = string> = { readonly [K in N]: ParamSpec };
+
+// The functions of a term and of an energy are declared as methods, not function-valued
+// properties: method parameters compare bivariantly, so an Energy<"W"> (whose terms read
+// Params<"W">) is still an Energy, and code written for the untyped API keeps accepting it.
+
 /** One named term of an energy: a scalar function of the state. */
-export interface EnergyTerm {
+export interface EnergyTerm<N extends string = string> {
   readonly name: string;
-  value(state: Tensor, params: Params): Tensor;
+  /** The term's value at `state` (the activated state when the energy has an activation): a scalar. */
+  value(state: Tensor, params: Params<N>): Tensor;
   /**
    * A closed-form descent step on this term (majorize-minimize, exact minimization, ...), of
    * step size `stepSize` (1 = the full step). Declared by the term, verified by tests against
    * the autodiff gradient of `value`.
    */
-  readonly closedForm?: (state: Tensor, params: Params, stepSize: Tensor) => Tensor;
+  closedForm?(state: Tensor, params: Params<N>, stepSize: Tensor): Tensor;
+  /**
+   * The proximal operator of `stepSize` times this term: argmin_z stepSize * value(z) +
+   * 1/2 ||z - point||^2 (soft thresholding for lambda ||z||_1). A term that declares one is
+   * non-smooth: proximalStep's `proxTerm` applies it after a gradient step on the other terms,
+   * and a step derived by autodiff does not differentiate it unless its `terms` list it.
+   */
+  prox?(point: Tensor, params: Params<N>, stepSize: Tensor): Tensor;
 }
 
 /**
@@ -35,40 +56,38 @@ export interface EnergyTerm {
  * are functions of g = activation(x) (as in dense associative memories and the Energy
  * Transformer), and gradient dynamics may follow dE/dg.
  */
-export interface Energy {
+export interface Energy<N extends string = string> {
   readonly name: string;
-  readonly terms: readonly EnergyTerm[];
-  readonly params: Readonly<Record<string, ParamSpec>>;
-  readonly activation?: (state: Tensor, params: Params) => Tensor;
+  readonly terms: readonly EnergyTerm<N>[];
+  readonly params: ParamSpecs<N>;
+  /** g = activation(x), the state the terms see; absent, the terms see x itself. */
+  activation?(state: Tensor, params: Params<N>): Tensor;
+}
+
+/** The parameter names of an energy type: `ParamNames<typeof energy>` is "W" | "b" for Energy<"W" | "b">. */
+export type ParamNames<E> = E extends { readonly params: infer P } ? Extract<keyof P, string> : never;
+
+/** What defineEnergy takes: the energy, with its terms typed by the names declared in `params`. */
+export interface EnergyDefinition<N extends string> {
+  readonly name: string;
+  readonly params: ParamSpecs<N>;
+  readonly terms: readonly EnergyTerm<NoInfer<N>>[];
+  /** g = activation(x), the state the terms see (see Energy.activation). */
+  activation?(state: Tensor, params: Params<NoInfer<N>>): Tensor;
 }
 
 /**
  * Checks and returns an energy. Every field is checked (a misspelt one is an error), and each
  * term's parameters are read through a guard when it is traced, so a term reading a parameter
- * the energy does not declare fails naming the term, the parameter and the declared ones.
+ * the energy does not declare fails naming the term, the parameter and the declared ones (the
+ * check that plain JavaScript gets; in TypeScript the parameter names are inferred from
+ * `params`, so such a read does not compile).
  */
-export function defineEnergy(energy: Energy): Energy {
-  return checkEnergyDefinition("defineEnergy", energy);
+export function defineEnergy<const N extends string>(energy: EnergyDefinition<N>): Energy<N> {
+  return checkEnergyDefinition("defineEnergy", energy) as Energy<N>;
 }
 
-/** The sum of several energies; term and parameter names must not collide. */
-export function sumEnergies(name: string, parts: readonly Energy[]): Energy {
-  requireName("sumEnergies", "name", name);
-  if (!Array.isArray(parts as unknown) || parts.length === 0) {
-    throw new UnfoldError("sumEnergies", `energy '${name}' needs at least one energy to sum, got ${describeValue(parts)}`);
-  }
-  parts.forEach((part, i) => requireEnergy("sumEnergies", `parts[${i}]`, part));
-  const params: Record<string, ParamSpec> = {};
-  for (const part of parts) {
-    if (part.activation) throw new UnfoldError("sumEnergies", `energy '${part.name}' has an activation; sum its terms instead`);
-    for (const [p, spec] of Object.entries(part.params)) {
-      if (params[p]) throw new UnfoldError("sumEnergies", `parameter '${p}' is declared by two energies`);
-      params[p] = spec;
-    }
-  }
-  return defineEnergy({ name, terms: parts.flatMap((p) => p.terms), params });
-}
-
+/** The term of `energy` named `name`; an error listing the energy's terms when it has none of that name. */
 export function termNamed(energy: Energy, name: string): EnergyTerm {
   const term = energy.terms.find((t) => t.name === name);
   if (!term) {
@@ -108,6 +127,7 @@ export function termValues(energy: Energy, state: Tensor, params: Params, names?
   return Object.fromEntries(selected.map((t) => [t.name, termValue(energy, t, g, params)]));
 }
 
+/** The sum of term values (as termValues gives them): the energy. */
 export function totalOf(values: Readonly<Record<string, Tensor>>): Tensor {
   const list = Object.values(values);
   return list.slice(1).reduce((acc, v) => ops.add(acc, v), list[0]!);

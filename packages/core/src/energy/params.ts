@@ -7,7 +7,11 @@ import { describeValue } from "../validate.js";
 import { asymmetry } from "../linalg/dense.js";
 import type { Energy } from "./energy.js";
 
-export type ParamValues = Readonly<Record<string, HostTensor>>;
+/**
+ * Parameter values by name, as runUnfolding takes them. Typed by the energy's parameter names, so
+ * a missing or misspelt name fails to compile; `ParamValues` alone (N = string) is untyped.
+ */
+export type ParamValues<N extends string = string> = { readonly [K in N]: HostTensor };
 
 /** Relative asymmetry allowed for a 'symmetric' parameter (rounding of a symmetrized float32). */
 const SYMMETRY_TOLERANCE = 1e-6;

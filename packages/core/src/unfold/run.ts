@@ -8,6 +8,7 @@ import type { Unfolding } from "./schedule.js";
 import type { Step } from "./steps.js";
 import { energyProgram, stepProgram, termOutput } from "./programs.js";
 
+/** The energy and each of its terms at one point of a run. */
 export interface EnergyRecord {
   readonly energy: number;
   readonly terms: Readonly<Record<string, number>>;
@@ -32,6 +33,7 @@ export interface StepRecord extends EnergyRecord {
   readonly increased: boolean;
 }
 
+/** What runUnfolding records: the energy after every layer and every step, and the warnings. */
 export interface UnfoldTrace {
   readonly layers: LayerRecord[];
   readonly steps: StepRecord[];
@@ -64,16 +66,22 @@ export interface StepSizeBound {
   readonly mode: "check" | "limit";
   /** Only these steps (by name); every step when absent. */
   readonly steps?: readonly string[];
+  /** The bound for the step about to run; a positive number. */
   bound(context: StepSizeContext): number | Promise<number>;
 }
 
-export interface UnfoldRunOptions {
+/** What runUnfolding takes besides the unfolding and the backend. */
+export interface UnfoldRunOptions<N extends string = string> {
   readonly state: HostTensor;
-  /** One parameter set (tied weights) or one per layer (untied). */
-  readonly params: ParamValues | readonly ParamValues[];
+  /**
+   * One parameter set (tied weights) or one per layer (untied), by the energy's parameter names
+   * (typed: a missing or misspelt name fails to compile).
+   */
+  readonly params: ParamValues<N> | readonly ParamValues<N>[];
   readonly stepSizeBound?: StepSizeBound;
   /** Called after each layer: progress for long runs. */
   readonly onLayer?: (record: LayerRecord) => void;
+  /** Called with each warning (a rise under a 'warn' guard, a step size above a checked bound). */
   readonly onWarning?: (message: string) => void;
 }
 
@@ -82,10 +90,10 @@ export interface UnfoldRunOptions {
  * reading back only energies. Records the energy trace per layer and per step, enforces the
  * monotonicity guard, and stops early on the tolerance.
  */
-export async function runUnfolding(
-  unfolding: Unfolding,
+export async function runUnfolding<N extends string>(
+  unfolding: Unfolding<N>,
   backend: Backend,
-  options: UnfoldRunOptions,
+  options: UnfoldRunOptions<NoInfer<N>>,
 ): Promise<{ state: HostTensor; trace: UnfoldTrace }> {
   checkRunArguments(unfolding, backend, options);
   const { energy, guard } = unfolding;

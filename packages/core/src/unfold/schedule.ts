@@ -15,8 +15,10 @@ import {
 } from "../validate.js";
 import type { Step, StepKind } from "./steps.js";
 
+/** What the monotonicity guard does about a step that raises what it should lower (see GuardOptions.mode). */
 export type GuardMode = "off" | "warn" | "throw" | "backoff";
 
+/** The monotonicity guard: what it watches, what it does about a rise, and how much rounding it forgives. */
 export interface GuardOptions {
   /**
    * What to do when a step raises what it should lower: nothing ('off'), a warning, an error, or
@@ -32,10 +34,11 @@ export interface GuardOptions {
   readonly maxBackoffs?: number;
 }
 
-export interface UnfoldingConfig {
-  readonly energy: Energy;
+/** What defineUnfolding takes: the energy, one layer's steps, the layer count, and the guard. */
+export interface UnfoldingConfig<N extends string = string> {
+  readonly energy: Energy<N>;
   /** One layer applies these steps in order. */
-  readonly steps: readonly Step[];
+  readonly steps: readonly Step<NoInfer<N>>[];
   readonly layers: number;
   /** Tied: every layer uses one parameter set (unfolding one energy). Untied: one set per layer. */
   readonly tiedWeights?: boolean;
@@ -47,9 +50,9 @@ export interface UnfoldingConfig {
 }
 
 /** A validated unfolding: K layers of steps descending one energy. */
-export interface Unfolding {
-  readonly energy: Energy;
-  readonly steps: readonly Step[];
+export interface Unfolding<N extends string = string> {
+  readonly energy: Energy<N>;
+  readonly steps: readonly Step<N>[];
   readonly layers: number;
   readonly tiedWeights: boolean;
   readonly guard: Required<Omit<GuardOptions, "slack">> & { readonly slack?: number };
@@ -64,13 +67,17 @@ const GUARD_MODES: readonly GuardMode[] = ["off", "warn", "throw", "backoff"];
 const WATCHES = ["terms", "total"] as const;
 const STEP_KINDS: readonly StepKind[] = ["gradient", "closedForm", "proximal", "projection"];
 
-export function defineUnfolding(config: UnfoldingConfig): Unfolding {
+/**
+ * Checks and returns an unfolding: every step is one of this energy's (its terms are the energy's),
+ * step names are unique, and the step sizes, guard and tolerance are well formed.
+ */
+export function defineUnfolding<N extends string>(config: UnfoldingConfig<N>): Unfolding<N> {
   const where = "defineUnfolding";
   requireOptions(where, "the config", config, CONFIG_OPTIONS);
-  const energy = requireEnergy(where, "energy", config.energy);
+  const energy = requireEnergy(where, "energy", config.energy) as Energy<N>;
   const layers = requireInteger(where, "layers", config.layers, 1);
   requireBoolean(where, "tiedWeights", config.tiedWeights);
-  const steps = checkSteps(energy, config.steps);
+  const steps = checkSteps(energy, config.steps) as readonly Step<N>[];
   const sizes = checkStepSizes(config.stepSizes, steps, layers);
   const guard = checkGuard(config.guard);
   if (config.tolerance !== undefined) requireNonNegative(where, "tolerance", config.tolerance);

@@ -1,4 +1,6 @@
 import {
+  type EnergyDefinition,
+  type Params,
   FeedError,
   ShapeError,
   UnfoldError,
@@ -22,7 +24,7 @@ import type { BadInput } from "./case.js";
 import { backend, bad, goodParams, oneTerm, quad } from "./fixtures.js";
 
 const term = { name: "pull", value: (x: Parameters<typeof ops.sum>[0]) => ops.sum(x) };
-const energyWith = (fields: Record<string, unknown>) => () => defineEnergy(bad({ name: "e", params: {}, terms: [term], ...fields }));
+const energyWith = (fields: Record<string, unknown>) => () => defineEnergy(bad<EnergyDefinition<string>>({ name: "e", params: {}, terms: [term], ...fields }));
 
 /** Defining an energy: its name, terms and parameter declarations. */
 export const energyDefinitionCases: BadInput[] = [
@@ -46,6 +48,13 @@ export const energyDefinitionCases: BadInput[] = [
     error: UnfoldError,
     op: "defineEnergy",
     mentions: ["term 'pull'", "'closedFrom'", "closedForm"],
+  },
+  {
+    name: "a prox that is not a function",
+    call: energyWith({ terms: [{ ...term, prox: "softThreshold" }] }),
+    error: UnfoldError,
+    op: "defineEnergy",
+    mentions: ["the prox of term 'pull'", "energy 'e'", "'softThreshold'"],
   },
   {
     name: "a closedForm that is not a function",
@@ -174,7 +183,7 @@ export const termCases: BadInput[] = [
     name: "an activation that reads an undeclared parameter",
     call: () =>
       energyProgram(
-        defineEnergy({ name: "act", params: {}, activation: (x, p) => ops.mul(x, p["gain"]!), terms: [term] }),
+        defineEnergy({ name: "act", params: {}, activation: (x, p: Params) => ops.mul(x, p["gain"]!), terms: [term] }),
         [3, 2],
         "float64",
       ),
@@ -192,7 +201,7 @@ export const termCases: BadInput[] = [
   {
     name: "a closed-form step that reads an undeclared parameter",
     call: () => {
-      const energy = defineEnergy({ name: "cf", params: { W: { shape: [2, 2] } }, terms: [{ ...term, closedForm: (x, p) => ops.matmul(x, p["Wz"]!) }] });
+      const energy = defineEnergy({ name: "cf", params: { W: { shape: [2, 2] } }, terms: [{ ...term, closedForm: (x, p: Params) => ops.matmul(x, p["Wz"]!) }] });
       return stepProgram(energy, closedFormStep(energy, "pull"), [3, 2], "float64");
     },
     error: UnfoldError,

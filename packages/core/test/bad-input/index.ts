@@ -1,4 +1,5 @@
 import type { BadInput } from "./case.js";
+import { composeCases } from "./compose.js";
 import { energyDefinitionCases, termCases } from "./energy.js";
 import { feedCases } from "./feeds.js";
 import { runCases } from "./run.js";
@@ -14,6 +15,7 @@ export const badInputGroups: Readonly<Record<string, readonly BadInput[]>> = {
   tracing: traceCases,
   "energy definitions": energyDefinitionCases,
   "energy terms": termCases,
+  composition: composeCases,
   steps: stepCases,
   unfoldings: unfoldingCases,
   "runUnfolding": runCases,

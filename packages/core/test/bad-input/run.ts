@@ -1,4 +1,4 @@
-import { DTypeError, FeedError, UnfoldError, defineUnfolding, hostTensor, runUnfolding } from "../../src/index.js";
+import { DTypeError, FeedError, UnfoldError, type Unfolding, defineUnfolding, hostTensor, runUnfolding } from "../../src/index.js";
 import type { BadInput } from "./case.js";
 import { backend, bad, gd, goodParams, goodState, keep, quad } from "./fixtures.js";
 
@@ -92,7 +92,7 @@ export const runCases: BadInput[] = [
   },
   {
     name: "an unfolding config not passed through defineUnfolding",
-    call: () => runUnfolding(bad({ energy: quad, steps: [gd, keep], layers: 1 }), backend, { state: goodState(), params: goodParams() }),
+    call: () => runUnfolding(bad<Unfolding>({ energy: quad, steps: [gd, keep], layers: 1 }), backend, { state: goodState(), params: goodParams() }),
     error: UnfoldError,
     op: "runUnfolding",
     mentions: ["defineUnfolding"],

@@ -1,6 +1,16 @@
-import { UnfoldError, closedFormStep, gradientStep, projectionStep, proximalStep } from "../../src/index.js";
+import { type Energy, UnfoldError, closedFormStep, defineEnergy, gradientStep, ops, projectionStep, proximalStep, stepProgram } from "../../src/index.js";
 import type { BadInput } from "./case.js";
 import { bad, quad } from "./fixtures.js";
+
+/** 1/2 ||x - T||^2 + ||x||_1 on a state [3, 2], its l1 term declaring its prox (a soft threshold). */
+const sparse = defineEnergy({
+  name: "sparse",
+  params: { T: { shape: [3, 2] } },
+  terms: [
+    { name: "fit", value: (x, p) => ops.mul(ops.sum(ops.mul(ops.sub(x, p.T), ops.sub(x, p.T))), 0.5) },
+    { name: "sparsity", value: (x) => ops.sum(ops.abs(x)), prox: (v, _p, t) => ops.mul(ops.sign(v), ops.relu(ops.sub(ops.abs(v), t))) },
+  ],
+});
 
 const gradient = (options: Record<string, unknown>) => () => gradientStep(quad, bad({ stepSize: 0.1, ...options }));
 
@@ -99,7 +109,7 @@ export const stepCases: BadInput[] = [
   },
   {
     name: "gradientStep of something that is not an energy",
-    call: () => gradientStep(bad({ name: "quad" }), { stepSize: 0.1 }),
+    call: () => gradientStep(bad<Energy>({ name: "quad" }), { stepSize: 0.1 }),
     error: UnfoldError,
     op: "gradientStep",
     mentions: ["energy", "defineEnergy"],
@@ -109,7 +119,83 @@ export const stepCases: BadInput[] = [
     call: () => proximalStep(quad, bad({ stepSize: 0.1 })),
     error: UnfoldError,
     op: "proximalStep",
-    mentions: ["prox", "function", "undefined"],
+    mentions: ["proxTerm", "prox", "function", "undefined"],
+  },
+  {
+    name: "proximalStep with both a proxTerm and a prox function",
+    call: () => proximalStep(sparse, { stepSize: 0.1, proxTerm: "sparsity", prox: (v) => v }),
+    error: UnfoldError,
+    op: "proximalStep",
+    mentions: ["proxTerm 'sparsity'", "prox", "exclusive"],
+  },
+  {
+    name: "proximalStep with a proxTerm and a proxName",
+    call: () => proximalStep(sparse, { stepSize: 0.1, proxTerm: "sparsity", proxName: "shrink" }),
+    error: UnfoldError,
+    op: "proximalStep",
+    mentions: ["proxTerm 'sparsity'", "proxName", "exclusive"],
+  },
+  {
+    name: "a proxTerm that declares no prox",
+    call: () => proximalStep(sparse, { stepSize: 0.1, proxTerm: "fit", terms: [] }),
+    error: UnfoldError,
+    op: "proximalStep",
+    mentions: ["term 'fit'", "energy 'sparse'", "declares no prox"],
+  },
+  {
+    name: "a proxTerm the energy does not have",
+    call: () => proximalStep(sparse, { stepSize: 0.1, proxTerm: "sparsty", terms: ["fit"] }),
+    error: UnfoldError,
+    op: "energy",
+    mentions: ["energy 'sparse'", "'sparsty'", "fit, sparsity"],
+  },
+  {
+    name: "a proxTerm that is not a string",
+    call: () => proximalStep(sparse, bad({ stepSize: 0.1, proxTerm: 3 })),
+    error: UnfoldError,
+    op: "proximalStep",
+    mentions: ["proxTerm", "3"],
+  },
+  {
+    name: "terms that list the proxTerm as well",
+    call: () => proximalStep(sparse, { stepSize: 0.1, proxTerm: "sparsity", terms: ["fit", "sparsity"] }),
+    error: UnfoldError,
+    op: "proximalStep",
+    mentions: ["terms", "'sparsity'", "proxTerm", "smooth"],
+  },
+  {
+    name: "a gradient step over the default terms, one of which declares a prox",
+    call: () => gradientStep(sparse, { stepSize: 0.1 }),
+    error: UnfoldError,
+    op: "gradientStep",
+    mentions: ["term 'sparsity'", "energy 'sparse'", "declares a prox", "proxTerm: 'sparsity'"],
+  },
+  {
+    name: "a prox-function step over the default terms, one of which declares a prox",
+    call: () => proximalStep(sparse, { stepSize: 0.1, prox: (v) => ops.relu(v) }),
+    error: UnfoldError,
+    op: "proximalStep",
+    mentions: ["term 'sparsity'", "declares a prox", "list the terms"],
+  },
+  {
+    name: "a proxTerm of an energy with an activation",
+    call: () => {
+      const activated = defineEnergy({ name: "act", params: {}, activation: (x) => ops.tanh(x), terms: sparse.terms.slice(1) });
+      return proximalStep(activated, { stepSize: 0.1, proxTerm: "sparsity" });
+    },
+    error: UnfoldError,
+    op: "proximalStep",
+    mentions: ["energy 'act'", "activation", "term 'sparsity'"],
+  },
+  {
+    name: "a term's prox that returns something other than a Tensor",
+    call: () => {
+      const broken = defineEnergy({ name: "broken", params: {}, terms: [{ name: "l1", value: (x) => ops.sum(ops.abs(x)), prox: () => bad([0]) }] });
+      return stepProgram(broken, proximalStep(broken, { stepSize: 0.1, proxTerm: "l1" }), [3, 2], "float64");
+    },
+    error: UnfoldError,
+    op: "step",
+    mentions: ["the prox of term 'l1'", "energy 'broken'", "an array of 1 element", "not a Tensor"],
   },
   {
     name: "proximalStep with an infinite step size",

@@ -1,8 +1,8 @@
-import { UnfoldError, defineEnergy, defineUnfolding, gradientStep, ops } from "../../src/index.js";
+import { UnfoldError, type UnfoldingConfig, defineEnergy, defineUnfolding, gradientStep, ops } from "../../src/index.js";
 import type { BadInput } from "./case.js";
 import { bad, gd, keep, quad } from "./fixtures.js";
 
-const unfolding = (config: Record<string, unknown>) => () => defineUnfolding(bad({ energy: quad, steps: [gd], layers: 2, ...config }));
+const unfolding = (config: Record<string, unknown>) => () => defineUnfolding(bad<UnfoldingConfig>({ energy: quad, steps: [gd], layers: 2, ...config }));
 
 const other = defineEnergy({ name: "other", params: {}, terms: [{ name: "spread", value: (x) => ops.sum(ops.mul(x, x)) }] });
 

@@ -1,9 +1,11 @@
 /** The element types a program can carry. Every backend declares which of these it supports. */
 export type DType = "float32" | "float64";
 
+/** Every dtype a program may compute in. */
 export const DTYPES: readonly DType[] = ["float32", "float64"];
 
 export type TypedArrayFor<D extends DType> = D extends "float32" ? Float32Array : Float64Array;
+/** The typed array holding a tensor's values: Float32Array for float32, Float64Array for float64. */
 export type FloatArray = Float32Array | Float64Array;
 
 export function isDType(value: unknown): value is DType {

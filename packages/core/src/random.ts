@@ -44,10 +44,12 @@ export class Random {
     return lo + Math.floor(this.uniform() * (hi - lo + 1));
   }
 
+  /** `count` independent normal draws of standard deviation `scale`. */
   normals(count: number, scale = 1): Float64Array {
     return Float64Array.from({ length: count }, () => this.normal() * scale);
   }
 
+  /** `count` independent uniform draws on [lo, hi). */
   uniforms(count: number, lo = 0, hi = 1): Float64Array {
     return Float64Array.from({ length: count }, () => lo + (hi - lo) * this.uniform());
   }

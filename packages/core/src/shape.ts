@@ -1,8 +1,10 @@
 import { ShapeError, formatShape } from "./errors.js";
 import { describeValue } from "./validate.js";
 
+/** A tensor's dimensions, outermost first (row-major); [] is a scalar. */
 export type Shape = readonly number[];
 
+/** The number of elements of a shape (1 for a scalar). */
 export function sizeOf(shape: Shape): number {
   let size = 1;
   for (const d of shape) size *= d;

@@ -6,17 +6,28 @@ import type { HostTensor } from "./tensor.js";
 /**
  * A tensor that lives on a backend (device memory, a wasm heap, an ORT tensor). Parameters and
  * optimizer state stay resident between runs this way; only what is read crosses to the host.
+ *
+ * The rule every backend keeps: `tensor.backend === backend.name` for every tensor a backend
+ * makes (a run output or an upload), and a run refuses a device tensor whose `backend` is not
+ * its own name (`checkFeeds` does this), since one backend's memory means nothing to another.
+ * See docs/guides/write-a-backend.md, "The rules".
  */
 export interface DeviceTensor {
+  /** The `name` of the backend that made this tensor; only that backend may be fed it. */
   readonly backend: string;
   readonly shape: Shape;
   readonly dtype: DType;
+  /** True once this tensor, or the backend that holds it, was disposed. */
   readonly disposed: boolean;
+  /** Copies the values to the host (rejects after the backend's dispose()). */
   read(): Promise<HostTensor>;
+  /** Frees the tensor; harmless when called twice or after the backend's dispose(). */
   dispose(): void;
 }
 
+/** One value fed to a run: host data, or a tensor already resident on the running backend. */
 export type Feed = HostTensor | DeviceTensor;
+/** A run's feeds, by the program's input and parameter names. */
 export type Feeds = Readonly<Record<string, Feed>>;
 
 /** How to compile. */
@@ -39,8 +50,15 @@ export interface Executable {
 /**
  * What a compute backend provides. It only has to run programs: energies, steps, gradients and
  * training loops are all programs, so a new backend needs no energy code.
+ *
+ * Rules (held by the conformance suite): every DeviceTensor it makes has
+ * `tensor.backend === this.name`, and `run` refuses device tensors of any other name; `run`
+ * checks its feeds with `checkFeeds` before anything runs; `dispose()` is idempotent and final
+ * (docs/backend-lifetimes.md); float32 programs compute in float32. See
+ * docs/guides/write-a-backend.md.
  */
 export interface Backend {
+  /** The backend's name, e.g. "cpu": it names the backend in errors and is every tensor's `backend`. */
   readonly name: string;
   /** The dtypes this backend computes in; compiling a program of another dtype is an error. */
   readonly dtypes: readonly DType[];
@@ -52,6 +70,7 @@ export interface Backend {
   dispose(): Promise<void>;
 }
 
+/** Whether a feed is a device tensor (it has `read`) rather than host data. */
 export function isDeviceTensor(feed: Feed): feed is DeviceTensor {
   return typeof (feed as DeviceTensor).read === "function";
 }

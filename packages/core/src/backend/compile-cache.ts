@@ -8,6 +8,7 @@ import { fingerprint, nodeKey } from "../ir/program.js";
 export class CompileCache<E> {
   private readonly plans = new Map<string, { program: Program; plan: Promise<E> }[]>();
 
+  /** The plan of this program and variant: the cached one (confirmed node by node), or `build()`'s, cached unless it fails. */
   get(program: Program, build: () => Promise<E>, variant = ""): Promise<E> {
     const key = `${fingerprint(program)}|${variant}`;
     const entries = this.plans.get(key) ?? [];
@@ -38,6 +39,7 @@ export class CompileCache<E> {
     return [...this.plans.values()].flat().map((e) => e.plan);
   }
 
+  /** Forgets every plan (a backend's dispose()); plans already handed out are not released here. */
   clear(): void {
     this.plans.clear();
   }

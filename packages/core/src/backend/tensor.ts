@@ -48,11 +48,13 @@ function checkNumbers(op: string, data: unknown): void {
   }
 }
 
+/** A rank-0 host tensor holding one number. */
 export function scalarTensor(value: number, dtype: DType = "float64"): HostTensor {
   if (typeof value !== "number") throw new UnfoldError("scalarTensor", `value must be a number, got ${describeValue(value)}`);
   return hostTensor([value], [], dtype);
 }
 
+/** The tensor's values as a Float64Array: its own array when it is float64, a converted copy otherwise. */
 export function toFloat64(t: HostTensor): Float64Array {
   return t.data instanceof Float64Array ? t.data : Float64Array.from(t.data);
 }

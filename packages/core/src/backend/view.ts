@@ -6,6 +6,7 @@
  */
 import { stridesOf } from "../shape.js";
 
+/** A strided view of one buffer slot: element `index` is element offset + sum(index[i] * strides[i]) of the slot. */
 export interface View {
   readonly slot: number;
   readonly offset: number;
@@ -13,6 +14,7 @@ export interface View {
   readonly strides: readonly number[];
 }
 
+/** A dense row-major view of `shape` starting at `offset` of `slot`. */
 export function contiguousView(slot: number, shape: readonly number[], offset = 0): View {
   return { slot, offset, shape, strides: stridesOf(shape) };
 }
@@ -39,10 +41,12 @@ export function broadcastView(view: View, shape: readonly number[]): View {
   return { slot: view.slot, offset: view.offset, shape, strides };
 }
 
+/** The view with its axes permuted by `perm` (output axis i is input axis perm[i]): no data moves. */
 export function transposeView(view: View, perm: readonly number[]): View {
   return { slot: view.slot, offset: view.offset, shape: perm.map((p) => view.shape[p]!), strides: perm.map((p) => view.strides[p]!) };
 }
 
+/** The view of the block of `shape` starting at `begin`: the same strides, a later offset. */
 export function sliceView(view: View, begin: readonly number[], shape: readonly number[]): View {
   const offset = view.offset + begin.reduce((acc, b, i) => acc + b * view.strides[i]!, 0);
   return { slot: view.slot, offset, shape, strides: view.strides };
@@ -53,6 +57,7 @@ export function reshapeView(view: View, shape: readonly number[]): View | undefi
   return isContiguous(view) ? contiguousView(view.slot, shape, view.offset) : undefined;
 }
 
+/** Whether two views read the same elements of the same slot in the same order. */
 export function sameViews(a: View, b: View): boolean {
   return a.slot === b.slot && a.offset === b.offset && a.strides.length === b.strides.length && a.strides.every((s, i) => s === b.strides[i]) && a.shape.every((d, i) => d === b.shape[i]);
 }

@@ -123,6 +123,7 @@ export function solve(a: ArrayLike<number>, b: ArrayLike<number>, n: number, m =
   return x;
 }
 
+/** The inverse of the row-major n x n matrix `a`, by solving against the identity; a singular matrix is an error. */
 export function inverse(a: ArrayLike<number>, n: number): Float64Array {
   const eye = new Float64Array(n * n);
   for (let i = 0; i < n; i++) eye[i * n + i] = 1;

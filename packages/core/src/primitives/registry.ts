@@ -41,6 +41,7 @@ export function ruleFor(op: Op): PrimitiveRule<ComputedOp> {
   return rule as PrimitiveRule<ComputedOp>;
 }
 
+/** Every computed primitive (every op but the leaves), each with a rule in the registry. */
 export function computedOps(): ComputedOp[] {
   table ??= build();
   return Object.keys(table) as ComputedOp[];

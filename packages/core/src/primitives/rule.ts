@@ -10,11 +10,13 @@ export interface ArgInfo {
   readonly label?: string;
 }
 
+/** One argument of a primitive's float64 reference evaluation: its values and shape. */
 export interface EvalArg {
   readonly data: Float64Array;
   readonly shape: Shape;
 }
 
+/** What a vector-Jacobian rule sees: the node, its traced arguments and output, and the cotangent of the output. */
 export interface VjpContext<K extends Op> {
   readonly node: Node & SpecOf<K>;
   readonly args: readonly Tensor[];
@@ -30,6 +32,7 @@ export interface VjpContext<K extends Op> {
 export interface PrimitiveRule<K extends Op> {
   /** Output shape and dtype; `target` is the requested shape for layout ops that need one. */
   infer(spec: SpecOf<K>, args: readonly ArgInfo[], target: Shape | undefined): { shape: Shape; dtype: DType };
+  /** The float64 values of the node, row-major, from its arguments' values (the reference semantics). */
   evaluate(node: Node & SpecOf<K>, args: readonly EvalArg[]): Float64Array;
   /** Cotangent for each argument; undefined where the argument receives none (or zero). */
   vjp(ctx: VjpContext<K>): readonly (Tensor | undefined)[];

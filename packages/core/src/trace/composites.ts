@@ -30,6 +30,7 @@ export function logsumexp(x: Tensor, axis = -1, keepDims = false): Tensor {
   });
 }
 
+/** softmax along `axis` (the last by default), max-subtracted so large logits do not overflow; traced as a composite. */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const a = axisOf(x, axis, "softmax");
   return x.graph.composite("softmax", () => {
@@ -38,11 +39,13 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   });
 }
 
+/** log softmax along `axis`: x - logsumexp(x), without forming the softmax; traced as a composite. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const a = axisOf(x, axis, "logSoftmax");
   return x.graph.composite("logSoftmax", () => ops.sub(x, logsumexp(x, a, true)));
 }
 
+/** The logistic function 1 / (1 + e^-x), elementwise, in a form that does not overflow; traced as a composite. */
 export function sigmoid(x: Tensor): Tensor {
   requireTensor("sigmoid", x);
   // Each branch sees only its own half-line, clamped, so nothing overflows and neither tail
@@ -67,6 +70,7 @@ export function moments(x: Tensor, axis = -1): { mean: Tensor; variance: Tensor 
   return { mean, variance: ops.mean(ops.mul(centered, centered), a, true) };
 }
 
+/** Options of `layerNorm`: the axis, the epsilon under the square root, and the gain and bias applied after normalizing. */
 export interface LayerNormOptions {
   axis?: number;
   eps?: number;
@@ -76,6 +80,7 @@ export interface LayerNormOptions {
   beta?: Tensor;
 }
 
+/** Layer normalization over `axis` (the last by default): (x - mean) / sqrt(variance + eps), then the gain and bias; traced as a composite. */
 export function layerNorm(x: Tensor, options: LayerNormOptions = {}): Tensor {
   requireOptions("layerNorm", "options", options, ["axis", "eps", "gamma", "beta"]);
   const a = axisOf(x, options.axis ?? -1, "layerNorm");

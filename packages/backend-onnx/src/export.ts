@@ -2,7 +2,7 @@ import { FeedError, type HostTensor, type Program, UnfoldError, formatShape, opt
 import { batchedValues } from "./lower/batch.js";
 import { lowerProgram } from "./lower/program.js";
 import { DEFAULT_OPSET, GraphBuilder } from "./model/graph-builder.js";
-import type { Dim } from "./model/proto.js";
+import type { Dim } from "./model/dim.js";
 
 /** What the exported model records about where it came from (as metadata_props). */
 export interface ModelMetadata {
@@ -22,11 +22,13 @@ export interface BatchDimOption {
   readonly inputs?: readonly string[];
 }
 
+/** Options of `exportOnnx`: parameters to bake in, a symbolic batch axis, metadata, the opset and the graph's name. */
 export interface ExportOptions {
   /** Parameter values to bake in as initializers; parameters not given stay graph inputs. */
   readonly params?: Readonly<Record<string, HostTensor>>;
   /** Makes the leading axis symbolic (a dim_param) when the program allows it; a string is the axis name. */
   readonly batchDim?: string | BatchDimOption;
+  /** What to record about where the model came from. */
   readonly metadata?: ModelMetadata;
   /** The ONNX opset to target, 17 to 21 (default 18). */
   readonly opset?: number;
@@ -51,6 +53,10 @@ export function exportOnnx(program: Program, options: ExportOptions = {}): Uint8
   return buildOnnxModel(program, options).bytes;
 }
 
+/**
+ * Encodes `program` as `exportOnnx` does, and also returns how the program's feed and output names
+ * map onto the graph's inputs and outputs (what the backend binds a session with).
+ */
 export function buildOnnxModel(program: Program, options: ExportOptions = {}): OnnxModel {
   const opset = options.opset ?? DEFAULT_OPSET;
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
@@ -59,15 +65,15 @@ export function buildOnnxModel(program: Program, options: ExportOptions = {}): O
   const params = options.params ?? {};
   checkParams(program, params);
   const batch = resolveBatch(program, options.batchDim);
-  const batchedFeeds = batch?.inputs ?? new Set<string>();
+  const axis = batch ?? { name: "", inputs: new Set<string>() };
   const optimized = optimize(program);
   // Checked before the split too, so that a refusal names the user's op rather than a node of a
   // split sum.
-  const optimizedBatched = batchedValues(optimized, batchedFeeds);
+  const optimizedBatched = batchedValues(optimized, axis);
   // onnxruntime adds a reduction's terms serially into one float32 total: long float32 sums are
   // split into short ones (standard ops all the same, the batch axis untouched).
   const lowered = splitLongSums(optimized);
-  const batched = lowered === optimized ? optimizedBatched : batchedValues(lowered, batchedFeeds);
+  const batched = lowered === optimized ? optimizedBatched : batchedValues(lowered, axis);
 
   const feedNames = program.feeds.map((f) => f.name);
   const outputs = new Map<string, string>();
@@ -90,7 +96,8 @@ export function buildOnnxModel(program: Program, options: ExportOptions = {}): O
     }
   }
   const feedValues = new Map(feedNames.map((n) => [n, n]));
-  const values = lowerProgram(lowered, graph, { feeds: feedValues, batched });
+  const batchInput = batch ? [...batch.inputs].find((n) => !params[n]) : undefined;
+  const values = lowerProgram(lowered, graph, { feeds: feedValues, batched, ...(batchInput !== undefined ? { batchInput } : {}) });
   for (const o of lowered.outputs) {
     const node = lowered.nodes[o.id]!;
     const shape: Dim[] = batched[o.id] && batch ? [batch.name, ...node.shape.slice(1)] : [...node.shape];

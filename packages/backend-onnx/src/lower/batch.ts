@@ -1,80 +1,188 @@
-import { type Node, type Program, ShapeError, formatShape } from "@unfold/core";
+import { type Node, type Program, ShapeError, UnfoldError, formatShape } from "@unfold/core";
+
+/** The symbolic batch axis an export asks for: its name, and the feeds that carry it. */
+export interface BatchAxis {
+  readonly name: string;
+  readonly inputs: ReadonlySet<string>;
+}
+
+/** Why a node keeps the batch axis from being symbolic, or the uniform values that would fix it. */
+type Verdict = { readonly why: string; readonly promote?: readonly number[] };
 
 /**
  * Which values carry the symbolic batch axis as their leading axis, for exporting a model whose
  * batch size is left open. A program qualifies when every op's shape rule treats that axis as a
  * bystander: nothing reduces, contracts, slices, concatenates or gathers along it, nothing moves
  * it off the front, and nothing of a fixed size meets it except by broadcasting a size 1.
- * Anything else throws, naming the op, rather than export a graph that is wrong for other sizes.
+ *
+ * One kind of fixed-size value may meet it all the same: a value broadcast along its leading
+ * axis to the traced batch size (a gradient's zeros, a cotangent no pass could absorb), which is
+ * the same in every row. Where such a value meets batched ones, the broadcast it comes from is
+ * taken to the runtime batch size instead (it becomes batched), as the program traced at that
+ * size would have it. Anything else throws, naming the user code the node came from, rather than
+ * export a graph that is wrong for other sizes.
  */
-export function batchedValues(program: Program, batchedFeeds: ReadonlySet<string>): Uint8Array {
-  const nodes = program.nodes;
-  const batched = new Uint8Array(nodes.length);
-  const fail = (node: Node, why: string): never => {
-    throw new ShapeError(node.op, `%${node.id} ${formatShape(node.shape)} ${why}, so the batch axis cannot be symbolic`);
-  };
-  for (const node of nodes) {
-    const b = node.inputs.map((i) => batched[i] === 1);
-    const any = b.some(Boolean);
-    const rank = node.shape.length;
-    const arg = (k: number): Node => nodes[node.inputs[k]!]!;
-    switch (node.op) {
-      case "input":
-      case "param":
-        batched[node.id] = batchedFeeds.has(node.name) ? 1 : 0;
-        continue;
-      case "constant":
-        continue;
-      case "sum":
-      case "reduceMax":
-        if (any && node.axes.includes(0)) fail(node, "reduces over the batch axis");
-        break;
-      case "matmul":
-        if (b[0] && arg(0).shape.length !== rank) fail(node, "broadcasts a batched left operand over further batch axes");
-        if (b[1] && (arg(1).shape.length !== rank || rank < 3)) fail(node, "contracts over or broadcasts the batch axis of its right operand");
-        // Axis 0 of a rank-2 product is a row (or the contraction) axis, not a batch axis.
-        if (any && rank >= 3) checkFixedOperands(node, b, nodes, fail);
-        break;
-      case "reshape":
-        if (any && (rank === 0 || node.shape[0] !== arg(0).shape[0])) fail(node, "reshapes across the batch axis");
-        break;
-      case "broadcast":
-        if (any && arg(0).shape.length !== rank) fail(node, "moves the batch axis off the front");
-        break;
-      case "transpose":
-        if (any && node.perm[0] !== 0) fail(node, "moves the batch axis off the front");
-        break;
-      case "slice":
-        if (any && (node.begin[0] !== 0 || node.shape[0] !== arg(0).shape[0])) fail(node, "slices the batch axis");
-        break;
-      case "concat":
-        if (any && (node.axis === 0 || !b.every(Boolean))) fail(node, "concatenates along, or mixes fixed sizes into, the batch axis");
-        break;
-      case "gather":
-        if (b[0] && node.axis === 0) fail(node, "gathers along the batch axis");
-        if (b[1] && node.axis !== 0) fail(node, "puts batched indices behind other axes");
-        break;
-      case "scatterAdd":
-        if (any) fail(node, "scatters batched updates");
-        break;
-      default:
-        // Elementwise (unary, cast, binary): batched operands must line up with the output's
-        // leading axis, and fixed ones may only meet it with a size 1.
-        if (any) {
-          node.inputs.forEach((i, k) => {
-            if (b[k] && nodes[i]!.shape.length !== rank) fail(node, "broadcasts a batched operand over further leading axes");
-          });
-          checkFixedOperands(node, b, nodes, fail);
-        }
-    }
-    batched[node.id] = any ? 1 : 0;
+export function batchedValues(program: Program, batch: BatchAxis): Uint8Array {
+  const sizes = new Set(program.feeds.filter((f) => batch.inputs.has(f.name) && f.shape.length > 0).map((f) => f.shape[0]!));
+  const promoted = new Set<number>();
+  // Each round promotes at least one broadcast, and there are finitely many.
+  for (;;) {
+    const { batched, promote } = analyse(program, batch, sizes, promoted);
+    if (promote.length === 0) return batched;
+    // A promoted broadcast makes everything computed from it batched, so it is never asked for twice.
+    if (promote.every((id) => promoted.has(id))) throw new UnfoldError("exportOnnx", `batchDim '${batch.name}': broadcasts %${promote.join(", %")} were already taken to the batch size`);
+    for (const id of promote) promoted.add(id);
   }
-  return batched;
 }
 
-function checkFixedOperands(node: Node, b: readonly boolean[], nodes: readonly Node[], fail: (node: Node, why: string) => never): void {
-  node.inputs.forEach((i, k) => {
-    const shape = nodes[i]!.shape;
-    if (!b[k] && shape.length === node.shape.length && shape[0] !== 1) fail(node, `meets an operand of fixed leading size ${shape[0]} on the batch axis`);
-  });
+function analyse(program: Program, batch: BatchAxis, sizes: ReadonlySet<number>, promoted: ReadonlySet<number>): { batched: Uint8Array; promote: number[] } {
+  const nodes = program.nodes;
+  const batched = new Uint8Array(nodes.length);
+  const uniform = uniformValues(program);
+  const promote: number[] = [];
+  for (const node of nodes) {
+    if (node.op === "input" || node.op === "param") {
+      batched[node.id] = batch.inputs.has(node.name) ? 1 : 0;
+      continue;
+    }
+    if (promoted.has(node.id)) {
+      batched[node.id] = 1;
+      continue;
+    }
+    const b = node.inputs.map((i) => batched[i] === 1);
+    const verdict = check(node, b, nodes, (id) => uniform[id] === 1 && sizes.has(nodes[id]!.shape[0]!));
+    if (verdict?.promote) for (const id of verdict.promote) promote.push(...roots(nodes, uniform, id));
+    else if (verdict) refuse(batch, node, verdict.why);
+    batched[node.id] = b.some(Boolean) ? 1 : 0;
+  }
+  return { batched, promote: [...new Set(promote)] };
+}
+
+/** What keeps `node` (with `b` saying which inputs are batched) from a symbolic batch axis, if anything. */
+function check(node: Node, b: readonly boolean[], nodes: readonly Node[], promotable: (id: number) => boolean): Verdict | undefined {
+  const any = b.some(Boolean);
+  if (!any) return undefined;
+  const rank = node.shape.length;
+  const arg = (k: number): Node => nodes[node.inputs[k]!]!;
+  switch (node.op) {
+    case "sum":
+    case "reduceMax":
+      return node.axes.includes(0) ? { why: "reduces over the batch axis" } : undefined;
+    case "matmul":
+      if (b[0] && arg(0).shape.length !== rank) return { why: "broadcasts a batched left operand over further batch axes" };
+      if (b[1] && (arg(1).shape.length !== rank || rank < 3)) return { why: "contracts over or broadcasts the batch axis of its right operand" };
+      // Axis 0 of a rank-2 product is a row (or the contraction) axis, not a batch axis.
+      return rank >= 3 ? fixedOperands(node, b, nodes, promotable) : undefined;
+    case "reshape":
+      return rank === 0 || node.shape[0] !== arg(0).shape[0] ? { why: "reshapes across the batch axis" } : undefined;
+    case "broadcast":
+      return arg(0).shape.length !== rank ? { why: "moves the batch axis off the front" } : undefined;
+    case "transpose":
+      return node.perm[0] !== 0 ? { why: "moves the batch axis off the front" } : undefined;
+    case "slice":
+      return node.begin[0] !== 0 || node.shape[0] !== arg(0).shape[0] ? { why: "slices the batch axis" } : undefined;
+    case "concat": {
+      if (node.axis === 0) return { why: "concatenates along the batch axis" };
+      const fixed = node.inputs.filter((_, k) => !b[k]);
+      if (fixed.every(promotable)) return fixed.length > 0 ? { why: "", promote: fixed } : undefined;
+      return { why: "concatenates values of a fixed size with batched ones" };
+    }
+    case "gather":
+      if (b[0] && node.axis === 0) return { why: "gathers along the batch axis" };
+      return b[1] && node.axis !== 0 ? { why: "puts batched indices behind other axes" } : undefined;
+    case "scatterAdd":
+      if (b[1]) return { why: "scatters at batched indices" };
+      return node.axis === 0 ? { why: "scatters along the batch axis" } : undefined;
+    default: {
+      // Elementwise (unary, cast, binary): batched operands must line up with the output's
+      // leading axis, and fixed ones may only meet it with a size 1.
+      const spread = node.inputs.some((i, k) => b[k] && nodes[i]!.shape.length !== rank);
+      return spread ? { why: "broadcasts a batched operand over further leading axes" } : fixedOperands(node, b, nodes, promotable);
+    }
+  }
+}
+
+/** Fixed operands whose leading axis meets the batch axis with a size other than 1. */
+function fixedOperands(node: Node, b: readonly boolean[], nodes: readonly Node[], promotable: (id: number) => boolean): Verdict | undefined {
+  const clashing = node.inputs.filter((i, k) => !b[k] && nodes[i]!.shape.length === node.shape.length && nodes[i]!.shape[0] !== 1);
+  if (clashing.length === 0) return undefined;
+  if (clashing.every(promotable)) return { why: "", promote: clashing };
+  return { why: `meets an operand of fixed leading size ${nodes[clashing.find((i) => !promotable(i))!]!.shape[0]} on the batch axis` };
+}
+
+function refuse(batch: BatchAxis, node: Node, why: string): never {
+  const where = node.origin ?? "the program";
+  const value = `${node.op} %${node.id}${node.label ? ` '${node.label}'` : ""} ${formatShape(node.shape)}`;
+  throw new ShapeError("exportOnnx", `batchDim '${batch.name}': ${where} ${why} (${value}), so the batch axis cannot be symbolic; export without batchDim`);
+}
+
+/** Whether a value of `shape`, aligned to `rank` axes, has size 1 on the leading one. */
+const oneInFront = (shape: readonly number[], rank: number): boolean => shape.length < rank || shape[0] === 1;
+
+/**
+ * Per node: whether its value is the same in every row of its leading axis (of size other than
+ * 1) because a broadcast made it so, through ops that work row by row. Batched values are never
+ * uniform in this sense: they come from feeds.
+ */
+function uniformValues(program: Program): Uint8Array {
+  const nodes = program.nodes;
+  const uniform = new Uint8Array(nodes.length);
+  for (const node of nodes) {
+    const rank = node.shape.length;
+    if (rank === 0 || node.shape[0] === 1 || node.inputs.length === 0) continue;
+    const u = (k: number): boolean => uniform[node.inputs[k]!] === 1;
+    const shapeOf = (k: number): readonly number[] => nodes[node.inputs[k]!]!.shape;
+    const rowWise = (k: number): boolean => u(k) || oneInFront(shapeOf(k), rank);
+    let is: boolean;
+    switch (node.op) {
+      case "broadcast":
+        is = rowWise(0);
+        break;
+      case "reshape":
+        is = u(0) && shapeOf(0)[0] === node.shape[0];
+        break;
+      case "transpose":
+        is = u(0) && node.perm[0] === 0;
+        break;
+      case "slice":
+        is = u(0) && node.begin[0] === 0 && shapeOf(0)[0] === node.shape[0];
+        break;
+      case "sum":
+      case "reduceMax":
+        is = u(0) && !node.axes.includes(0);
+        break;
+      case "concat":
+        is = node.axis !== 0 && node.inputs.every((_, k) => u(k));
+        break;
+      case "gather":
+        is = u(0) && node.axis !== 0;
+        break;
+      case "scatterAdd":
+        is = u(0) && node.axis !== 0;
+        break;
+      case "matmul":
+        is = rank === 2 ? u(0) : node.inputs.some((_, k) => u(k)) && node.inputs.every((_, k) => rowWise(k));
+        break;
+      default:
+        is = node.inputs.some((_, k) => u(k)) && node.inputs.every((_, k) => rowWise(k));
+    }
+    uniform[node.id] = is ? 1 : 0;
+  }
+  return uniform;
+}
+
+/** The broadcasts a uniform value gets its uniformity from: the ones to take to the runtime batch size. */
+function roots(nodes: readonly Node[], uniform: Uint8Array, id: number): number[] {
+  const found: number[] = [];
+  const seen = new Set<number>();
+  const visit = (i: number): void => {
+    if (seen.has(i)) return;
+    seen.add(i);
+    const node = nodes[i]!;
+    const from = node.inputs.filter((j) => uniform[j] === 1);
+    if (node.op === "broadcast" && from.length === 0) found.push(i);
+    else from.forEach(visit);
+  };
+  visit(id);
+  return found;
 }

@@ -1,6 +1,6 @@
 import { type Node, UnfoldError } from "@unfold/core";
 import { ELEM } from "../model/proto.js";
-import type { LowerContext } from "./context.js";
+import { type LowerContext, shapeWithBatch } from "./context.js";
 
 /** Unfold carries indices as floats holding integers; ONNX wants int64. */
 function int64Indices(ctx: LowerContext, id: number): string {
@@ -16,12 +16,13 @@ export function lowerGather(ctx: LowerContext, node: Node & { op: "gather" }): s
  * scatterAdd(u, idx, axis, size) with u [pre, I, post]: ScatterND with reduction "add" (opset
  * 16) into zeros [size, pre, post], after moving the index axes of u to the front; then the
  * result's leading axis goes back to position `axis`. ScatterND applies repeated indices in
- * order, so repeated rows accumulate as the reference's loop does.
+ * order, so repeated rows accumulate as the reference's loop does. Batched updates (scattered
+ * along another axis: the gradient of a gather from the state) get zeros of the runtime batch size.
  */
 export function lowerScatterAdd(ctx: LowerContext, node: Node & { op: "scatterAdd" }): string {
   const [u, idx] = node.inputs as [number, number];
-  if (ctx.batched(u) || ctx.batched(idx)) {
-    throw new UnfoldError("scatterAdd", "cannot run over a symbolic batch axis (its zero-filled result needs a fixed size); export without batchDim");
+  if (ctx.batched(idx) || (ctx.batched(u) && node.axis === 0)) {
+    throw new UnfoldError("scatterAdd", "cannot scatter along a symbolic batch axis or at batched indices; export without batchDim");
   }
   const g = ctx.graph;
   const axis = node.axis;
@@ -34,7 +35,9 @@ export function lowerScatterAdd(ctx: LowerContext, node: Node & { op: "scatterAd
   const indices = g.op("Unsqueeze", [int64Indices(ctx, idx), g.ints([indexRank])]);
   const outShape = node.shape;
   const frontShape = [outShape[axis]!, ...outShape.slice(0, axis), ...outShape.slice(axis + 1)];
-  const zeros = g.op("Expand", [g.floats(node.dtype, [], [0], "zero"), g.ints(frontShape)]);
+  // The batch axis, when there is one, is the result's axis 0: position 1 once the scattered axis leads.
+  const zerosShape = ctx.batched(u) ? shapeWithBatch(ctx, frontShape, 1) : g.ints(frontShape);
+  const zeros = g.op("Expand", [g.floats(node.dtype, [], [0], "zero"), zerosShape]);
   const scattered = g.op("ScatterND", [zeros, indices, moved], { reduction: { string: "add" } });
   if (axis === 0) return scattered;
   const back = [...Array.from({ length: axis }, (_, i) => i + 1), 0, ...Array.from({ length: outShape.length - axis - 1 }, (_, i) => axis + 1 + i)];

@@ -1,5 +1,5 @@
 import type { Node } from "@unfold/core";
-import type { LowerContext } from "./context.js";
+import { type LowerContext, shapeWithBatch } from "./context.js";
 
 /** With a symbolic batch axis, the leading size is left for the runtime to infer (-1). */
 export function lowerReshape(ctx: LowerContext, node: Node & { op: "reshape" }): string {
@@ -8,9 +8,14 @@ export function lowerReshape(ctx: LowerContext, node: Node & { op: "reshape" }):
   return ctx.graph.op("Reshape", [ctx.value(x), ctx.graph.ints(shape)]);
 }
 
-/** Expand broadcasts both ways, so a 1 on the batch axis keeps the input's own (symbolic) size. */
+/**
+ * Expand broadcasts both ways, so a 1 on the batch axis keeps the input's own (symbolic) size. A
+ * broadcast that makes the batch axis itself (of a value the same in every row, meeting batched
+ * ones) takes its size from the runtime batch.
+ */
 export function lowerBroadcast(ctx: LowerContext, node: Node & { op: "broadcast" }): string {
   const x = node.inputs[0]!;
+  if (ctx.batched(node.id) && !ctx.batched(x)) return ctx.graph.op("Expand", [ctx.value(x), shapeWithBatch(ctx, node.shape, 0)]);
   const shape = ctx.batched(x) ? [1, ...node.shape.slice(1)] : [...node.shape];
   return ctx.graph.op("Expand", [ctx.value(x), ctx.graph.ints(shape)]);
 }

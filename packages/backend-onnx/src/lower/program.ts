@@ -14,6 +14,8 @@ export interface LeafValues {
   readonly feeds: ReadonlyMap<string, string>;
   /** Per node: whether its leading axis is the symbolic batch axis. */
   readonly batched: Uint8Array;
+  /** A graph input carrying the symbolic batch axis, when there is one. */
+  readonly batchInput?: string;
 }
 
 /** One primitive node to ONNX ops; returns the ONNX value holding the node's result. */
@@ -78,6 +80,7 @@ function lowerNode(ctx: LowerContext, node: Node): string {
  */
 export function lowerProgram(program: Program, graph: GraphBuilder, leaves: LeafValues): Map<number, string> {
   const values = new Map<number, string>();
+  let batchSize: string | undefined;
   const ctx: LowerContext = {
     graph,
     nodes: program.nodes,
@@ -87,6 +90,11 @@ export function lowerProgram(program: Program, graph: GraphBuilder, leaves: Leaf
       return v;
     },
     batched: (id) => leaves.batched[id] === 1,
+    batchSize: () => {
+      if (leaves.batchInput === undefined) throw new UnfoldError("onnx export", "the runtime batch size is needed, but no input carries a batch axis");
+      batchSize ??= graph.op("Shape", [leaves.batchInput], { start: { int: 0 }, end: { int: 1 } });
+      return batchSize;
+    },
   };
   const fused = findComposites(program);
   const needed = neededNodes(program, fused);

@@ -1,10 +1,12 @@
 import { type Backend, type CompileOptions, CompileCache, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program, type DisposedUse, afterDispose } from "@unfold/core";
 import { type OnnxExecutable, bindSession } from "./executable.js";
 import { buildOnnxModel } from "./export.js";
-import { type ExecutionProvider, type OrtModule, checkProvider, loadOrt } from "./runtime.js";
+import { type ExecutionProvider, checkProvider } from "./provider.js";
+import { type OrtModule, loadOrt } from "./runtime.js";
 import type { Life } from "./lifetime.js";
 import { ONNX_BACKEND, OnnxTensor } from "./tensor.js";
 
+/** Options of the `OnnxBackend` constructor: where onnxruntime-web runs the models, and the opset they are built in. */
 export interface OnnxBackendOptions {
   /** onnxruntime-web's execution provider (default "wasm"; "webgpu" needs a browser with WebGPU). */
   readonly executionProvider?: ExecutionProvider;
@@ -17,9 +19,11 @@ export interface OnnxBackendOptions {
   readonly opset?: number;
 }
 
+/** What `OnnxBackend.engineInfo()` reports about the onnxruntime-web the backend runs on. */
 export interface OnnxEngineInfo {
   /** onnxruntime-web's version. */
   readonly version: string;
+  /** The execution provider the backend's sessions run on. */
   readonly executionProvider: ExecutionProvider;
   /** Threads of the wasm execution provider in this process. */
   readonly threads: number;
@@ -97,7 +101,7 @@ export class OnnxBackend implements Backend {
     this.checkLive("upload");
     // A copy, so later writes to the caller's array do not reach the resident tensor.
     const data = tensor.dtype === "float32" ? Float32Array.from(tensor.data) : Float64Array.from(tensor.data);
-    return new OnnxTensor(new ort.Tensor(tensor.dtype, data, [...tensor.shape]), [...tensor.shape], tensor.dtype, this.life);
+    return OnnxTensor.wrap(new ort.Tensor(tensor.dtype, data, [...tensor.shape]), [...tensor.shape], tensor.dtype, this.life);
   }
 
   /**

@@ -9,12 +9,15 @@ import { ONNX_BACKEND, OnnxTensor } from "./tensor.js";
 export interface OnnxExecutable extends Executable {
   /** The model bytes the session was created from (what exportOnnx would give). */
   readonly model: Uint8Array;
+  /** Releases the session once any queued run has finished; later runs throw. A second call does nothing. */
   release(): Promise<void>;
 }
 
 /**
  * Binds a session to its program. The compile options change nothing here: see README on poison
- * (outputs are fresh onnxruntime allocations, always size-checked).
+ * (outputs are fresh onnxruntime allocations, always size-checked). Left out of the published
+ * declarations (it names onnxruntime-web's types, which need lib.dom): OnnxBackend.compile is the way in.
+ * @internal
  */
 export function bindSession(ort: OrtModule, program: Program, model: OnnxModel, session: Ort.InferenceSession, _options: CompileOptions, life: Life): OnnxExecutable {
   let released = false;
@@ -44,7 +47,7 @@ export function bindSession(ort: OrtModule, program: Program, model: OnnxModel, 
       if (!t || t.data.length !== sizeOf(o.node.shape)) {
         throw new UnfoldError("onnx backend", `onnxruntime returned ${t ? `${t.data.length} values` : "nothing"} for output '${o.name}' ${formatShape(o.node.shape)}`);
       }
-      outs[o.name] = new OnnxTensor(t, o.node.shape, o.node.dtype, life);
+      outs[o.name] = OnnxTensor.wrap(t, o.node.shape, o.node.dtype, life);
     }
     return outs;
   };

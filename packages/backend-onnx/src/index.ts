@@ -4,7 +4,7 @@
 export { OnnxBackend, type OnnxBackendOptions, type OnnxEngineInfo } from "./backend.js";
 export { type OnnxExecutable } from "./executable.js";
 export { OnnxTensor, ONNX_BACKEND } from "./tensor.js";
-export { type ExecutionProvider } from "./runtime.js";
+export { type ExecutionProvider } from "./provider.js";
 export { exportOnnx, buildOnnxModel, type ExportOptions, type ModelMetadata, type BatchDimOption, type OnnxModel } from "./export.js";
 export { inspectOnnx, type OnnxModelSummary, type OnnxValueInfo } from "./model/inspect.js";
-export { type Dim } from "./model/proto.js";
+export { type Dim } from "./model/dim.js";

@@ -3,9 +3,6 @@ import type * as Ort from "onnxruntime-web";
 
 export type OrtModule = typeof Ort;
 
-/** Where onnxruntime-web runs a session: its WebAssembly CPU provider, or WebGPU in a browser. */
-export type ExecutionProvider = "wasm" | "webgpu";
-
 let ortModule: Promise<OrtModule> | undefined;
 let configuredThreads: number | undefined;
 
@@ -38,14 +35,4 @@ export async function loadOrt(threads: number | undefined): Promise<OrtModule> {
 function presetThreads(ort: OrtModule): number | undefined {
   const n = ort.env.wasm.numThreads;
   return typeof n === "number" && Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
-/** Fails clearly where the provider cannot exist, rather than deep inside session creation. */
-export function checkProvider(provider: ExecutionProvider): void {
-  if (provider === "webgpu") {
-    const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
-    if (!nav?.gpu) throw new UnfoldError("onnx backend", "the webgpu execution provider needs navigator.gpu (a browser with WebGPU); use 'wasm' here");
-    return;
-  }
-  if (provider !== "wasm") throw new UnfoldError("onnx backend", `unknown execution provider '${String(provider)}'; choose 'wasm' or 'webgpu'`);
 }

@@ -2,6 +2,7 @@ import { type DType, type DeviceTensor, FeedError, type HostTensor, afterDispose
 import type * as Ort from "onnxruntime-web";
 import { type Life } from "./lifetime.js";
 
+/** The ONNX backend's name, and so the `backend` of every tensor it holds (`DeviceTensor.backend === backend.name`). */
 export const ONNX_BACKEND = "onnx";
 
 /**
@@ -14,14 +15,24 @@ export class OnnxTensor implements DeviceTensor {
   readonly backend = ONNX_BACKEND;
   private held: Ort.Tensor | undefined;
 
-  constructor(
+  // Private: an OnnxTensor comes from its backend (upload, a run), which shares its life with it.
+  private constructor(
     tensor: Ort.Tensor,
     readonly shape: readonly number[],
     readonly dtype: DType,
     /** The backend's: once it is disposed, so is this tensor. */
-    private readonly life: Life = { disposed: false },
+    private readonly life: Life,
   ) {
     this.held = tensor;
+  }
+
+  /**
+   * Wraps an ort.Tensor for the backend whose life is `life`. Left out of the published
+   * declarations, as is `ortTensor`: they name onnxruntime-web's types, which need lib.dom.
+   * @internal
+   */
+  static wrap(tensor: Ort.Tensor, shape: readonly number[], dtype: DType, life: Life): OnnxTensor {
+    return new OnnxTensor(tensor, shape, dtype, life);
   }
 
   /** True once disposed, or once the backend that made it was. */
@@ -29,7 +40,10 @@ export class OnnxTensor implements DeviceTensor {
     return this.held === undefined || this.life.disposed;
   }
 
-  /** The ort.Tensor, for feeding a session. */
+  /**
+   * The ort.Tensor, for feeding a session.
+   * @internal
+   */
   get ortTensor(): Ort.Tensor {
     if (!this.held) throw new FeedError("onnx backend", "tensor was disposed");
     return this.held;

@@ -1,10 +1,12 @@
 import { type Backend, type CompileOptions, CompileCache, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program, optimize, splitLongSums, type DisposedUse, afterDispose } from "@unfold/core";
-import { type Tf, type TfjsEngine, activate, initEngine, sumsSerially } from "./engine.js";
+import { type Tf, activate, initEngine, sumsSerially } from "./engine.js";
+import type { TfjsEngine } from "./engines.js";
 import { type TfjsExecutable, bindPlan } from "./executable.js";
 import { type TfjsPlan, planProgram } from "./lower/plan.js";
 import { Holdings } from "./lifetime.js";
 import { TfjsTensor } from "./tensor.js";
 
+/** Options of `new TfjsBackend(options)`: the TensorFlow.js engine and where its wasm files are. */
 export interface TfjsBackendOptions {
   /** The TensorFlow.js backend to run on (default "cpu"). "webgpu" needs navigator.gpu and @tensorflow/tfjs-backend-webgpu. */
   readonly engine?: TfjsEngine;
@@ -73,7 +75,7 @@ export class TfjsBackend implements Backend {
     const tf = await this.tf("upload");
     activate(this.engine);
     // A copy: the cpu engine would otherwise keep the caller's array as its storage.
-    return new TfjsTensor(this.name, tf.tensor(Float32Array.from(tensor.data), [...tensor.shape], "float32"), [...tensor.shape], this.engine === "cpu", this.holdings);
+    return TfjsTensor.wrap(this.name, tf.tensor(Float32Array.from(tensor.data), [...tensor.shape], "float32"), [...tensor.shape], this.engine === "cpu", this.holdings);
   }
 
   /**

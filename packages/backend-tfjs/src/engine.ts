@@ -1,10 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { UnfoldError } from "@unfold/core";
-
-/** The TensorFlow.js backends ("engines") a TfjsBackend can run on. */
-export type TfjsEngine = "cpu" | "wasm" | "webgpu";
-
-export const TFJS_ENGINES: readonly TfjsEngine[] = ["cpu", "wasm", "webgpu"];
+import { TFJS_ENGINES, type TfjsEngine } from "./engines.js";
 
 export type Tf = typeof tf;
 

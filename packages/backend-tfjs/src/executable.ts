@@ -1,6 +1,7 @@
 import type * as TF from "@tensorflow/tfjs";
 import { type CompileOptions, type DeviceTensor, type Executable, type Feeds, type Program, UnfoldError, checkFeeds, formatShape, isDeviceTensor, afterDispose } from "@unfold/core";
-import { type Tf, type TfjsEngine, activate } from "./engine.js";
+import { type Tf, activate } from "./engine.js";
+import type { TfjsEngine } from "./engines.js";
 import { type Holdings } from "./lifetime.js";
 import type { TfjsPlan } from "./lower/plan.js";
 import { TfjsTensor } from "./tensor.js";
@@ -13,7 +14,10 @@ export interface TfjsExecutable extends Executable {
 /**
  * Binds a plan to an engine: constants are uploaded once; each run switches TensorFlow.js to the
  * engine and runs every step inside one tf.tidy, so intermediates (and the tensors made from
- * host feeds) are disposed before the run returns and only the outputs remain.
+ * host feeds) are disposed before the run returns and only the outputs remain. Left out of the
+ * published declarations (it names TensorFlow.js's types, which need lib.dom): TfjsBackend.compile
+ * is the way in.
+ * @internal
  */
 export function bindPlan(tf: Tf, engine: TfjsEngine, backendName: string, original: Program, plan: TfjsPlan, options: CompileOptions, holdings: Holdings): TfjsExecutable {
   const nodes = plan.program.nodes;
@@ -62,7 +66,7 @@ export function bindPlan(tf: Tf, engine: TfjsEngine, backendName: string, origin
     for (const o of outputs) {
       const t = results[o.name]!;
       if (options.poison) checkShape(o.name, t, o.shape);
-      outs[o.name] = new TfjsTensor(backendName, t, o.shape, engine === "cpu", holdings);
+      outs[o.name] = TfjsTensor.wrap(backendName, t, o.shape, engine === "cpu", holdings);
     }
     return outs;
   };

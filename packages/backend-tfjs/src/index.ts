@@ -4,4 +4,4 @@
 export { TfjsBackend, type TfjsBackendOptions } from "./backend.js";
 export { type TfjsExecutable } from "./executable.js";
 export { TfjsTensor } from "./tensor.js";
-export { type TfjsEngine, TFJS_ENGINES } from "./engine.js";
+export { type TfjsEngine, TFJS_ENGINES } from "./engines.js";

@@ -10,13 +10,8 @@ export class TfjsTensor implements DeviceTensor {
   readonly dtype = "float32" as const;
   private held: TF.Tensor | undefined;
 
-  /**
-   * @param sharesStorage whether tf's data() hands out the tensor's own storage (the cpu engine
-   *   does; wasm and webgpu return a fresh copy), so that read() must copy it.
-   * @param holdings the backend's: the tensor is freed with it, or when this object is
-   *   collected undisposed.
-   */
-  constructor(
+  // Private: a TfjsTensor comes from its backend (upload, a run), whose holdings free it.
+  private constructor(
     readonly backend: string,
     tensor: TF.Tensor,
     readonly shape: readonly number[],
@@ -27,12 +22,28 @@ export class TfjsTensor implements DeviceTensor {
     holdings.hold(this, [tensor]);
   }
 
+  /**
+   * Wraps a tf.Tensor for the backend named `backend`. Left out of the published declarations,
+   * as is `tensor`: they name TensorFlow.js's types, which need lib.dom.
+   * @param sharesStorage whether tf's data() hands out the tensor's own storage (the cpu engine
+   *   does; wasm and webgpu return a fresh copy), so that read() must copy it.
+   * @param holdings the backend's: the tensor is freed with it, or when the wrapper is
+   *   collected undisposed.
+   * @internal
+   */
+  static wrap(backend: string, tensor: TF.Tensor, shape: readonly number[], sharesStorage: boolean, holdings: Holdings): TfjsTensor {
+    return new TfjsTensor(backend, tensor, shape, sharesStorage, holdings);
+  }
+
   /** True once disposed, or once the backend that made it was. */
   get disposed(): boolean {
     return this.held === undefined || this.holdings.disposed;
   }
 
-  /** The tf.Tensor, for feeding a run. */
+  /**
+   * The tf.Tensor, for feeding a run.
+   * @internal
+   */
   get tensor(): TF.Tensor {
     if (!this.held) throw new FeedError("tfjs backend", "tensor was disposed");
     return this.held;

@@ -1,5 +1,6 @@
 import type { DType } from "@unfold/core";
-import { type AttrValue, type Dim, type NodeProto, type TensorProto, type ValueInfoProto, attribute, floatTensor, int64Tensor, onnx, valueInfo } from "./proto.js";
+import type { Dim } from "./dim.js";
+import { type AttrValue, type NodeProto, type TensorProto, type ValueInfoProto, attribute, floatTensor, int64Tensor, onnx, valueInfo } from "./proto.js";
 
 /** The default opset: LayerNormalization needs 17, ReduceMax with axes as an input 18. */
 export const DEFAULT_OPSET = 18;

@@ -1,6 +1,7 @@
 import type { DType } from "@unfold/core";
 import type OnnxProto from "onnx-proto";
-import { type Dim, ELEM, onnx } from "./proto.js";
+import type { Dim } from "./dim.js";
+import { ELEM, onnx } from "./proto.js";
 
 /** A graph input or output as declared: name, element type and shape (symbolic axes by name). */
 export interface OnnxValueInfo {

@@ -1,5 +1,6 @@
 import onnxProto from "onnx-proto";
 import type { DType } from "@unfold/core";
+import type { Dim } from "./dim.js";
 
 // onnx-proto is CommonJS: its namespace arrives as the default export.
 export const { onnx } = onnxProto;
@@ -16,9 +17,6 @@ export const ELEM = { float32: 1, int64: 7, bool: 9, float64: 11 } as const;
 export function elemTypeOf(dtype: DType): number {
   return dtype === "float32" ? ELEM.float32 : ELEM.float64;
 }
-
-/** One axis of a declared shape: a fixed size, or a named symbolic one. */
-export type Dim = number | string;
 
 export function valueInfo(name: string, dtype: DType, shape: readonly Dim[]): ValueInfoProto {
   const dim = shape.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d }));

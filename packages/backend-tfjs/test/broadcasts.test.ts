@@ -31,7 +31,7 @@ describe("broadcasts the readers would do themselves", () => {
       const rows = ops.reshape(ops.exp(ops.sum(ops.mul(x, x), [1])), [4, 1]);
       return { y: ops.mul(ops.broadcastTo(rows, [4, 6]), x), z: ops.sub(x, ops.broadcastTo(ops.mul(rows, 0.5), [4, 6])) };
     });
-    expect(optimize(grad).nodes.filter((n) => n.op === "broadcast")).toHaveLength(2);
+    expect(grad.nodes.filter((n) => n.op === "broadcast")).toHaveLength(2);
     const rng = new Random(2);
     const x = hostTensor(rng.normals(24, 0.3), [4, 6], "float32");
     expect(await broadcastKernels(grad, { x: tf.tensor(x.data as Float32Array, [4, 6]) })).toBe(0);

@@ -10,6 +10,7 @@ import { type WasmLoops, createWasmLoops } from "./plan/loops-wasm.js";
 import { type ItemLoops, type ParallelLoops, createItemLoops, createParallelLoops } from "./plan/loops-parallel.js";
 import { CPU_BACKEND, CpuTensor } from "./tensor.js";
 
+/** Options of `new CpuBackend(options)`: threads, memory, SIMD and the tuning knobs tests use. */
 export interface CpuBackendOptions {
   /** Initial size of the backend's memory; it grows on demand. */
   readonly initialBytes?: number;

@@ -15,6 +15,7 @@ export type StepProfile = Record<string, { ms: number; count: number }>;
 export interface CpuExecutable extends Executable {
   /** Runs once, timing every step: where the time goes. Outputs are discarded. */
   profile(feeds: Feeds): Promise<StepProfile>;
+  /** Gives the executable's memory (workspace, inputs, constants) back to the backend; idempotent, and it cannot run afterwards. */
   release(): void;
 }
 

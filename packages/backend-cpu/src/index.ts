@@ -1,3 +1,5 @@
+// The WebAssembly types the declarations name, merged into lib.dom's where it is loaded.
+import "./wasm-globals.js";
 export { CpuBackend, type CpuBackendOptions } from "./backend.js";
 export { CpuTensor } from "./tensor.js";
 export { Arena } from "./memory.js";

@@ -86,6 +86,7 @@ export class Arena {
     return start;
   }
 
+  /** Returns a block `alloc` gave back to the free list, merged with free neighbours. */
   release(start: number, bytes: number): void {
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
     this.live -= size;
@@ -120,6 +121,7 @@ export class Arena {
     return this.refresh().i32;
   }
 
+  /** A typed-array view of the whole memory for `dtype`. */
   view(dtype: DType): Float32Array | Float64Array {
     return dtype === "float32" ? this.f32 : this.f64;
   }

@@ -8,7 +8,8 @@ export interface WebGpuBackendOptions {
   readonly device?: GPUDevice;
   /** Where to ask for an adapter; by default navigator.gpu, else Dawn (the `webgpu` package) in Node. */
   readonly gpu?: GPU;
-  readonly powerPreference?: GPUPowerPreference;
+  /** WebGPU's GPUPowerPreference, spelled out so the declarations need no WebGPU type alias. */
+  readonly powerPreference?: "low-power" | "high-performance";
   /**
    * Which kernel shapes to generate: "cpu" for a software adapter, "gpu" for a real GPU. By
    * default ("auto") the device's adapter decides: a fallback adapter is a CPU implementation.

@@ -38,6 +38,7 @@ export interface WebGpuExecutable extends Executable {
    * goes, by kind of kernel (matmul, softmax, sum, ...). Slower than run; outputs are discarded.
    */
   profile(feeds: Feeds): Promise<KernelProfile>;
+  /** Returns the executable's buffers to the pool; idempotent. The backend's dispose() releases every executable. */
   release(): void;
 }
 

@@ -1,4 +1,6 @@
 // Unfold's WebGPU backend: programs compiled to WGSL, on Dawn in Node or navigator.gpu in a browser.
+// The WebGPU types the declarations name, merged into lib.dom's or @webgpu/types' where loaded.
+import "./webgpu-globals.js";
 export { WebGpuBackend, type WebGpuStats } from "./backend.js";
 export { type WebGpuBackendOptions } from "./device.js";
 export { type KernelTarget } from "./codegen/common.js";

@@ -4,6 +4,7 @@ import { type LeafData, describeLeaves, hostFeeds } from "./generate.js";
 
 /** The groups the suite is organised in, in the order they are registered. */
 export const GROUPS = ["primitives", "composites", "fusion", "derivatives", "models", "resident", "executables", "feeds", "lifetimes"] as const;
+/** The name of a group of conformance cases. */
 export type Group = (typeof GROUPS)[number];
 
 /** What a case gets besides the backend the suite shares. */
@@ -58,12 +59,14 @@ export function seedOf(name: string, sample: number): number {
   return (h ^ Math.imul(sample + 1, 0x9e3779b1)) >>> 0;
 }
 
+/** What `programCase` makes a case from: its name, how many random samples, the tolerance, the dtypes it needs, and how to build each sample. */
 export interface ProgramCaseSpec {
   readonly name: string;
   /** Random draws of shapes and data; each is compiled and checked separately. */
   readonly samples?: number;
   readonly tolerance?: Tolerance;
   readonly requires?: readonly DType[];
+  /** Builds one sample: a program with its host feeds, drawn from `rng`. */
   build(dtype: DType, rng: Random, sample: number): BuiltProgram;
 }
 
@@ -74,6 +77,7 @@ export interface ProgramCase extends ConformanceCase {
   samples(dtype: DType): BuiltProgram[];
 }
 
+/** Whether a case is a program case (checked against the reference) rather than a custom one. */
 export function isProgramCase(c: ConformanceCase): c is ProgramCase {
   return typeof (c as ProgramCase).samples === "function";
 }

@@ -7,6 +7,7 @@ export interface Tolerance {
   readonly float64: number;
 }
 
+/** Relative tolerances against the float64 reference, per kind of case and dtype. */
 export const TOLERANCES = {
   /** One primitive, composite or fused chain. */
   operation: { float32: 1e-5, float64: 1e-12 },

@@ -24,6 +24,7 @@ export function uncoveredOps(cases: readonly ConformanceCase[]): Op[] {
   return computedOps().filter((op) => !covered.has(op));
 }
 
+/** Throws, naming them, when a computed primitive has no case in the `primitives` group. */
 export function assertCoverage(cases: readonly ConformanceCase[]): void {
   const missing = uncoveredOps(cases);
   if (missing.length > 0) {

@@ -80,6 +80,7 @@ export interface LeafData {
   readonly dtype?: DType;
 }
 
+/** A leaf of a generated program: its shape, its values and whether it is an input or a parameter. */
 export const leaf = (shape: Shape, data: ArrayLike<number>, kind: "input" | "param" = "input"): LeafData => ({ shape, data, kind });
 
 /** Host tensors for the leaves, each rounded to its dtype: the very data both sides get. */

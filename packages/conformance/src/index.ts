@@ -3,5 +3,5 @@
 // exported too (and, without vitest, from `@unfold/conformance/portable`), so a backend can run
 // one case while debugging and the suite can test itself.
 
-export { type ConformanceTarget, describeConformance } from "./describe.js";
+export { describeConformance } from "./describe.js";
 export * from "./portable.js";

@@ -2,6 +2,7 @@
 // vitest process (a browser page, a script). `@unfold/conformance/portable`.
 
 export { casesFor } from "./applicable.js";
+export { type ConformanceSuite, type ConformanceTarget, type SuiteTest, conformanceSuite } from "./suite.js";
 export { type CaseResult, type RunCasesOptions, runCases } from "./run-cases.js";
 export {
   type CaseContext,

@@ -4,6 +4,7 @@ import { ConformanceError } from "./compare.js";
 import { casesFor } from "./applicable.js";
 import { conformanceCases } from "./cases/index.js";
 
+/** The outcome of one case in one dtype, as `runCases` reports it. */
 export interface CaseResult {
   readonly group: Group;
   readonly name: string;
@@ -14,6 +15,7 @@ export interface CaseResult {
   readonly ms: number;
 }
 
+/** Options of `runCases`: which dtypes and cases, a progress callback, and how to make a fresh backend. */
 export interface RunCasesOptions {
   /** The dtypes to run; by default every dtype the backend lists. */
   readonly dtypes?: readonly DType[];

@@ -124,6 +124,7 @@ const sigmoidCase = programCase("composites", {
   },
 });
 
+/** The `composites` group: softmax, logsumexp, layer norm, cross-entropy and the rest, extreme inputs included. */
 export function compositeCases(): ConformanceCase[] {
   return [
     normalizerCase("softmax", (x, axis) => softmax(x, axis)),

@@ -225,6 +225,7 @@ const hvpCrossEntropy = programCase("derivatives", {
   },
 });
 
+/** The `derivatives` group: gradient, Hessian-vector and descent-step programs. */
 export function derivativeCases(): ConformanceCase[] {
   return [mlp, attentionLoss, embedding, ties, elementary, yangGradient, hvpLogsumexp, hvpAttention, hvpLayerNorm, hvpCrossEntropy];
 }

@@ -100,6 +100,7 @@ const nearDuplicates = customCase(
   (dtype) => [program(dtype, 2), program(dtype, 3), program(dtype, 2, "q")],
 );
 
+/** The `executables` group: the compile cache, and executables reused across runs. */
 export function executableCases(): ConformanceCase[] {
   return [runTwice, overlapping, recompile, nearDuplicates];
 }

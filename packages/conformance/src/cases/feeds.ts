@@ -198,6 +198,7 @@ const indexCases: ConformanceCase[] = [
   indexRejection("a fractional gather index", [2.5, 1, 0], ["2.5", "[0]", "integer"]),
 ];
 
+/** The `feeds` group: every bad feed refused with the shared message. */
 export function feedValidationCases(): ConformanceCase[] {
   return [...feedCases, ...uploadCases, ...indexCases];
 }

@@ -187,6 +187,7 @@ const symmetricProduct = programCase("fusion", {
   },
 });
 
+/** The `fusion` group: chains a backend is likely to fuse, against their unfused meaning. */
 export function fusionCases(): ConformanceCase[] {
   return [elementwiseChain, attention, symmetricProduct, intermediatesAsOutputs, sameValueTwice, leavesAsOutputs, constantsAsOutputs, reduceThenBroadcast, viewsIntoCompute, scalars, manyConsumers];
 }

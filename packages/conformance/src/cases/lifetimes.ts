@@ -135,6 +135,7 @@ const duringDispose = customCase(
   (dtype) => [program(dtype, 2)],
 );
 
+/** The `lifetimes` group: dispose() idempotent and final for the backend, its executables and tensors. */
 export function lifetimeCases(): ConformanceCase[] {
   return [afterDispose, others, duringDispose];
 }

@@ -64,6 +64,7 @@ const energyTransformer = programCase("models", {
   },
 });
 
+/** The `models` group: a 12-layer unfolding and model pieces. */
 export function modelCases(): ConformanceCase[] {
   return [yangTied, yangUntied, energyTransformer];
 }

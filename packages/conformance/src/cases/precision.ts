@@ -47,6 +47,7 @@ const longK = programCase("primitives", {
   },
 });
 
+/** Long float32 reductions, where the order of accumulation shows. */
 export function precisionCases(): ConformanceCase[] {
   return [longSum, meanOverTokens, longSoftmax, longK];
 }

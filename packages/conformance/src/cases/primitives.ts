@@ -270,6 +270,7 @@ const castCase = programCase("primitives", {
   },
 });
 
+/** The `primitives` group: every primitive on random shapes and broadcasts. */
 export function primitiveCases(): ConformanceCase[] {
   return [
     ...UNARY_OPS.map(unaryCase),

@@ -211,6 +211,7 @@ const passThroughFeed = customCase(
   (dtype) => [passThroughProgram(dtype)],
 );
 
+/** The `resident` group: uploaded tensors and outputs fed back run after run. */
 export function residentCases(): ConformanceCase[] {
   return [roundTrip, residentLoop, mixedFeeds, chained, passThroughFeed];
 }

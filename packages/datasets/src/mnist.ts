@@ -4,8 +4,10 @@ import { dirname, join } from "node:path";
 
 /** 28 x 28 greyscale digits, pixel values in [0, 1]. */
 export const MNIST_SIDE = 28;
+/** The digit classes, 0 to 9. */
 export const MNIST_CLASSES = 10;
 
+/** A set of MNIST digits: their pixels, labels and count. */
 export interface DigitSet {
   /** [count, 28, 28] row-major, values in [0, 1]. */
   readonly images: Float64Array;

@@ -1,6 +1,6 @@
-// Curvature for Unfold: the Hessian of self-attention in closed form (MATH.md section 3) and by
+// Curvature for Unfold: the Hessian of self-attention in closed form (docs/mathematics.md, 'Self-attention Hessian') and by
 // the core's autodiff, Gauss-Newton products, estimators over products, the growth-rate study,
-// and the curvature of an energy (MATH.md section 4). Everything is row-major: vec(W) stacks the
+// and the curvature of an energy (docs/mathematics.md, 'Curvature of an energy'). Everything is row-major: vec(W) stacks the
 // rows of W, so entry (a, b) of W_Q is row a * d_K + b of the Hessian over W_Q.
 
 export { type Matrix, matrix, identity, at, transpose, matmul, kron, frobenius, subMatrix } from "./dense/matrix.js";

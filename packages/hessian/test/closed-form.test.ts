@@ -75,7 +75,7 @@ describe("closed-form self-attention Hessian blocks", () => {
     for (const name of BLOCK_NAMES) expect(relativeError(blockOf(closed, full, name).data, closed.block(name).data)).toBeLessThan(1e-13);
   });
 
-  it("have the structure MATH.md states: H_f(V,V) = 0, a PSD outer part, and T-functional only in QK", () => {
+  it("have the structure docs/mathematics.md states: H_f(V,V) = 0, a PSD outer part, and T-functional only in QK", () => {
     const closed = new AttentionHessian(randomAttentionInstance({ tokens: 4, model: 3, key: 3, loss: "mse", seed: 3 }));
     expect(closed.block("VV", "functional").data.every((v) => v === 0)).toBe(true);
     for (const name of ["VV", "QQ", "KK", "VQ"]) if (name !== "QK") expect(closed.block(name, "tFunctional").data.every((v) => v === 0)).toBe(true);

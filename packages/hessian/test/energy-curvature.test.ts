@@ -2,7 +2,7 @@ import { Random, ReferenceBackend, defineEnergy, defineUnfolding, gradientStep, 
 import { describe, expect, it } from "vitest";
 import { checkStepSizeByCurvature, curvatureStepBound, curvatureStepSize, energyCurvature } from "../src/index.js";
 
-// A feed-forward-style quadratic energy (MATH.md 1.2): E(Y) = 1/2 tr(Y W Y^T) + 1/2 ||Y - B||^2.
+// A feed-forward-style quadratic energy (docs/mathematics.md, 'Yang feed-forward energy'): E(Y) = 1/2 tr(Y W Y^T) + 1/2 ||Y - B||^2.
 // Its Hessian in Y is I kron (I + W), so lambda_max = 1 + lambda_max(W) exactly.
 const d = 4;
 const energy = defineEnergy({
@@ -20,7 +20,7 @@ const params = { W: hostTensor(W, [d, d]), B: hostTensor(rng.normals(3 * d), [3,
 const state = hostTensor(rng.normals(3 * d), [3, d]);
 const lambdaMaxW = Math.max(...symmetricEigen(W, d).values);
 
-describe("energy curvature (MATH.md section 4)", () => {
+describe("energy curvature (docs/mathematics.md, 'Curvature of an energy')", () => {
   it("finds lambda_max of d2E/dY2 from Hessian-vector programs", async () => {
     const { lambdaMax, lambdaMin } = await energyCurvature(energy, state, params, { backend: new ReferenceBackend() });
     expect(lambdaMax).toBeCloseTo(1 + lambdaMaxW, 10);

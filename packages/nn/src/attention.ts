@@ -2,6 +2,7 @@ import { ShapeError, type Tensor, UnfoldError, ops, softmax } from "@unfold/core
 import { describeArg, requireCompatible, requireInteger, requireMinRank, requireRank, requireTensor } from "./check.js";
 import { causalMask, linear } from "./layers.js";
 
+/** The weights of multi-head attention: the query, key, value and output projections, with optional biases. */
 export interface AttentionWeights {
   readonly Wq: Tensor;
   readonly Wk: Tensor;
@@ -13,6 +14,7 @@ export interface AttentionWeights {
   readonly bo?: Tensor;
 }
 
+/** Options of `multiHeadAttention`: heads and causality. */
 export interface AttentionOptions {
   readonly heads: number;
   /** Each token attends only to itself and earlier tokens. */

@@ -62,7 +62,7 @@ export function meanPool(x: Tensor): Tensor {
  */
 export const MASKED_LOGIT = -1e9;
 
-/** [T, T]: 0 where a query may see a key (on or below the diagonal), MASKED_LOGIT above it. */
+/** The causal mask, shape [T, T]: 0 where a query may see a key (on or below the diagonal), MASKED_LOGIT above it. */
 export function causalMask(tokens: number, dtype: DType, graph: Graph): Tensor {
   requireInteger("causalMask", "tokens", tokens, 1);
   requireDType("causalMask", dtype);

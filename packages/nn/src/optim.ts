@@ -1,6 +1,7 @@
 import { ShapeError, type Tensor, UnfoldError, ops } from "@unfold/core";
 import { describeArg, requireCompatible, requireFinite, requireInRange, requireScalar, requireTensor } from "./check.js";
 
+/** AdamW's hyperparameters; each has a default. */
 export interface AdamWOptions {
   /** Decay of the first moment; 0.9 by default. */
   readonly beta1?: number;
@@ -14,6 +15,7 @@ export interface AdamWOptions {
   readonly clipNorm?: number;
 }
 
+/** What one AdamW update reads: parameters, gradients, moments, learning rate, step and decay flags. */
 export interface AdamWState {
   readonly params: Record<string, Tensor>;
   readonly grads: Record<string, Tensor>;
@@ -26,6 +28,7 @@ export interface AdamWState {
   readonly decay: Readonly<Record<string, boolean>>;
 }
 
+/** What one AdamW update gives: the next parameters and moments, and the gradient norm. */
 export interface AdamWResult {
   readonly params: Record<string, Tensor>;
   readonly m: Record<string, Tensor>;

@@ -13,6 +13,7 @@ export type Initializer =
   /** The identity on the last two axes (stacked over leading axes), plus normal noise of this std. */
   | { kind: "identity"; noise?: number };
 
+/** A trainable parameter: its shape, its initializer, and whether AdamW decays it. */
 export interface TrainableSpec {
   readonly shape: readonly number[];
   readonly init: Initializer;
@@ -20,6 +21,7 @@ export interface TrainableSpec {
   readonly decay?: boolean;
 }
 
+/** Trainable parameters by name. */
 export type TrainableSpecs = Readonly<Record<string, TrainableSpec>>;
 
 /** Names in a fixed order, so leaves, initial values and reports never depend on insertion order. */
@@ -65,6 +67,7 @@ export function checkTrainableSpec(op: string, name: string, spec: TrainableSpec
   }
 }
 
+/** Checks every spec, naming `op` and the parameter in an error. */
 export function checkTrainableSpecs(op: string, specs: TrainableSpecs): void {
   if (typeof specs !== "object" || specs === null) throw new UnfoldError(op, "specs must be a record of parameter specs");
   for (const name of Object.keys(specs)) {

@@ -1,6 +1,7 @@
 import { UnfoldError } from "@unfold/core";
 import { requireFinite, requireInRange, requireInteger } from "./check.js";
 
+/** A learning-rate schedule: linear warm-up to the peak, then cosine, linear or constant. */
 export interface LearningRateSchedule {
   readonly peak: number;
   /** Steps of linear warm-up, from peak / warmupSteps at step 1 to peak at step warmupSteps; 0 for none. */
@@ -14,6 +15,7 @@ export interface LearningRateSchedule {
 
 const DECAYS = ["cosine", "linear", "constant"] as const;
 
+/** Checks a schedule's fields, naming `op` and the field in an error. */
 export function checkSchedule(schedule: LearningRateSchedule, op = "learningRateAt"): void {
   if (typeof schedule !== "object" || schedule === null) throw new UnfoldError(op, "schedule must be a LearningRateSchedule");
   if (!(requireFinite(op, "schedule.peak", schedule.peak) > 0)) throw new UnfoldError(op, `schedule.peak must be > 0, got ${schedule.peak}`);

@@ -4,6 +4,7 @@ import { type AdamWOptions, adamwUpdate } from "./optim.js";
 import { type TrainableSpecs, checkTrainableSpecs, decayFlags, specLeaves, sortedNames } from "./params.js";
 import { type LearningRateSchedule, learningRateAt } from "./schedule.js";
 
+/** What `trainStepProgram` builds a training step from: parameters, data leaves, dtype, the loss and the optimizer. */
 export interface TrainStepSpec {
   readonly specs: TrainableSpecs;
   /** Data leaves: name -> shape (they become "input" leaves). */

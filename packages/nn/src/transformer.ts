@@ -19,6 +19,7 @@ export interface TransformerConfig {
 
 const ACTIVATIONS = ["relu", "gelu"] as const;
 
+/** Checks a Transformer config, naming `op` and the field in an error. */
 export function checkTransformerConfig(op: string, config: TransformerConfig): void {
   if (typeof config !== "object" || config === null) throw new UnfoldError(op, "config must be a TransformerConfig");
   const dim = requireInteger(op, "config.dim", config.dim, 1);

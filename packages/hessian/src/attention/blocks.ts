@@ -8,12 +8,14 @@ import { type AttentionMoments, attentionMoments } from "./moments.js";
 
 /** The attention weights, in the order the full Hessian stacks them: vec(W_Q), vec(W_K), vec(W_V). */
 export const ATTENTION_PARAMS = ["Q", "K", "V"] as const;
+/** One of the attention weights W_Q, W_K, W_V, by letter. */
 export type AttentionParam = (typeof ATTENTION_PARAMS)[number];
 
 /** A block H(row, col) named by its two parameters: "VQ" is d2l / dvec(W_V) dvec(W_Q)^T. */
 export type BlockName = `${AttentionParam}${AttentionParam}`;
-/** The six blocks MATH.md gives; the other three are their transposes. */
+/** The six blocks docs/mathematics.md, 'Hessian blocks', gives; the other three are their transposes. */
 export const CANONICAL_BLOCKS = ["VV", "QQ", "KK", "VQ", "VK", "QK"] as const satisfies readonly BlockName[];
+/** All nine blocks of the Hessian over (W_Q, W_K, W_V), row parameter first. */
 export const BLOCK_NAMES: readonly BlockName[] = ATTENTION_PARAMS.flatMap((a) => ATTENTION_PARAMS.map((b) => `${a}${b}` as BlockName));
 
 /**
@@ -22,6 +24,7 @@ export const BLOCK_NAMES: readonly BlockName[] = ATTENTION_PARAMS.flatMap((a) =>
  * from T being a product W_Q W_K^T (non-zero in the QK block alone). full: outer + functional.
  */
 export const HESSIAN_PARTS = ["outer", "functional", "tFunctional", "full"] as const;
+/** Which part of a block: the Gauss-Newton (outer) part, the functional part, its T-functional term, or the full Hessian. */
 export type HessianPart = (typeof HESSIAN_PARTS)[number];
 
 export function checkBlockName(op: string, name: string): BlockName {
@@ -56,8 +59,8 @@ interface RowTerms {
 }
 
 /**
- * The Hessian of a single-head self-attention loss in W_Q, W_K, W_V in closed form (MATH.md
- * section 3), for any loss that is a sum of per-row terms: MSE's Lambda_i = c I gives MATH.md's
+ * The Hessian of a single-head self-attention loss in W_Q, W_K, W_V in closed form (docs/mathematics.md,
+ * 'Hessian blocks'), for any loss that is a sum of per-row terms: MSE's Lambda_i = c I gives its
  * formulas, cross-entropy's softmax covariance gives the same structure with Lambda_i inside.
  * Row-major throughout: the row of H over W_Q indexed a * d_K + b is entry (a, b) of W_Q, and a
  * block "VQ" has W_V's index as rows and W_Q's as columns.

@@ -14,6 +14,7 @@ export interface AttentionForward {
   readonly loss: RowLossDerivatives;
 }
 
+/** The forward pass of an attention instance in float64: T, the attention weights A, the output F and the loss's derivatives. */
 export function attentionForward(instance: AttentionInstance, op = "attentionForward"): AttentionForward {
   const dims = attentionDims(instance, op);
   const { X, WQ, WK, WV } = instance;

@@ -3,10 +3,11 @@ import { type Matrix, matrix } from "../dense/matrix.js";
 
 /** The losses the closed form covers: both are sums of per-row terms of F. */
 export const LOSSES = ["mse", "crossEntropy"] as const;
+/** The losses the closed form covers: mean squared error and cross-entropy. */
 export type LossKind = (typeof LOSSES)[number];
 
 /**
- * One single-head self-attention problem (MATH.md section 3), all matrices row-major:
+ * One single-head self-attention problem (docs/mathematics.md, 'Self-attention Hessian'), all matrices row-major:
  *   F = softmax_row(X W_Q W_K^T X^T / sqrt(d_K)) X W_V,   X [L, d_V], W_Q and W_K [d_V, d_K],
  *   W_V [d_V, d_out] (d_out = d_V in the paper), target [L, d_out].
  * mse: l = 1/(L d_out) ||F - target||_F^2. crossEntropy: each row of F is a logit vector over
@@ -22,6 +23,7 @@ export interface AttentionInstance {
   readonly loss: LossKind;
 }
 
+/** The sizes of an attention instance: tokens L, d_V, d_K and the columns of W_V. */
 export interface AttentionDims {
   /** Tokens L. */
   readonly tokens: number;
@@ -53,6 +55,7 @@ export function attentionDims(instance: AttentionInstance, op = "attention"): At
   return dims;
 }
 
+/** Options of `randomAttentionInstance`: the sizes, the loss, the seed and the data scale. */
 export interface RandomInstanceOptions {
   readonly tokens: number;
   readonly model: number;

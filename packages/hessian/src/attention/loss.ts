@@ -13,6 +13,7 @@ export interface RowLossDerivatives {
   readonly rowHessians: readonly Matrix[];
 }
 
+/** The loss value, its gradient in F and each row's Hessian Lambda_i (c I for MSE, the softmax covariance for cross-entropy). */
 export function rowLossDerivatives(F: Matrix, target: Matrix, loss: LossKind): RowLossDerivatives {
   return loss === "mse" ? meanSquaredError(F, target) : crossEntropyRows(F, target);
 }

@@ -1,7 +1,7 @@
 import { type Matrix, matmul, matrix } from "../dense/matrix.js";
 
 /**
- * The attention moments of MATH.md section 3, per query row i (a_i = row i of A):
+ * The attention moments of docs/mathematics.md, 'Attention moments', per query row i (a_i = row i of A):
  *   m_i   = X^T a_i                                   (M_1 = A X)
  *   M2_i  = sum_j a_ij (x_j - m_i)(x_j - m_i)^T       (the covariance of the tokens under a_i)
  *   M3_i[u] = sum_j a_ij ((x_j - m_i)^T u)(x_j - m_i)(x_j - m_i)^T
@@ -17,6 +17,7 @@ export interface AttentionMoments {
   third(i: number, u: ArrayLike<number>): Matrix;
 }
 
+/** The attention moments m_i, M2_i and M3_i[u] of every query row, from the weights A and the tokens X. */
 export function attentionMoments(A: Matrix, X: Matrix): AttentionMoments {
   const L = X.rows;
   const d = X.cols;

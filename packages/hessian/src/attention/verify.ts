@@ -4,6 +4,7 @@ import { attentionFeeds, attentionModel } from "../models/attention.js";
 import { AttentionHessian, CANONICAL_BLOCKS, blockOf } from "./blocks.js";
 import { type LossKind, LOSSES, randomAttentionInstance } from "./instance.js";
 
+/** The sizes of one instance `verifyClosedForm` checks. */
 export interface VerifyShape {
   readonly tokens: number;
   readonly model: number;
@@ -11,6 +12,7 @@ export interface VerifyShape {
   readonly out?: number;
 }
 
+/** The shapes `verifyClosedForm` checks by default: small, square and non-square. */
 export const DEFAULT_VERIFY_SHAPES: readonly VerifyShape[] = [
   { tokens: 4, model: 3, key: 2 },
   { tokens: 5, model: 4, key: 3 },
@@ -18,15 +20,18 @@ export const DEFAULT_VERIFY_SHAPES: readonly VerifyShape[] = [
   { tokens: 6, model: 3, key: 4, out: 2 },
 ];
 
+/** Options of `verifyClosedForm`: shapes, losses, seed, backend and a progress callback. */
 export interface VerifyOptions {
   readonly shapes?: readonly VerifyShape[];
   readonly losses?: readonly LossKind[];
   readonly seed?: number;
   /** Where the autodiff products run; the float64 reference interpreter by default. */
   readonly backend?: Backend;
+  /** Called with one line per instance checked. */
   readonly onProgress?: (message: string) => void;
 }
 
+/** The check of one shape and loss. */
 export interface VerifyCase {
   readonly shape: VerifyShape;
   readonly loss: LossKind;
@@ -34,6 +39,7 @@ export interface VerifyCase {
   readonly blocks: Record<(typeof CANONICAL_BLOCKS)[number], number>;
 }
 
+/** What `verifyClosedForm` found: the worst relative error per block, overall, and per case. */
 export interface VerifyReport {
   /** Worst case over every instance and part, per block. */
   readonly blocks: Record<(typeof CANONICAL_BLOCKS)[number], number>;

@@ -4,6 +4,7 @@ import { randomAttentionInstance } from "../attention/instance.js";
 import { CurvatureProducts, assembleDense } from "../curvature/operator.js";
 import { attentionFeeds, attentionModel } from "../models/attention.js";
 
+/** Options of `timeHessianBlock`: the size, the repetitions and the backend. */
 export interface HessianBlockTimingOptions {
   /** d_V = d_K. */
   readonly dModel: number;
@@ -15,6 +16,7 @@ export interface HessianBlockTimingOptions {
   readonly seed?: number;
 }
 
+/** The closed-form H_QQ against its assembly from Hessian-vector products: both timings and the speed-up. */
 export interface HessianBlockTiming {
   readonly dModel: number;
   readonly tokens: number;

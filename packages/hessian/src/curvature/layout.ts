@@ -37,11 +37,13 @@ export class ParamLayout {
     return spec;
   }
 
+  /** Where a parameter's block starts in theta. */
   offset(name: string, op?: string): number {
     this.spec(name, op);
     return this.offsets.get(name)!;
   }
 
+  /** How many entries a parameter's block has in theta. */
   blockSize(name: string, op?: string): number {
     return sizeOf(this.spec(name, op).shape);
   }

@@ -10,10 +10,13 @@ export interface CurvatureModel {
   readonly name: string;
   readonly params: readonly ParamBlockSpec[];
   readonly inputs: Readonly<Record<string, Shape>>;
+  /** The model output z(theta) from the parameters and inputs. */
   output(params: Readonly<Record<string, Tensor>>, inputs: Readonly<Record<string, Tensor>>): Tensor;
+  /** The loss l(z) of an output: what the Gauss-Newton split separates from the output. */
   loss(output: Tensor, inputs: Readonly<Record<string, Tensor>>): Tensor;
 }
 
+/** The layout of a model's parameters in theta. */
 export function layoutOf(model: CurvatureModel): ParamLayout {
   return new ParamLayout(model.params);
 }

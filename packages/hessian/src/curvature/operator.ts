@@ -8,9 +8,11 @@ import { type ProductKind, PRODUCT_KINDS, checkProductKind, productProgram } fro
 export interface LinearOperator {
   readonly rows: number;
   readonly cols: number;
+  /** The product of the operator with `v`. */
   apply(v: Float64Array): Promise<Float64Array>;
 }
 
+/** Options of `CurvatureProducts.create`: the point theta, the model's inputs and which products to compile. */
 export interface CurvatureProductsOptions {
   /** theta: the stacked parameter values (see ParamLayout.pack). */
   readonly theta: ArrayLike<number>;
@@ -33,6 +35,7 @@ export class CurvatureProducts {
     readonly kinds: readonly ProductKind[],
   ) {}
 
+  /** Compiles the products of `model` at theta on `backend`, with theta and the inputs uploaded once. */
   static async create(backend: Backend, model: CurvatureModel, options: CurvatureProductsOptions): Promise<CurvatureProducts> {
     const layout = layoutOf(model);
     const kinds = options.kinds ?? PRODUCT_KINDS;
@@ -73,6 +76,7 @@ export class CurvatureProducts {
     return result;
   }
 
+  /** One product of the compiled `kind` (Hessian, Gauss-Newton or functional part) with `v`. */
   async apply(kind: ProductKind, v: ArrayLike<number>): Promise<Float64Array> {
     const k = checkProductKind("CurvatureProducts.apply", kind);
     if (!this.kinds.includes(k)) throw new UnfoldError("CurvatureProducts.apply", `product '${k}' was not compiled (compiled: ${this.kinds.join(", ")})`);
@@ -93,6 +97,7 @@ export class CurvatureProducts {
     return restrictToBlock(this.operator(kind), this.layout, rowParam, colParam);
   }
 
+  /** Releases the resident theta and inputs (the backend stays alive). */
   dispose(): void {
     for (const t of Object.values(this.resident)) t.dispose();
   }

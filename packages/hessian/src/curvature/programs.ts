@@ -7,6 +7,7 @@ import { layoutOf, type CurvatureModel } from "./model.js";
  * that is exactly zero comes out exactly zero).
  */
 export const PRODUCT_KINDS = ["hessian", "ggn", "functional"] as const;
+/** Which curvature product: the Hessian, the Gauss-Newton matrix or the functional part. */
 export type ProductKind = (typeof PRODUCT_KINDS)[number];
 
 export function checkProductKind(op: string, kind: string): ProductKind {

@@ -6,10 +6,15 @@ import { Random, UnfoldError } from "@unfold/core";
  * digit first), 18 tokens over a vocabulary of 12: the digits 0-9, '+' and '='.
  */
 export const ADDITION_VOCAB = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "+", "="] as const;
+/** The token of "+" (digits are tokens 0 to 9). */
 export const PLUS_TOKEN = 10;
+/** The token of "=". */
 export const EQUALS_TOKEN = 11;
+/** Digits of each operand. */
 export const OPERAND_DIGITS = 5;
+/** Digits of the answer (one more than an operand, for the carry). */
 export const ANSWER_DIGITS = 6;
+/** Tokens of a full problem "XXXXX+YYYYY=ZZZZZZ". */
 export const SEQUENCE_LENGTH = 2 * OPERAND_DIGITS + 2 + ANSWER_DIGITS;
 /** Model inputs are the first 17 tokens; input position p predicts token p + 1. */
 export const CONTEXT_LENGTH = SEQUENCE_LENGTH - 1;
@@ -38,6 +43,7 @@ export function decodeAddition(tokens: ArrayLike<number>): string {
   }).join("");
 }
 
+/** A batch of addition problems as token sequences, model inputs and answer targets. */
 export interface AdditionBatch {
   readonly count: number;
   /** [count, 18] full sequences. */

@@ -12,6 +12,7 @@ export interface Matrix {
   readonly data: Float64Array;
 }
 
+/** A rows x cols matrix, zero or filled from `data` (row-major). */
 export function matrix(rows: number, cols: number, data?: ArrayLike<number>): Matrix {
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
     throw new ShapeError("matrix", `dimensions must be non-negative integers, got ${rows} x ${cols}`);
@@ -22,20 +23,24 @@ export function matrix(rows: number, cols: number, data?: ArrayLike<number>): Ma
   return { rows, cols, data: data ? Float64Array.from(data) : new Float64Array(rows * cols) };
 }
 
+/** The n x n identity. */
 export function identity(n: number): Matrix {
   const m = matrix(n, n);
   for (let i = 0; i < n; i++) m.data[i * n + i] = 1;
   return m;
 }
 
+/** Entry (i, j). */
 export const at = (m: Matrix, i: number, j: number): number => m.data[i * m.cols + j]!;
 
+/** The transpose. */
 export function transpose(a: Matrix): Matrix {
   const t = matrix(a.cols, a.rows);
   for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) t.data[j * a.rows + i] = a.data[i * a.cols + j]!;
   return t;
 }
 
+/** The product a b. */
 export function matmul(a: Matrix, b: Matrix): Matrix {
   if (a.cols !== b.rows) throw new ShapeError("matmul", `cannot multiply ${a.rows} x ${a.cols} by ${b.rows} x ${b.cols}`);
   const c = matrix(a.rows, b.cols);
@@ -155,6 +160,7 @@ export function addKronInto(acc: Matrix, a: Matrix, b: Matrix, s = 1): void {
   }
 }
 
+/** The Frobenius norm. */
 export function frobenius(a: Matrix): number {
   let s = 0;
   for (const v of a.data) s += v * v;

@@ -33,6 +33,7 @@ export function energyHvpProgram(energy: Energy, shape: readonly number[], dtype
   return graph.toProgram({ product: gradients(ops.sum(ops.mul(g, vector)), [state])[0]! });
 }
 
+/** Options of `energyCurvature`: the backend, the Lanczos steps, which terms, the seed. */
 export interface EnergyCurvatureOptions {
   /** Where the products run; the float64 reference interpreter by default. */
   readonly backend?: Backend;
@@ -43,8 +44,9 @@ export interface EnergyCurvatureOptions {
   readonly seed?: number;
 }
 
+/** The extreme eigenvalues of d2E/dY2 at a state, from Lanczos over Hessian-vector products. */
 export interface EnergyCurvature {
-  /** lambda_max of d2E/dY2 at the state: the L of MATH.md section 4. */
+  /** lambda_max of d2E/dY2 at the state: the L of docs/mathematics.md, 'Curvature of an energy'. */
   readonly lambdaMax: number;
   readonly lambdaMin: number;
   readonly ritzValues: Float64Array;
@@ -78,7 +80,7 @@ export async function energyCurvature(energy: Energy, state: HostTensor, params:
 }
 
 /**
- * The gradient step size curvature allows (MATH.md section 4): any alpha < 2/L decreases a smooth
+ * The gradient step size curvature allows (docs/mathematics.md, 'Curvature of an energy'): any alpha < 2/L decreases a smooth
  * energy whose Hessian is bounded by L; `fraction` of that bound is returned, 1/2 by default,
  * i.e. alpha = 1/L, the step that minimizes the quadratic upper bound.
  */
@@ -91,6 +93,7 @@ export function curvatureStepSize(lambdaMax: number, options: { readonly fractio
   return (2 * fraction) / lambdaMax;
 }
 
+/** Whether a step size is below 2 / lambda_max at a state. */
 export interface StepSizeCheck {
   readonly stepSize: number;
   readonly lambdaMax: number;
@@ -112,6 +115,7 @@ export async function checkStepSizeByCurvature(
   return { stepSize, lambdaMax, bound, ok: stepSize < bound };
 }
 
+/** Options of `curvatureStepBound`: limit or check the schedule's sizes, the fraction of 2/L, which steps. */
 export interface CurvatureStepBoundOptions extends EnergyCurvatureOptions {
   /** "limit" (default): run min(scheduled, bound); "check": report scheduled sizes above it. */
   readonly mode?: "check" | "limit";

@@ -2,12 +2,14 @@ import { Random, ShapeError, UnfoldError } from "@unfold/core";
 import type { LinearOperator } from "../curvature/operator.js";
 import { dot, meanAndError, rademacher } from "./vectors.js";
 
+/** Options of the Hutchinson estimators: probe vectors and seed. */
 export interface HutchinsonOptions {
   /** Probe vectors; each costs one product. */
   readonly samples: number;
   readonly seed?: number;
 }
 
+/** A Monte Carlo estimate with its standard error. */
 export interface Estimate {
   readonly value: number;
   /** Standard error of the mean over the probes. */

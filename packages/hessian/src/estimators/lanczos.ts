@@ -2,6 +2,7 @@ import { Random, ShapeError, UnfoldError, symmetricEigen } from "@unfold/core";
 import type { LinearOperator } from "../curvature/operator.js";
 import { dot, norm, unitGaussian } from "./vectors.js";
 
+/** Options of `lanczos`: the Krylov dimension, the seed or a start vector. */
 export interface LanczosOptions {
   /** Krylov dimension (products); capped at the operator's size. */
   readonly steps: number;
@@ -10,6 +11,7 @@ export interface LanczosOptions {
   readonly start?: Float64Array;
 }
 
+/** The Lanczos tridiagonal matrix and its Ritz values. */
 export interface LanczosResult {
   /** Diagonal of the tridiagonal T. */
   readonly alpha: Float64Array;

@@ -2,6 +2,7 @@ import { Random, ShapeError, UnfoldError } from "@unfold/core";
 import type { LinearOperator } from "../curvature/operator.js";
 import { dot, norm, unitGaussian } from "./vectors.js";
 
+/** Options of `powerIteration`: iterations, tolerance, seed. */
 export interface PowerIterationOptions {
   readonly iterations?: number;
   /** Stop when the Rayleigh quotient changes by less than this, relatively. */
@@ -9,6 +10,7 @@ export interface PowerIterationOptions {
   readonly seed?: number;
 }
 
+/** The dominant eigenvalue and eigenvector found by power iteration. */
 export interface PowerIterationResult {
   /** The eigenvalue of largest magnitude (with its sign), as a Rayleigh quotient. */
   readonly eigenvalue: number;

@@ -3,6 +3,7 @@ import type { LinearOperator } from "../curvature/operator.js";
 import { lanczos } from "./lanczos.js";
 import { unitGaussian } from "./vectors.js";
 
+/** Options of `spectralDensity`: Lanczos steps per probe, probes, seed. */
 export interface SpectralDensityOptions {
   /** Lanczos steps per probe. */
   readonly steps: number;

@@ -4,7 +4,7 @@ import { attentionDims } from "../attention/instance.js";
 import type { CurvatureModel } from "../curvature/model.js";
 
 /**
- * The single-head self-attention loss of MATH.md section 3 as a traced model over
+ * The single-head self-attention loss of docs/mathematics.md, 'Self-attention Hessian', as a traced model over
  * theta = (vec(W_Q), vec(W_K), vec(W_V)): the autodiff side every closed-form block is checked
  * against. Inputs: X [L, d_V] and target [L, d_out].
  */
@@ -29,6 +29,7 @@ export function selfAttention(X: Tensor, WQ: Tensor, WK: Tensor, WV: Tensor): Te
   return ops.matmul(softmax(logits, -1), ops.matmul(X, WV));
 }
 
+/** The loss of an attention output F against its target: MSE or cross-entropy, as traced tensors. */
 export function attentionLoss(F: Tensor, target: Tensor, loss: LossKind): Tensor {
   if (loss === "crossEntropy") return crossEntropy(F, target);
   const r = ops.sub(F, target);

@@ -1,6 +1,7 @@
 import { UnfoldError, crossEntropy, ops } from "@unfold/core";
 import type { CurvatureModel } from "../curvature/model.js";
 
+/** A deep linear MLP: its width, classes, batch and depth. */
 export interface DeepLinearConfig {
   readonly dModel: number;
   readonly classes: number;

@@ -11,6 +11,7 @@ export interface ModelPoint {
   readonly inputs: Record<string, Float64Array>;
 }
 
+/** Options of `additionTransformer`: size, batch, seed, data scale and the attention variant. */
 export interface AdditionTransformerOptions {
   readonly dModel: number;
   readonly batch: number;
@@ -72,6 +73,7 @@ export function additionTransformer(options: AdditionTransformerOptions): ModelP
   return { model, theta, inputs };
 }
 
+/** Options of `deepLinearPoint`: size, classes, batch, depth, seed and data scale. */
 export interface DeepLinearOptions {
   readonly dModel: number;
   readonly classes: number;

@@ -8,8 +8,10 @@ import type { ParamBlockSpec } from "../curvature/layout.js";
  * MLP and head, which flattens the growth. wqk: one matrix W_QK in place of W_Q W_K^T.
  */
 export const ATTENTION_VARIANTS = ["softmax", "linear", "preln", "wqk"] as const;
+/** Which attention the model uses (see ATTENTION_VARIANTS). */
 export type AttentionVariant = (typeof ATTENTION_VARIANTS)[number];
 
+/** A small Transformer for the addition task: sizes, attention variant and which positions enter the loss. */
 export interface TransformerConfig {
   readonly dModel: number;
   readonly vocab: number;

@@ -18,9 +18,12 @@ export const PREDICTED_SLOPES = {
   preln_Q: 0,
   mlp: 2,
 } as const;
+/** One curve of the growth-rate study. */
 export type ScalingSeries = keyof typeof PREDICTED_SLOPES;
+/** Every curve of the growth-rate study. */
 export const SCALING_SERIES = Object.keys(PREDICTED_SLOPES) as ScalingSeries[];
 
+/** Options of `scalingStudy`: the grid of data scales, seeds, probes, batch and the fit range. */
 export interface ScalingOptions {
   readonly dModel: number;
   readonly sigmas: readonly number[];
@@ -33,9 +36,11 @@ export interface ScalingOptions {
   readonly fitRange: readonly [number, number];
   readonly mlpDepth?: number;
   readonly backend?: Backend;
+  /** Called with one line per data scale and seed. */
   readonly onProgress?: (message: string) => void;
 }
 
+/** The block norms per data scale, the fitted log-log slopes and the predicted ones. */
 export interface ScalingResult {
   readonly sigmas: readonly number[];
   /** Per series, per sigma: the geometric mean over seeds of the block's Frobenius norm. */
@@ -58,6 +63,7 @@ export const QUICK_SCALING: Omit<ScalingOptions, "backend" | "onProgress"> = {
   fitRange: [1e-2, 0.1],
 };
 
+/** The full grid: 20 sigmas on 1e-2..1e1, 5 seeds, d_model 32. */
 export const FULL_SCALING: Omit<ScalingOptions, "backend" | "onProgress"> = {
   dModel: 32,
   sigmas: logGrid(1e-2, 1e1, 20),
@@ -98,7 +104,7 @@ async function measure(backend: Backend, point: ModelPoint, kinds: readonly Prod
 }
 
 /**
- * The growth-rate study (MATH.md section 3): at fixed weights, scale the data by sigma and follow
+ * The growth-rate study (docs/mathematics.md, 'Growth with the data scale'): at fixed weights, scale the data by sigma and follow
  * the Frobenius norms of the V and Q blocks of H, of the Gauss-Newton part and of the functional
  * part (Hutchinson), for softmax attention; of the Q block for linear and pre-LN attention; and
  * of the first weight's block of a deep linear MLP. Slopes are fitted in log-log below saturation.

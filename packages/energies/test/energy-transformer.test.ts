@@ -1,4 +1,4 @@
-import { ReferenceBackend, Random, defineUnfolding, hostTensor, interpret, relativeError, runUnfolding, stepProgram, trace, input, param, energyProgram } from "@unfold/core";
+import { type Energy, ReferenceBackend, Random, defineUnfolding, hostTensor, interpret, relativeError, runUnfolding, stepProgram, trace, input, param, energyProgram } from "@unfold/core";
 import { describe, expect, it } from "vitest";
 import { energyTransformerEnergy, energyTransformerStep, initEnergyTransformerParams } from "../src/index.js";
 
@@ -16,7 +16,7 @@ function layerNormRows(x: Float64Array, n: number, d: number, gain: number, bias
   return g;
 }
 
-/** E_att + E_hn as functions of g, with plain loops (MATH.md 2). */
+/** E_att + E_hn as functions of g, with plain loops (docs/mathematics.md, 'Energy Transformer'). */
 function energyOfG(g: Float64Array, n: number, p: Record<string, Float64Array>, beta: number): { attention: number; hopfield: number } {
   const { dim: d, heads, headDim, memories } = config;
   const proj = (W: Float64Array, h: number, a: number, r: number): number => {
@@ -53,7 +53,8 @@ const feeds = (p: Record<string, { data: ArrayLike<number> }>): Record<string, F
 
 describe("Energy Transformer", () => {
   const n = 5;
-  const energy = energyTransformerEnergy(config);
+  // Untyped (Energy, not Energy<"Wq" | ...>): these tests build parameter records by iterating over names.
+  const energy: Energy = energyTransformerEnergy(config);
   const params = feeds(initEnergyTransformerParams(config, { seed: 3 }));
   params["lnGain"] = Float64Array.from([1.3]);
   const beta = 1 / Math.sqrt(config.headDim);

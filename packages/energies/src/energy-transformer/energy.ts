@@ -1,7 +1,6 @@
 import {
   type Energy,
   type ParamValues,
-  type Params,
   type Step,
   type Tensor,
   Random,
@@ -20,7 +19,7 @@ import {
 import { dtypeOption, seedOption } from "../check.js";
 
 /**
- * The Energy Transformer (Hoover et al., 2023), MATH.md 2. Tokens x [..., n, d] are seen through
+ * The Energy Transformer (Hoover et al., 2023), docs/mathematics.md, 'Energy Transformer'. Tokens x [..., n, d] are seen through
  * g = LayerNorm(x) (scalar gain, vector bias: the gradient of a Lagrangian, so its Jacobian is
  * symmetric positive semidefinite and dynamics on dE/dg descend E). Per head h,
  * k_hB = W_K^h g_B and q_hC = W_Q^h g_C, and
@@ -42,8 +41,13 @@ export interface EnergyTransformerConfig {
   readonly eps?: number;
 }
 
+/** The name of the Energy Transformer's attention term. */
 export const ET_ATTENTION_TERM = "attention";
+/** The name of the Energy Transformer's Hopfield term. */
 export const ET_HOPFIELD_TERM = "hopfield";
+
+/** The Energy Transformer's parameters: per-head W_Q and W_K, the memories xi, the LayerNorm gain and bias. */
+export type EnergyTransformerParam = "Wq" | "Wk" | "xi" | "lnGain" | "lnBias";
 
 function checkConfig(op: string, config: EnergyTransformerConfig): number {
   requireOptions(op, "config", config, ["dim", "heads", "headDim", "memories", "beta", "eps"]);
@@ -58,7 +62,8 @@ function project(g: Tensor, W: Tensor): Tensor {
   return ops.matmul(gh, ops.transpose(W, [0, 2, 1]));
 }
 
-export function energyTransformerEnergy(config: EnergyTransformerConfig): Energy {
+/** The Energy Transformer's energy, E_att + E_hn, as functions of g = LayerNorm(x). */
+export function energyTransformerEnergy(config: EnergyTransformerConfig): Energy<EnergyTransformerParam> {
   const beta = checkConfig("energyTransformerEnergy", config);
   const { dim: d, heads, headDim, memories } = config;
   return defineEnergy({
@@ -70,9 +75,9 @@ export function energyTransformerEnergy(config: EnergyTransformerConfig): Energy
       lnGain: { shape: [] },
       lnBias: { shape: [d] },
     },
-    activation: (x: Tensor, p: Params) => {
+    activation: (x, p) => {
       if (x.rank < 2 || x.shape.at(-1) !== d) throw new UnfoldError("energyTransformer", `state must have shape [..., n, ${d}], got [${x.shape.join(", ")}]`);
-      return layerNorm(x, { gamma: p["lnGain"]!, beta: p["lnBias"]!, eps: config.eps ?? 1e-5 });
+      return layerNorm(x, { gamma: p.lnGain, beta: p.lnBias, eps: config.eps ?? 1e-5 });
     },
     terms: [
       {
@@ -80,8 +85,8 @@ export function energyTransformerEnergy(config: EnergyTransformerConfig): Energy
         value: (g, p) => {
           const n = g.shape.at(-2)!;
           if (n < 2) throw new UnfoldError("energyTransformer", `attention needs at least 2 tokens (B != C), got ${n}`);
-          const k = project(g, p["Wk"]!);
-          const q = project(g, p["Wq"]!);
+          const k = project(g, p.Wk);
+          const q = project(g, p.Wq);
           // logits[C, B] = beta q_C . k_B, with the B = C entries excluded.
           const mask = new Float64Array(n * n);
           for (let i = 0; i < n; i++) mask[i * n + i] = -Infinity;
@@ -92,7 +97,7 @@ export function energyTransformerEnergy(config: EnergyTransformerConfig): Energy
       {
         name: ET_HOPFIELD_TERM,
         value: (g, p) => {
-          const h = ops.relu(ops.matmul(g, ops.swapLastAxes(p["xi"]!)));
+          const h = ops.relu(ops.matmul(g, ops.swapLastAxes(p.xi)));
           return ops.mul(ops.sum(ops.mul(h, h)), -0.5);
         },
       },
@@ -101,13 +106,14 @@ export function energyTransformerEnergy(config: EnergyTransformerConfig): Energy
 }
 
 /** x <- x - alpha dE/dg: the Energy Transformer's dynamics, from autodiff alone. */
-export function energyTransformerStep(energy: Energy, options: { stepSize?: number } = {}): Step {
+export function energyTransformerStep<N extends string>(energy: Energy<N>, options: { stepSize?: number } = {}): Step<N> {
   requireOptions("energyTransformerStep", "options", options, ["stepSize"]);
   const stepSize = requirePositive("energyTransformerStep", "stepSize", options.stepSize ?? 0.1);
   return gradientStep(energy, { stepSize, through: "activation", name: "et-descent" });
 }
 
-export function initEnergyTransformerParams(config: EnergyTransformerConfig, options: { seed?: number; dtype?: "float32" | "float64" } = {}): ParamValues {
+/** Seeded random parameters: W_Q, W_K and xi with entries of scale 1/sqrt(d), gain 1, a small bias. */
+export function initEnergyTransformerParams(config: EnergyTransformerConfig, options: { seed?: number; dtype?: "float32" | "float64" } = {}): ParamValues<EnergyTransformerParam> {
   const op = "initEnergyTransformerParams";
   checkConfig(op, config);
   requireOptions(op, "options", options, ["seed", "dtype"]);

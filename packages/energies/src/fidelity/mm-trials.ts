@@ -1,14 +1,17 @@
 import { Random, input, interpret, trace } from "@unfold/core";
 import { attentionEnergyValue, plainSoftmaxAttention, softmaxBetaAttention } from "../yang/attention.js";
 
+/** What `mmDescentTrials` counts: how often each attention step raised the attention energy E_att. */
 export interface MmTrialsResult {
+  /** The number of random instances tried. */
   readonly trials: number;
   /** Trials where the softmax_beta MM step raised E_att (beyond rounding): 0 is the theorem. */
   readonly mmIncreases: number;
   /** Trials where plain softmax attention raised E_att: it is not a descent step in general. */
   readonly plainSoftmaxIncreases: number;
-  /** The largest relative rise of E_att under each step. */
+  /** The largest rise of E_att under the MM step, relative to max(1, |E_att|) before it. */
   readonly worstMmRise: number;
+  /** The largest rise of E_att under plain softmax attention, relative to max(1, |E_att|) before it. */
   readonly worstPlainRise: number;
 }
 

@@ -55,6 +55,7 @@ export function standardFeedForwardSublayer(
   return out;
 }
 
+/** The weights of one standard layer, as plain row-major arrays. */
 export interface StandardLayerWeights {
   readonly Ws: Float64Array;
   readonly Wf: Float64Array;
@@ -63,6 +64,7 @@ export interface StandardLayerWeights {
   readonly feedForwardStepSize: number;
 }
 
+/** One standard layer: the attention sublayer, then the feed-forward sublayer. */
 export function standardTransformerLayer(Y: Float64Array, n: number, d: number, w: StandardLayerWeights): Float64Array {
   const attended = standardAttentionSublayer(Y, n, d, w.Ws, w.attentionStepSize);
   return standardFeedForwardSublayer(attended, n, d, w.Wf, w.b, w.feedForwardStepSize);

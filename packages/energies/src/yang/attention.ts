@@ -2,7 +2,7 @@ import { type Energy, type Params, type Step, type Tensor, UnfoldError, defineEn
 
 
 /**
- * The attention energy of Yang, Huang and Wipf (2022), MATH.md 1.1:
+ * The attention energy of Yang, Huang and Wipf (2022), docs/mathematics.md, 'Yang attention energy':
  *
  *     E_att(Y) = sum_{i<j} -exp(-1/2 ||W_a (y_i - y_j)||^2),  summed over heads,
  *
@@ -31,7 +31,11 @@ export interface AttentionEnergyConfig {
   readonly name?: string;
 }
 
+/** The name of the attention term (its default name; AttentionEnergyConfig.name overrides it). */
 export const ATTENTION_TERM = "attention";
+
+/** The attention energy's parameter: W_a, [heads, headDim, d]. */
+export type AttentionParam = "Wa";
 
 /** Checks an attention config for `op` (the function the user called); `fields` are the ones it takes. */
 export function checkAttentionConfig(op: string, config: AttentionEnergyConfig, fields = ["dim", "heads", "headDim", "name"]): { heads: number; headDim: number } {
@@ -88,7 +92,7 @@ export function attentionEnergyValue(Y: Tensor, Wa: Tensor): Tensor {
 }
 
 /**
- * softmax_beta(Y W_s Y^T) Y averaged over heads: the MM update of MATH.md 1.1. An additive `mask`
+ * softmax_beta(Y W_s Y^T) Y averaged over heads: the MM update of docs/mathematics.md, 'Yang attention energy'. An additive `mask`
  * [n, n] (0 where token i may attend to token j, a large negative number where not; e.g. causal)
  * restricts each token to a subset; the masked update is no longer the MM step of E_att, so its
  * descent is for the caller to measure.
@@ -122,12 +126,13 @@ function damped(Y: Tensor, update: Tensor, stepSize: Tensor): Tensor {
   return ops.add(Y, ops.mul(ops.sub(update, Y), stepSize));
 }
 
-export function attentionEnergy(config: AttentionEnergyConfig): Energy {
+/** E_att alone, with its softmax_beta majorize-minimize step declared as the term's closed form. */
+export function attentionEnergy(config: AttentionEnergyConfig): Energy<AttentionParam> {
   const { heads, headDim } = checkAttentionConfig("attentionEnergy", config);
   const name = config.name ?? ATTENTION_TERM;
-  const value = (Y: Tensor, p: Params): Tensor => {
+  const value = (Y: Tensor, p: Params<AttentionParam>): Tensor => {
     checkState(name, Y, config.dim);
-    return attentionEnergyValue(Y, p["Wa"]!);
+    return attentionEnergyValue(Y, p.Wa);
   };
   return defineEnergy({
     name: "yang-attention",
@@ -138,7 +143,7 @@ export function attentionEnergy(config: AttentionEnergyConfig): Energy {
         value,
         closedForm: (Y, p, stepSize) => {
           checkState(name, Y, config.dim);
-          return damped(Y, softmaxBetaAttention(Y, p["Wa"]!), stepSize);
+          return damped(Y, softmaxBetaAttention(Y, p.Wa), stepSize);
         },
       },
     ],
@@ -149,7 +154,7 @@ export function attentionEnergy(config: AttentionEnergyConfig): Energy {
  * Ordinary softmax attention as a step on the attention term: exact only when every token has
  * the same W_s-norm (then beta_j is constant and cancels). Offered to measure that gap.
  */
-export function plainSoftmaxStep(energy: Energy, options: { stepSize?: number; term?: string } = {}): Step {
+export function plainSoftmaxStep(energy: Energy, options: { stepSize?: number; term?: string } = {}): Step<AttentionParam> {
   requireOptions("plainSoftmaxStep", "options", options, ["stepSize", "term"]);
   const stepSize = requirePositive("plainSoftmaxStep", "stepSize", options.stepSize ?? 1);
   const term = options.term ?? ATTENTION_TERM;
@@ -159,6 +164,6 @@ export function plainSoftmaxStep(energy: Energy, options: { stepSize?: number; t
     kind: "closedForm",
     terms: [term],
     stepSize,
-    apply: (Y, p, alpha) => damped(Y, plainSoftmaxAttention(Y, p["Wa"]!), alpha),
+    apply: (Y, p, alpha) => damped(Y, plainSoftmaxAttention(Y, p.Wa), alpha),
   };
 }

@@ -1,6 +1,5 @@
 import {
   type Energy,
-  type Params,
   type Step,
   type Tensor,
   UnfoldError,
@@ -19,7 +18,7 @@ import {
 
 
 /**
- * The feed-forward energy of MATH.md 1.2, on a state Y of shape [..., n, d]:
+ * The feed-forward energy of docs/mathematics.md, 'Yang feed-forward energy', on a state Y of shape [..., n, d]:
  *
  *     E_ff(Y) = 1/2 tr(Y W_f Y^T) + 1/2 ||Y - 1 b^T||_F^2,   W_f symmetric, I + W_f > 0.
  *
@@ -37,12 +36,17 @@ import {
  */
 export const FEED_FORWARD_TERM = "feedForward";
 
+/** The feed-forward energy's parameters: the symmetric W_f [d, d] and the bias b [d]. */
+export type FeedForwardParam = "Wf" | "b";
+
+/** The token width, and the term's name (FEED_FORWARD_TERM by default). */
 export interface FeedForwardEnergyConfig {
   readonly dim: number;
   readonly name?: string;
 }
 
-export function feedForwardEnergy(config: FeedForwardEnergyConfig): Energy {
+/** E_ff alone, with its gradient step declared in closed form. */
+export function feedForwardEnergy(config: FeedForwardEnergyConfig): Energy<FeedForwardParam> {
   requireOptions("feedForwardEnergy", "config", config, ["dim", "name"]);
   requireInteger("feedForwardEnergy", "config.dim", config.dim, 1);
   const name = config.name === undefined ? FEED_FORWARD_TERM : requireName("feedForwardEnergy", "config.name", config.name);
@@ -56,17 +60,17 @@ export function feedForwardEnergy(config: FeedForwardEnergyConfig): Energy {
     terms: [
       {
         name,
-        value: (Y: Tensor, p: Params) => {
+        value: (Y, p) => {
           check(Y);
-          const quadratic = ops.sum(ops.mul(ops.matmul(Y, p["Wf"]!), Y));
-          const centered = ops.sub(Y, p["b"]!);
+          const quadratic = ops.sum(ops.mul(ops.matmul(Y, p.Wf), Y));
+          const centered = ops.sub(Y, p.b);
           return ops.mul(ops.add(quadratic, ops.sum(ops.mul(centered, centered))), 0.5);
         },
         // The gradient step in closed form (before any projection).
         closedForm: (Y, p, alpha) => {
           check(Y);
-          const shrink = ops.sub(ops.mul(Y, ops.sub(1, alpha)), ops.mul(ops.matmul(Y, p["Wf"]!), alpha));
-          return ops.add(shrink, ops.mul(p["b"]!, alpha));
+          const shrink = ops.sub(ops.mul(Y, ops.sub(1, alpha)), ops.mul(ops.matmul(Y, p.Wf), alpha));
+          return ops.add(shrink, ops.mul(p.b, alpha));
         },
       },
     ],
@@ -80,7 +84,7 @@ export function feedForwardEnergy(config: FeedForwardEnergyConfig): Energy {
  * matrix product where autodiff of 1/2 tr(Y W_f Y^T) needs two (Y W_f and Y W_f^T, because it
  * cannot know W_f is symmetric).
  */
-export function feedForwardStep(energy: Energy, options: { stepSize: number; term?: string; gradient?: "closedForm" | "autodiff" }): Step {
+export function feedForwardStep<N extends string>(energy: Energy<N>, options: { stepSize: number; term?: string; gradient?: "closedForm" | "autodiff" }): Step<N> {
   requireOptions("feedForwardStep", "options", options, ["stepSize", "term", "gradient"]);
   requirePositive("feedForwardStep", "stepSize", options.stepSize);
   if (options.gradient !== undefined) requireOneOf("feedForwardStep", "options.gradient", options.gradient, ["closedForm", "autodiff"]);

@@ -15,23 +15,28 @@ import {
   sumEnergies,
 } from "@unfold/core";
 import { dtypeOption, seedOption } from "../check.js";
-import { ATTENTION_TERM, attentionEnergy, checkAttentionConfig } from "./attention.js";
-import { checkSquareData, clipSpectrum, feedForwardEnergy, feedForwardStep, feedForwardStepBound } from "./feed-forward.js";
+import { ATTENTION_TERM, type AttentionParam, attentionEnergy, checkAttentionConfig } from "./attention.js";
+import { type FeedForwardParam, checkSquareData, clipSpectrum, feedForwardEnergy, feedForwardStep, feedForwardStepBound } from "./feed-forward.js";
 
+/** The Yang energy's parameters: the attention's W_a and the feed-forward W_f and b. */
+export type YangParam = AttentionParam | FeedForwardParam;
+
+/** The token width, and the attention heads and their width (1 head of width dim by default). */
 export interface YangConfig {
   readonly dim: number;
   readonly heads?: number;
   readonly headDim?: number;
 }
 
-/** E = E_att + E_ff: the energy whose alternating descent is a Transformer layer (MATH.md 1.3). */
-export function yangEnergy(config: YangConfig): Energy {
+/** E = E_att + E_ff: the energy whose alternating descent is a Transformer layer (docs/mathematics.md, 'A layer and depth'). */
+export function yangEnergy(config: YangConfig): Energy<YangParam> {
   checkAttentionConfig("yangEnergy", config, YANG_CONFIG);
   return sumEnergies("yang", [attentionEnergy(config), feedForwardEnergy({ dim: config.dim })]);
 }
 
 const YANG_CONFIG = ["dim", "heads", "headDim"];
 
+/** The step sizes of one Yang layer's two steps. */
 export interface YangLayerOptions {
   /** Damping of the attention MM step: 1 is the full step, below 1 the residual form. */
   readonly attentionStepSize?: number;
@@ -42,7 +47,7 @@ export interface YangLayerOptions {
 }
 
 /** One layer: the softmax_beta MM step on E_att, then the ReLU projected-gradient step on E_ff. */
-export function yangLayerSteps(energy: Energy, options: YangLayerOptions): Step[] {
+export function yangLayerSteps<N extends string>(energy: Energy<N>, options: YangLayerOptions): Step<N>[] {
   const op = "yangLayerSteps";
   requireOptions(op, "options", options, ["attentionStepSize", "feedForwardStepSize", "feedForwardGradient"]);
   requirePositive(op, "feedForwardStepSize", options.feedForwardStepSize);
@@ -57,6 +62,7 @@ export function yangLayerSteps(energy: Energy, options: YangLayerOptions): Step[
   ];
 }
 
+/** How initYangParams draws the parameters. */
 export interface YangInitOptions {
   readonly seed?: number;
   /** Scale of the random part of W_a (around the identity, so W_s stays well conditioned). */
@@ -71,7 +77,7 @@ export interface YangInitOptions {
  * Random parameters that satisfy every declared constraint: W_a = I + noise per head (full
  * column rank), W_f symmetric with its spectrum clipped into (-1, 1), b small.
  */
-export function initYangParams(config: YangConfig, options: YangInitOptions = {}): ParamValues {
+export function initYangParams(config: YangConfig, options: YangInitOptions = {}): ParamValues<YangParam> {
   const op = "initYangParams";
   const { heads, headDim } = checkAttentionConfig(op, config, YANG_CONFIG);
   requireOptions(op, "options", options, ["seed", "attentionScale", "spectrum", "biasScale", "dtype"]);

@@ -4,7 +4,7 @@ import { attentionMetric } from "./attention.js";
 /**
  * Projects every token onto the sphere of radius r in the W_s metric of attention head 0,
  * y_i <- r y_i / sqrt(y_i^T W_s y_i). With equal W_s-norms, beta_j is the same for every token and
- * softmax_beta attention is ordinary softmax attention exactly (MATH.md 1.1): this is what token
+ * softmax_beta attention is ordinary softmax attention exactly (docs/mathematics.md, 'Yang attention energy'): this is what token
  * normalization buys. With `metric: 'euclidean'` the plain norm is used.
  */
 export function normalizeTokens(Y: Tensor, options: { radius?: number; Wa?: Tensor } = {}): Tensor {
@@ -19,6 +19,7 @@ export function normalizeTokens(Y: Tensor, options: { radius?: number; Wa?: Tens
   return ops.mul(Y, ops.div(radius, ops.sqrt(squared)));
 }
 
+/** normalizeTokens as a projection step: every token onto the sphere, in the Euclidean or attention metric. */
 export function tokenNormalizationStep(options: { radius?: number; metric?: "attention" | "euclidean" } = {}): Step {
   const op = "tokenNormalizationStep";
   requireOptions(op, "options", options, ["radius", "metric"]);
@@ -27,6 +28,6 @@ export function tokenNormalizationStep(options: { radius?: number; metric?: "att
   return projectionStep(`normalize(${metric})`, (Y, p) => {
     // `in`, not a read: an unfolding guards its parameters, and reading an undeclared one throws.
     if (metric === "attention" && !("Wa" in p)) throw new UnfoldError("tokenNormalizationStep", "metric 'attention' needs parameter 'Wa'");
-    return normalizeTokens(Y, { ...(options.radius !== undefined ? { radius: options.radius } : {}), ...(metric === "attention" ? { Wa: p["Wa"]! } : {}) });
+    return normalizeTokens(Y, { ...(options.radius !== undefined ? { radius: options.radius } : {}), ...(metric === "attention" ? { Wa: p["Wa"] } : {}) });
   });
 }

@@ -39,4 +39,7 @@ export {
   energyTransformerStep,
   initEnergyTransformerParams,
 } from "./energy-transformer/energy.js";
+export { type HopfieldConfig, HOPFIELD_TERM, HOPFIELD_STEP_BOUND, hopfieldEnergy, hopfieldStep, hopfieldUpdate } from "./hopfield/energy.js";
 export { boundedSpectrumWeight, spectralRadiusBound } from "./yang/bounded-spectrum.js";
+export * from "./lagrangian/index.js";
+export * from "./crate/index.js";

@@ -1,5 +1,6 @@
 import { type CommandIO, fixed, formatAlignedTable } from "@unfold/cli";
 import type { PlotPaths } from "../output/plots.js";
+import type { CrateLayerFigures } from "../report/crate-layers.js";
 import type { TrainRun } from "../train/loop.js";
 
 /** The --json object: the last line of a run's output. */
@@ -14,9 +15,16 @@ export interface TrainSummary {
   readonly energyIncreases: number;
   readonly checkpoint: string;
   readonly onnx: string | null;
+  /**
+   * CRATE runs only (absent for other models): by layer (0: the embedding), means over `inputs`
+   * test inputs of the compression term R^c after MSSA and the non-zero share after ISTA, before
+   * and after training; the figures of coding-rate.svg, sparsity.svg and crate-layers.json.
+   */
+  readonly crateLayers?: CrateLayerFigures;
 }
 
-export function summarize(run: TrainRun, onnx: string | null): TrainSummary {
+/** The --json object of a finished run; `crateLayers`: a CRATE run's layer figures (see reportCrateLayers). */
+export function summarize(run: TrainRun, onnx: string | null, crateLayers?: CrateLayerFigures): TrainSummary {
   return {
     model: run.model.kind,
     backend: run.config.backend,
@@ -26,6 +34,7 @@ export function summarize(run: TrainRun, onnx: string | null): TrainSummary {
     energyIncreases: run.energyAfter?.increases ?? 0,
     checkpoint: run.checkpoint,
     onnx,
+    ...(crateLayers ? { crateLayers } : {}),
   };
 }
 

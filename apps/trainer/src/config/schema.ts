@@ -127,7 +127,35 @@ const TransformerModel = z
     }
   });
 
-export const ModelConfig = z.discriminatedUnion("kind", [YangModel, EnergyTransformerModel, TransformerModel]);
+const CrateModel = z
+  .strictObject({
+    kind: z.literal("crate"),
+    /** Class targets: 'mean' pools the tokens into a linear head, 'flatten' (used when unset) gives each position its own head weights. */
+    head: z.enum(["mean", "flatten"]).optional(),
+    dim: int(2, 2_048).default(32),
+    layers: int(1, 128).default(4),
+    /** K, the number of subspaces U_k (attention heads). */
+    heads: int(1, 64).default(4),
+    /** p, each subspace's dimension; dim / heads by default. */
+    headDim: int(1, 2_048).optional(),
+    tied: z.boolean().default(false),
+    /** The coding precision: c = headDim / (tokens eps^2). MSSA approximates the coding rate's gradient when c <= 1. */
+    eps: z.number().gt(0).max(1_000).default(1),
+    /** The sparsity weight lambda of the ISTA step. */
+    lambda: z.number().gt(0).max(10).default(0.1),
+    /** kappa, the MSSA step size. */
+    mssaStep: z.number().gt(0).max(10).default(1),
+    /** eta, the ISTA step size. */
+    istaStep: z.number().gt(0).max(10).default(0.1),
+  })
+  .superRefine((model, ctx) => {
+    // Without headDim the subspaces split the model dimension evenly.
+    if (model.headDim === undefined && model.dim % model.heads !== 0) {
+      ctx.addIssue({ code: "custom", path: ["heads"], message: `${model.heads} subspaces do not split model.dim ${model.dim} evenly (make dim a multiple of heads, or set model.headDim)` });
+    }
+  });
+
+export const ModelConfig = z.discriminatedUnion("kind", [YangModel, EnergyTransformerModel, TransformerModel, CrateModel]);
 
 export const TrainConfig = z.strictObject({
   epochs: int(1, 100_000).default(10),
@@ -159,8 +187,9 @@ export const TrainerConfig = z.strictObject({
   /** Where checkpoints, metrics, plots and the ONNX export go. */
   out: z.string().min(1).default("out/train"),
   /**
-   * How many test inputs the energy-by-layer figure uses. The default, 200, means at most 200:
-   * a smaller test split is used whole. A value set explicitly must fit the test split.
+   * How many test inputs the figures by layer use (an energy model's energy, CRATE's coding rate
+   * and sparsity). The default, 200, means at most 200: a smaller test split is used whole. A
+   * value set explicitly must fit the test split.
    */
   energyInputs: int(1, 10_000).default(200),
   /** Export the trained model to ONNX at the end. */
@@ -174,3 +203,4 @@ export type TrainConfig = z.output<typeof TrainConfig>;
 export type YangModelConfig = z.output<typeof YangModel>;
 export type EnergyTransformerModelConfig = z.output<typeof EnergyTransformerModel>;
 export type TransformerModelConfig = z.output<typeof TransformerModel>;
+export type CrateModelConfig = z.output<typeof CrateModel>;

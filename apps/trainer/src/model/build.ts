@@ -1,13 +1,16 @@
 import { ConfigError } from "../config/load.js";
 import type { ModelConfig } from "../config/schema.js";
 import type { TaskData } from "../data/task.js";
+import { crateModel } from "./crate.js";
 import { energyTransformerModel } from "./energy-transformer.js";
 import type { TrainerModel } from "./model.js";
 import { transformerModel } from "./transformer.js";
 import { yangModel } from "./yang.js";
 
 export function buildModel(config: ModelConfig, task: TaskData): TrainerModel {
-  if (task.nextToken && config.kind !== "energy-transformer" && !config.causal) {
+  // The energy Transformer and CRATE attend both ways: they are refused below, not asked for causal.
+  const bidirectional = config.kind === "energy-transformer" || config.kind === "crate";
+  if (task.nextToken && !bidirectional && !config.causal) {
     throw new ConfigError(`task '${task.name}' is next-token prediction: set model.causal to true, or a token would see its own answer`);
   }
   if (config.head === "flatten" && task.target.kind !== "class") {
@@ -16,8 +19,8 @@ export function buildModel(config: ModelConfig, task: TaskData): TrainerModel {
       `model.head "flatten" applies to tasks with one label per example, but task '${task.name}' labels every token (a per-token head is used); remove model.head`,
     );
   }
-  if (task.nextToken && config.kind === "energy-transformer") {
-    throw new ConfigError(`task '${task.name}' is next-token prediction, which needs a causal model; the energy-transformer model attends both ways (use yang or transformer with causal: true)`);
+  if (task.nextToken && bidirectional) {
+    throw new ConfigError(`task '${task.name}' is next-token prediction, which needs a causal model; the ${config.kind} model attends both ways (use yang or transformer with causal: true)`);
   }
   switch (config.kind) {
     case "yang":
@@ -26,5 +29,7 @@ export function buildModel(config: ModelConfig, task: TaskData): TrainerModel {
       return energyTransformerModel(config, task);
     case "transformer":
       return transformerModel(config, task);
+    case "crate":
+      return crateModel(config, task);
   }
 }

@@ -1,4 +1,4 @@
-import { type Tensor, activated, termValues, totalOf } from "@unfold/core";
+import { type Energy, type Tensor, activated, termValues, totalOf } from "@unfold/core";
 import { energyTransformerEnergy, energyTransformerStep } from "@unfold/energies";
 import { type TrainableSpecs, countParams, mergeSpecs, prefixSpecs } from "@unfold/nn";
 import type { EnergyTransformerModelConfig } from "../config/schema.js";
@@ -16,7 +16,7 @@ import { stepSizes } from "./step-size.js";
 export function energyTransformerModel(config: EnergyTransformerModelConfig, task: TaskData): TrainerModel {
   const { dim, layers, heads, headDim, memories } = config;
   const io = inputOutput(task, dim, config.head);
-  const energy = energyTransformerEnergy({ dim, heads, headDim, memories });
+  const energy: Energy = energyTransformerEnergy({ dim, heads, headDim, memories });
   const step = energyTransformerStep(energy, { stepSize: config.stepSize });
   const alpha = stepSizes("descent", { layers, bound: 2 * config.stepSize, learned: config.learnedStep, fraction: 0.5 });
   const scale = 1 / Math.sqrt(dim);

@@ -14,7 +14,7 @@ export interface EnergyTrace {
 
 /** A trainable model: its parameters and the traced maps from an input batch to logits (and energies). */
 export interface TrainerModel {
-  /** "yang", "energy-transformer" or "transformer". */
+  /** "yang", "energy-transformer", "transformer" or "crate". */
   readonly kind: string;
   readonly specs: TrainableSpecs;
   /** Unfolded steps (layers) between the embedding and the head. */
@@ -25,6 +25,16 @@ export interface TrainerModel {
   energyTrace?(input: Tensor, params: Record<string, Tensor>): EnergyTrace;
   /** One line for logs and reports. */
   describe(): string;
+}
+
+/**
+ * What a model measures by layer on `config.energyInputs` test inputs once trained: an energy
+ * model its energy trace, CRATE its coding rate and sparsity; nothing for the baseline. Where
+ * it is not "none", the count must fit the test split (checked before training starts).
+ */
+export function layerFigure(model: TrainerModel): "energy figure" | "crate figures" | "none" {
+  if (model.energyTrace) return "energy figure";
+  return model.kind === "crate" ? "crate figures" : "none";
 }
 
 /** Parameter names of layer `layer` (untied) or the shared set (tied). */

@@ -1,4 +1,4 @@
-import { type Tensor, ops, termValues, totalOf } from "@unfold/core";
+import { type Energy, type Tensor, ops, termValues, totalOf } from "@unfold/core";
 import { boundedSpectrumWeight, normalizeTokens, softmaxBetaAttention, yangEnergy, yangLayerSteps } from "@unfold/energies";
 import { type TrainableSpecs, causalMask, countParams, mergeSpecs, prefixSpecs } from "@unfold/nn";
 import type { YangModelConfig } from "../config/schema.js";
@@ -27,7 +27,7 @@ export function yangModel(config: YangModelConfig, task: TaskData): TrainerModel
   const { dim, layers, heads, tied } = config;
   const headDim = config.headDim ?? dim;
   const io = inputOutput(task, dim, config.head);
-  const energy = yangEnergy({ dim, heads, headDim });
+  const energy: Energy = yangEnergy({ dim, heads, headDim });
   // The step objects supply the maps; their numeric sizes are replaced by the tensors below.
   const [attentionStep, feedForwardStep] = yangLayerSteps(energy, { feedForwardStepSize: 1 });
   const attention = stepSizes("attention", { layers, bound: 1, ...config.attentionStep });

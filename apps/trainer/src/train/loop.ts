@@ -6,7 +6,7 @@ import type { TrainerConfig } from "../config/schema.js";
 import { type TaskData, inputShape, targetShape } from "../data/task.js";
 import { stepsPerEpoch, trainBatchIndices } from "../data/sampler.js";
 import { buildModel } from "../model/build.js";
-import type { TrainerModel } from "../model/model.js";
+import { type TrainerModel, layerFigure } from "../model/model.js";
 import { type MetricsWriter, openMetrics } from "../report/metrics.js";
 import { type Progress, createProgress } from "../report/progress.js";
 import { createBackend } from "./backends.js";
@@ -160,11 +160,16 @@ export async function train(config: TrainerConfig, options: TrainOptions = {}): 
   }
 }
 
-/** How many test inputs the energy figure uses: config.energyInputs, which must fit the test split (a default that does not is lowered, and that is said). */
-function energyInputCount(config: TrainerConfig, testCount: number, source: string | undefined, notice: (message: string) => void): number {
+/**
+ * How many test inputs the model's layer figure (`figure`: the energy trace, or CRATE's coding rate
+ * and sparsity) uses: config.energyInputs, which must fit the test split. A value the user set
+ * that does not is refused here, before any training; only the default is lowered, and that is said.
+ */
+function energyInputCount(config: TrainerConfig, testCount: number, figure: "energy figure" | "crate figures", source: string | undefined, notice: (message: string) => void): number {
   if (config.energyInputs <= testCount) return config.energyInputs;
   if (source === DEFAULT_SOURCE) {
-    notice(`energy figure: the test split has ${testCount} examples, fewer than the default ${config.energyInputs} energy inputs; profiling all ${testCount} (set --energy-inputs to choose)`);
+    const measured = figure === "energy figure" ? "profiling" : "measuring";
+    notice(`${figure}: the test split has ${testCount} examples, fewer than the default ${config.energyInputs} energy inputs; ${measured} all ${testCount} (set --energy-inputs to choose)`);
     return testCount;
   }
   throw new ConfigError(`${source ?? "config field energyInputs"}: ${config.energyInputs} energy inputs, but the test split has ${testCount} examples; give at most ${testCount}`);
@@ -204,7 +209,8 @@ async function trainIn(directory: RunDirectory, given: TrainerConfig, options: T
       throw new ConfigError(`train.warmupSteps (${t.warmupSteps}) exceeds the run's ${totalSteps} steps (${t.epochs} epochs of ${perEpoch}); lower it or train longer`);
     }
     // The config the checkpoint records holds the energy-input count actually used, so a resume repeats it.
-    const config: TrainerConfig = model.energyTrace ? { ...given, energyInputs: energyInputCount(given, task.testCount, options.sources?.energyInputs, notice) } : given;
+    const figure = layerFigure(model);
+    const config: TrainerConfig = figure === "none" ? given : { ...given, energyInputs: energyInputCount(given, task.testCount, figure, options.sources?.energyInputs, notice) };
     const dtype: DType = config.dtype;
     const evalEvery = t.evalEvery ?? perEpoch;
     const checkpointEvery = t.checkpointEvery ?? perEpoch;

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { OutputError, TEMP_PREFIX, symlinkRefused, checksumPathFor, describeFsError, fsErrorCode, lockDirectory, prepareOutputDirectory } from "@unfold/files";
 import { MANIFEST_NAME } from "../checkpoint/manifest.js";
 import { PLOT_FILES } from "../output/plots.js";
+import { CRATE_LAYER_FILES } from "../report/crate-layers.js";
 
 /** The files a run writes into its output directory (besides the lock), by what they are. */
 export const RUN_FILES = {
@@ -34,9 +35,10 @@ export interface RunDirectory {
   readonly dir: string;
   readonly mode: RunMode;
   /**
-   * In "overwrite" mode, removes the earlier run's files (checkpoint, metrics, plots, model
-   * export) and returns their names; the caller does this once its own checks have passed, so
-   * a mistyped flag never costs the earlier run. Other files in the directory stay.
+   * In "overwrite" mode, removes the earlier run's files (checkpoint, metrics, plots and CRATE's
+   * layer figures, model export) and returns their names; the caller does this once its own
+   * checks have passed, so a mistyped flag never costs the earlier run. Other files in the
+   * directory stay.
    */
   removeEarlierRun(): string[];
   /** Throws if another run has taken the lock over (see DirectoryLock.verify): called before each save. */
@@ -157,6 +159,9 @@ function removeRunFiles(dir: string, label: string): string[] {
     }
     if (names.length) removed.push(`${RUN_FILES.checkpoint}/ (${names.length} file${names.length > 1 ? "s" : ""})`);
   }
-  for (const name of [RUN_FILES.metrics, ...PLOT_FILES, RUN_FILES.model, checksumPathFor(RUN_FILES.model), RUN_FILES.predictSample]) remove(join(dir, name), name);
+  // Every figure any model writes, whatever the new run's model: a CRATE run's coding-rate figures
+  // must not stay beside another model's run (nor an energy figure beside a CRATE run).
+  const figures = [...PLOT_FILES, ...Object.values(CRATE_LAYER_FILES)];
+  for (const name of [RUN_FILES.metrics, ...figures, RUN_FILES.model, checksumPathFor(RUN_FILES.model), RUN_FILES.predictSample]) remove(join(dir, name), name);
   return removed;
 }

@@ -238,12 +238,12 @@ describe("bad flags", () => {
     const io = captureIO();
     await benchCommand(["--help"], io, tiny);
     const text = io.lines.join("\n");
-    expect(text).toMatch(/^usage: pnpm bench/);
+    expect(text).toMatch(/^usage: unfold bench/);
     expect(text).toContain("Unfold: unfold-reference, unfold-cpu, unfold-onnx, unfold-tfjs, unfold-webgpu");
     expect(text).toContain("peers:  tfjs-cpu, tfjs-wasm, tfjs-webgpu, ort-wasm, jax-js");
-    expect(text).toContain("pnpm bench scaling");
-    expect(text).toContain("pnpm bench fidelity");
-    expect(text).toContain("pnpm bench soak");
+    expect(text).toContain("unfold bench scaling");
+    expect(text).toContain("unfold bench fidelity");
+    expect(text).toContain("unfold bench soak");
   });
 });
 

@@ -51,7 +51,7 @@ describe("pnpm bench fidelity --quick --json", () => {
       expect(c.check).toMatch(EXPECTED[i]!);
       expect(Number.isFinite(c.value), c.check).toBe(true);
       expect(c.requirement.length, c.check).toBeGreaterThan(0);
-      // Only the figures MATH.md makes no claim about are "reported"; every other one passes.
+      // Only the figures docs/mathematics.md makes no claim about are "reported"; every other one passes.
       const reportedOnly = /plain softmax|total energy/.test(c.check);
       expect(c.pass, `${c.check}: ${c.value} vs ${c.requirement}`).toBe(reportedOnly ? null : true);
     });
@@ -106,7 +106,7 @@ describe("flags and backend", () => {
   it("prints usage, and names a bad flag", async () => {
     const io = captureIO();
     await fidelityCommand(["--help"], io);
-    expect(io.lines.join("\n")).toContain("usage: pnpm bench fidelity");
+    expect(io.lines.join("\n")).toContain("usage: unfold bench fidelity");
     await expect(fidelityCommand(["--seed", "x"], io)).rejects.toThrow(/--seed must be an integer >= 0, got 'x'/);
     await expect(fidelityCommand(["--bogus"], io)).rejects.toThrow(/bogus/);
   });

@@ -207,7 +207,7 @@ describe("pnpm bench scaling", () => {
   it("--help prints the usage", async () => {
     const io = captureIO();
     await scalingCommand(["--help"], io);
-    expect(io.lines.join("\n")).toMatch(/^usage: pnpm bench scaling/);
+    expect(io.lines.join("\n")).toMatch(/^usage: unfold bench scaling/);
     expect(io.lines.join("\n")).toContain("--tokens-grid LIST");
   });
 });

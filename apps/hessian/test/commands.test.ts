@@ -87,6 +87,6 @@ describe("bad input", () => {
   it("prints usage", async () => {
     const io = captureIO();
     await hessianMain([], io);
-    expect(io.lines.join("\n")).toContain("pnpm hessian <command>");
+    expect(io.lines.join("\n")).toContain("usage: unfold hessian <command>");
   });
 });

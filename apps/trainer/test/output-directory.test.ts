@@ -167,7 +167,7 @@ describe("a run stopped before its first step", () => {
     expect(stopped.step).toBe(2);
     expect(io.progressed).toContain("SIGTERM: stopping before the first step, with nothing to save; the checkpoint stays as it was (a second SIGTERM quits at once)");
     expect(io.lines).toContain(`stopped (SIGTERM) before the first step; the checkpoint (step 2/8) is as it was: ${join(run, "checkpoint")}`);
-    expect(io.lines).toContain(`continue with: pnpm train --resume --out ${run}`);
+    expect(io.lines).toContain(`continue with: unfold train --resume --out ${run}`);
     expect(snapshot(run)).toEqual(before);
   });
 

@@ -90,8 +90,8 @@ describe("training end to end (CPU backend)", () => {
     if (!run?.interrupted) throw new Error("the run was not stopped");
     expect(code).toBe(143);
     expect(run.step).toBeLessThan(run.totalSteps);
-    expect(lines).toContain(`continue with: pnpm train --resume --out ${out}`);
-    expect(JSON.parse(lines.at(-1)!)).toEqual({ interrupted: true, stop: "SIGTERM", step: run.step, totalSteps: 200, checkpoint: join(out, "checkpoint"), resume: `pnpm train --resume --out ${out}` });
+    expect(lines).toContain(`continue with: unfold train --resume --out ${out}`);
+    expect(JSON.parse(lines.at(-1)!)).toEqual({ interrupted: true, stop: "SIGTERM", step: run.step, totalSteps: 200, checkpoint: join(out, "checkpoint"), resume: `unfold train --resume --out ${out}` });
     expect(existsSync(join(out, "loss.svg"))).toBe(false);
     expect(existsSync(join(out, "model.onnx"))).toBe(false);
   });

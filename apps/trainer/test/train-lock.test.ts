@@ -23,7 +23,7 @@ describe("the output directory's lock", () => {
     // Past the first epoch: a checkpoint exists, so a second run could have resumed or overwritten it.
     await first.waitFor(/step 6: test accuracy/);
     const pid = first.child.pid!;
-    const owner = new RegExp(`^error: --out: '${out}' is in use by pid ${pid} on host ${hostname()} \\(pnpm train --config ${endless} --out ${out}, since [^)]+\\); wait for it, stop it, or choose another --out$`, "m");
+    const owner = new RegExp(`^error: --out: '${out}' is in use by pid ${pid} on host ${hostname()} \\(unfold train --config ${endless} --out ${out}, since [^)]+\\); wait for it, stop it, or choose another --out$`, "m");
     const seconds = await Promise.all([["--config", short, "--out", out, "--overwrite"], ["--resume", "--out", out]].map((args) => runCommand(TRAIN_SCRIPT, args, { timeoutMs: 120_000 })));
     for (const second of seconds) {
       expect(second.code, second.stderr).toBe(1);

@@ -114,7 +114,7 @@ describe("stopping a training run with a signal", () => {
         expect(step).toBeGreaterThanOrEqual(reached);
         expect(step).toBeLessThanOrEqual(reached + 1);
         expect(stopped.stdout).toContain(`stopped (SIGINT) at step ${step}/${TOTAL_STEPS}`);
-        expect(stopped.stdout).toContain(`continue with: pnpm train --resume --out ${out}`);
+        expect(stopped.stdout).toContain(`continue with: unfold train --resume --out ${out}`);
         // Nothing of the finished-run path: no final evaluation line, no plots.
         expect(stopped.stderr).not.toContain("done at step");
         expect(existsSync(join(out, "loss.svg"))).toBe(false);

@@ -20,7 +20,7 @@ export interface MnistUnfoldingResult {
 /**
  * The Yang et al. energy unfolded for K tied layers on bundled MNIST digits, each cut into
  * patch tokens ([digits, (28/patch)^2, patch^2]): the softmax_beta MM attention step, then the
- * ReLU feed-forward step at 1/L, half the descent bound 2/L of MATH.md 1.2. Each step is
+ * ReLU feed-forward step at 1/L, half the descent bound 2/L of docs/mathematics.md, 'Yang feed-forward energy'. Each step is
  * watched against its own term; a rise would be recorded as a warning.
  */
 export async function unfoldMnist(options: MnistUnfoldingOptions = {}): Promise<MnistUnfoldingResult> {

@@ -24,7 +24,7 @@ export interface ExportSpec extends UnfoldedModelSpec {
   readonly symbolicBatch: boolean;
 }
 
-/** What `pnpm start` unfolds: 12 tied layers on 8 digits of 49 tokens of dimension 16, seed 0. */
+/** What `pnpm unfold` (the demo) unfolds: 12 tied layers on 8 digits of 49 tokens of dimension 16, seed 0. */
 export const DEFAULT_EXPORT: ExportSpec = { layers: 12, dim: 16, tokens: 49, batch: 8, seed: 0, dtype: "float32", opset: 18, symbolicBatch: true };
 
 /** The unfolded Yang program (state -> state) with its parameter values and the energy's term names. */

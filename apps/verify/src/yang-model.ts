@@ -12,7 +12,7 @@ export interface YangModel {
 
 /**
  * The demo's model: parameters drawn from `seed`, the softmax_beta MM attention step, then the
- * ReLU feed-forward step at 1/L, half the descent bound 2/L of MATH.md 1.2. `pnpm start` unfolds it
+ * ReLU feed-forward step at 1/L, half the descent bound 2/L of docs/mathematics.md, 'Yang feed-forward energy'. `pnpm unfold` unfolds it
  * and `pnpm unfold export` writes it as ONNX, so both go through here.
  */
 export function yangModel(dim: number, seed: number): YangModel {

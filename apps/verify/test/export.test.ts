@@ -115,6 +115,6 @@ describe("pnpm unfold export", () => {
     await expect(unfoldCommand(["--layers", "2", "export"], captureIO())).rejects.toThrow(/export/);
     const io = captureIO();
     await unfoldCommand(["--help"], io);
-    expect(io.lines.join("\n")).toMatch(/^usage: pnpm unfold .*\n\s+pnpm unfold export/);
+    expect(io.lines.join("\n")).toMatch(/^usage: unfold \[.*\n\s+unfold export .*\(see unfold export --help\)$/m);
   });
 });

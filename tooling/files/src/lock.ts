@@ -34,7 +34,7 @@ export interface DirectoryLock {
 export interface LockOptions {
   /** What the user gave for the directory (`--out`), for the messages. */
   readonly label: string;
-  /** A one-line description of the owner, shown to a second writer ("pnpm train --config quick"). */
+  /** A one-line description of the owner, shown to a second writer ("unfold train --config quick"). */
   readonly command?: string;
   /** Told when a stale lock (its owner is dead) is taken over. */
   readonly onReclaim?: (message: string) => void;
@@ -105,7 +105,7 @@ export function lockDirectory(dir: string, options: LockOptions): DirectoryLock 
   throw new OutputError(`${options.label}: could not lock '${dir}': another process keeps taking and releasing it`);
 }
 
-/** "pid 1234 on host h (pnpm train ..., since 2026-...)". */
+/** "pid 1234 on host h (unfold train ..., since 2026-...)". */
 export function describeOwner(owner: LockOwner): string {
   const what = owner.command ? `${owner.command}, ` : "";
   return `pid ${owner.pid} on host ${owner.host} (${what}since ${owner.startedAt})`;

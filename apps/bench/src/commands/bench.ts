@@ -22,10 +22,10 @@ import { writeOutputFile } from "../report/output.js";
 import { type MarkdownReportInput, columnNotes, markdownReport } from "../report/markdown.js";
 import { ratioCharts, writeCharts } from "../report/charts.js";
 
-const usage = (): string => `usage: pnpm bench [--quick] [--json] [--workload LIST] [--size LIST] [--engine LIST]
-                  [--repeats N] [--warmup N] [--budget SECONDS] [--gap MS] [--skip-reference]
-                  [--compare FILE] [--out DIR]
-                  [--no-relaxed-simd]
+const usage = (): string => `usage: unfold bench [--quick] [--json] [--workload LIST] [--size LIST] [--engine LIST]
+                    [--repeats N] [--warmup N] [--budget SECONDS] [--gap MS] [--skip-reference]
+                    [--compare FILE] [--out DIR]
+                    [--no-relaxed-simd]
   --quick           the CI set: small size only, 2 timed runs, no warm-up beyond the check
                     run, no reference timing (unless --engine names unfold-reference)
   --workload LIST   comma list of: ${WORKLOADS.join(", ")}
@@ -58,9 +58,9 @@ const usage = (): string => `usage: pnpm bench [--quick] [--json] [--workload LI
                     and DIR/ratio-<workload>.svg (speed against the fastest peer, per size)
   --json            print {"rows": [...], "elapsedSeconds": n} as one JSON object on the last line
 Studies of their own (each with --help):
-  pnpm bench scaling    time against tokens and width, fitted log-log exponents, charts
-  pnpm bench fidelity   the scientific checks (closed forms, monotonicity, Hessian, slopes)
-  pnpm bench soak       1,000 backend lives per backend, and the memory they leave behind`;
+  unfold bench scaling    time against tokens and width, fitted log-log exponents, charts
+  unfold bench fidelity   the scientific checks (closed forms, monotonicity, Hessian, slopes)
+  unfold bench soak       1,000 backend lives per backend, and the memory they leave behind`;
 
 export const DEFAULT_REPEATS = 5;
 export const DEFAULT_WARMUP = 1;

@@ -11,9 +11,9 @@ import {
   fidelityReport,
 } from "../fidelity/report.js";
 
-const usage = (): string => `usage: pnpm bench fidelity [--quick] [--json] [--seed S]
+const usage = (): string => `usage: unfold bench fidelity [--quick] [--json] [--seed S]
 The scientific checks in one table, each figure with its requirement and pass/FAIL, or
-"reported" where MATH.md claims nothing to hold (plain softmax, the total energy):
+"reported" where docs/mathematics.md claims nothing to hold (plain softmax, the total energy):
   closed-form MM attention step vs the preconditioned autodiff step, unfolded layer vs a
   standard Transformer layer (float64, <= 1e-10); MM descent trials; a 12-layer tied Yang
   unfolding on random tokens, each sub-step against its own term and the total per sub-step
@@ -21,7 +21,7 @@ The scientific checks in one table, each figure with its requirement and pass/FA
   growth-rate study's log-log slopes vs the predicted ones; float32 vs float64 unfolding.
   --quick   fewer instances and trials, the quick growth study (seconds); the full run takes
             about a minute and prints its duration
-  --seed S  seeds every random draw (default 1, which replays pnpm verify's MM trials)
+  --seed S  seeds every random draw (default 1, which replays unfold verify's MM trials)
   --json    print one JSON object on the last line: {"checks": [...], ...details}
 Exits non-zero after printing when a check with a requirement fails.`;
 
@@ -63,7 +63,7 @@ export async function fidelityCommand(argv: string[], io: CommandIO, options: Fi
 function printReport(io: CommandIO, report: FidelityReport, run: { plan: string; seed: number; backend: string; elapsedSeconds: number }): void {
   const rows = report.checks.map((c) => [c.check, formatValue(c), c.requirement, c.pass === null ? "reported" : c.pass ? "pass" : "FAIL"]);
   io.out(formatAlignedTable(["check", "value", "requirement", "status"], rows, [false, true, false, false]));
-  // The per-layer trace of MATH.md 1.4's curves: the first sequence at each token scale.
+  // The per-layer trace of the curves in docs/mathematics.md, 'Energy by layer': the first sequence at each token scale.
   const { runs, shape } = report.unfolding;
   const shown = runs.filter((r, i) => runs.findIndex((o) => o.tokenScale === r.tokenScale) === i);
   io.out(`\nunfolding energy E per layer (one sequence of ${shape.tokens} random tokens, d ${shape.dim}, per token scale; FFN step ${report.unfolding.feedForwardStepSize.toFixed(4)} = bound/2):`);

@@ -22,7 +22,7 @@ export async function benchMain(argv: string[], io: CommandIO, options: BenchMai
   if (first === "soak") return soakCommand(rest, io, options.soak);
   // A word where a flag belongs is most likely a mistyped study: say which ones there are.
   if (first !== undefined && !first.startsWith("-")) {
-    throw new Error(`unknown subcommand '${first}' (subcommands: ${BENCH_SUBCOMMANDS.join(", ")}; without one, pnpm bench takes flags: see --help)`);
+    throw new Error(`unknown subcommand '${first}' (subcommands: ${BENCH_SUBCOMMANDS.join(", ")}; without one, unfold bench takes flags: see --help)`);
   }
   return benchCommand(argv, io, options.bench);
 }

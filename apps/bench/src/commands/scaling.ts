@@ -27,9 +27,9 @@ const BUDGET_MS = 30_000;
 
 const list = (values: readonly number[]): string => values.join(",");
 
-const usage = (): string => `usage: pnpm bench scaling [--quick] [--json] [--engine LIST] [--tokens-grid LIST] [--dim-grid LIST]
-                          [--fixed-tokens N] [--fixed-dim N] [--batch N] [--layers N]
-                          [--repeats N] [--warmup N] [--out DIR] [--no-relaxed-simd]
+const usage = (): string => `usage: unfold bench scaling [--quick] [--json] [--engine LIST] [--tokens-grid LIST] [--dim-grid LIST]
+                            [--fixed-tokens N] [--fixed-dim N] [--batch N] [--layers N]
+                            [--repeats N] [--warmup N] [--out DIR] [--no-relaxed-simd]
   Times the unfold-forward workload against the number of tokens (at a fixed width d) and
   against d (at a fixed number of tokens), and fits per engine and axis the exponent p of
   time ~ value^p by least squares in log-log, beside the same fit of the counted FLOPs.
@@ -45,7 +45,7 @@ const usage = (): string => `usage: pnpm bench scaling [--quick] [--json] [--eng
   --warmup N          untimed runs before them (default ${SCALING_WARMUP})
   --out DIR           also write DIR/scaling-tokens.svg, DIR/scaling-dim.svg and DIR/scaling.md
   --json              print {"points": [...], "fits": [...]} as one JSON object on the last line
-  Every shape is checked once against the float64 reference (core interpret), as in pnpm bench.`;
+  Every shape is checked once against the float64 reference (core interpret), as in unfold bench.`;
 
 export interface ScalingCommandOptions {
   /** The engines to choose from, in report order (default: pnpm bench's). */

@@ -11,8 +11,8 @@ export const QUICK_SOAK_LIVES = 100;
 export const QUICK_SOAK_WARMUP_LIVES = 50;
 export const SOAK_MAX_RSS_GROWTH_MB = 50;
 
-const usage = (): string => `usage: pnpm bench soak [--quick] [--json] [--backend LIST] [--lives N] [--warmup-lives N]
-                       [--max-rss-growth-mb MB] [--in-process]
+const usage = (): string => `usage: unfold bench soak [--quick] [--json] [--backend LIST] [--lives N] [--warmup-lives N]
+                         [--max-rss-growth-mb MB] [--in-process]
 The soak check: for each backend, N lives of create, compile a small program, upload, run, read
 the result back and check it against the float64 reference, dispose; then the memory those lives
 left behind. Each backend runs in a child process of its own, so one backend's leak does not

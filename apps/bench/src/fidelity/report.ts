@@ -1,4 +1,4 @@
-// The scientific checks of `pnpm bench fidelity` (MATH.md sections 1, 3 and 4) as one list of
+// The scientific checks of `pnpm bench fidelity` (docs/mathematics.md: the Yang energy, the self-attention Hessian, energy curvature) as one list of
 // figures, each with its requirement: the numbers behind the claim that Unfold's layers are
 // descent steps on an energy and that its closed-form Hessian blocks are the Hessian.
 import { type Backend, type DType, type EnergyRecord, type HostTensor, Random, defineUnfolding, hostTensor, relativeError, runUnfolding } from "@unfold/core";
@@ -73,7 +73,7 @@ export const QUICK_PLAN: FidelityPlan = {
   float32: true,
 };
 
-/** The sizes `pnpm verify` uses for the same checks, the 2,000 MM trials MATH.md 1.1 quotes, and the full growth study. */
+/** The sizes `pnpm verify` uses for the same checks, the 2,000 MM trials docs/yang-energy.md reports, and the full growth study. */
 export const FULL_PLAN: FidelityPlan = {
   instances: [
     [3, 2],
@@ -144,7 +144,7 @@ export async function fidelityReport(options: FidelityReportOptions): Promise<Fi
   const zero = (check: string, value: number, of: number): void => void checks.push({ check, value, requirement: `= 0 of ${of}`, pass: value === 0 });
   const reported = (check: string, value: number, of: number): void => void checks.push({ check, value, requirement: `reported, of ${of}`, pass: null });
 
-  // 1-2. MATH.md 1.1 and 1.3: the MM step is the preconditioned gradient step, and the unfolded
+  // 1-2. docs/mathematics.md, 'Yang attention energy' and 'A layer and depth': the MM step is the preconditioned gradient step, and the unfolded
   // layer is a standard Transformer layer on tokens of equal W_s-norm. Worst over instances.
   let stepError = 0;
   let layerError = 0;
@@ -165,18 +165,18 @@ export async function fidelityReport(options: FidelityReportOptions): Promise<Fi
   reported("plain softmax step increases of E_att", mm.plainSoftmaxIncreases, mm.trials);
 
   // 3b. The tied 12-layer Yang model on random tokens: each sub-step against its own term
-  // (guaranteed from non-negative tokens), the total per sub-step and per layer (MATH.md 1.3: only under conditions).
+  // (guaranteed from non-negative tokens), the total per sub-step and per layer (docs/mathematics.md, 'A layer and depth': only under conditions).
   const unfolding = await unfoldRandomTokens(plan, seed, backend, "float64", progress);
   const { counts } = unfolding;
   for (const s of counts.steps) zero(`unfolding: ${s.name} step increases of ${s.terms.join("+")}`, s.increases, counts.layersRun);
   reported("unfolding: total energy increases per sub-step", counts.totalPerStep, counts.layersRun * counts.steps.length);
   reported("unfolding: total energy increases per layer", counts.totalPerLayer, counts.layersRun);
 
-  // 4. MATH.md 3: every closed-form block (full, outer and functional parts) against autodiff.
+  // 4. docs/mathematics.md, 'Hessian blocks': every closed-form block (full, outer and functional parts) against autodiff.
   const verify = await verifyClosedForm({ shapes: plan.hessianShapes, seed, backend, onProgress: (m) => progress(`Hessian closed form: ${m}`) });
   for (const block of CANONICAL_BLOCKS) atMost(`Hessian closed form ${block} (worst of ${verify.cases.length})`, verify.blocks[block], tol.hessian);
 
-  // 5. MATH.md 3's growth rates with the data scale, fitted below softmax saturation.
+  // 5. The growth rates of docs/mathematics.md, 'Growth with the data scale', fitted below softmax saturation.
   const study = await scalingStudy({ ...plan.scaling, backend, onProgress: (m) => progress(`growth study: ${m}`) });
   for (const series of SCALING_SERIES) {
     const value = study.slopes[series];
@@ -237,7 +237,7 @@ async function unfoldRandomTokens(plan: FidelityPlan, seed: number, backend: Bac
   const { tokens: n, dim: d } = plan;
   // Drawn and bounded in float64 for both dtypes, so a float32 run differs only by its rounding.
   const params64 = initYangParams({ dim: d }, { seed });
-  const params = Object.fromEntries(Object.entries(params64).map(([name, t]) => [name, hostTensor(t.data, t.shape, dtype)]));
+  const params = Object.fromEntries(Object.entries(params64).map(([name, t]) => [name, hostTensor(t.data, t.shape, dtype)])) as typeof params64;
   const feedForwardStepBoundValue = feedForwardStepBound(params64["Wf"]!.data, d).bound;
   const feedForwardStepSize = feedForwardStepBoundValue / 2;
   const energy = yangEnergy({ dim: d });

@@ -195,7 +195,7 @@ const hasRows = (v: unknown): v is { rows: unknown[] } => isObject(v) && Array.i
  * not run, NaN (not recorded) where it did. Errors name `source` and what is wrong.
  */
 export function parseBenchJson(text: string, source: string): BenchRow[] {
-  if (text.trim() === "") throw new Error(`${source}: is empty, expected the output of pnpm bench --json`);
+  if (text.trim() === "") throw new Error(`${source}: is empty, expected the output of unfold bench --json`);
   const whole = tryJson(text);
   let found: { rows: unknown[] } | undefined;
   let sawJson = whole.ok;
@@ -212,7 +212,7 @@ export function parseBenchJson(text: string, source: string): BenchRow[] {
     }
   }
   if (found === undefined) {
-    throw new Error(sawJson ? `${source}: no JSON line holds an object with a "rows" array` : `${source}: not JSON, and no line of it is a JSON object with a "rows" array (expected the output of pnpm bench --json)`);
+    throw new Error(sawJson ? `${source}: no JSON line holds an object with a "rows" array` : `${source}: not JSON, and no line of it is a JSON object with a "rows" array (expected the output of unfold bench --json)`);
   }
   return found.rows.map((row, i) => readRow(row, `${source}: rows[${i}]`));
 }

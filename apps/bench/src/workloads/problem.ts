@@ -80,7 +80,7 @@ export interface TrainProblem {
 }
 
 /**
- * The Yang energy E = E_att + E_ff (MATH.md 1.1, 1.2) of a batch of sequences, summed over the
+ * The Yang energy E = E_att + E_ff (docs/mathematics.md, 'Yang attention energy' and 'Yang feed-forward energy') of a batch of sequences, summed over the
  * batch, and its derivatives in the state, each engine differentiating with its own autodiff:
  * - `energy-and-gradient`: outputs `energy` (a scalar) and `grad` = dE/dY [batch, tokens, dim];
  * - `hvp`: output `hvp` = (d^2E/dY^2) V for the direction `direction` [batch, tokens, dim].

@@ -2,7 +2,7 @@ import { timeHessianBlock, type HessianBlockTiming } from "@unfold/hessian";
 import { type CommandIO, formatTable, integerFlag, integerListFlag, parse } from "@unfold/cli";
 import { backendNamed } from "../backends.js";
 
-const USAGE = `usage: pnpm hessian bench [--d-model 16,64] [--tokens L] [--repeats R] [--backend reference|cpu] [--json]
+const USAGE = `usage: unfold hessian bench [--d-model 16,64] [--tokens L] [--repeats R] [--backend reference|cpu] [--json]
 The hessian-block workload: H_QQ of one attention layer assembled in closed form against column by
 column from Hessian-vector products (on --backend, the reference interpreter by default).`;
 

@@ -6,7 +6,7 @@ import { verifyCommand } from "./verify.js";
 
 export const COMMANDS = { verify: verifyCommand, scaling: scalingCommand, plots: plotsCommand, bench: benchCommand } as const;
 
-const USAGE = `usage: pnpm hessian <command> [flags]   (--help after a command for its flags)
+const USAGE = `usage: unfold hessian <command> [flags]   (--help after a command for its flags)
   verify    closed-form self-attention Hessian blocks against autodiff (float64)
   scaling   growth rates of Hessian blocks with the data scale (log-log slopes)
   plots     SVG figures: block heatmap, entry histograms, growth curves

@@ -8,7 +8,7 @@ import { writeGrowthPlot } from "../plots/growth.js";
 import { writeHeatmap } from "../plots/heatmap.js";
 import { writeHistograms } from "../plots/histogram.js";
 
-const USAGE = `usage: pnpm hessian plots --out DIR [--d-model D] [--sigma S] [--seeds S] [--points N] [--backend cpu|reference]
+const USAGE = `usage: unfold hessian plots --out DIR [--d-model D] [--sigma S] [--seeds S] [--points N] [--backend cpu|reference]
 Writes the figures as SVG into DIR:
   heatmap.svg     |H| over W_Q, W_K, W_V, W_O of the 1-layer model on 5-digit addition (d_model 16)
   histograms.svg  |entries| of H_VV against H_QQ, softmax and linear attention

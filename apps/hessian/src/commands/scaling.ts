@@ -4,8 +4,8 @@ import { backendNamed, checkBackendName } from "../backends.js";
 import { writingTo } from "@unfold/files";
 import { writeGrowthPlot } from "../plots/growth.js";
 
-const USAGE = `usage: pnpm hessian scaling [--quick] [--d-model D] [--points N] [--seeds S] [--samples K]
-                            [--batch B] [--fit-max SIGMA] [--backend cpu|reference] [--plot FILE.svg] [--json]
+const USAGE = `usage: unfold hessian scaling [--quick] [--d-model D] [--points N] [--seeds S] [--samples K]
+                              [--batch B] [--fit-max SIGMA] [--backend cpu|reference] [--plot FILE.svg] [--json]
 The growth-rate study: the data scale sigma on a log grid over 1e-2..1e1, block Frobenius norms by
 Hutchinson at each point and seed, log-log slopes fitted for sigma <= --fit-max (below softmax
 saturation; at least 2 of the points must lie in [0.01, --fit-max]). --quick: d_model 16, 10 points,

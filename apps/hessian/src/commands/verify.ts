@@ -1,7 +1,7 @@
 import { CANONICAL_BLOCKS, verifyClosedForm } from "@unfold/hessian";
 import { type CommandIO, formatTable, integerFlag, parse } from "@unfold/cli";
 
-const USAGE = `usage: pnpm hessian verify [--seed S] [--json]
+const USAGE = `usage: unfold hessian verify [--seed S] [--json]
 Checks every closed-form block of the self-attention Hessian (outer-product, functional and full
 parts) against the dense Hessian, Gauss-Newton matrix and functional part assembled from the
 core's autodiff products, in float64, on random instances of several shapes with both losses.`;

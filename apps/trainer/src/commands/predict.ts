@@ -9,7 +9,7 @@ export async function predictCommand(args: string[], io: CommandIO): Promise<Pre
   const values = parse(args, { onnx: { type: "string" }, input: { type: "string" }, json: { type: "boolean" } });
   const onnx = values["onnx"];
   const input = values["input"];
-  if (typeof onnx !== "string" || onnx === "") throw new Error("predict needs --onnx FILE (a model written by pnpm train)");
+  if (typeof onnx !== "string" || onnx === "") throw new Error("predict needs --onnx FILE (a model written by unfold train)");
   if (typeof input !== "string" || input === "") throw new Error("predict needs --input FILE (JSONL, one {\"input\": [...]} per line)");
   const result = await predict(onnx, input);
   const labels = result.card.labels;

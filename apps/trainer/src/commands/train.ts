@@ -5,17 +5,18 @@ import { CONFIG_FLAGS, type ConfigFlag, ConfigError, bundledConfigNames, loadCon
 import { TrainerConfig } from "../config/schema.js";
 import { exportTrainedModel, writePredictSample } from "../output/onnx.js";
 import { writePlots } from "../output/plots.js";
+import { reportCrateLayers } from "../report/crate-layers.js";
 import { checkpointConfig, checkpointDir } from "../train/checkpointing.js";
 import { DEFAULT_SOURCE, type InterruptedRun, type TrainOutcome, train } from "../train/loop.js";
 import { RUN_FILES, type RunDirectory, openRunDirectory } from "../train/run-directory.js";
 import { STOP_SIGNALS, describeStop, stopExitCode } from "../train/stop.js";
 import { printRun, summarize } from "./summary.js";
 
-export const TRAIN_HELP = `pnpm train [flags]                 train a model (see --config)
-pnpm train predict --onnx FILE --input FILE [--json]
+export const TRAIN_HELP = `unfold train [flags]               train a model (see --config)
+unfold train predict --onnx FILE --input FILE [--json]
 
   --config NAME|FILE   a bundled config (${bundledConfigNames().join(", ")}) or a JSON file
-  --model KIND         yang | energy-transformer | transformer (that model's defaults)
+  --model KIND         yang | energy-transformer | transformer | crate (that model's defaults)
   --task KIND          mnist | addition | recall;  --data FILE [--test-data FILE]: your JSONL/CSV
   --classes N          a data file's class count (labels 0..N-1); default: the training file's labels
   --backend NAME       cpu | webgpu | onnx | tfjs | reference
@@ -84,7 +85,7 @@ export async function trainCommand(args: string[], io: CommandIO, options: Train
   const resume = values["resume"] === true;
   const overwrite = values["overwrite"] === true;
   if (resume && overwrite) throw new ConfigError(`--resume continues the run saved in --out and --overwrite starts a new one over it: give one of them${continueHint(text("config"), flags.out)}`);
-  const owner = `pnpm train ${args.join(" ")}`.slice(0, 200);
+  const owner = `unfold train ${args.join(" ")}`.slice(0, 200);
 
   let config: TrainerConfig;
   let directory: RunDirectory;
@@ -167,14 +168,15 @@ export async function trainCommand(args: string[], io: CommandIO, options: Train
       await writePredictSample(join(run.outDir, RUN_FILES.predictSample), run.task, 16);
     }
     printRun(io, run, plots, onnx);
-    if (values["json"]) io.out(JSON.stringify(summarize(run, onnx)));
+    const crateLayers = await reportCrateLayers(io, run);
+    if (values["json"]) io.out(JSON.stringify(summarize(run, onnx, crateLayers)));
     return run;
   } finally {
     directory.release();
   }
 }
 
-const resumeCommand = (run: TrainOutcome): string => `pnpm train --resume --out ${run.outDir}`;
+const resumeCommand = (run: TrainOutcome): string => `unfold train --resume --out ${run.outDir}`;
 
 /** The bundled config `pnpm start` trains (root package.json: `--config quick --overwrite`). */
 const DEMO_CONFIG = "quick";
@@ -195,9 +197,9 @@ function continueHint(configName: string | undefined, outFlag: string | undefine
       return "";
     }
   }
-  const command = `pnpm train --resume --out ${out ?? DEFAULT_OUT}`;
+  const command = `unfold train --resume --out ${out ?? DEFAULT_OUT}`;
   return configName === DEMO_CONFIG
-    ? ` (\`pnpm start\` trains the ${DEMO_CONFIG} demo with --overwrite, so it always starts it over; to continue the demo's run: ${command})`
+    ? ` (the ${DEMO_CONFIG} demo, \`unfold train --config ${DEMO_CONFIG} --overwrite\`, always starts its run over; to continue the demo's run: ${command})`
     : ` (to continue the run: ${command})`;
 }
 

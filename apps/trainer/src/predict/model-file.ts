@@ -21,7 +21,7 @@ export function notOnnx(label: string, path: string, reason: unknown): ModelFile
  * trainer's model card in its metadata. `label` is the flag that named it (`--onnx`).
  */
 export function readModelFile(path: string, label = "--onnx"): { bytes: Uint8Array; card: ModelCard } {
-  const bytes = new Uint8Array(readInputFile(path, label, "an ONNX model file (model.onnx from pnpm train)"));
+  const bytes = new Uint8Array(readInputFile(path, label, "an ONNX model file (model.onnx from unfold train)"));
   if (bytes.length === 0) throw new ModelFileError(`${label}: '${path}' is empty (0 bytes), not an ONNX model`);
   let checksum: ReturnType<typeof verifyChecksum>;
   try {

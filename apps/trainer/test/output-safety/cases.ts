@@ -195,9 +195,9 @@ export function outputCases(): OutputCase[] {
     ({ config } = caseDir({ out: run }));
     return ["--config", config];
   }, () => [`${config}: field out`, run, "--resume", "--overwrite"]);
-  dynamic(fresh, "--resume with --overwrite", async () => ["--resume", "--overwrite", "--out", (run = await savedRun())], () => ["--resume", "--overwrite", `pnpm train --resume --out ${run}`]);
+  dynamic(fresh, "--resume with --overwrite", async () => ["--resume", "--overwrite", "--out", (run = await savedRun())], () => ["--resume", "--overwrite", `unfold train --resume --out ${run}`]);
   // `pnpm start --resume`: the demo's script gives --config quick --overwrite; the user typed only --resume.
-  dynamic(fresh, "pnpm start --resume (the quick demo's --overwrite with --resume)", () => ["--config", "quick", "--overwrite", "--resume"], () => ["--resume", "--overwrite", "`pnpm start`", "pnpm train --resume --out out/quick"]);
+  dynamic(fresh, "pnpm start --resume (the quick demo's --overwrite with --resume)", () => ["--config", "quick", "--overwrite", "--resume"], () => ["--resume", "--overwrite", "`unfold train --config quick --overwrite`", "unfold train --resume --out out/quick"]);
   dynamic(fresh, "--resume into an --out that does not exist", () => (({ dir } = caseDir()), ["--resume", "--out", join(dir, "never")]), () => ["--resume", "--out", join(dir, "never"), "does not exist"]);
   dynamic(fresh, "--resume into an empty --out", () => {
     ({ dir } = caseDir());
@@ -285,9 +285,9 @@ export function outputCases(): OutputCase[] {
     ({ config } = caseDir());
     run = await savedRun();
     // This test process is alive: its lock is held.
-    writeFileSync(join(run, ".unfold.lock"), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "2026-01-01T00:00:00.000Z", command: "pnpm train --config quick" }));
+    writeFileSync(join(run, ".unfold.lock"), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: "2026-01-01T00:00:00.000Z", command: "unfold train --config quick" }));
     return ["--resume", "--out", run];
-  }, () => ["--out", run, `in use by pid ${process.pid}`, "pnpm train --config quick"]);
+  }, () => ["--out", run, `in use by pid ${process.pid}`, "unfold train --config quick"]);
   dynamic(lock, "a run into an --out locked from another host", async () => {
     run = await savedRun();
     writeFileSync(join(run, ".unfold.lock"), JSON.stringify({ pid: 7, host: "elsewhere.example", startedAt: "2026-01-01T00:00:00.000Z" }));

@@ -9,12 +9,12 @@ const MIN_OPSET = 17;
 const MAX_OPSET = 21;
 const DEFAULT_OUT = "out/unfold.onnx";
 
-const USAGE = `usage: pnpm unfold export [--out FILE.onnx] [--layers K] [--dim D] [--tokens N] [--batch B]
-                          [--seed S] [--dtype float32|float64] [--opset V] [--fixed-batch]
-Writes the unfolded Yang model that \`pnpm start\` runs as a standalone ONNX file: its parameters as
-initializers, a symbolic batch axis, metadata naming the energy terms, the layer count and the
-Unfold version. Prints where it wrote and what the file holds; FILE.sha256 beside it holds the
-file's checksum (sha256sum's format), which \`pnpm train predict\` checks when it is there.
+const USAGE = `usage: unfold export [--out FILE.onnx] [--layers K] [--dim D] [--tokens N] [--batch B]
+                     [--seed S] [--dtype float32|float64] [--opset V] [--fixed-batch]
+Writes the unfolded Yang model that the demo (\`unfold\`) runs as a standalone ONNX file: its
+parameters as initializers, a symbolic batch axis, metadata naming the energy terms, the layer count
+and the Unfold version. Prints where it wrote and what the file holds; FILE.sha256 beside it holds
+the file's checksum (sha256sum's format), which \`unfold train predict\` checks when it is there.
   --out FILE      where to write (default ${DEFAULT_OUT}); written atomically
   --layers K      tied layers (default ${DEFAULT_EXPORT.layers})
   --dim D         token dimension (default ${DEFAULT_EXPORT.dim}: the demo's 4x4 patches)

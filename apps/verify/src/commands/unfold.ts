@@ -2,6 +2,7 @@ import { MNIST_SIDE } from "@unfold/datasets";
 import { writeFileAtomic, writingTo } from "@unfold/files";
 import { type CommandIO, formatTable, integerFlag, outputFileFlag, parse } from "@unfold/cli";
 import { exportCommand } from "./export.js";
+import { hopfieldCommand } from "./hopfield.js";
 import { integerInRange, integerOneOf } from "../flags.js";
 import { PATCH_SIZES, mnistDigitsAvailable } from "../mnist-digits.js";
 import { unfoldMnist } from "../mnist-unfolding.js";
@@ -9,8 +10,9 @@ import { linePlotSvg } from "../plot.js";
 
 const DEFAULT_PLOT = "out/unfold-energy.svg";
 
-const usage = (): string => `usage: pnpm unfold [--digits N] [--layers K] [--patch P] [--seed S] [--plot FILE.svg] [--json]
-       pnpm unfold export [--out FILE.onnx] ... (see pnpm unfold export --help)
+const usage = (): string => `usage: unfold [--digits N] [--layers K] [--patch P] [--seed S] [--plot FILE.svg] [--json]
+       unfold export [--out FILE.onnx] ... (see unfold export --help)
+       unfold hopfield [--memories N] [--beta B] ... (see unfold hopfield --help)
 Unfolds the Yang et al. energy for K tied layers (default 12) on tokens cut from bundled MNIST
 digits and prints each layer's energy with its per-term breakdown. \`export\` writes that
 unfolded model as a standalone ONNX file instead.
@@ -26,9 +28,10 @@ export async function unfoldCommand(argv: string[], io: CommandIO): Promise<void
   // A leading "export" picks the subcommand; every other argument list is the demo's, whose
   // flags allow no positionals, so no command line that ran before means something else now.
   if (argv[0] === "export") return exportCommand(argv.slice(1), io);
+  if (argv[0] === "hopfield") return hopfieldCommand(argv.slice(1), io);
   // A word where a flag belongs is most likely a mistyped subcommand: say which ones there are.
   if (argv[0] !== undefined && !argv[0].startsWith("-")) {
-    throw new Error(`unknown subcommand '${argv[0]}': pnpm unfold takes flags (see --help), or the subcommand export`);
+    throw new Error(`unknown subcommand '${argv[0]}': unfold takes flags (see --help), or the subcommands export, hopfield`);
   }
   const flags = parse(argv, {
     digits: { type: "string" },

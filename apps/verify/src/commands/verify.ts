@@ -1,7 +1,7 @@
 import { type CommandIO, formatTable, parse } from "@unfold/cli";
 import { fidelityReport } from "../report.js";
 
-const USAGE = "usage: pnpm verify [--json]";
+const USAGE = "usage: unfold verify [--json]";
 
 /** `pnpm verify`: the fidelity report as a table, or with --json as one JSON object on the last line. */
 export async function verifyCommand(argv: string[], io: CommandIO): Promise<void> {

@@ -1,8 +1,8 @@
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { makeDirectory } from "@unfold/files";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { runExample } from "./run-example.js";
 
 // Every ```ts block of the README runs as written, so the documentation cannot drift.
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,16 +19,7 @@ describe("README examples", () => {
 
   blocks.forEach((code, i) => {
     it(`example ${i + 1} runs and prints a descending energy trace`, async () => {
-      makeDirectory(scratch, "README examples");
-      const file = join(scratch, `example-${i + 1}.ts`);
-      writeFileSync(file, code);
-      const lines: string[] = [];
-      const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void lines.push(args.join(" ")));
-      try {
-        await import(/* @vite-ignore */ file);
-      } finally {
-        spy.mockRestore();
-      }
+      const lines = await runExample(scratch, `example-${i + 1}`, code);
       // Each example prints one line per layer: "layer energy ...". The energy must not rise.
       const energies = lines.join("\n").split("\n").map((l) => Number(l.split(/[: ]+/)[1]));
       expect(energies.length).toBeGreaterThan(2);

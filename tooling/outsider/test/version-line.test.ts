@@ -12,6 +12,11 @@ describe("one version line", () => {
     expect([...changesets.fixed[0]!].sort()).toEqual(publishedPackages(repo).map((p) => p.name));
   });
 
+  it("has every published package on the same version now, not only at the next release", () => {
+    const versions = new Set(publishedPackages(repo).map((p) => p.version));
+    expect([...versions]).toHaveLength(1);
+  });
+
   it("publishes the unfold CLI and ignores none of the published packages", () => {
     const names = publishedPackages(repo).map((p) => p.name);
     expect(names).toContain("@unfold/commands");

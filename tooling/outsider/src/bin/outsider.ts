@@ -75,6 +75,7 @@ try {
   const problems = files.flatMap((f) => checkTarball(f, published));
   if (problems.length > 0) throw new Error(`${problems.length} problem(s) in the tarballs:\n  ${problems.join("\n  ")}`);
   const versions = new Set(published.values());
+  if (versions.size !== 1) throw new Error(`the published packages are on ${versions.size} versions (${[...versions].join(", ")}); one version line means one version`);
   console.log(`[outsider] ${files.length} tarballs, no workspace: specifier, every named file present; version${versions.size === 1 ? "" : "s"} ${[...versions].join(", ")}`);
 
   // The fresh project: the tarballs as dependencies (overrides pin every @unfold/* package a

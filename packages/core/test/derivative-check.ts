@@ -1,4 +1,4 @@
-// Shared machinery for the derivative suites (vjp.test.ts, hvp.test.ts): float64 central
+// Shared machinery for the derivative suites (vjp-*.test.ts, hvp.test.ts): float64 central
 // differences, a relative-error check, and fast-check arbitraries for shapes that exercise
 // broadcasting. Not a test file itself.
 import fc from "fast-check";

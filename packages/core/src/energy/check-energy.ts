@@ -6,7 +6,7 @@ import type { Constraint, Energy } from "./energy.js";
 const ENERGY_FIELDS = ["name", "terms", "params", "activation"];
 const TERM_FIELDS = ["name", "value", "closedForm", "prox"];
 const PARAM_FIELDS = ["shape", "constraint"];
-const CONSTRAINTS: readonly Constraint[] = ["symmetric"];
+const CONSTRAINTS: readonly Constraint[] = ["symmetric", "nonNegative"];
 
 /**
  * Checks an energy's definition field by field: a misspelt field (activaton), a term without a

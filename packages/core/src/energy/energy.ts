@@ -14,13 +14,19 @@ import { guardParams } from "./guard.js";
  */
 export type Params<N extends string = string> = { readonly [K in N]: Tensor };
 
-/** A structural requirement on a parameter, checked on the host before anything runs. */
-export type Constraint = "symmetric";
+/**
+ * A requirement on a parameter's values that a step's descent guarantee rests on, checked on the
+ * host by checkParams before anything runs (runUnfolding, energyCurvature), so a violation is
+ * reported by name rather than seen as an energy that fails to descend:
+ * - `"symmetric"`: each trailing square matrix equals its transpose (to rounding);
+ * - `"nonNegative"`: every entry is >= 0 (a gain that keeps a Lagrangian convex, say).
+ */
+export type Constraint = "symmetric" | "nonNegative";
 
 /** A parameter's declaration: its shape, and a constraint its values must meet. */
 export interface ParamSpec {
   readonly shape: Shape;
-  /** Applies to each trailing square matrix of the parameter. */
+  /** What the values must meet; "symmetric" applies to each trailing square matrix. */
   readonly constraint?: Constraint;
 }
 

@@ -2,7 +2,7 @@ import { DTypeError, FeedError, UnfoldError, formatShape } from "../errors.js";
 import type { DType } from "../dtype.js";
 import { sameShape, sizeOf } from "../shape.js";
 import type { HostTensor } from "../backend/tensor.js";
-import { checkFinite, checkHostData, checkHostShape } from "../backend/host-data.js";
+import { checkFinite, checkHostData, checkHostShape, unravel } from "../backend/host-data.js";
 import { describeValue } from "../validate.js";
 import { asymmetry } from "../linalg/dense.js";
 import type { Energy } from "./energy.js";
@@ -19,7 +19,8 @@ const SYMMETRY_TOLERANCE = 1e-6;
 /**
  * Checks parameter values against an energy's declarations: every parameter present with the
  * declared shape and dtype, nothing extra, constraints satisfied. Called before any run, so a
- * non-symmetric matrix is reported as such rather than as an energy that fails to descend.
+ * non-symmetric matrix or a negative entry of a 'nonNegative' parameter (a gain) is reported as
+ * such rather than as an energy that fails to descend.
  */
 export function checkParams(energy: Energy, values: ParamValues, dtype: DType, where = "params"): void {
   if (typeof values !== "object" || values === null || Array.isArray(values)) {
@@ -41,10 +42,19 @@ export function checkParams(energy: Energy, values: ParamValues, dtype: DType, w
     if (value.dtype !== dtype) throw new DTypeError(where, `parameter '${name}' is ${value.dtype}, the state is ${dtype}`);
     checkHostData(where, what, value);
     // Parameters are uploaded, and run-time feed checks skip device tensors; a NaN would also
-    // pass the symmetry check, since it compares false with every tolerance.
+    // pass the constraint checks, since it compares false with every tolerance and with 0.
     checkFinite(where, what, value);
     if (spec.constraint === "symmetric") checkSymmetric(where, name, value);
+    if (spec.constraint === "nonNegative") checkNonNegative(where, name, value);
   }
+}
+
+/** Every entry >= 0 (-0 included): the first negative one is named by its index and value. */
+function checkNonNegative(where: string, name: string, value: HostTensor): void {
+  const at = value.data.findIndex((v) => v < 0);
+  if (at < 0) return;
+  const entry = value.shape.length === 0 ? "" : ` at element ${formatShape(unravel(at, value.shape))}`;
+  throw new UnfoldError(where, `parameter '${name}' ${formatShape(value.shape)} must be non-negative (every entry >= 0), but holds ${value.data[at]}${entry}`);
 }
 
 function checkSymmetric(where: string, name: string, value: HostTensor): void {

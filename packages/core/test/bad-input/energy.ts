@@ -19,11 +19,20 @@ import {
   trace,
   input,
   closedFormStep,
+  gradientStep,
 } from "../../src/index.js";
 import type { BadInput } from "./case.js";
 import { backend, bad, goodParams, oneTerm, quad } from "./fixtures.js";
 
 const term = { name: "pull", value: (x: Parameters<typeof ops.sum>[0]) => ops.sum(x) };
+
+/** E(x) = g/2 ||x||^2 + sum(G): a scalar gain and a matrix, both declared 'nonNegative'. */
+const gained = defineEnergy({
+  name: "gained",
+  params: { g: { shape: [], constraint: "nonNegative" }, G: { shape: [2, 3], constraint: "nonNegative" } },
+  terms: [{ name: "scaled", value: (x, p) => ops.add(ops.mul(ops.sum(ops.mul(x, x)), ops.mul(p.g, 0.5)), ops.sum(p.G)) }],
+});
+
 const energyWith = (fields: Record<string, unknown>) => () => defineEnergy(bad<EnergyDefinition<string>>({ name: "e", params: {}, terms: [term], ...fields }));
 
 /** Defining an energy: its name, terms and parameter declarations. */
@@ -82,7 +91,7 @@ export const energyDefinitionCases: BadInput[] = [
     call: energyWith({ params: { W: { shape: [2, 2], constraint: "sym" } } }),
     error: UnfoldError,
     op: "defineEnergy",
-    mentions: ["parameter 'W'", "constraint", "'sym'", "'symmetric'"],
+    mentions: ["parameter 'W'", "constraint", "'sym'", "'symmetric'", "'nonNegative'"],
   },
   {
     name: "a misspelt field in a parameter declaration",
@@ -253,6 +262,24 @@ export const termCases: BadInput[] = [
     error: FeedError,
     op: "params",
     mentions: ["parameter 'B'", "-Infinity", "element [2, 0]"],
+  },
+  {
+    name: "a negative entry in a 'nonNegative' parameter names the first one by element and value",
+    call: () => checkParams(gained, { g: hostTensor([0.5], []), G: hostTensor([1, 0, 2, -0.5, 3, -2], [2, 3]) }, "float64"),
+    error: UnfoldError,
+    op: "params",
+    mentions: ["parameter 'G'", "[2, 3]", "non-negative", "-0.5", "element [1, 0]"],
+  },
+  {
+    name: "a negative scalar 'nonNegative' parameter fed to runUnfolding",
+    call: () =>
+      runUnfolding(defineUnfolding({ energy: gained, steps: [gradientStep(gained, { stepSize: 0.1 })], layers: 1 }), backend, {
+        state: hostTensor([1, 2, 3], [3]),
+        params: { g: hostTensor([-1], []), G: hostTensor([1, 1, 1, 1, 1, 1], [2, 3]) },
+      }),
+    error: UnfoldError,
+    op: "params",
+    mentions: ["parameter 'g'", ">= 0", "-1"],
   },
 ];
 

@@ -72,7 +72,8 @@ export function energyTransformerEnergy(config: EnergyTransformerConfig): Energy
       Wq: { shape: [heads, headDim, d] },
       Wk: { shape: [heads, headDim, d] },
       xi: { shape: [memories, d] },
-      lnGain: { shape: [] },
+      // A negative gain makes the layer norm the gradient of a concave Lagrangian: no descent.
+      lnGain: { shape: [], constraint: "nonNegative" },
       lnBias: { shape: [d] },
     },
     activation: (x, p) => {

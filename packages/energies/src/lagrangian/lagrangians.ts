@@ -87,8 +87,9 @@ export interface LayerNormLagrangianOptions<G extends string = string, B extends
  * convex exactly when gamma >= 0, and the descent of lagrangianStep holds only then: with
  * gamma < 0 the Jacobian is negative semidefinite and a small step raises E wherever dE/dx != 0
  * (tested). The gain is a
- * parameter, fed at run time and learned by a trainer, so keeping it non-negative is the caller's
- * condition; it is kept as a plain parameter, not reparametrized (as softplus(theta), say), so that
+ * parameter, fed at run time and learned by a trainer; it is declared "nonNegative", so
+ * checkParams (runUnfolding) refuses a negative value, while a trainer that learns it must keep it
+ * >= 0 itself. It is kept as a plain parameter, not reparametrized (as softplus(theta), say), so that
  * one parameter set feeds both this network and energyTransformerEnergy.
  */
 export function layerNormLagrangian<const G extends string, const B extends string>(options: LayerNormLagrangianOptions<G, B>): Lagrangian<G | B> {
@@ -99,7 +100,8 @@ export function layerNormLagrangian<const G extends string, const B extends stri
   const eps = requireNonNegative(op, "options.eps", options.eps ?? 1e-5);
   return {
     kind: "layerNorm",
-    params: (width) => paramSpecs<G | B>([gain, { shape: [] }], [bias, { shape: [width] }]),
+    // nonNegative: runUnfolding refuses a negative gain, under which L is concave and steps climb.
+    params: (width) => paramSpecs<G | B>([gain, { shape: [], constraint: "nonNegative" }], [bias, { shape: [width] }]),
     value: (x, p) => {
       const width = x.shape.at(-1)!;
       const spread = ops.sum(ops.sqrt(ops.add(moments(x, -1).variance, eps)));

@@ -4,6 +4,7 @@ import {
   type LagrangianNetwork,
   type LagrangianNetworkConfig,
   type LayerNormLagrangianOptions,
+  type Synapse,
   attentionSynapse,
   denseSynapse,
   hopfieldSynapse,
@@ -27,6 +28,8 @@ const config = (change: Partial<Record<keyof LagrangianNetworkConfig, unknown>> 
   bad({ name: "net", layers: { a: { width: 3, lagrangian: tanhLagrangian() }, b: { width: 4, lagrangian: identityLagrangian() } }, synapses: [ab], ...change });
 const withLayerA = (layer: unknown): LagrangianNetworkConfig => config({ layers: { a: layer, b: { width: 4, lagrangian: identityLagrangian() } } });
 const network = () => lagrangianNetwork(config());
+/** A scalar weight 's' on layer b, declared without a constraint. */
+const scaleSynapse: Synapse<"s"> = { name: "scale", layers: ["b"], params: () => ({ s: { shape: [] } }), value: ([g], p) => ops.mul(ops.sum(g!), p.s) };
 
 const cases: BadInput[] = [
   { name: "lagrangianNetwork without a config", call: () => lagrangianNetwork(bad<LagrangianNetworkConfig>(null)), error: UnfoldError, op: "lagrangianNetwork", mentions: ["config", "null"] },
@@ -98,6 +101,20 @@ const cases: BadInput[] = [
     error: UnfoldError,
     op: "lagrangianNetwork",
     mentions: ["parameter 'W'", "[3, 4] in synapse 'ab'", "[4, 3] in synapse 'ba'"],
+  },
+  {
+    name: "one parameter name declared with two constraints",
+    call: () =>
+      lagrangianNetwork(
+        config({
+          layers: { a: { width: 3, lagrangian: layerNormLagrangian({ gain: "s", bias: "c" }) }, b: { width: 4, lagrangian: identityLagrangian() } },
+          // A scalar weight that reuses the layer-norm gain's name but not its constraint.
+          synapses: [ab, scaleSynapse],
+        }),
+      ),
+    error: UnfoldError,
+    op: "lagrangianNetwork",
+    mentions: ["parameter 's'", "[] (nonNegative) in", "[] in synapse 'scale'"],
   },
   {
     name: "a state whose last axis is not the layers' widths",

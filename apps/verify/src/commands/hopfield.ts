@@ -3,15 +3,16 @@ import { writeFileAtomic, writingTo } from "@unfold/files";
 import { integerInRange } from "../flags.js";
 import { RETRIEVAL_BACKENDS, type RetrievalBackend, createRetrievalBackend } from "../hopfield/backend.js";
 import { CORRUPTIONS, LEVELS } from "../hopfield/corruption.js";
+import { NETWORK_STEPS_PER_LAYER, RETRIEVAL_NETWORKS, type RetrievalNetwork } from "../hopfield/lagrangian-network.js";
 import { retrievalPlotSvg } from "../hopfield/plot.js";
 import { hopfieldRetrieval } from "../hopfield/retrieval.js";
 import { mnistDigitsAvailable } from "../mnist-digits.js";
 
 const DEFAULT_PLOT = "out/hopfield-retrieval.svg";
-export const HOPFIELD_DEFAULTS = { memories: 100, beta: 50, steps: 3, seed: 0, backend: "cpu" as RetrievalBackend };
+export const HOPFIELD_DEFAULTS = { memories: 100, beta: 50, steps: 3, seed: 0, backend: "cpu" as RetrievalBackend, network: "hopfield" as RetrievalNetwork };
 
 const usage = (): string => `usage: unfold hopfield [--memories N] [--beta B] [--steps K] [--seed S]
-                       [--backend cpu|reference] [--plot FILE.svg] [--json]
+                       [--backend cpu|reference] [--network hopfield|lagrangian] [--plot FILE.svg] [--json]
 Stores N bundled MNIST digits (unit-norm vectors of 784) in the modern Hopfield energy
 E(q) = -1/beta logsumexp(beta X q) + 1/2 ||q||^2, corrupts each digit into a query (${CORRUPTIONS.join(", ")}:
 random pixels zeroed, bottom rows zeroed, Gaussian pixel noise) at levels ${LEVELS.join(", ")}, runs K
@@ -22,6 +23,11 @@ retrieved state's nearest stored digit is the one the query was made from) by co
   --steps K     CCCP steps per query (default ${HOPFIELD_DEFAULTS.steps})
   --seed S      seeds the masks and the noise, an integer >= 0 (default ${HOPFIELD_DEFAULTS.seed})
   --backend B   ${RETRIEVAL_BACKENDS.join(" or ")} (default ${HOPFIELD_DEFAULTS.backend})
+  --network W   ${RETRIEVAL_NETWORKS.join(" or ")} (default ${HOPFIELD_DEFAULTS.network}): lagrangian runs the same energy as a
+                two-layer Lagrangian network, 784 visible neurons (identity Lagrangian) and N memory
+                neurons (softmax Lagrangian, g = softmax(beta h)) joined by the synapse -g_h^T X v,
+                its dynamics by autodiff: each of the K layers is ${NETWORK_STEPS_PER_LAYER} network steps of size 1 from the
+                memory layer at equilibrium (h = X v), which make one CCCP step
   --plot FILE   where the accuracy plot goes (default ${DEFAULT_PLOT}); written atomically
   --json        print one JSON object on the last line instead of the table`;
 
@@ -33,6 +39,7 @@ export async function hopfieldCommand(argv: string[], io: CommandIO): Promise<vo
     steps: { type: "string" },
     seed: { type: "string" },
     backend: { type: "string" },
+    network: { type: "string" },
     plot: { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean" },
@@ -44,13 +51,15 @@ export async function hopfieldCommand(argv: string[], io: CommandIO): Promise<vo
   const steps = integerFlag("steps", flags["steps"], HOPFIELD_DEFAULTS.steps);
   const seed = integerFlag("seed", flags["seed"], HOPFIELD_DEFAULTS.seed, 0);
   const backendName = backendFlag(flags["backend"]);
+  const network = networkFlag(flags["network"]);
   const plotPath = outputFileFlag("plot", flags["plot"], DEFAULT_PLOT);
 
   io.progress(`storing ${memories} MNIST digits; ${CORRUPTIONS.length * LEVELS.length * memories} queries (${CORRUPTIONS.length} corruptions x ${LEVELS.length} levels x ${memories} digits) on ${backendName}`);
   const backend = createRetrievalBackend(backendName);
   let result;
   try {
-    result = await hopfieldRetrieval({ memories, beta, steps, seed, backend, onStep: (k) => k > 0 && io.progress(`CCCP step ${k}/${steps}`) });
+    const unit = network === "lagrangian" ? `network layer (${NETWORK_STEPS_PER_LAYER} steps)` : "CCCP step";
+    result = await hopfieldRetrieval({ memories, beta, steps, seed, backend, network, onStep: (k) => k > 0 && io.progress(`${unit} ${k}/${steps}`) });
   } finally {
     await backend.dispose();
   }
@@ -59,7 +68,11 @@ export async function hopfieldCommand(argv: string[], io: CommandIO): Promise<vo
     io.out(JSON.stringify({ ...result, backend: backendName, plot: plotPath }));
     return;
   }
-  io.out(`${memories} stored digits, beta ${beta}, ${steps} CCCP steps on ${backendName}; one query per digit at each corruption and level`);
+  const ran =
+    network === "lagrangian"
+      ? `the two-layer Lagrangian network (${memories} memory neurons), ${steps} layers of ${NETWORK_STEPS_PER_LAYER} network steps`
+      : `the modern Hopfield energy, ${steps} CCCP steps`;
+  io.out(`${memories} stored digits, beta ${beta}, ${ran} on ${backendName}; one query per digit at each corruption and level`);
   io.out(
     formatAlignedTable(
       ["corruption", "level", "accuracy", "query accuracy", "cosine before", "cosine after"],
@@ -68,8 +81,14 @@ export async function hopfieldCommand(argv: string[], io: CommandIO): Promise<vo
     ),
   );
   io.out("\naccuracy: the retrieved state's nearest stored digit is the query's own; query accuracy: the same for the corrupted query, before any step");
-  io.out(`energy of all queries ${result.energy.start.toFixed(4)} -> ${result.energy.end.toFixed(4)}; CCCP steps that raised it: ${result.rises}`);
+  io.out(`energy of all queries ${result.energy.start.toFixed(4)} -> ${result.energy.end.toFixed(4)}; ${network === "lagrangian" ? "network" : "CCCP"} steps that raised it: ${result.rises}`);
   io.out(`plot: ${plotPath}`);
+}
+
+function networkFlag(value: string | boolean | undefined): RetrievalNetwork {
+  if (value === undefined) return HOPFIELD_DEFAULTS.network;
+  if (RETRIEVAL_NETWORKS.includes(value as RetrievalNetwork)) return value as RetrievalNetwork;
+  throw new Error(`--network must be ${RETRIEVAL_NETWORKS.join(" or ")}, got '${String(value)}'`);
 }
 
 function backendFlag(value: string | boolean | undefined): RetrievalBackend {

@@ -1,5 +1,6 @@
 import { PALETTE, chartGrid, lineChart } from "@unfold/plot";
 import { CORRUPTIONS } from "./corruption.js";
+import { NETWORK_STEPS_PER_LAYER } from "./lagrangian-network.js";
 import type { RetrievalResult } from "./retrieval.js";
 
 /**
@@ -16,7 +17,10 @@ export function retrievalPlotSvg(result: RetrievalResult): string {
   const panel = (title: string, yLabel: string, series: ReturnType<typeof lines>) =>
     lineChart({ title, xLabel: "corruption level", yLabel, series, yDomain: [0, 1], width: 520, height: 360 });
   const svg = chartGrid({
-    title: `Modern Hopfield retrieval of ${result.memories} MNIST digits (beta ${result.beta}, ${result.steps} CCCP steps)`,
+    title:
+      result.network === "lagrangian"
+        ? `Two-layer Lagrangian network retrieval of ${result.memories} MNIST digits (beta ${result.beta}, ${result.steps} layers of ${NETWORK_STEPS_PER_LAYER} network steps)`
+        : `Modern Hopfield retrieval of ${result.memories} MNIST digits (beta ${result.beta}, ${result.steps} CCCP steps)`,
     charts: [
       panel("retrieved (solid) vs the query itself (dashed)", "accuracy", [...lines("accuracy", "retrieved", false), ...lines("queryAccuracy", "query", true)]),
       panel("cosine to the stored digit: after (solid), before (dashed)", "cosine", [...lines("cosineAfter", "after", false), ...lines("cosineBefore", "before", true)]),

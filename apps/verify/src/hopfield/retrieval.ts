@@ -1,7 +1,8 @@
-import { type Backend, Random, defineUnfolding, hostTensor, runUnfolding, toFloat64 } from "@unfold/core";
+import { type Backend, type HostTensor, Random, defineUnfolding, hostTensor, runUnfolding, toFloat64 } from "@unfold/core";
 import { MNIST_SIDE, loadMnist } from "@unfold/datasets";
 import { hopfieldEnergy, hopfieldStep } from "@unfold/energies";
 import { CORRUPTIONS, type Corruption, LEVELS, corrupt, unitNorm } from "./corruption.js";
+import { type RetrievalNetwork, type RetrievalUnfolding, lagrangianRetrieval } from "./lagrangian-network.js";
 
 const DIM = MNIST_SIDE * MNIST_SIDE;
 
@@ -14,6 +15,8 @@ export interface RetrievalOptions {
   /** Seeds the masks and the noise. */
   readonly seed: number;
   readonly backend: Backend;
+  /** The Hopfield energy with its CCCP step (the default), or the same energy as a two-layer Lagrangian network. */
+  readonly network?: RetrievalNetwork;
   readonly levels?: readonly number[];
   readonly onStep?: (step: number) => void;
 }
@@ -32,6 +35,7 @@ export interface RetrievalRow {
 }
 
 export interface RetrievalResult {
+  readonly network: RetrievalNetwork;
   readonly memories: number;
   readonly beta: number;
   readonly steps: number;
@@ -39,7 +43,9 @@ export interface RetrievalResult {
   readonly rows: readonly RetrievalRow[];
   /** Total energy of all queries at the start and after the last step. */
   readonly energy: { readonly start: number; readonly end: number };
-  /** CCCP steps that raised the energy beyond rounding (the theory says none). */
+  /** Steps taken in all: K CCCP steps, or 2K network steps. */
+  readonly stepsTaken: number;
+  /** Of those, the steps that raised the energy beyond rounding (the theory says none). */
   readonly rises: number;
 }
 
@@ -47,7 +53,8 @@ export interface RetrievalResult {
  * Stores N bundled MNIST digits, scaled to unit norm, as the patterns X of the modern Hopfield
  * energy; makes one corrupted query per digit for every corruption and level (also scaled to
  * unit norm, so beta means the same at every level); runs K CCCP steps on all of them at once
- * through runUnfolding; and scores each query by the stored pattern nearest to where it ends.
+ * through runUnfolding (or K layers of the two-layer Lagrangian network, which are the same K
+ * CCCP steps); and scores each query by the stored pattern nearest to where it ends.
  */
 export async function hopfieldRetrieval(options: RetrievalOptions): Promise<RetrievalResult> {
   const { memories: n, beta, steps, seed } = options;
@@ -66,14 +73,12 @@ export async function hopfieldRetrieval(options: RetrievalOptions): Promise<Retr
     }
   });
 
-  const energy = hopfieldEnergy({ dim: DIM, memories: n, beta });
-  const unfolding = defineUnfolding({ energy, steps: [hopfieldStep(energy)], layers: steps, guard: { mode: "warn", watch: "total" } });
-  const { state, trace } = await runUnfolding(unfolding, options.backend, {
-    state: hostTensor(queries, [cases.length * n, DIM]),
-    params: { X: hostTensor(patterns, [n, DIM]) },
-    onLayer: (record) => options.onStep?.(record.layer),
-  });
-  const retrieved = toFloat64(state);
+  const network = options.network ?? "hopfield";
+  const X = hostTensor(patterns, [n, DIM]);
+  const queryTensor = hostTensor(queries, [cases.length * n, DIM]);
+  const run = network === "lagrangian" ? lagrangianRetrieval({ dim: DIM, memories: n, beta, layers: steps }, queryTensor, X) : cccpRetrieval(n, beta, steps, queryTensor);
+  const { state, trace } = await runUnfolding(run.unfolding, options.backend, { state: run.state, params: { X }, onLayer: (record) => options.onStep?.(record.layer) });
+  const retrieved = run.queriesOf(state);
 
   const rows = cases.map(({ corruption, level }, c) => {
     let hits = 0;
@@ -93,14 +98,23 @@ export async function hopfieldRetrieval(options: RetrievalOptions): Promise<Retr
     return { corruption, level, accuracy: hits / n, queryAccuracy: queryHits / n, cosineBefore: cosineBefore / n, cosineAfter: cosineAfter / n };
   });
   return {
+    network,
     memories: n,
     beta,
     steps,
     seed,
     rows,
     energy: { start: trace.layers[0]!.energy, end: trace.layers.at(-1)!.energy },
+    stepsTaken: trace.steps.length,
     rises: trace.steps.filter((s) => s.increased).length,
   };
+}
+
+/** K CCCP steps of the modern Hopfield energy on the queries themselves. */
+function cccpRetrieval(memories: number, beta: number, layers: number, queries: HostTensor): RetrievalUnfolding {
+  const energy = hopfieldEnergy({ dim: DIM, memories, beta });
+  const unfolding = defineUnfolding({ energy, steps: [hopfieldStep(energy)], layers, guard: { mode: "warn", watch: "total" } });
+  return { unfolding, state: queries, queriesOf: toFloat64 };
 }
 
 /** The index of the stored pattern nearest to v in Euclidean distance; -1 on a tie, which retrieves nothing. */

@@ -75,7 +75,8 @@ function collectParams(op: string, of: string, layers: Readonly<Record<string, N
     for (const [p, spec] of Object.entries(specs ?? {})) {
       const before = params[p];
       if (before && (!sameShape(before.shape, spec.shape) || before.constraint !== spec.constraint)) {
-        throw new UnfoldError(op, `${of}: parameter '${p}' is ${formatShape(before.shape)} in ${owner[p]} but ${formatShape(spec.shape)} in ${part}; one name is one tensor`);
+        const declared = (s: ParamSpec): string => `${formatShape(s.shape)}${s.constraint ? ` (${s.constraint})` : ""}`;
+        throw new UnfoldError(op, `${of}: parameter '${p}' is ${declared(before)} in ${owner[p]} but ${declared(spec)} in ${part}; one name is one tensor`);
       }
       params[p] = spec;
       owner[p] ??= part;

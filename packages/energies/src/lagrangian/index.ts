@@ -14,4 +14,5 @@ export {
 export { type Synapse, type AttentionSynapseOptions, denseSynapse, attentionSynapse, hopfieldSynapse } from "./synapses.js";
 export { type NeuronLayer, type LagrangianNetworkConfig, type LayerSlot, type LagrangianNetwork, type NetworkParam, neuronTerm, lagrangianNetwork } from "./network.js";
 export { lagrangianStep } from "./step.js";
+export { HOPFIELD_VISIBLE_LAYER, HOPFIELD_MEMORY_LAYER, hopfieldNetwork, hopfieldNetworkState } from "./hopfield-network.js";
 export { ET_TOKEN_LAYER, lagrangianEnergyTransformer } from "./energy-transformer.js";

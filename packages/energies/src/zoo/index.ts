@@ -4,6 +4,7 @@ import { energyTransformerZooEntry } from "./energy-transformer.js";
 import { yangZooEntry } from "./yang.js";
 import { hopfieldZooEntry } from "../hopfield/zoo.js";
 import { lagrangianZooEntry } from "../lagrangian/zoo.js";
+import { hopfieldNetworkZooEntry } from "../lagrangian/hopfield-zoo.js";
 
 export type { ZooEntry, ZooExample } from "./entry.js";
 
@@ -13,5 +14,6 @@ export const ZOO: readonly ZooEntry[] = [
   energyTransformerZooEntry,
   hopfieldZooEntry,
   lagrangianZooEntry,
+  hopfieldNetworkZooEntry,
   crateZoo, crateIstaZoo,
 ];

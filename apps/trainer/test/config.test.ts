@@ -50,7 +50,7 @@ describe("trainer config", () => {
   it("names the flag when a flag's value is wrong", () => {
     expect(() => loadConfig({ flags: { layers: "0" } })).toThrow(/^--layers: /);
     expect(() => loadConfig({ flags: { lr: "fast" } })).toThrow(/--lr must be a decimal number, got 'fast'/);
-    expect(() => loadConfig({ flags: { backend: "cuda" } })).toThrow(/--backend: /);
+    expect(() => loadConfig({ flags: { backend: "cuda" } })).toThrow(/^--backend: 'cuda' is not a backend; choose cpu, /);
   });
 
   it("lets flags override a bundled config and --model switch the model kind", () => {

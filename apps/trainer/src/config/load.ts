@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { z } from "zod";
 import { DECIMAL_NUMBER } from "../data/decimal.js";
 import { checkInputFile, readInputFile } from "../data/input-file.js";
+import { notAChoice, shown } from "./choice.js";
 import { TrainerConfig } from "./schema.js";
 
 /** A configuration error: names the file or flag and the field. */
@@ -125,9 +126,6 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   return node;
 }
 
-/** A value as the user typed it: strings quoted as flags are, everything else as JSON. */
-const shown = (value: unknown): string => (typeof value === "string" ? `'${value}'` : JSON.stringify(value));
-
 /**
  * The validated configuration from a bundled name or file, then flags on top. Every error names
  * where the bad value came from: the flag (`--layers: ...`) or the file and field
@@ -152,7 +150,7 @@ export function loadConfig(sources: ConfigSources = {}): TrainerConfig {
     if (sources.data) throw new ConfigError(`--task and --data both choose the task: --task ${sources.task} trains on a built-in task, --data on your file; give one of them`);
     if (sources.task === "file") throw new ConfigError("--task file: a file task comes from --data FILE (and --test-data FILE); drop --task");
     if (!(BUILT_IN_TASKS as readonly string[]).includes(sources.task)) {
-      throw new ConfigError(`--task: unknown task '${sources.task}' (built in: ${BUILT_IN_TASKS.join(", ")}; or --data FILE for your own data)`);
+      throw new ConfigError(`--task: ${notAChoice("task", sources.task, BUILT_IN_TASKS)} (or --data FILE for your own data)`);
     }
   }
   if (sources.data) {
@@ -221,9 +219,11 @@ function formatIssues(
     .map((issue) => {
       const path = issue.path.map(String);
       if (issue.code === "unrecognized_keys") return issue.keys.map((key) => unknownField([...path, key], raw, fromFlag, where)).join("; ");
-      // Say what was given, unless the message already does (custom checks) or nothing was.
+      // Say what was given, unless the message already does (custom checks, and a value that is
+      // none of an enum's or a union's choices: see oneOf and unknownKind in schema.ts) or nothing was.
       const value = valueAt(raw, issue.path);
-      const given = issue.code !== "custom" && value !== undefined && (typeof value !== "object" || value === null) ? `, got ${shown(value)}` : "";
+      const named = issue.code === "custom" || issue.code === "invalid_value" || issue.code === "invalid_union";
+      const given = !named && value !== undefined && (typeof value !== "object" || value === null) ? `, got ${shown(value)}` : "";
       return `${where(issue.path)}: ${issue.message}${given}`;
     })
     .join("; ");

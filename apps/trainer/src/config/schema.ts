@@ -1,11 +1,31 @@
 import { MNIST_SPLIT_TEST, MNIST_SPLIT_TRAIN } from "@unfold/datasets";
 import { z } from "zod";
+import { notAChoice } from "./choice.js";
 
 // The trainer's configuration, one schema for the JSON file and the flags. Every object is
 // strict, so a misspelt or unknown field is an error naming it rather than a silent default.
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const seed = int(0, 2 ** 31 - 1);
+
+/**
+ * One of `values`, called a `noun` in errors: anything else is refused in the project's words
+ * ("'max' is not a head; choose mean or flatten"), never zod's.
+ */
+const oneOf = <const T extends readonly [string, ...string[]]>(noun: string, values: T) => z.enum(values, { error: (issue) => notAChoice(noun, issue.input, values) });
+
+/** The error of a union of kinds when `kind` names none of them ("'yan' is not a model; choose ..."); zod's own for anything else. */
+const unknownKind =
+  (noun: string) =>
+  (issue: z.core.$ZodRawIssue): string | undefined => {
+    if (issue.code !== "invalid_union" || !("options" in issue) || !Array.isArray(issue.options)) return undefined;
+    const input = issue.input;
+    const kind = typeof input === "object" && input !== null ? (input as { kind?: unknown }).kind : undefined;
+    return notAChoice(noun, kind, issue.options);
+  };
+
+/** Class targets: 'mean' pools the tokens into a linear head, 'flatten' gives each position its own head weights. */
+const Head = oneOf("head", ["mean", "flatten"]);
 
 /** How many digits the bundled MNIST holds: the train and test splits share them. */
 export const MNIST_DIGITS = MNIST_SPLIT_TRAIN + MNIST_SPLIT_TEST;
@@ -14,7 +34,7 @@ const MnistTask = z
   .strictObject({
     kind: z.literal("mnist"),
     /** 'patches': non-overlapping patch x patch squares, one token each; 'rows': one token per pixel row. */
-    tokens: z.enum(["patches", "rows"]).default("patches"),
+    tokens: oneOf("token layout", ["patches", "rows"]).default("patches"),
     patch: int(1, 28).default(7),
     train: int(10, 10_000).default(8_000),
     test: int(10, 10_000).default(2_000),
@@ -49,7 +69,7 @@ const FileTask = z
     kind: z.literal("file"),
     path: z.string().min(1),
     testPath: z.string().min(1).optional(),
-    format: z.enum(["jsonl", "csv"]).optional(),
+    format: oneOf("data format", ["jsonl", "csv"]).optional(),
     /** Flat inputs (CSV rows, flat JSONL inputs): how many tokens each example's numbers are cut into. */
     tokens: int(1, 100_000).optional(),
     /** The share of the file, from its end, held out for test when there is no testPath (default 0.2). */
@@ -67,7 +87,7 @@ const FileTask = z
     }
   });
 
-export const TaskConfig = z.discriminatedUnion("kind", [MnistTask, AdditionTask, RecallTask, FileTask]);
+export const TaskConfig = z.discriminatedUnion("kind", [MnistTask, AdditionTask, RecallTask, FileTask], { error: unknownKind("task") });
 
 /** A step size learned (or fixed) as a fraction in (0, 1) of its descent bound. */
 const StepSize = z.strictObject({
@@ -78,8 +98,7 @@ const StepSize = z.strictObject({
 
 const YangModel = z.strictObject({
   kind: z.literal("yang"),
-  /** Class targets: 'mean' pools the tokens into a linear head, 'flatten' gives each position its own head weights. */
-  head: z.enum(["mean", "flatten"]).default("mean"),
+  head: Head.default("mean"),
   dim: int(2, 2_048).default(64),
   layers: int(1, 128).default(6),
   heads: int(1, 64).default(1),
@@ -90,15 +109,14 @@ const YangModel = z.strictObject({
   /** Eigenvalues of every W_f stay inside (-spectrum, spectrum) (see boundedSpectrumWeight). */
   spectrum: z.number().gt(0).lt(1).default(0.95),
   /** Project tokens onto the unit sphere after each layer ('euclidean'), or not. */
-  normalize: z.enum(["none", "euclidean"]).default("none"),
+  normalize: oneOf("normalization", ["none", "euclidean"]).default("none"),
   /** Each token attends only to itself and earlier tokens (next-token tasks); descent is then measured, not promised. */
   causal: z.boolean().default(false),
 });
 
 const EnergyTransformerModel = z.strictObject({
   kind: z.literal("energy-transformer"),
-  /** Class targets: 'mean' pools the tokens into a linear head, 'flatten' gives each position its own head weights. */
-  head: z.enum(["mean", "flatten"]).default("mean"),
+  head: Head.default("mean"),
   dim: int(2, 2_048).default(64),
   layers: int(1, 128).default(6),
   heads: int(1, 64).default(4),
@@ -111,8 +129,7 @@ const EnergyTransformerModel = z.strictObject({
 const TransformerModel = z
   .strictObject({
     kind: z.literal("transformer"),
-    /** Class targets: 'mean' pools the tokens into a linear head, 'flatten' gives each position its own head weights. */
-    head: z.enum(["mean", "flatten"]).default("mean"),
+    head: Head.default("mean"),
     dim: int(2, 2_048).default(64),
     layers: int(1, 128).default(2),
     heads: int(1, 64).default(4),
@@ -130,8 +147,8 @@ const TransformerModel = z
 const CrateModel = z
   .strictObject({
     kind: z.literal("crate"),
-    /** Class targets: 'mean' pools the tokens into a linear head, 'flatten' (used when unset) gives each position its own head weights. */
-    head: z.enum(["mean", "flatten"]).optional(),
+    /** 'flatten' when unset. */
+    head: Head.optional(),
     dim: int(2, 2_048).default(32),
     layers: int(1, 128).default(4),
     /** K, the number of subspaces U_k (attention heads). */
@@ -155,14 +172,14 @@ const CrateModel = z
     }
   });
 
-export const ModelConfig = z.discriminatedUnion("kind", [YangModel, EnergyTransformerModel, TransformerModel, CrateModel]);
+export const ModelConfig = z.discriminatedUnion("kind", [YangModel, EnergyTransformerModel, TransformerModel, CrateModel], { error: unknownKind("model") });
 
 export const TrainConfig = z.strictObject({
   epochs: int(1, 100_000).default(10),
   batchSize: int(1, 65_536).default(64),
   learningRate: z.number().gt(0).max(10).default(3e-3),
   warmupSteps: int(0, 10_000_000).default(100),
-  decay: z.enum(["cosine", "linear", "constant"]).default("cosine"),
+  decay: oneOf("learning-rate decay", ["cosine", "linear", "constant"]).default("cosine"),
   weightDecay: z.number().min(0).max(10).default(0.01),
   /** Global gradient-norm clipping; null turns it off. */
   clipNorm: z.number().gt(0).nullable().default(1),
@@ -182,8 +199,8 @@ export const TrainerConfig = z.strictObject({
   task: TaskConfig.prefault({ kind: "mnist" }),
   model: ModelConfig.prefault({ kind: "yang" }),
   train: TrainConfig.prefault({}),
-  backend: z.enum(["cpu", "webgpu", "onnx", "tfjs", "reference"]).default("cpu"),
-  dtype: z.enum(["float32", "float64"]).default("float32"),
+  backend: oneOf("backend", ["cpu", "webgpu", "onnx", "tfjs", "reference"]).default("cpu"),
+  dtype: oneOf("dtype", ["float32", "float64"]).default("float32"),
   /** Where checkpoints, metrics, plots and the ONNX export go. */
   out: z.string().min(1).default("out/train"),
   /**

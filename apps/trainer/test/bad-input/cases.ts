@@ -31,6 +31,11 @@ function configCases(): BadInputCase[] {
   const array = file("array.json", "[1, 2]");
   const empty = file("empty.json", "");
   const kind = config("kind.json", { model: { kind: "resnet" } });
+  const taskKind = config("task-kind.json", { task: { kind: "imagenet" } });
+  const noKind = config("no-kind.json", { model: { layers: 3 } });
+  const head = config("head.json", { model: { kind: "yang", head: "max" } });
+  const decay = config("decay.json", { train: { decay: "exponential" } });
+  const dtype = config("dtype.json", { dtype: 16 });
   const topLevel = config("top.json", { epochs: 3 });
   const missingData = nowhere("data.jsonl");
   const taskPath = config("task-path.json", { task: { kind: "file", path: missingData } });
@@ -52,7 +57,12 @@ function configCases(): BadInputCase[] {
     { area, name: "JSON that is not an object", run: () => train("--config", array), names: [array, "a JSON object"] },
     { area, name: "an empty file", run: () => train("--config", empty), names: [empty, "empty"] },
     { area, name: "an unknown bundled name", run: () => train("--config", "mnist-99"), names: ["--config", "'mnist-99'", "quick"] },
-    { area, name: "an unknown model kind", run: () => train("--config", kind), names: [kind, "model.kind", "'resnet'", "transformer"] },
+    { area, name: "an unknown model kind", run: () => train("--config", kind), names: [`${kind}: field model.kind: 'resnet' is not a model; choose yang, energy-transformer, transformer or crate`] },
+    { area, name: "an unknown task kind", run: () => train("--config", taskKind), names: [`${taskKind}: field task.kind: 'imagenet' is not a task; choose mnist, addition, recall or file`] },
+    { area, name: "a model without a kind", run: () => train("--config", noKind), names: [`${noKind}: field model.kind: missing; choose a model: yang, energy-transformer, transformer or crate`] },
+    { area, name: "an unknown model.head", run: () => train("--config", head), names: [`${head}: field model.head: 'max' is not a head; choose mean or flatten`] },
+    { area, name: "an unknown train.decay", run: () => train("--config", decay), names: [`${decay}: field train.decay: 'exponential' is not a learning-rate decay; choose cosine, linear or constant`] },
+    { area, name: "a dtype that is a number", run: () => train("--config", dtype), names: [`${dtype}: field dtype: 16 is not a dtype; choose float32 or float64`] },
     { area, name: "a flag's name as a top-level field", run: () => train("--config", topLevel), names: [topLevel, "epochs", "unknown field"] },
     { area, name: "task.path naming a missing file", run: () => train("--config", taskPath), names: [taskPath, "task.path", missingData, "no such file"] },
     { area, name: "task.path naming a directory", run: () => train("--config", taskDir), names: [taskDir, "task.path", dataDir, "is a directory"] },
@@ -77,11 +87,12 @@ function flagCases(): BadInputCase[] {
     { area, name: "--lr negative", run: () => train("--lr=-1"), names: ["--lr", ">0"] },
     { area, name: "--seed in hexadecimal", run: () => train("--seed", "0x10"), names: ["--seed", "'0x10'"] },
     { area, name: "--dim out of range", run: () => train("--dim", "100000"), names: ["--dim", "<=2048"] },
-    { area, name: "--model unknown", run: () => train("--model", "resnet"), names: ["--model", "'resnet'", "energy-transformer"] },
-    { area, name: "--task unknown", run: () => train("--task", "imagenet"), names: ["--task", "'imagenet'", "recall"] },
+    { area, name: "--model unknown", run: () => train("--model", "resnet"), names: ["--model: 'resnet' is not a model; choose yang, energy-transformer, transformer or crate"] },
+    { area, name: "--model misspelt", run: () => train("--model", "yan"), names: ["--model: 'yan' is not a model; choose yang, energy-transformer, transformer or crate"] },
+    { area, name: "--task unknown", run: () => train("--task", "imagenet"), names: ["--task: 'imagenet' is not a task; choose mnist, addition or recall (or --data FILE for your own data)"] },
     { area, name: "--task file (a file task comes from --data)", run: () => train("--task", "file"), names: ["--task", "--data"] },
-    { area, name: "--backend unknown", run: () => train("--backend", "cuda"), names: ["--backend", "'cuda'", "webgpu"] },
-    { area, name: "--dtype unknown", run: () => train("--dtype", "float16"), names: ["--dtype", "'float16'", "float64"] },
+    { area, name: "--backend unknown", run: () => train("--backend", "cuda"), names: ["--backend: 'cuda' is not a backend; choose cpu, webgpu, onnx, tfjs or reference"] },
+    { area, name: "--dtype unknown", run: () => train("--dtype", "float16"), names: ["--dtype: 'float16' is not a dtype; choose float32 or float64"] },
     { area, name: "--task with --data", run: () => trainOn(dataFile(), "--task", "addition"), names: ["--task", "--data"] },
     { area, name: "--test-data without --data", run: () => train("--test-data", dataFile()), names: ["--test-data", "--data"] },
     { area, name: "--data replacing a config's task that names a test file", run: () => trainOn(dataFile(), "--config", withTestPath), names: ["--data", withTestPath, "testPath", "--test-data"] },

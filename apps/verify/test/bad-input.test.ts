@@ -44,7 +44,9 @@ const DEMO: readonly Case[] = [
   [["--plot", join(UNWRITABLE, "energy.svg")], ["--plot", UNWRITABLE, "permission denied"]],
   [["--bogus"], ["--bogus"]],
   [["--layers", "2", "extra"], ["extra"]],
-  [["exprt"], ["'exprt'", "export"]],
+  [["exprt"], ["'exprt'", "export, hopfield"]],
+  // `unfold demo train`: the demo names its own words, and where the others are listed.
+  [["train"], ["'train'", "the demo takes flags (see unfold demo --help) or its subcommands export, hopfield", "unfold help"]],
   [["--digits"], ["--digits"]],
   [["--json=yes"], ["--json"]],
 ];

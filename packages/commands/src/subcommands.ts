@@ -16,9 +16,16 @@ export interface Subcommand {
 /** The subcommand that runs when the first word names none: the unfolding demo, whose own words (export, ...) it parses itself. */
 export const DEMO = "demo";
 
+/**
+ * The demo's own subcommands, which `unfold` takes as its own words (`unfold export` is `unfold
+ * demo export`). The router needs them to tell such a word from a misspelt subcommand, without
+ * loading the demo; test/demo-words.test.ts checks them against the demo's.
+ */
+export const DEMO_WORDS: readonly string[] = ["export", "hopfield"];
+
 export const SUBCOMMANDS: readonly Subcommand[] = [
   { name: "train", summary: "train a model on MNIST, a synthetic task or your data; `unfold train predict` runs an exported model", load: () => import("@unfold/trainer/bin/train") },
-  { name: DEMO, summary: "the unfolding demo on MNIST tokens, and its subcommands (`unfold export`, `unfold hopfield`, ...); `unfold` alone runs it", load: () => import("@unfold/verify/bin/unfold") },
+  { name: DEMO, summary: `the unfolding demo on MNIST tokens, and its subcommands (${DEMO_WORDS.map((w) => `\`unfold ${w}\``).join(", ")}); \`unfold\` alone runs it`, load: () => import("@unfold/verify/bin/unfold") },
   { name: "verify", summary: "the fidelity report: closed-form steps against autodiff, descent checks, a 12-layer unfolding", load: () => import("@unfold/verify/bin/verify") },
   { name: "bench", summary: "the backends timed against TensorFlow.js and onnxruntime-web (and `bench scaling|fidelity|soak`)", load: () => import("@unfold/bench/bin/bench") },
   { name: "hessian", summary: "the self-attention Hessian: `hessian verify|scaling|plots|bench`", load: () => import("@unfold/hessian-cli/bin/hessian") },

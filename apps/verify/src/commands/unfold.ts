@@ -30,8 +30,10 @@ export async function unfoldCommand(argv: string[], io: CommandIO): Promise<void
   if (argv[0] === "export") return exportCommand(argv.slice(1), io);
   if (argv[0] === "hopfield") return hopfieldCommand(argv.slice(1), io);
   // A word where a flag belongs is most likely a mistyped subcommand: say which ones there are.
+  // `unfold` refuses a first word it does not know itself, naming all of its own; a line reaches
+  // this as `unfold demo <word>`, so this names the demo's.
   if (argv[0] !== undefined && !argv[0].startsWith("-")) {
-    throw new Error(`unknown subcommand '${argv[0]}': unfold takes flags (see --help), or the subcommands export, hopfield`);
+    throw new Error(`unknown subcommand '${argv[0]}': the demo takes flags (see unfold demo --help) or its subcommands export, hopfield; unfold help lists the other commands`);
   }
   const flags = parse(argv, {
     digits: { type: "string" },

@@ -16,9 +16,14 @@ export interface ModelMetadata {
   readonly extra?: Readonly<Record<string, string>>;
 }
 
-/** A symbolic leading axis: its name, and which inputs carry it (by default every input whose leading size is the first input's). */
+/** A symbolic leading axis: its name, and which feeds carry it. */
 export interface BatchDimOption {
   readonly name: string;
+  /**
+   * The feeds that carry the axis: inputs, and parameters left as graph inputs (not given in
+   * `params`) that hold one row per example. By default, every input (never a parameter) whose
+   * leading size is the first input's.
+   */
   readonly inputs?: readonly string[];
 }
 
@@ -26,7 +31,13 @@ export interface BatchDimOption {
 export interface ExportOptions {
   /** Parameter values to bake in as initializers; parameters not given stay graph inputs. */
   readonly params?: Readonly<Record<string, HostTensor>>;
-  /** Makes the leading axis symbolic (a dim_param) when the program allows it; a string is the axis name. */
+  /**
+   * Makes the leading axis symbolic (a dim_param) when the program allows it; a string is the
+   * axis name. The axis goes on the outputs computed from the feeds that carry it: by default,
+   * every program input (kind "input", never a parameter) whose leading size is the first input's.
+   * A parameter with one row per example, left as a graph input, carries it only when named:
+   * `{ name: "batch", inputs: ["state", "y"] }`.
+   */
   readonly batchDim?: string | BatchDimOption;
   /** What to record about where the model came from. */
   readonly metadata?: ModelMetadata;
@@ -65,7 +76,8 @@ export function buildOnnxModel(program: Program, options: ExportOptions = {}): O
   const params = options.params ?? {};
   checkParams(program, params);
   const batch = resolveBatch(program, options.batchDim);
-  const axis = batch ?? { name: "", inputs: new Set<string>() };
+  const graphInputs = new Set(program.feeds.filter((f) => !params[f.name]).map((f) => f.name));
+  const axis = { ...(batch ?? { name: "", inputs: new Set<string>() }), graphInputs };
   const optimized = optimize(program);
   // Checked before the split too, so that a refusal names the user's op rather than a node of a
   // split sum.

@@ -80,9 +80,13 @@ export function within<T>(where: string, fn: () => T): T {
   } catch (error) {
     if (error instanceof UnfoldError && !located.has(error)) {
       const before = error.message;
+      // The stack's first line repeats the message; keep the two in agreement. V8 writes that
+      // line when the stack is first read, from the message as it is then, so the stack is read
+      // before the message changes (read after, it would already end with the place, and the
+      // replace would add it a second time).
+      const stack = error.stack;
       error.message = `${before} (in ${where})`;
-      // The stack's first line repeats the message; keep the two in agreement.
-      if (typeof error.stack === "string") error.stack = error.stack.replace(before, error.message);
+      if (typeof stack === "string") error.stack = stack.replace(before, error.message);
       located.add(error);
     }
     throw error;

@@ -1,4 +1,4 @@
-import { FeedError, ReferenceBackend, UnfoldError, defineUnfolding, hostTensor, runUnfolding } from "@unfold/core";
+import { type Energy, FeedError, ReferenceBackend, UnfoldError, defineUnfolding, hostTensor, runUnfolding } from "@unfold/core";
 import { describe, expect, it } from "vitest";
 import { hopfieldEnergy, hopfieldStep, yangEnergy } from "../src/index.js";
 import { type BadInput, tryBadInput } from "../../core/test/bad-input/case.js";
@@ -44,7 +44,7 @@ const cases: BadInput[] = [
     mentions: ["'step'", "stepSize"],
   },
   { name: "hopfieldStep on the Yang energy", call: () => hopfieldStep(yangEnergy({ dim: 4 })), error: UnfoldError, op: "hopfieldStep", mentions: ["'yang'", "'hopfield'"] },
-  { name: "hopfieldStep without an energy", call: () => hopfieldStep(bad(undefined)), error: UnfoldError, op: "hopfieldStep", mentions: ["hopfieldEnergy", "undefined"] },
+  { name: "hopfieldStep without an energy", call: () => hopfieldStep(bad<Energy>(undefined)), error: UnfoldError, op: "hopfieldStep", mentions: ["hopfieldEnergy", "undefined"] },
   {
     name: "a run with queries of the wrong dimension",
     call: () => runWith({ data: 10, shape: [2, 5] }, { data: 12, shape: [3, 4] }),

@@ -1,13 +1,21 @@
-import { type Node, type Program, ShapeError, UnfoldError, formatShape } from "@unfold/core";
+import { type FeedSpec, type Node, type Program, ShapeError, UnfoldError, formatShape } from "@unfold/core";
 
 /** The symbolic batch axis an export asks for: its name, and the feeds that carry it. */
 export interface BatchAxis {
   readonly name: string;
   readonly inputs: ReadonlySet<string>;
+  /**
+   * The feeds that stay graph inputs (the rest are baked in): one of them without the batch axis
+   * may be what a refusal is about, and the user can name it in batchDim's inputs.
+   */
+  readonly graphInputs?: ReadonlySet<string>;
 }
 
-/** Why a node keeps the batch axis from being symbolic, or the uniform values that would fix it. */
-type Verdict = { readonly why: string; readonly promote?: readonly number[] };
+/**
+ * Why a node keeps the batch axis from being symbolic, or the uniform values that would fix it;
+ * `operand` is the fixed-size operand it is about, when there is one.
+ */
+type Verdict = { readonly why: string; readonly promote?: readonly number[]; readonly operand?: number };
 
 /**
  * Which values carry the symbolic batch axis as their leading axis, for exporting a model whose
@@ -52,7 +60,7 @@ function analyse(program: Program, batch: BatchAxis, sizes: ReadonlySet<number>,
     const b = node.inputs.map((i) => batched[i] === 1);
     const verdict = check(node, b, nodes, (id) => uniform[id] === 1 && sizes.has(nodes[id]!.shape[0]!));
     if (verdict?.promote) for (const id of verdict.promote) promote.push(...roots(nodes, uniform, id));
-    else if (verdict) refuse(batch, node, verdict.why);
+    else if (verdict) refuse(batch, program, node, verdict);
     batched[node.id] = b.some(Boolean) ? 1 : 0;
   }
   return { batched, promote: [...new Set(promote)] };
@@ -107,13 +115,56 @@ function fixedOperands(node: Node, b: readonly boolean[], nodes: readonly Node[]
   const clashing = node.inputs.filter((i, k) => !b[k] && nodes[i]!.shape.length === node.shape.length && nodes[i]!.shape[0] !== 1);
   if (clashing.length === 0) return undefined;
   if (clashing.every(promotable)) return { why: "", promote: clashing };
-  return { why: `meets an operand of fixed leading size ${nodes[clashing.find((i) => !promotable(i))!]!.shape[0]} on the batch axis` };
+  const operand = clashing.find((i) => !promotable(i))!;
+  return { why: `meets an operand of fixed leading size ${nodes[operand]!.shape[0]} on the batch axis`, operand };
 }
 
-function refuse(batch: BatchAxis, node: Node, why: string): never {
+function refuse(batch: BatchAxis, program: Program, node: Node, verdict: Verdict): never {
   const where = node.origin ?? "the program";
   const value = `${node.op} %${node.id}${node.label ? ` '${node.label}'` : ""} ${formatShape(node.shape)}`;
-  throw new ShapeError("exportOnnx", `batchDim '${batch.name}': ${where} ${why} (${value}), so the batch axis cannot be symbolic; export without batchDim`);
+  const unbatched = verdict.operand === undefined ? [] : unbatchedFeeds(batch, program, verdict.operand);
+  const remedy = unbatched.length > 0 ? nameThem(batch, unbatched) : "export without batchDim";
+  throw new ShapeError("exportOnnx", `batchDim '${batch.name}': ${where} ${verdict.why} (${value}), so the batch axis cannot be symbolic; ${remedy}`);
+}
+
+/**
+ * The feeds a fixed-size operand is computed from that could carry the batch axis but do not:
+ * left as graph inputs, not among batchDim's inputs, with the batched feeds' leading size. The
+ * default inputs never include a parameter, so a per-example parameter left unbaked is one.
+ */
+function unbatchedFeeds(batch: BatchAxis, program: Program, operand: number): FeedSpec[] {
+  const nodes = program.nodes;
+  const feedAt = new Map(program.feeds.map((f) => [f.id, f]));
+  const batchedSizes = new Set(program.feeds.filter((f) => batch.inputs.has(f.name) && f.shape.length > 0).map((f) => f.shape[0]!));
+  const size = nodes[operand]!.shape[0]!;
+  const found: FeedSpec[] = [];
+  const seen = new Set<number>();
+  const visit = (id: number): void => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    const feed = feedAt.get(id);
+    if (feed === undefined) {
+      nodes[id]!.inputs.forEach(visit);
+      return;
+    }
+    const open = batch.graphInputs?.has(feed.name) ?? true;
+    if (open && !batch.inputs.has(feed.name) && feed.shape[0] === size && batchedSizes.has(size)) found.push(feed);
+  };
+  visit(operand);
+  return found.sort((a, b) => a.id - b.id);
+}
+
+/** The remedy when the operand comes from such feeds: name them in batchDim's inputs, if they are per-example. */
+function nameThem(batch: BatchAxis, feeds: readonly FeedSpec[]): string {
+  const described = feeds.map((f) => `${f.kind === "param" ? "parameter" : "input"} '${f.name}' ${formatShape(f.shape)}`).join(", ");
+  const names = [...batch.inputs, ...feeds.map((f) => f.name)].map((n) => `'${n}'`).join(", ");
+  const [they, hold, them] = feeds.length > 1 ? ["they", "hold", "them"] : ["it", "holds", "it"];
+  return (
+    `the operand comes from ${described}, left as a graph input without the batch axis ` +
+    `(by default only the inputs whose leading size is the first input's carry it, never a parameter): ` +
+    `if ${they} ${hold} one row per example, name ${them} in batchDim: { name: '${batch.name}', inputs: [${names}] }; ` +
+    `otherwise export without batchDim`
+  );
 }
 
 /** Whether a value of `shape`, aligned to `rank` axes, has size 1 on the leading one. */

@@ -41,13 +41,33 @@ export function checkDescent(op: string, energy: Energy, options: DescentOptions
   if (options.name !== undefined) requireName(op, "name", options.name);
   const through = options.through === undefined ? "state" : requireOneOf(op, "through", options.through, THROUGH);
   if (through === "activation" && !energy.activation) throw new UnfoldError(op, `energy '${energy.name}' has no activation to step through`);
+  // Before the terms: a misspelt proxTerm would otherwise be reported as an unlisted prox term.
+  if (proxTerm !== undefined) requireProxTerm(op, energy, proxTerm);
   return { terms: smoothTerms(op, energy, options.terms, proxTerm), through };
+}
+
+/** The term proxTerm names exists and declares a prox; the errors list the terms that would do. */
+function requireProxTerm(op: string, energy: Energy, proxTerm: string): void {
+  const names = energy.terms.map((t) => t.name);
+  const withProx = energy.terms.filter((t) => t.prox).map((t) => `'${t.name}'`);
+  const candidates = withProx.length > 0 ? `terms that declare a prox: ${withProx.join(", ")}` : "none of its terms declares a prox";
+  if (!names.includes(proxTerm)) {
+    throw new UnfoldError(op, `proxTerm '${proxTerm}': energy '${energy.name}' has no term of that name (terms: ${names.join(", ")}; ${candidates})`);
+  }
+  if (!termNamed(energy, proxTerm).prox) {
+    throw new UnfoldError(
+      op,
+      `proxTerm '${proxTerm}': term '${proxTerm}' of energy '${energy.name}' declares no prox (${candidates}); ` +
+        `give the term a prox(point, params, stepSize), or pass a prox function instead of proxTerm`,
+    );
+  }
 }
 
 function smoothTerms(op: string, energy: Energy, terms: readonly string[] | undefined, proxTerm: string | undefined): string[] {
   if (terms === undefined) {
     const list = energy.terms.filter((t) => t.name !== proxTerm);
     const nonSmooth = list.find((t) => t.prox);
+    if (nonSmooth && proxTerm !== undefined) throw new UnfoldError(op, secondProx(energy, nonSmooth.name, proxTerm));
     if (nonSmooth) {
       throw new UnfoldError(
         op,
@@ -65,6 +85,20 @@ function smoothTerms(op: string, energy: Energy, terms: readonly string[] | unde
     throw new UnfoldError(op, `terms lists '${proxTerm}', the proxTerm: its prox descends it, so it must not also be differentiated (list only the smooth terms)`);
   }
   return list;
+}
+
+/**
+ * Why a second prox term is refused by default: a proximal step applies one prox, so the other
+ * non-smooth term is either differentiated (its subgradient, by listing it) or merged with the
+ * first into one term whose prox is the joint one.
+ */
+function secondProx(energy: Energy, other: string, proxTerm: string): string {
+  const listed = energy.terms.filter((t) => t.name !== proxTerm).map((t) => `'${t.name}'`);
+  return (
+    `term '${other}' of energy '${energy.name}' also declares a prox, and a proximal step applies one prox (that of proxTerm '${proxTerm}'); ` +
+    `to take the subgradient of '${other}', list it in terms (terms: [${listed.join(", ")}]), ` +
+    `or sum '${proxTerm}' and '${other}' into one term with a joint prox`
+  );
 }
 
 /** The gradient of the selected terms, with respect to the state or to the activation. */

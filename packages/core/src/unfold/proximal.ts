@@ -25,9 +25,12 @@ export interface ProximalStepOptions<N extends string = string> extends DescentO
 }
 
 /**
- * x <- prox(x - alpha grad f(x)), f the smooth terms: proximal gradient descent (ISTA), which
- * descends f + g when the prox is that of alpha g and alpha <= 1/L (L the Lipschitz constant of
- * grad f), or projected gradient descent when the prox is a projection.
+ * x <- prox(x - alpha grad f(x)), f the smooth terms: proximal gradient descent (ISTA) when the
+ * prox is that of alpha g, or projected gradient descent when the prox is a projection. With L
+ * the Lipschitz constant of grad f and g convex, each step lowers f + g for any alpha < 2/L
+ * (by at least (1/alpha - L/2) ||x' - x||^2); alpha = 1/L is the usual safe choice. A step applies
+ * one prox: a second non-smooth term is either listed in `terms` (its subgradient is taken) or
+ * summed with the first into one term whose prox is the joint one.
  */
 export function proximalStep<N extends string>(energy: Energy<N>, options: ProximalStepOptions<NoInfer<N>>): Step<N> {
   const op = "proximalStep";
@@ -41,8 +44,8 @@ export function proximalStep<N extends string>(energy: Energy<N>, options: Proxi
     throw new UnfoldError(op, `proxTerm '${proxTerm}' and ${both} are exclusive: the step applies the prox that term '${proxTerm}' declares (leave out ${both}), or a prox function (leave out proxTerm)`);
   }
   const e: Energy = energy;
-  const declared = termNamed(e, proxTerm).prox;
-  if (!declared) throw new UnfoldError(op, `term '${proxTerm}' of energy '${e.name}' declares no prox; give the term a prox(point, params, stepSize), or pass a prox function instead of proxTerm`);
+  // checkDescent made sure the term exists and declares a prox.
+  const declared = termNamed(e, proxTerm).prox!;
   // The prox acts on the state, so the term must be a function of the state itself.
   if (e.activation) throw new UnfoldError(op, `energy '${e.name}' has an activation: term '${proxTerm}' is a function of activation(x), so its prox does not act on the state`);
   const name = options.name ?? (terms.length > 0 ? `${proxTerm}(gradient(${terms.join("+")}))` : `prox(${proxTerm})`);

@@ -12,6 +12,9 @@ const sparse = defineEnergy({
   ],
 });
 
+/** sparse with a second l1 term that declares a prox: two non-smooth terms. */
+const twoProx = defineEnergy({ name: "two-prox", params: sparse.params, terms: [...sparse.terms, { ...sparse.terms[1]!, name: "sparsity2" }] });
+
 const gradient = (options: Record<string, unknown>) => () => gradientStep(quad, bad({ stepSize: 0.1, ...options }));
 
 /** The step constructors and their options. */
@@ -140,14 +143,49 @@ export const stepCases: BadInput[] = [
     call: () => proximalStep(sparse, { stepSize: 0.1, proxTerm: "fit", terms: [] }),
     error: UnfoldError,
     op: "proximalStep",
-    mentions: ["term 'fit'", "energy 'sparse'", "declares no prox"],
+    mentions: ["proxTerm 'fit'", "term 'fit'", "energy 'sparse'", "declares no prox", "'sparsity'"],
+  },
+  {
+    name: "a proxTerm that declares no prox, the terms left to their default",
+    call: () => proximalStep(sparse, { stepSize: 0.1, proxTerm: "fit" }),
+    error: UnfoldError,
+    op: "proximalStep",
+    mentions: ["proxTerm 'fit'", "energy 'sparse'", "declares no prox", "terms that declare a prox: 'sparsity'"],
   },
   {
     name: "a proxTerm the energy does not have",
     call: () => proximalStep(sparse, { stepSize: 0.1, proxTerm: "sparsty", terms: ["fit"] }),
     error: UnfoldError,
-    op: "energy",
-    mentions: ["energy 'sparse'", "'sparsty'", "fit, sparsity"],
+    op: "proximalStep",
+    mentions: ["proxTerm 'sparsty'", "energy 'sparse'", "no term", "fit, sparsity"],
+  },
+  {
+    name: "a misspelt proxTerm, the terms left to their default",
+    call: () => proximalStep(sparse, { stepSize: 0.1, proxTerm: "Sparsity" }),
+    error: UnfoldError,
+    op: "proximalStep",
+    mentions: ["proxTerm 'Sparsity'", "energy 'sparse'", "no term", "fit, sparsity"],
+  },
+  {
+    name: "a proxTerm of an energy with no prox term at all",
+    call: () => proximalStep(quad, { stepSize: 0.1, proxTerm: "linear" }),
+    error: UnfoldError,
+    op: "proximalStep",
+    mentions: ["proxTerm 'linear'", "energy 'quad'", "declares no prox", "none of its terms declares a prox"],
+  },
+  {
+    name: "a proxTerm naming one of two prox terms, the other left to the default terms",
+    call: () => proximalStep(twoProx, { stepSize: 0.1, proxTerm: "sparsity" }),
+    error: UnfoldError,
+    op: "proximalStep",
+    mentions: ["term 'sparsity2'", "energy 'two-prox'", "one prox", "proxTerm 'sparsity'", "terms: ['fit', 'sparsity2']", "joint prox"],
+  },
+  {
+    name: "a misspelt proxTerm on an energy with two prox terms, the terms given",
+    call: () => proximalStep(twoProx, { stepSize: 0.1, proxTerm: "l1", terms: ["fit"] }),
+    error: UnfoldError,
+    op: "proximalStep",
+    mentions: ["proxTerm 'l1'", "energy 'two-prox'", "no term", "fit, sparsity, sparsity2", "'sparsity', 'sparsity2'"],
   },
   {
     name: "a proxTerm that is not a string",

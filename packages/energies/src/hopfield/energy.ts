@@ -78,8 +78,12 @@ export function hopfieldEnergy(config: HopfieldConfig): Energy<"X"> {
   });
 }
 
-/** The CCCP step q <- q + a (T(q) - q), a = stepSize in (0, 2) (default 1, the full step). */
-export function hopfieldStep(energy: Energy, options: { readonly stepSize?: number; readonly name?: string } = {}): Step {
+/**
+ * The CCCP step q <- q + a (T(q) - q), a = stepSize in (0, 2) (default 1, the full step). Typed
+ * by the energy's parameter names (Step<"X"> for hopfieldEnergy's, the renamed ones for a renamed
+ * copy), so it composes with typed unfoldings.
+ */
+export function hopfieldStep<N extends string>(energy: Energy<N>, options: { readonly stepSize?: number; readonly name?: string } = {}): Step<N> {
   requireOptions("hopfieldStep", "options", options, ["stepSize", "name"]);
   const terms = (energy as Partial<Energy> | undefined)?.terms;
   if (!Array.isArray(terms) || !terms.some((t: { name?: unknown }) => t.name === HOPFIELD_TERM)) {

@@ -2,6 +2,6 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    projects: ["packages/*", "apps/*", "tooling/cli", "tooling/files", "tooling/plot", "tooling/testing", "tooling/outsider"],
+    projects: ["packages/*", "apps/*", "tooling/cli", "tooling/files", "tooling/plot", "tooling/testing", "tooling/outsider", "tooling/boundaries"],
   },
 });

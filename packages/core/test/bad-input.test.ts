@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { badInputGroups } from "./bad-input/index.js";
-import { tryBadInput } from "./bad-input/case.js";
+import { tryBadInput } from "@unfold/testing/bad-input";
 
 // Each case makes one mistake a user could make with the public API and asserts that the call
 // fails at once with an UnfoldError naming the function, the option or operand and the value.

@@ -18,7 +18,7 @@ import {
   yangEnergy,
   yangLayerSteps,
 } from "../src/index.js";
-import { type BadInput, tryBadInput } from "../../core/test/bad-input/case.js";
+import { type BadInput, tryBadInput } from "@unfold/testing/bad-input";
 
 // Each case makes one mistake with the energy library's options and asserts that the call fails
 // at once, naming the function, the option and the value (the table's runner is core's).

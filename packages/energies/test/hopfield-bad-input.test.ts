@@ -1,7 +1,7 @@
 import { type Energy, FeedError, ReferenceBackend, UnfoldError, defineUnfolding, hostTensor, runUnfolding } from "@unfold/core";
 import { describe, expect, it } from "vitest";
 import { hopfieldEnergy, hopfieldStep, yangEnergy } from "../src/index.js";
-import { type BadInput, tryBadInput } from "../../core/test/bad-input/case.js";
+import { type BadInput, tryBadInput } from "@unfold/testing/bad-input";
 
 // Each case makes one mistake with the Hopfield energy and asserts that it fails at once, naming
 // the function (or the term), the option or shape, and the value given.

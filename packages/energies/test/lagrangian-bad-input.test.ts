@@ -16,7 +16,7 @@ import {
   softmaxLagrangian,
   tanhLagrangian,
 } from "../src/index.js";
-import { type BadInput, tryBadInput } from "../../core/test/bad-input/case.js";
+import { type BadInput, tryBadInput } from "@unfold/testing/bad-input";
 
 // Each case makes one mistake with the Lagrangian network and asserts that it fails at once,
 // naming the function, the network and the part (layer, synapse, parameter) and the value given.

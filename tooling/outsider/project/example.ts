@@ -3,8 +3,11 @@
 // of the reference, with the guard checking every layer's descent. Then the conformance suite's
 // model cases on the CPU backend from @unfold/conformance/portable, which needs no test runner
 // (vitest is not installed here).
+// @boundaries-ignore resolved from the packed tarballs in a project outside the workspace
 import { CpuBackend } from "@unfold/backend-cpu";
+// @boundaries-ignore resolved from the packed tarballs in a project outside the workspace
 import { conformanceSuite } from "@unfold/conformance/portable";
+// @boundaries-ignore resolved from the packed tarballs in a project outside the workspace
 import { type Backend, ReferenceBackend, defineEnergy, defineUnfolding, gradientStep, hostTensor, logsumexp, ops, runUnfolding } from "@unfold/core";
 
 // E(X) = 1/2 ||X - T||^2 + sum_i logsumexp(x_i): a pull to T and a soft-max barrier. Its gradient

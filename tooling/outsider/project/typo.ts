@@ -1,4 +1,5 @@
 // Must NOT compile: the term reads a parameter the energy does not declare ("Tt" for "T").
+// @boundaries-ignore resolved from the packed tarballs in a project outside the workspace
 import { defineEnergy, ops } from "@unfold/core";
 
 export const energy = defineEnergy({

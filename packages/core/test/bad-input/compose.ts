@@ -1,5 +1,5 @@
 import { type Energy, type EnergyTerm, UnfoldError, defineEnergy, energyProgram, ops, renameEnergy, renameParams, sumEnergies } from "../../src/index.js";
-import type { BadInput } from "./case.js";
+import type { BadInput } from "@unfold/testing/bad-input";
 import { bad } from "./fixtures.js";
 
 /** 1/2 <x W, x> + <b, x> on a state [2, 3]: two parameters, for the renaming cases. */

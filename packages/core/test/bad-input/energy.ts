@@ -21,7 +21,7 @@ import {
   closedFormStep,
   gradientStep,
 } from "../../src/index.js";
-import type { BadInput } from "./case.js";
+import type { BadInput } from "@unfold/testing/bad-input";
 import { backend, bad, goodParams, oneTerm, quad } from "./fixtures.js";
 
 const term = { name: "pull", value: (x: Parameters<typeof ops.sum>[0]) => ops.sum(x) };

@@ -1,5 +1,5 @@
 import { DTypeError, FeedError, hostTensor } from "../../src/index.js";
-import type { BadInput } from "./case.js";
+import type { BadInput } from "@unfold/testing/bad-input";
 import { backend, bad, goodFeeds, runFeeds } from "./fixtures.js";
 
 /** Feeds of a run and tensors given to upload: what reaches a backend from the host. */

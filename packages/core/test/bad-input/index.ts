@@ -1,4 +1,4 @@
-import type { BadInput } from "./case.js";
+import type { BadInput } from "@unfold/testing/bad-input";
 import { composeCases } from "./compose.js";
 import { energyDefinitionCases, termCases } from "./energy.js";
 import { feedCases } from "./feeds.js";

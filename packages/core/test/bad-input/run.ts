@@ -1,5 +1,5 @@
 import { DTypeError, FeedError, UnfoldError, type Unfolding, defineUnfolding, hostTensor, runUnfolding } from "../../src/index.js";
-import type { BadInput } from "./case.js";
+import type { BadInput } from "@unfold/testing/bad-input";
 import { backend, bad, gd, goodParams, goodState, keep, quad } from "./fixtures.js";
 
 const tied = () => defineUnfolding({ energy: quad, steps: [gd], layers: 1 });

@@ -1,5 +1,5 @@
 import { type Energy, UnfoldError, closedFormStep, defineEnergy, gradientStep, ops, projectionStep, proximalStep, stepProgram } from "../../src/index.js";
-import type { BadInput } from "./case.js";
+import type { BadInput } from "@unfold/testing/bad-input";
 import { bad, quad } from "./fixtures.js";
 
 /** 1/2 ||x - T||^2 + ||x||_1 on a state [3, 2], its l1 term declaring its prox (a soft threshold). */

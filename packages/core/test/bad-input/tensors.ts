@@ -1,5 +1,5 @@
 import { DTypeError, Random, ShapeError, UnfoldError, hostTensor, scalarTensor } from "../../src/index.js";
-import type { BadInput } from "./case.js";
+import type { BadInput } from "@unfold/testing/bad-input";
 import { bad } from "./fixtures.js";
 
 /** hostTensor and scalarTensor: the way host data becomes a tensor. */

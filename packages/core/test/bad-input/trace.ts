@@ -1,5 +1,5 @@
 import { ShapeError, UnfoldError, energyProgram, input, ops, trace } from "../../src/index.js";
-import type { BadInput } from "./case.js";
+import type { BadInput } from "@unfold/testing/bad-input";
 import { bad, oneTerm } from "./fixtures.js";
 
 /** Tracing: operands of the ops, and the arguments of trace itself. */

@@ -1,5 +1,5 @@
 import { UnfoldError, type UnfoldingConfig, defineEnergy, defineUnfolding, gradientStep, ops } from "../../src/index.js";
-import type { BadInput } from "./case.js";
+import type { BadInput } from "@unfold/testing/bad-input";
 import { bad, gd, keep, quad } from "./fixtures.js";
 
 const unfolding = (config: Record<string, unknown>) => () => defineUnfolding(bad<UnfoldingConfig>({ energy: quad, steps: [gd], layers: 2, ...config }));

@@ -1,10 +1,12 @@
-import type { UnfoldError } from "../../src/index.js";
-
-/** An UnfoldError class (or a subclass) that a bad input must raise. */
-export type ErrorClass = abstract new (...args: never[]) => UnfoldError;
+/**
+ * The error class a bad input must raise: an Error that names the operation it reports (as
+ * @unfold/core's UnfoldError and its subclasses do). Structural, so this runner needs no
+ * dependency on the library it tests.
+ */
+export type ErrorClass = abstract new (...args: never[]) => Error & { readonly op: string };
 
 /**
- * One bad input to the public API: the call that makes the mistake, and what its error must say.
+ * One bad input to a public API: the call that makes the mistake, and what its error must say.
  * The error must be of `error`'s class, report `op` as its operation (the function the user
  * called, or the primitive inside a term), and name every fragment of `mentions`.
  */

@@ -1,9 +1,8 @@
-import { type Backend, type CompileOptions, CompileCache, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program, type DisposedUse, afterDispose } from "@unfold/core";
+import { type Backend, BackendLife, type CompileOptions, CompilePipeline, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program, afterDispose, unsupportedNode } from "@unfold/core";
 import { type OnnxExecutable, bindSession } from "./executable.js";
 import { buildOnnxModel } from "./export.js";
 import { type ExecutionProvider, checkProvider } from "./provider.js";
 import { type OrtModule, loadOrt } from "./runtime.js";
-import type { Life } from "./lifetime.js";
 import { ONNX_BACKEND, OnnxTensor } from "./tensor.js";
 
 /** Options of the `OnnxBackend` constructor: where onnxruntime-web runs the models, and the opset they are built in. */
@@ -36,9 +35,10 @@ export interface OnnxEngineInfo {
 export class OnnxBackend implements Backend {
   readonly name = ONNX_BACKEND;
   readonly dtypes: readonly DType[] = ["float32", "float64"];
-  private readonly plans = new CompileCache<OnnxExecutable>();
   private readonly provider: ExecutionProvider;
-  private readonly life: Life = { disposed: false };
+  /** Whether it was disposed, shared with its executables and tensors. */
+  private readonly life = new BackendLife(ONNX_BACKEND);
+  private readonly plans = new CompilePipeline<OnnxExecutable>(this.life);
   /** Set by the first dispose(), which every later call returns. */
   private disposing: Promise<void> | undefined;
 
@@ -51,38 +51,34 @@ export class OnnxBackend implements Backend {
     return loadOrt(this.options.threads);
   }
 
-  /** Throws once dispose() was called: nothing of a disposed backend restarts. */
-  private checkLive(op: DisposedUse): void {
-    if (this.life.disposed) throw afterDispose(ONNX_BACKEND, op);
-  }
-
-  async compile(program: Program, options: CompileOptions = {}): Promise<OnnxExecutable> {
-    this.checkLive("compile");
-    if (this.provider === "webgpu") {
-      // WebGPU has no double type: onnxruntime would move float64 nodes back to the CPU one by one.
-      const f64 = program.nodes.find((n) => n.dtype === "float64");
-      if (f64) throw new DTypeError("compile", `onnx backend on webgpu: %${f64.id} (${f64.op}) is float64, which WebGPU cannot compute`);
-    }
-    for (const node of program.nodes) {
-      if (!this.dtypes.includes(node.dtype)) throw new DTypeError("compile", `onnx backend: %${node.id} (${node.op}) is ${node.dtype}`);
-    }
-    const ort = await this.ort();
-    // dispose() may have run while onnxruntime was loading.
-    this.checkLive("compile");
+  compile(program: Program, options: CompileOptions = {}): Promise<OnnxExecutable> {
     const life = this.life;
-    const build = async (): Promise<OnnxExecutable> => {
-      const model = buildOnnxModel(program, this.options.opset !== undefined ? { opset: this.options.opset } : {});
-      const session = await ort.InferenceSession.create(model.bytes, { executionProviders: [this.provider], graphOptimizationLevel: optimizationLevel(program, this.provider) });
-      const executable = bindSession(ort, program, model, session, options, life);
-      // Disposed while the session was being made: that dispose() releases it too; fail rather
-      // than hand out a dead executable.
-      if (life.disposed) {
-        await executable.release();
-        throw afterDispose(ONNX_BACKEND, "compile");
-      }
-      return executable;
-    };
-    return this.plans.get(program, build, options.poison ? "poison" : "");
+    return this.plans.compile(program, options, {
+      checkDTypes: (p) => {
+        if (this.provider === "webgpu") {
+          // WebGPU has no double type: onnxruntime would move float64 nodes back to the CPU one by one.
+          const f64 = p.nodes.find((n) => n.dtype === "float64");
+          if (f64) throw new DTypeError("compile", `onnx backend on webgpu: %${f64.id} (${f64.op}) is float64, which WebGPU cannot compute`);
+        }
+        const node = unsupportedNode(p, this.dtypes);
+        if (node) throw new DTypeError("compile", `onnx backend: %${node.id} (${node.op}) is ${node.dtype}`);
+      },
+      prepare: () => this.ort(),
+      // The model is built from the program as written: buildOnnxModel runs its own passes.
+      optimize: false,
+      build: async (_program, ort) => {
+        const model = buildOnnxModel(program, this.options.opset !== undefined ? { opset: this.options.opset } : {});
+        const session = await ort.InferenceSession.create(model.bytes, { executionProviders: [this.provider], graphOptimizationLevel: optimizationLevel(program, this.provider) });
+        const executable = bindSession(ort, program, model, session, options, life);
+        // Disposed while the session was being made: that dispose() releases it too; fail rather
+        // than hand out a dead executable.
+        if (life.disposed) {
+          await executable.release();
+          throw afterDispose(ONNX_BACKEND, "compile");
+        }
+        return executable;
+      },
+    });
   }
 
   /**
@@ -95,10 +91,10 @@ export class OnnxBackend implements Backend {
   }
 
   async upload(tensor: HostTensor): Promise<DeviceTensor> {
-    this.checkLive("upload");
+    this.life.check("upload");
     checkUpload(tensor);
     const ort = await this.ort();
-    this.checkLive("upload");
+    this.life.check("upload");
     // A copy, so later writes to the caller's array do not reach the resident tensor.
     const data = tensor.dtype === "float32" ? Float32Array.from(tensor.data) : Float64Array.from(tensor.data);
     return OnnxTensor.wrap(new ort.Tensor(tensor.dtype, data, [...tensor.shape]), [...tensor.shape], tensor.dtype, this.life);
@@ -116,10 +112,8 @@ export class OnnxBackend implements Backend {
   }
 
   private async release(): Promise<void> {
-    this.life.disposed = true;
-    const pending = this.plans.all();
-    this.plans.clear();
-    for (const plan of pending) await (await plan.catch(() => undefined))?.release();
+    this.life.dispose();
+    await this.plans.releaseAll((executable) => executable.release());
   }
 }
 

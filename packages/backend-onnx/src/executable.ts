@@ -1,7 +1,7 @@
-import { type CompileOptions, type DeviceTensor, type Executable, type Feeds, type Program, UnfoldError, checkFeeds, formatShape, isDeviceTensor, sizeOf, afterDispose } from "@unfold/core";
+import { type BackendLife, type CompileOptions, type DeviceTensor, type Executable, ExecutableLife, type Feeds, type Program, UnfoldError, checkFeeds, formatShape, isDeviceTensor, sizeOf } from "@unfold/core";
 import type * as Ort from "onnxruntime-web";
 import type { OnnxModel } from "./export.js";
-import { type Life, forgetSession, releaseWhenCollected } from "./lifetime.js";
+import { forgetSession, releaseWhenCollected } from "./lifetime.js";
 import type { OrtModule } from "./runtime.js";
 import { ONNX_BACKEND, OnnxTensor } from "./tensor.js";
 
@@ -19,16 +19,15 @@ export interface OnnxExecutable extends Executable {
  * declarations (it names onnxruntime-web's types, which need lib.dom): OnnxBackend.compile is the way in.
  * @internal
  */
-export function bindSession(ort: OrtModule, program: Program, model: OnnxModel, session: Ort.InferenceSession, _options: CompileOptions, life: Life): OnnxExecutable {
-  let released = false;
+export function bindSession(ort: OrtModule, program: Program, model: OnnxModel, session: Ort.InferenceSession, _options: CompileOptions, life: BackendLife): OnnxExecutable {
+  const lifecycle = new ExecutableLife(life, "onnx");
   releaseWhenCollected(session);
   // One run at a time per session: runs are queued, so overlapping callers each get their own answer.
   let queue: Promise<unknown> = Promise.resolve();
   const outputs = program.outputs.map((o) => ({ name: o.name, graphName: model.outputs.get(o.name)!, node: program.nodes[o.id]! }));
 
   const run = async (feeds: Feeds): Promise<Record<string, DeviceTensor>> => {
-    if (life.disposed) throw afterDispose(ONNX_BACKEND, "run");
-    if (released) throw new UnfoldError("onnx backend", "executable was released by its release(); it cannot run again");
+    lifecycle.checkRun();
     checkFeeds(program, feeds, ONNX_BACKEND);
     const ortFeeds: Record<string, Ort.Tensor> = {};
     for (const [feed, graphName] of model.inputs) {
@@ -56,8 +55,7 @@ export function bindSession(ort: OrtModule, program: Program, model: OnnxModel, 
     model: model.bytes,
     run,
     release: async () => {
-      if (released) return;
-      released = true;
+      if (!lifecycle.release()) return;
       forgetSession(session);
       await queue;
       await session.release();

@@ -1,10 +1,5 @@
 import type * as Ort from "onnxruntime-web";
 
-/** Whether an ONNX backend was disposed, shared with the executables and tensors it made. */
-export interface Life {
-  disposed: boolean;
-}
-
 /** The part of onnxruntime-web's InferenceSession that owns the native session (its `handler`). */
 interface SessionHandler {
   dispose(): Promise<void>;

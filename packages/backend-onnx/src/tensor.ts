@@ -1,6 +1,5 @@
-import { type DType, type DeviceTensor, FeedError, type HostTensor, afterDispose } from "@unfold/core";
+import { type BackendLife, type DType, HeldDeviceTensor, type HostTensor } from "@unfold/core";
 import type * as Ort from "onnxruntime-web";
-import { type Life } from "./lifetime.js";
 
 /** The ONNX backend's name, and so the `backend` of every tensor it holds (`DeviceTensor.backend === backend.name`). */
 export const ONNX_BACKEND = "onnx";
@@ -11,33 +10,20 @@ export const ONNX_BACKEND = "onnx";
  * WebAssembly heap for each run and outputs copied out), so "resident" here means kept as an
  * ort.Tensor that is fed again without conversion.
  */
-export class OnnxTensor implements DeviceTensor {
-  readonly backend = ONNX_BACKEND;
-  private held: Ort.Tensor | undefined;
-
+export class OnnxTensor extends HeldDeviceTensor<Ort.Tensor> {
   // Private: an OnnxTensor comes from its backend (upload, a run), which shares its life with it.
-  private constructor(
-    tensor: Ort.Tensor,
-    readonly shape: readonly number[],
-    readonly dtype: DType,
-    /** The backend's: once it is disposed, so is this tensor. */
-    private readonly life: Life,
-  ) {
-    this.held = tensor;
+  private constructor(life: BackendLife, tensor: Ort.Tensor, shape: readonly number[], dtype: DType) {
+    super(life, tensor, shape, dtype);
   }
 
   /**
-   * Wraps an ort.Tensor for the backend whose life is `life`. Left out of the published
-   * declarations, as is `ortTensor`: they name onnxruntime-web's types, which need lib.dom.
+   * Wraps an ort.Tensor for the backend whose life is `life`: once it is disposed, so is this
+   * tensor. Left out of the published declarations, as is `ortTensor`: they name
+   * onnxruntime-web's types, which need lib.dom.
    * @internal
    */
-  static wrap(tensor: Ort.Tensor, shape: readonly number[], dtype: DType, life: Life): OnnxTensor {
-    return new OnnxTensor(tensor, shape, dtype, life);
-  }
-
-  /** True once disposed, or once the backend that made it was. */
-  get disposed(): boolean {
-    return this.held === undefined || this.life.disposed;
+  static wrap(tensor: Ort.Tensor, shape: readonly number[], dtype: DType, life: BackendLife): OnnxTensor {
+    return new OnnxTensor(life, tensor, shape, dtype);
   }
 
   /**
@@ -45,21 +31,18 @@ export class OnnxTensor implements DeviceTensor {
    * @internal
    */
   get ortTensor(): Ort.Tensor {
-    if (!this.held) throw new FeedError("onnx backend", "tensor was disposed");
-    return this.held;
+    return this.held("onnx backend");
   }
 
-  async read(): Promise<HostTensor> {
-    if (this.life.disposed) throw afterDispose(ONNX_BACKEND, "read");
-    if (!this.held) throw new FeedError("read", "tensor was disposed");
-    const data = this.held.data as Float32Array | Float64Array;
+  protected async readHeld(tensor: Ort.Tensor): Promise<HostTensor> {
+    const data = tensor.data as Float32Array | Float64Array;
     // A copy: the caller may write into what it reads.
     return { shape: this.shape, dtype: this.dtype, data: this.dtype === "float32" ? Float32Array.from(data) : Float64Array.from(data) };
   }
 
-  dispose(): void {
-    // Only drop the reference: two OnnxTensors may wrap ort.Tensors over one buffer (a feed
-    // passed through), and ort's dispose of a CPU tensor would release data the other still reads.
-    this.held = undefined;
-  }
+  /**
+   * Only drops the reference: two OnnxTensors may wrap ort.Tensors over one buffer (a feed
+   * passed through), and ort's dispose of a CPU tensor would release data the other still reads.
+   */
+  protected free(): void {}
 }

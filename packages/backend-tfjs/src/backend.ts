@@ -1,8 +1,8 @@
-import { type Backend, type CompileOptions, CompileCache, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program, optimize, splitLongSums, type DisposedUse, afterDispose } from "@unfold/core";
+import { type Backend, BackendLife, type CompileOptions, CompilePipeline, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program, splitLongSums, type DisposedUse, unsupportedNode } from "@unfold/core";
 import { type Tf, activate, initEngine, sumsSerially } from "./engine.js";
 import type { TfjsEngine } from "./engines.js";
 import { type TfjsExecutable, bindPlan } from "./executable.js";
-import { type TfjsPlan, planProgram } from "./lower/plan.js";
+import { planProgram } from "./lower/plan.js";
 import { Holdings } from "./lifetime.js";
 import { TfjsTensor } from "./tensor.js";
 
@@ -25,57 +25,57 @@ export class TfjsBackend implements Backend {
   /** TensorFlow.js has no float64 on any engine. */
   readonly dtypes: readonly DType[] = ["float32"];
   readonly engine: TfjsEngine;
-  private readonly plans = new CompileCache<TfjsExecutable>();
+  /** Whether it was disposed, shared with its tensors and executables. */
+  private readonly life: BackendLife;
+  private readonly plans: CompilePipeline<TfjsExecutable>;
   private ready: Promise<Tf> | undefined;
-  /** The tensors it handed out and whether it was disposed, shared with its tensors and executables. */
-  private readonly holdings: Holdings;
+  /** The tensors it handed out, freed by its dispose(). */
+  private readonly holdings = new Holdings();
   /** Set by the first dispose(), which every later call returns. */
   private disposing: Promise<void> | undefined;
 
   constructor(private readonly options: TfjsBackendOptions = {}) {
     this.engine = options.engine ?? "cpu";
     this.name = `tfjs-${this.engine}`;
-    this.holdings = new Holdings(this.name);
-  }
-
-  /** Throws once dispose() was called: nothing of a disposed backend restarts. */
-  private checkLive(op: DisposedUse): void {
-    if (this.holdings.disposed) throw afterDispose(this.name, op);
+    this.life = new BackendLife(this.name);
+    this.plans = new CompilePipeline(this.life);
   }
 
   /** TensorFlow.js with this backend's engine ready; `op` names the use, for the error after dispose(). */
   private async tf(op: DisposedUse): Promise<Tf> {
-    this.checkLive(op);
+    this.life.check(op);
     this.ready ??= initEngine(this.engine, this.options.wasmPaths);
     const tf = await this.ready;
     // dispose() may have run while the engine was initializing.
-    this.checkLive(op);
+    this.life.check(op);
     return tf;
   }
 
-  async compile(program: Program, options: CompileOptions = {}): Promise<TfjsExecutable> {
-    this.checkLive("compile");
-    const f64 = program.nodes.find((n) => n.dtype !== "float32");
-    if (f64) {
-      throw new DTypeError("compile", `${this.name}: %${f64.id} (${f64.op}${f64.label ? ` '${f64.label}'` : ""}) is ${f64.dtype}; TensorFlow.js computes in float32 only`);
-    }
-    const tf = await this.tf("compile");
-    const plan = (): TfjsPlan => {
-      const optimized = optimize(program);
-      return planProgram(sumsSerially(this.engine) ? splitLongSums(optimized) : optimized, { matmul: { perBatchElement: this.engine === "wasm" } });
-    };
-    const build = async (): Promise<TfjsExecutable> => bindPlan(tf, this.engine, this.name, program, plan(), options, this.holdings);
-    return this.plans.get(program, build, options.poison ? "poison" : "");
+  compile(program: Program, options: CompileOptions = {}): Promise<TfjsExecutable> {
+    return this.plans.compile(program, options, {
+      checkDTypes: (p) => {
+        const f64 = unsupportedNode(p, this.dtypes);
+        if (f64) {
+          throw new DTypeError("compile", `${this.name}: %${f64.id} (${f64.op}${f64.label ? ` '${f64.label}'` : ""}) is ${f64.dtype}; TensorFlow.js computes in float32 only`);
+        }
+      },
+      prepare: () => this.tf("compile"),
+      optimize: true,
+      build: async (optimized, tf) => {
+        const plan = planProgram(sumsSerially(this.engine) ? splitLongSums(optimized) : optimized, { matmul: { perBatchElement: this.engine === "wasm" } });
+        return bindPlan(tf, this.engine, this.life, program, plan, options, this.holdings);
+      },
+    });
   }
 
   async upload(tensor: HostTensor): Promise<DeviceTensor> {
-    this.checkLive("upload");
+    this.life.check("upload");
     checkUpload(tensor);
     if (tensor.dtype !== "float32") throw new DTypeError("upload", `${this.name} holds float32 only, got ${tensor.dtype}`);
     const tf = await this.tf("upload");
     activate(this.engine);
     // A copy: the cpu engine would otherwise keep the caller's array as its storage.
-    return TfjsTensor.wrap(this.name, tf.tensor(Float32Array.from(tensor.data), [...tensor.shape], "float32"), [...tensor.shape], this.engine === "cpu", this.holdings);
+    return TfjsTensor.wrap(this.life, tf.tensor(Float32Array.from(tensor.data), [...tensor.shape], "float32"), [...tensor.shape], this.engine === "cpu", this.holdings);
   }
 
   /**
@@ -90,9 +90,8 @@ export class TfjsBackend implements Backend {
   }
 
   private async release(): Promise<void> {
-    const pending = this.plans.all();
-    this.plans.clear();
+    this.life.dispose();
     this.holdings.dispose();
-    for (const plan of pending) (await plan.catch(() => undefined))?.release();
+    await this.plans.releaseAll((executable) => executable.release());
   }
 }

@@ -1,5 +1,5 @@
 import type * as TF from "@tensorflow/tfjs";
-import { type CompileOptions, type DeviceTensor, type Executable, type Feeds, type Program, UnfoldError, checkFeeds, formatShape, isDeviceTensor, afterDispose } from "@unfold/core";
+import { type BackendLife, type CompileOptions, type DeviceTensor, type Executable, ExecutableLife, type Feeds, type Program, UnfoldError, checkFeeds, formatShape, isDeviceTensor } from "@unfold/core";
 import { type Tf, activate } from "./engine.js";
 import type { TfjsEngine } from "./engines.js";
 import { type Holdings } from "./lifetime.js";
@@ -19,7 +19,7 @@ export interface TfjsExecutable extends Executable {
  * is the way in.
  * @internal
  */
-export function bindPlan(tf: Tf, engine: TfjsEngine, backendName: string, original: Program, plan: TfjsPlan, options: CompileOptions, holdings: Holdings): TfjsExecutable {
+export function bindPlan(tf: Tf, engine: TfjsEngine, life: BackendLife, original: Program, plan: TfjsPlan, options: CompileOptions, holdings: Holdings): TfjsExecutable {
   const nodes = plan.program.nodes;
   activate(engine);
   const constants = new Map<number, TF.Tensor>();
@@ -29,13 +29,12 @@ export function bindPlan(tf: Tf, engine: TfjsEngine, backendName: string, origin
   }
   // The constants are freed on release(), or once nothing can run them any more.
   holdings.hold(constants, [...constants.values()]);
-  let released = false;
+  const lifecycle = new ExecutableLife(life, "tfjs");
   const outputs = plan.program.outputs.map((o) => ({ name: o.name, id: o.id, shape: nodes[o.id]!.shape }));
 
   const run = async (feeds: Feeds): Promise<Record<string, DeviceTensor>> => {
-    if (holdings.disposed) throw afterDispose(backendName, "run");
-    if (released) throw new UnfoldError("tfjs backend", "executable was released by its release(); it cannot run again");
-    checkFeeds(original, feeds, backendName);
+    lifecycle.checkRun();
+    checkFeeds(original, feeds, life.backend);
     // From the switch to the end of tidy everything is synchronous, so another backend's run
     // cannot make a different engine active in between.
     activate(engine);
@@ -66,7 +65,7 @@ export function bindPlan(tf: Tf, engine: TfjsEngine, backendName: string, origin
     for (const o of outputs) {
       const t = results[o.name]!;
       if (options.poison) checkShape(o.name, t, o.shape);
-      outs[o.name] = TfjsTensor.wrap(backendName, t, o.shape, engine === "cpu", holdings);
+      outs[o.name] = TfjsTensor.wrap(life, t, o.shape, engine === "cpu", holdings);
     }
     return outs;
   };
@@ -74,9 +73,7 @@ export function bindPlan(tf: Tf, engine: TfjsEngine, backendName: string, origin
     program: original,
     run,
     release: () => {
-      if (released) return;
-      released = true;
-      holdings.release(constants, [...constants.values()]);
+      if (lifecycle.release()) holdings.release(constants, [...constants.values()]);
     },
   };
 }

@@ -14,20 +14,14 @@ interface Held {
 const uncollected = new FinalizationRegistry<Held>(({ holdings, tensors }) => holdings.free(tensors));
 
 /**
- * What one TfjsBackend holds in TensorFlow.js's process-wide engine, and whether it was disposed
- * (its tensors and executables ask). Its dispose() frees every tensor it handed out that is still
- * undisposed; a holder collected undisposed frees its own (see `uncollected`). The holdings never
- * refer to a holder, so holding tensors here does not keep their holders alive.
+ * What one TfjsBackend holds in TensorFlow.js's process-wide engine. Its dispose() (the
+ * backend's) frees every tensor it handed out that is still undisposed; a holder collected
+ * undisposed frees its own (see `uncollected`). The holdings never refer to a holder, so
+ * holding tensors here does not keep their holders alive. Whether the backend was disposed is
+ * its BackendLife's to say.
  */
 export class Holdings {
-  private isDisposed = false;
   private readonly tensors = new Set<TF.Tensor>();
-
-  constructor(readonly backend: string) {}
-
-  get disposed(): boolean {
-    return this.isDisposed;
-  }
 
   /** Holds `tensors` for `holder` until `release(holder)`, the holder's collection, or the backend's dispose. */
   hold(holder: object, tensors: readonly TF.Tensor[]): void {
@@ -48,9 +42,8 @@ export class Holdings {
     }
   }
 
-  /** The backend's dispose: every tensor still held is disposed, and its holders report disposed. */
+  /** The backend's dispose: every tensor still held is disposed. */
   dispose(): void {
-    this.isDisposed = true;
     this.free([...this.tensors]);
   }
 }

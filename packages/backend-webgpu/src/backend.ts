@@ -1,4 +1,4 @@
-import { type Backend, CompileCache, type DisposedUse, type CompileOptions, DTypeError, checkUpload, FeedError, type DType, type DeviceTensor, type HostTensor, type Program, formatShape, optimize, sizeOf } from "@unfold/core";
+import { type Backend, BackendLife, CompilePipeline, type DisposedUse, type CompileOptions, DTypeError, checkUpload, FeedError, type DType, type DeviceTensor, type HostTensor, type Program, formatShape, sizeOf, unsupportedNode } from "@unfold/core";
 import { GpuContext, disposedError } from "./context.js";
 import { type WebGpuBackendOptions, openDevice, targetOf } from "./device.js";
 import { tensorTooLarge } from "./errors.js";
@@ -27,8 +27,9 @@ export class WebGpuBackend implements Backend {
   readonly dtypes: readonly DType[] = ["float32"];
   private readonly ready: Promise<GpuContext>;
   private context: GpuContext | undefined;
-  private readonly plans = new CompileCache<WebGpuExecutable>();
-  private disposed = false;
+  /** Whether it was disposed, shared with its executables and tensors. */
+  private readonly life = new BackendLife(WEBGPU_BACKEND);
+  private readonly plans = new CompilePipeline<WebGpuExecutable>(this.life);
 
   /** Starts finding a device at once; the first compile or upload waits for it. */
   constructor(options: WebGpuBackendOptions = {}) {
@@ -45,10 +46,10 @@ export class WebGpuBackend implements Backend {
   }
 
   private async use(op: DisposedUse): Promise<GpuContext> {
-    if (this.disposed) throw disposedError(op);
+    this.life.check(op);
     const context = await this.ready;
     // dispose() may have come while the device was being found.
-    if (this.disposed) throw disposedError(op);
+    this.life.check(op);
     context.check(op);
     return context;
   }
@@ -58,36 +59,40 @@ export class WebGpuBackend implements Backend {
     return this.context?.device;
   }
 
-  async compile(program: Program, options: CompileOptions = {}): Promise<WebGpuExecutable> {
-    for (const node of program.nodes) {
-      if (!this.dtypes.includes(node.dtype)) {
-        throw new DTypeError(
-          "compile",
-          `unsupported dtype ${node.dtype} at ${node.op} %${node.id}${node.label ? ` '${node.label}'` : ""} ${formatShape(node.shape)}: the webgpu backend computes in float32 only`,
-        );
-      }
-    }
-    const context = await this.use("compile");
-    const build = async (): Promise<WebGpuExecutable> => {
-      try {
-        const plan = lower(optimize(program), { maxBindings: context.maxBindings, maxBindingBytes: context.maxBindingBytes });
-        const executable = await bindPlan(program, plan, context, options);
-        if (context.disposed) {
-          executable.release();
-          throw disposedError("compile");
+  compile(program: Program, options: CompileOptions = {}): Promise<WebGpuExecutable> {
+    const life = this.life;
+    return this.plans.compile(program, options, {
+      checkDTypes: (p) => {
+        const node = unsupportedNode(p, this.dtypes);
+        if (node) {
+          throw new DTypeError(
+            "compile",
+            `unsupported dtype ${node.dtype} at ${node.op} %${node.id}${node.label ? ` '${node.label}'` : ""} ${formatShape(node.shape)}: the webgpu backend computes in float32 only`,
+          );
         }
-        return executable;
-      } catch (error) {
-        // A compile overtaken by dispose() fails for that reason, whatever the destroyed device said.
-        throw context.disposed ? disposedError("compile") : error;
-      }
-    };
-    return this.plans.get(program, build, options.poison ? "poison" : "");
+      },
+      prepare: () => this.use("compile"),
+      optimize: true,
+      build: async (optimized, context) => {
+        try {
+          const plan = lower(optimized, { maxBindings: context.maxBindings, maxBindingBytes: context.maxBindingBytes });
+          const executable = await bindPlan(program, plan, context, options, life);
+          if (context.disposed) {
+            executable.release();
+            throw disposedError("compile");
+          }
+          return executable;
+        } catch (error) {
+          // A compile overtaken by dispose() fails for that reason, whatever the destroyed device said.
+          throw context.disposed ? disposedError("compile") : error;
+        }
+      },
+    });
   }
 
   async upload(tensor: HostTensor): Promise<DeviceTensor> {
     // Liveness first, as on every backend: after dispose() every upload gets the dispose error.
-    if (this.disposed) throw disposedError("upload");
+    this.life.check("upload");
     checkUpload(tensor);
     if (tensor.dtype !== "float32") throw new DTypeError("upload", `unsupported dtype ${tensor.dtype}: the webgpu backend holds float32 only`);
     const context = await this.use("upload");
@@ -98,14 +103,14 @@ export class WebGpuBackend implements Backend {
     // writeBuffer copies at once, so the caller may overwrite its array as soon as this returns.
     const data = tensor.data instanceof Float32Array ? tensor.data : Float32Array.from(tensor.data);
     if (elements > 0) context.device.queue.writeBuffer(buffer.buffer, 0, data);
-    return new WebGpuTensor(context, buffer, [...tensor.shape], elements);
+    return new WebGpuTensor(this.life, context, buffer, [...tensor.shape], elements);
   }
 
   /** Pool, pipeline and executable counts; zeros before the device is ready. */
   stats(): WebGpuStats {
     const pool = this.context?.pool.stats() ?? { liveBytes: 0, liveBuffers: 0, peakLiveBytes: 0, pooledBytes: 0, pooledBuffers: 0, createdBuffers: 0 };
     const pipelines = this.context?.pipelines.stats() ?? { compiled: 0, hits: 0 };
-    return { pool, pipelines, executables: this.plans.size };
+    return { pool, pipelines, executables: this.plans.cache.size };
   }
 
   /** Starts the pool's peak (stats().pool.peakLiveBytes) anew from what is on loan now. */
@@ -114,13 +119,11 @@ export class WebGpuBackend implements Backend {
   }
 
   async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
+    if (this.life.disposed) return;
+    this.life.dispose();
     // At once, so that executables, tensors and compiles in flight fail naming the dispose.
     if (this.context) this.context.disposed = true;
-    const pending = this.plans.all();
-    this.plans.clear();
-    for (const plan of pending) (await plan.catch(() => undefined))?.release();
+    await this.plans.releaseAll((executable) => executable.release());
     const context = await this.ready.catch(() => undefined);
     if (!context) return;
     context.disposed = true;

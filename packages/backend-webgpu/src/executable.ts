@@ -1,6 +1,6 @@
-import { type CompileOptions, type DeviceTensor, type Executable, FeedError, type Feeds, type Program, UnfoldError, checkFeeds, isDeviceTensor } from "@unfold/core";
+import { type BackendLife, type CompileOptions, type DeviceTensor, type Executable, ExecutableLife, FeedError, type Feeds, type Program, checkFeeds, isDeviceTensor } from "@unfold/core";
 import { kernelCode } from "./codegen/index.js";
-import { type GpuContext, disposedError } from "./context.js";
+import type { GpuContext } from "./context.js";
 import { assignWorkspace } from "./plan/liveness.js";
 import type { Plan } from "./plan/lower.js";
 import { type PooledBuffer, sizeClass } from "./pool.js";
@@ -48,7 +48,7 @@ export interface WebGpuExecutable extends Executable {
  * feeds to staging buffers, takes output buffers from the pool, records every dispatch into
  * one compute pass and submits once; outputs come back as resident tensors.
  */
-export async function bindPlan(program: Program, plan: Plan, context: GpuContext, options: CompileOptions): Promise<WebGpuExecutable> {
+export async function bindPlan(program: Program, plan: Plan, context: GpuContext, options: CompileOptions, life: BackendLife): Promise<WebGpuExecutable> {
   const { device, pool, pipelines, state } = context;
   const codes = plan.steps.map((step) => ({ step, code: kernelCode(step.spec, step.out, context.target) }));
   const built = await Promise.all(codes.map(({ step, code }) => pipelines.get(code.wgsl, step.label)));
@@ -101,12 +101,11 @@ export async function bindPlan(program: Program, plan: Plan, context: GpuContext
   };
 
   const staging = new Map<number, PooledBuffer>();
-  let released = false;
+  const lifecycle = new ExecutableLife(life, "webgpu");
 
   /** Binds feeds and fresh outputs for one run: the buffer of every slot, and the output tensors. */
   const prepare = (feeds: Feeds): { current: (PooledBuffer | undefined)[]; results: Record<string, DeviceTensor> } => {
-    if (context.disposed) throw disposedError("run");
-    if (released) throw new UnfoldError("run", "this webgpu executable was released; compile the program again");
+    lifecycle.checkRun();
     state.check("run");
     checkFeeds(program, feeds, WEBGPU_BACKEND);
     const current = fixed.slice();
@@ -132,7 +131,7 @@ export async function bindPlan(program: Program, plan: Plan, context: GpuContext
     for (const slot of outputSlots) {
       const buffer = pool.acquire(slot.elements * 4);
       current[slot.id] = buffer;
-      results[slot.output!] = new WebGpuTensor(context, buffer, outputShape.get(slot.output!)!, slot.elements);
+      results[slot.output!] = new WebGpuTensor(life, context, buffer, outputShape.get(slot.output!)!, slot.elements);
     }
     return { current, results };
   };
@@ -190,9 +189,7 @@ export async function bindPlan(program: Program, plan: Plan, context: GpuContext
     run,
     profile,
     release: () => {
-      if (released) return;
-      released = true;
-      owned.forEach((b) => pool.release(b));
+      if (lifecycle.release()) owned.forEach((b) => pool.release(b));
     },
   };
 }

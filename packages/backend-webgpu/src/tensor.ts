@@ -1,4 +1,4 @@
-import { type DeviceTensor, FeedError, type HostTensor } from "@unfold/core";
+import { type BackendLife, HeldDeviceTensor, type HostTensor } from "@unfold/core";
 import { type GpuContext, disposedError } from "./context.js";
 import type { PooledBuffer } from "./pool.js";
 
@@ -7,35 +7,30 @@ export const WEBGPU_BACKEND = "webgpu";
 const MAP_READ = 0x1;
 
 /** A float32 tensor resident in a GPU buffer on loan from its backend's pool. */
-export class WebGpuTensor implements DeviceTensor {
-  readonly backend = WEBGPU_BACKEND;
-  readonly dtype = "float32" as const;
-  private held: PooledBuffer | undefined;
-
+export class WebGpuTensor extends HeldDeviceTensor<PooledBuffer> {
+  /** @param life the backend's: once it is disposed, so is this tensor. */
   constructor(
+    life: BackendLife,
     readonly context: GpuContext,
     buffer: PooledBuffer,
-    readonly shape: readonly number[],
+    shape: readonly number[],
     readonly elements: number,
   ) {
-    this.held = buffer;
-  }
-
-  /** Disposed on its own, or with its backend. */
-  get disposed(): boolean {
-    return this.held === undefined || this.context.disposed;
+    super(life, buffer, shape, "float32");
   }
 
   /** The buffer, for binding; throws once disposed. */
   get buffer(): PooledBuffer {
-    if (!this.held) throw new FeedError("read", "tensor was disposed");
-    return this.held;
+    return this.held("read");
+  }
+
+  /** A lost device is reported before a disposed tensor, as a run does. */
+  protected override checkReadable(): void {
+    this.context.check("read");
   }
 
   /** Copies to a mappable staging buffer and maps it: asynchronous, like the GPU. */
-  async read(): Promise<HostTensor> {
-    this.context.check("read");
-    const source = this.buffer;
+  protected async readHeld(source: PooledBuffer): Promise<HostTensor> {
     const { state, pool, device } = this.context;
     const bytes = this.elements * 4;
     if (bytes === 0) return { shape: this.shape, dtype: "float32", data: new Float32Array(0) };
@@ -55,9 +50,7 @@ export class WebGpuTensor implements DeviceTensor {
     }
   }
 
-  dispose(): void {
-    if (!this.held) return;
-    this.context.pool.release(this.held);
-    this.held = undefined;
+  protected free(buffer: PooledBuffer): void {
+    this.context.pool.release(buffer);
   }
 }

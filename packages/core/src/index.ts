@@ -3,7 +3,7 @@
 
 export { type DType, DTYPES, type FloatArray } from "./dtype.js";
 export { UnfoldError, ShapeError, DTypeError, FeedError, MonotonicityError, formatShape } from "./errors.js";
-export { type Shape, sizeOf, stridesOf, broadcastShapes, sameShape } from "./shape.js";
+export { type Shape, sizeOf, stridesOf, broadcastShapes, broadcastsTo, sameShape } from "./shape.js";
 export {
   type View,
   contiguousView,
@@ -57,6 +57,22 @@ export { checkUpload, findNonFinite } from "./backend/host-data.js";
 export { type DisposedUse, afterDispose } from "./backend/lifetime.js";
 export { interpret } from "./backend/interpret.js";
 export { CompileCache } from "./backend/compile-cache.js";
+export {
+  BackendLife,
+  ExecutableLife,
+  executableReleased,
+  HeldDeviceTensor,
+  type CompileSteps,
+  CompilePipeline,
+  compileVariant,
+  unsupportedNode,
+  type PlanSlot,
+  type PlanSlotKind,
+  type LiveInterval,
+  type StepAccess,
+  liveIntervals,
+  workspaceByFirstWrite,
+} from "./backend/kit/index.js";
 export { ReferenceBackend } from "./backend/reference.js";
 
 export { asymmetry, symmetricEigen, mapEigenvalues, solve, inverse, relativeError } from "./linalg/dense.js";

@@ -1,79 +1,65 @@
 import { type DType, DTYPES, allocate } from "../dtype.js";
-import { DTypeError, FeedError } from "../errors.js";
+import { DTypeError } from "../errors.js";
 import type { Program } from "../ir/program.js";
 import type { Shape } from "../shape.js";
 import { type Backend, type CompileOptions, type DeviceTensor, type Executable, type Feeds, isDeviceTensor } from "./backend.js";
-import { CompileCache } from "./compile-cache.js";
 import { checkFeeds } from "./feeds.js";
 import { checkUpload } from "./host-data.js";
 import { interpret } from "./interpret.js";
-import { afterDispose } from "./lifetime.js";
+import { CompilePipeline, unsupportedNode } from "./kit/compile.js";
+import { HeldDeviceTensor } from "./kit/device-tensor.js";
+import { BackendLife } from "./kit/life.js";
 import { type HostTensor, toFloat64 } from "./tensor.js";
 
 const NAME = "reference";
 
-/** Whether a backend was disposed, shared with what it made so they can tell. */
-interface Life {
-  disposed: boolean;
-}
-
 /** A resident tensor of the reference backend: float64 values in host memory. */
-class ReferenceTensor implements DeviceTensor {
-  readonly backend = NAME;
-  private values: Float64Array | undefined;
-
-  constructor(
-    values: Float64Array,
-    readonly shape: Shape,
-    readonly dtype: DType,
-    private readonly life: Life,
-  ) {
-    this.values = values;
-  }
-
-  get disposed(): boolean {
-    return this.values === undefined || this.life.disposed;
+class ReferenceTensor extends HeldDeviceTensor<Float64Array> {
+  constructor(values: Float64Array, shape: Shape, dtype: DType, life: BackendLife) {
+    super(life, values, shape, dtype);
   }
 
   get float64(): Float64Array {
-    if (!this.values) throw new FeedError("read", "tensor was disposed");
-    return this.values;
+    return this.held("read");
   }
 
-  async read(): Promise<HostTensor> {
-    if (this.life.disposed) throw afterDispose(NAME, "read");
-    const data = allocate(this.dtype, this.float64.length);
-    data.set(this.float64);
+  protected async readHeld(values: Float64Array): Promise<HostTensor> {
+    const data = allocate(this.dtype, values.length);
+    data.set(values);
     return { shape: this.shape, dtype: this.dtype, data };
   }
 
-  dispose(): void {
-    this.values = undefined;
-  }
+  /** Nothing to free: the values are garbage once unreferenced. */
+  protected free(): void {}
 }
 
 /**
  * The reference backend: runs programs with the float64 interpreter. Simple enough to be
- * obviously right; every other backend is measured against it.
+ * obviously right; every other backend is measured against it. Written on the backend kit.
  */
 export class ReferenceBackend implements Backend {
   readonly name = NAME;
   readonly dtypes = DTYPES;
-  private readonly cache = new CompileCache<Executable>();
-  private readonly life: Life = { disposed: false };
+  private readonly life = new BackendLife(NAME);
+  private readonly plans = new CompilePipeline<Executable>(this.life);
 
-  /** Poisoning is moot here: every rule returns a freshly and fully computed array. */
+  /**
+   * Poisoning is moot here: every rule returns a freshly and fully computed array, so the
+   * options are not passed on and one plan serves a program compiled with or without them.
+   */
   compile(program: Program, _options?: CompileOptions): Promise<Executable> {
     const life = this.life;
-    if (life.disposed) return Promise.reject(afterDispose(NAME, "compile"));
-    return this.cache.get(program, async () => {
-      for (const node of program.nodes) {
-        if (!this.dtypes.includes(node.dtype)) throw new DTypeError("compile", `reference backend does not support ${node.dtype}`);
-      }
-      return {
+    return this.plans.compile(program, {}, {
+      checkDTypes: (p) => {
+        const node = unsupportedNode(p, this.dtypes);
+        if (node) throw new DTypeError("compile", `reference backend does not support ${node.dtype}`);
+      },
+      // The interpreter is the definition: it runs the program as written, unoptimized.
+      optimize: false,
+      build: async () => ({
         program,
         run: async (feeds: Feeds) => {
-          if (life.disposed) throw afterDispose(NAME, "run");
+          life.check("run");
           checkFeeds(program, feeds, NAME);
           const values = new Map<string, Float64Array>();
           for (const [name, feed] of Object.entries(feeds)) {
@@ -90,19 +76,19 @@ export class ReferenceBackend implements Backend {
           }
           return result;
         },
-      };
+      }),
     });
   }
 
   async upload(tensor: HostTensor): Promise<DeviceTensor> {
-    if (this.life.disposed) throw afterDispose(NAME, "upload");
+    this.life.check("upload");
     checkUpload(tensor);
     return new ReferenceTensor(Float64Array.from(tensor.data), tensor.shape, tensor.dtype, this.life);
   }
 
   /** Final and idempotent: afterwards every use of the backend, its executables and tensors throws. */
   async dispose(): Promise<void> {
-    this.life.disposed = true;
-    this.cache.clear();
+    this.life.dispose();
+    this.plans.cache.clear();
   }
 }

@@ -1,26 +1,19 @@
-import type { DType } from "@unfold/core";
+import type { DType, PlanSlot, PlanSlotKind } from "@unfold/core";
 import type { ItemForm } from "./items.js";
 
-/** Where a slot's bytes come from, which decides its lifetime. */
-export type SlotKind =
-  /** fed by name each run: a staging copy of host data, or a resident tensor bound in place */
-  | "input"
-  /** an intermediate, placed in the plan's workspace by liveness */
-  | "workspace"
-  /** a result, freshly allocated each run and handed to the caller */
-  | "output"
-  /** a constant of the program, written once at compile time */
-  | "constant"
-  /** an intermediate of an item round: one item per thread, in the round's region (segments.ts) */
-  | "private";
+/**
+ * Where a slot's bytes come from (core's kinds: input, workspace, output, constant), plus
+ * "private": an intermediate of an item round, one item per thread, in the round's region
+ * (segments.ts).
+ */
+export type SlotKind = PlanSlotKind | "private";
 
-export interface Slot {
-  readonly id: number;
-  kind: SlotKind;
+/**
+ * A slot of a CPU plan: core's PlanSlot with its dtype (plans mix float32 and float64) and every
+ * output it holds (one slot may be handed out under several output names).
+ */
+export interface Slot extends PlanSlot<SlotKind> {
   readonly dtype: DType;
-  readonly elements: number;
-  readonly feed?: string;
-  readonly constant?: Float64Array;
   outputs: string[];
 }
 

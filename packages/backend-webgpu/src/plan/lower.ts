@@ -1,4 +1,4 @@
-import { BINARY_OPS, type BinaryOp, broadcastView, contiguousView, formatShape, isContiguous, type Node, type Program, reshapeView, sameViews, sizeOf, sliceView, transposeView, UNARY_OPS, type UnaryOp, UnfoldError, unitReshape, unitReshapeView, type View } from "@unfold/core";
+import { BINARY_OPS, type BinaryOp, broadcastsTo, broadcastView, contiguousView, formatShape, isContiguous, type Node, type Program, reshapeView, sameShape, sameViews, sizeOf, sliceView, transposeView, UNARY_OPS, type UnaryOp, UnfoldError, unitReshape, unitReshapeView, type View } from "@unfold/core";
 import { tensorTooLarge } from "../errors.js";
 import { type Expr, type KernelSpec, type PlanStep, rowListsLength, viewsRead } from "./kernels.js";
 import { detectNormalizers } from "./normalizers.js";
@@ -35,19 +35,17 @@ interface ExprContext {
 
 const describeNode = (n: Node): string => `${n.op} %${n.id}${n.label ? ` '${n.label}'` : ""} ${formatShape(n.shape)}`;
 
-/** Scalar-valued constants (every element equal) become WGSL literals instead of buffers. */
+/**
+ * Scalar-valued constants (every element equal) become WGSL literals instead of buffers. Equal
+ * means the same bits (Object.is), unlike core's constant matching (===): an all-NaN constant is
+ * a literal (WGSL has one by its bits), and one mixing 0 and -0 keeps its buffer so each element
+ * keeps its sign.
+ */
 function literalOf(n: Node): number | undefined {
   if (n.op !== "constant" || n.value.length === 0) return undefined;
   const v = n.value[0]!;
   return n.value.every((x) => Object.is(x, v)) ? v : undefined;
 }
-
-function broadcastsTo(from: readonly number[], to: readonly number[]): boolean {
-  const lead = to.length - from.length;
-  return lead >= 0 && from.every((d, i) => d === 1 || d === to[lead + i]);
-}
-
-const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
  * Lowers a (float32, optimized) program to kernels over slots. Layout ops become views; an

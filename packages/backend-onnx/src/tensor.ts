@@ -10,7 +10,10 @@ export const ONNX_BACKEND = "onnx";
  * WebAssembly heap for each run and outputs copied out), so "resident" here means kept as an
  * ort.Tensor that is fed again without conversion.
  */
-export class OnnxTensor extends HeldDeviceTensor<Ort.Tensor> {
+// The held handle is typed `object` in the class's heritage and protected members, which the
+// published declarations show: an ort.Tensor there would pull in onnxruntime-web's types, which
+// need lib.dom. Only the internal accessors name Ort.Tensor.
+export class OnnxTensor extends HeldDeviceTensor<object> {
   // Private: an OnnxTensor comes from its backend (upload, a run), which shares its life with it.
   private constructor(life: BackendLife, tensor: Ort.Tensor, shape: readonly number[], dtype: DType) {
     super(life, tensor, shape, dtype);
@@ -31,11 +34,11 @@ export class OnnxTensor extends HeldDeviceTensor<Ort.Tensor> {
    * @internal
    */
   get ortTensor(): Ort.Tensor {
-    return this.held("onnx backend");
+    return this.held("onnx backend") as Ort.Tensor;
   }
 
-  protected async readHeld(tensor: Ort.Tensor): Promise<HostTensor> {
-    const data = tensor.data as Float32Array | Float64Array;
+  protected async readHeld(tensor: object): Promise<HostTensor> {
+    const data = (tensor as Ort.Tensor).data as Float32Array | Float64Array;
     // A copy: the caller may write into what it reads.
     return { shape: this.shape, dtype: this.dtype, data: this.dtype === "float32" ? Float32Array.from(data) : Float64Array.from(data) };
   }

@@ -6,7 +6,10 @@ import { type Holdings } from "./lifetime.js";
  * A tensor resident in one TensorFlow.js engine: it wraps a tf.Tensor that lives until this
  * object is disposed. Always float32 (TensorFlow.js has no float64).
  */
-export class TfjsTensor extends HeldDeviceTensor<TF.Tensor> {
+// The held handle is typed `object` in the class's heritage and protected members, which the
+// published declarations show: a tf.Tensor there would pull in TensorFlow.js's types, which need
+// lib.dom. Only the internal accessors name TF.Tensor.
+export class TfjsTensor extends HeldDeviceTensor<object> {
   // Private: a TfjsTensor comes from its backend (upload, a run), whose holdings free it.
   private constructor(
     life: BackendLife,
@@ -37,10 +40,11 @@ export class TfjsTensor extends HeldDeviceTensor<TF.Tensor> {
    * @internal
    */
   get tensor(): TF.Tensor {
-    return this.held("tfjs backend");
+    return this.held("tfjs backend") as TF.Tensor;
   }
 
-  protected async readHeld(tensor: TF.Tensor): Promise<HostTensor> {
+  protected async readHeld(handle: object): Promise<HostTensor> {
+    const tensor = handle as TF.Tensor;
     // The cpu engine hands out its own storage, which the caller may then write into: copy it.
     // The others return a fresh array already, and a second copy costs a pass over the data.
     const values = (await tensor.data()) as Float32Array;
@@ -48,7 +52,7 @@ export class TfjsTensor extends HeldDeviceTensor<TF.Tensor> {
     return { shape: this.shape, dtype: this.dtype, data };
   }
 
-  protected free(tensor: TF.Tensor): void {
-    this.holdings.release(this, [tensor]);
+  protected free(tensor: object): void {
+    this.holdings.release(this, [tensor as TF.Tensor]);
   }
 }

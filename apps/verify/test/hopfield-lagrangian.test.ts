@@ -6,19 +6,13 @@ import { type RefusalCase, refusalTable } from "@unfold/testing/refusals";
 import { hostTensor } from "@unfold/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { unfoldCommand } from "../src/index.js";
+import { hopfieldRun } from "./hopfield-run.js";
 import { lagrangianRetrieval } from "../src/hopfield/lagrangian-network.js";
-import type { RetrievalResult } from "../src/hopfield/retrieval.js";
 
 const dir = mkdtempSync(join(tmpdir(), "unfold-hopfield-lagrangian-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-type Report = RetrievalResult & { backend: string; plot: string };
 
-async function retrieval(args: string[]): Promise<{ report: Report; io: ReturnType<typeof captureIO> }> {
-  const io = captureIO();
-  await unfoldCommand(["hopfield", "--json", ...args], io);
-  return { report: JSON.parse(io.lines.at(-1)!) as Report, io };
-}
 
 // The two-layer Lagrangian network (visible neurons, memory neurons, the synapse -g_h^T X v) is
 // the modern Hopfield energy at the memory layer's equilibrium, and two of its size-1 steps from
@@ -28,8 +22,8 @@ describe("pnpm unfold hopfield --network lagrangian", () => {
 
   it("retrieves lightly corrupted digits as the Hopfield energy does, with the same energies, never raising E", async () => {
     const plot = join(dir, "lagrangian.svg");
-    const { report: network, io } = await retrieval([...small, "--network", "lagrangian", "--plot", plot]);
-    const { report: hopfield } = await retrieval([...small, "--plot", join(dir, "hopfield.svg")]);
+    const { report: network, io } = await hopfieldRun([...small, "--network", "lagrangian", "--plot", plot]);
+    const { report: hopfield } = await hopfieldRun([...small, "--plot", join(dir, "hopfield.svg")]);
     expect(hopfield.network).toBe("hopfield");
     expect(network.network).toBe("lagrangian");
     expect(network.rows.map((r) => `${r.corruption}@${r.level}`)).toEqual(hopfield.rows.map((r) => `${r.corruption}@${r.level}`));

@@ -5,26 +5,20 @@ import { captureIO } from "@unfold/testing";
 import { type RefusalCase, refusalTable } from "@unfold/testing/refusals";
 import { afterAll, describe, expect, it } from "vitest";
 import { unfoldCommand } from "../src/index.js";
-import type { RetrievalResult, RetrievalRow } from "../src/hopfield/retrieval.js";
+import { type HopfieldReport, hopfieldRun } from "./hopfield-run.js";
+import type { RetrievalRow } from "../src/hopfield/retrieval.js";
 
 const dir = mkdtempSync(join(tmpdir(), "unfold-hopfield-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-type Report = RetrievalResult & { backend: string; plot: string };
 
-/** `pnpm unfold hopfield --json` in process; the JSON report and what was printed. */
-async function retrieval(args: string[]): Promise<{ report: Report; io: ReturnType<typeof captureIO> }> {
-  const io = captureIO();
-  await unfoldCommand(["hopfield", "--json", ...args], io);
-  return { report: JSON.parse(io.lines.at(-1)!) as Report, io };
-}
 
-const row = (report: Report, corruption: string, level: number): RetrievalRow => report.rows.find((r) => r.corruption === corruption && r.level === level)!;
+const row = (report: HopfieldReport, corruption: string, level: number): RetrievalRow => report.rows.find((r) => r.corruption === corruption && r.level === level)!;
 
 describe("pnpm unfold hopfield", () => {
   it("retrieves stored digits from lightly corrupted queries at a large beta, less so as corruption grows, never raising E", async () => {
     const plot = join(dir, "retrieval.svg");
-    const { report, io } = await retrieval(["--memories", "30", "--beta", "50", "--steps", "2", "--seed", "3", "--plot", plot]);
+    const { report, io } = await hopfieldRun(["--memories", "30", "--beta", "50", "--steps", "2", "--seed", "3", "--plot", plot]);
     expect(report.rows.map((r) => `${r.corruption}@${r.level}`)).toEqual(
       ["pixels", "rows", "noise"].flatMap((c) => [0, 0.1, 0.3, 0.5, 0.7, 0.9].map((l) => `${c}@${l}`)),
     );
@@ -53,7 +47,7 @@ describe("pnpm unfold hopfield", () => {
   });
 
   it("loses even the uncorrupted digits at a small beta: every query falls into one metastable mixture", async () => {
-    const { report } = await retrieval(["--memories", "30", "--beta", "1", "--steps", "3", "--plot", join(dir, "small-beta.svg")]);
+    const { report } = await hopfieldRun(["--memories", "30", "--beta", "1", "--steps", "3", "--plot", join(dir, "small-beta.svg")]);
     for (const r of report.rows.filter((x) => x.level === 0)) {
       expect(r.queryAccuracy).toBe(1);
       expect(r.accuracy).toBeLessThanOrEqual(0.2);
@@ -63,8 +57,8 @@ describe("pnpm unfold hopfield", () => {
 
   it("gives the same figures on the cpu backend and on the float64 reference", async () => {
     const args = ["--memories", "10", "--beta", "20", "--steps", "2", "--seed", "5"];
-    const cpu = (await retrieval([...args, "--backend", "cpu", "--plot", join(dir, "cpu.svg")])).report;
-    const reference = (await retrieval([...args, "--backend", "reference", "--plot", join(dir, "reference.svg")])).report;
+    const cpu = (await hopfieldRun([...args, "--backend", "cpu", "--plot", join(dir, "cpu.svg")])).report;
+    const reference = (await hopfieldRun([...args, "--backend", "reference", "--plot", join(dir, "reference.svg")])).report;
     expect(cpu.backend).toBe("cpu");
     expect(reference.backend).toBe("reference");
     expect(cpu.rows.map((r) => r.accuracy)).toEqual(reference.rows.map((r) => r.accuracy));

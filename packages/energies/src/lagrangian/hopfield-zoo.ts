@@ -1,11 +1,8 @@
-import { Random, defineUnfolding, hostTensor } from "@unfold/core";
+import { defineUnfolding, hostTensor } from "@unfold/core";
+import { hopfieldExampleData } from "../hopfield/zoo.js";
 import type { ZooEntry } from "../zoo/entry.js";
 import { hopfieldNetwork, hopfieldNetworkState } from "./hopfield-network.js";
 import { lagrangianStep } from "./step.js";
-
-const DIM = 8;
-const MEMORIES = 6;
-const QUERIES = 3;
 
 /**
  * The modern Hopfield network as a two-layer Lagrangian network, on the Hopfield entry's patterns
@@ -17,12 +14,10 @@ export const hopfieldNetworkZooEntry: ZooEntry = {
   reference: "Krotov and Hopfield 2021, Large Associative Memory Problem in Neurobiology and Machine Learning; Hoover et al., HAMUX",
   guarantee: "from the memory layer at equilibrium, each lagrangianStep of size 1 minimizes E over one layer with the other held, so E never rises",
   example(dtype) {
-    const rng = new Random(18);
-    const patterns = rng.normals(MEMORIES * DIM, 1 / Math.sqrt(DIM));
-    const noise = rng.normals(QUERIES * DIM, 0.3 / Math.sqrt(DIM));
-    const queries = hostTensor(noise.map((v, i) => v + patterns[i]!), [QUERIES, DIM], "float64");
-    const X = hostTensor(patterns, [MEMORIES, DIM], "float64");
-    const network = hopfieldNetwork({ dim: DIM, memories: MEMORIES, beta: 4 });
+    const { dim, memories, queries: count, patterns, query } = hopfieldExampleData();
+    const queries = hostTensor(query, [count, dim], "float64");
+    const X = hostTensor(patterns, [memories, dim], "float64");
+    const network = hopfieldNetwork({ dim, memories, beta: 4 });
     const state = hopfieldNetworkState(queries, X);
     return {
       unfolding: defineUnfolding({
@@ -32,7 +27,7 @@ export const hopfieldNetworkZooEntry: ZooEntry = {
         guard: { mode: "throw", watch: "total" },
       }),
       state: hostTensor(state.data, state.shape, dtype),
-      params: { X: hostTensor(patterns, [MEMORIES, DIM], dtype) },
+      params: { X: hostTensor(patterns, [memories, dim], dtype) },
     };
   },
 };

@@ -64,7 +64,6 @@ export {
   HeldDeviceTensor,
   type CompileSteps,
   CompilePipeline,
-  compileVariant,
   unsupportedNode,
   type PlanSlot,
   type PlanSlotKind,

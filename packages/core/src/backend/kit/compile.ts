@@ -12,7 +12,7 @@ export function unsupportedNode(program: Program, dtypes: readonly DType[]): Nod
 }
 
 /** The cache variant of a compile: options that change the plan (poison) key it apart. */
-export function compileVariant(options: CompileOptions): string {
+function compileVariant(options: CompileOptions): string {
   return options.poison ? "poison" : "";
 }
 

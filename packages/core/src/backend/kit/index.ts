@@ -4,6 +4,6 @@
 export { BackendLife } from "./life.js";
 export { ExecutableLife, executableReleased } from "./executable.js";
 export { HeldDeviceTensor } from "./device-tensor.js";
-export { type CompileSteps, CompilePipeline, compileVariant, unsupportedNode } from "./compile.js";
+export { type CompileSteps, CompilePipeline, unsupportedNode } from "./compile.js";
 export { type PlanSlot, type PlanSlotKind } from "./slots.js";
 export { type LiveInterval, type StepAccess, liveIntervals, workspaceByFirstWrite } from "./liveness.js";

@@ -46,6 +46,12 @@ describe("closed-form self-attention Hessian blocks", () => {
     );
   });
 
+  it("judge a block far smaller than the Hessian by the Hessian's scale (a saturated softmax leaves QQ and KK near 1e-11 of it)", async () => {
+    // fast-check's counterexample: per-block relative error read 5e-5 here, all of it float64 rounding.
+    const report = await verifyClosedForm({ shapes: [{ tokens: 2, model: 1, key: 1, out: 1 }], losses: ["mse"], seed: 8 });
+    expect(report.maxRelErr).toBeLessThan(1e-9);
+  });
+
   it("assemble into the Hessian the core's symbolic dense hessian() gives", async () => {
     const instance = randomAttentionInstance({ tokens: 3, model: 2, key: 2, loss: "mse", seed: 5 });
     const closed = new AttentionHessian(instance);

@@ -47,14 +47,14 @@ export interface VerifyReport {
   readonly cases: readonly VerifyCase[];
 }
 
+/** The fraction of the whole Hessian's norm below which a block is judged by absolute error (see verifyClosedForm). */
+const SMALL_BLOCK = 1e-4;
+
 /**
  * The closed form against autodiff in float64 on random instances: for every shape and loss,
  * the dense Hessian, Gauss-Newton matrix and functional part are assembled column by column
  * from the core's products, and each closed-form block of each part is compared with them.
  */
-/** The fraction of the whole Hessian's norm below which a block is judged by absolute error (see verifyClosedForm). */
-const SMALL_BLOCK = 1e-4;
-
 export async function verifyClosedForm(options: VerifyOptions = {}): Promise<VerifyReport> {
   const backend = options.backend ?? new ReferenceBackend();
   const cases: VerifyCase[] = [];

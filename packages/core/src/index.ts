@@ -28,7 +28,7 @@ export {
   requireOneOf,
 } from "./validate.js";
 
-export type { Node, NodeSpec, Op, UnaryOp, BinaryOp } from "./ir/node.js";
+export type { Node, NodeSpec, Op, ComputedOp, SpecOf, UnaryOp, BinaryOp } from "./ir/node.js";
 export { UNARY_OPS, BINARY_OPS } from "./ir/node.js";
 export { type Program, type FeedSpec, type OutputSpec, fingerprint, printProgram, outputShape } from "./ir/program.js";
 export type { PrimitiveRule, EvalArg, ArgInfo, VjpContext } from "./primitives/rule.js";
@@ -71,6 +71,9 @@ export {
   type StepAccess,
   liveIntervals,
   workspaceByFirstWrite,
+  type LoweringTable,
+  type NodeOf,
+  lowerNode,
 } from "./backend/kit/index.js";
 export { ReferenceBackend } from "./backend/reference.js";
 

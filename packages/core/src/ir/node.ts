@@ -36,7 +36,10 @@ export type NodeSpec =
 
 /** The name of any primitive: the `op` field of a node. */
 export type Op = NodeSpec["op"];
+/** The fields of a node of op K. */
 export type SpecOf<K extends Op> = Extract<NodeSpec, { op: K }>;
+/** The ops a backend computes: every primitive but the leaves (inputs, parameters, constants). */
+export type ComputedOp = Exclude<Op, "input" | "param" | "constant">;
 
 /** One SSA value of a program: a primitive applied to earlier nodes. */
 export type Node = NodeSpec & {

@@ -1,5 +1,5 @@
 import { UnfoldError } from "../errors.js";
-import { BINARY_OPS, type BinaryOp, type Op, UNARY_OPS, type UnaryOp } from "../ir/node.js";
+import { BINARY_OPS, type BinaryOp, type ComputedOp, type Op, UNARY_OPS, type UnaryOp } from "../ir/node.js";
 import { binaryRule, castRule, unaryRule } from "./elementwise.js";
 import { gatherRule, scatterAddRule } from "./gather.js";
 import { broadcastRule, concatRule, reshapeRule, sliceRule, transposeRule } from "./layout.js";
@@ -7,7 +7,6 @@ import { matmulRule } from "./matmul.js";
 import { reduceMaxRule, sumRule } from "./reduce.js";
 import type { PrimitiveRule } from "./rule.js";
 
-type ComputedOp = Exclude<Op, "input" | "param" | "constant">;
 type RuleTable = { readonly [K in ComputedOp]: PrimitiveRule<K> };
 
 let table: RuleTable | undefined;

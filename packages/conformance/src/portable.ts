@@ -22,6 +22,8 @@ export { conformanceCases } from "./cases/index.js";
 export { primitiveCases } from "./cases/primitives.js";
 export { precisionCases } from "./cases/precision.js";
 export { compositeCases } from "./cases/composites.js";
+export { type CompositeForm, type CompositeFormRole, compositeForms, compositeFormCases } from "./cases/composite-forms.js";
+export { type CompositeFusionProbe, compositeFusionTests } from "./fusion-probe.js";
 export { fusionCases } from "./cases/fusion.js";
 export { derivativeCases } from "./cases/derivatives.js";
 export { modelCases } from "./cases/models.js";

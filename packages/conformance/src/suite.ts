@@ -5,6 +5,7 @@ import { conformanceCases } from "./cases/index.js";
 import { checkRejectsDType } from "./cases/feeds.js";
 import { ConformanceError } from "./compare.js";
 import { assertCoverage } from "./coverage.js";
+import { type CompositeFusionProbe, compositeFusionTests } from "./fusion-probe.js";
 
 /** A backend to hold to the suite. */
 export interface ConformanceTarget {
@@ -17,6 +18,8 @@ export interface ConformanceTarget {
   create(): Backend | Promise<Backend>;
   /** The dtypes to test; by default every dtype the backend lists in `dtypes`. */
   readonly dtypes?: readonly DType[];
+  /** What the backend fuses, read from its own plans: adds the `fusion` tests of every composite form (fusion-probe.ts). */
+  readonly composites?: CompositeFusionProbe;
 }
 
 /** One test of the suite: where a runner files it (`path`, outermost first, then `name`) and what it runs. */
@@ -88,6 +91,7 @@ export async function conformanceSuite(target: ConformanceTarget): Promise<Confo
       for (const c of applicable.filter((a) => a.group === group)) tests.push({ path: [dtype, group], name: c.name, run: async () => c.run(current(), dtype, context) });
     }
   }
+  if (target.composites) tests.push(...compositeFusionTests(target.name, target.composites, tested));
   for (const dtype of DTYPES.filter((d) => !claimed.includes(d))) {
     tests.push({ path: ["dtypes the backend does not claim"], name: `compiling a ${dtype} program rejects with a DTypeError`, run: async () => checkRejectsDType(current(), dtype) });
   }

@@ -1,13 +1,21 @@
-import type { Node } from "@unfold/core";
-import type { FusedComposite } from "@unfold/core";
+import type { CompositeOf, Node } from "@unfold/core";
 import type { LowerContext } from "./context.js";
+
+/**
+ * The composite kinds the export looks for (core's recognizer finds them): those with an ONNX
+ * operator of the same meaning for some instance. Others run node by node, and so do the
+ * composites inside them (a crossEntropy's logSoftmax is still found on its own).
+ */
+export const ONNX_COMPOSITES = ["softmax", "logSoftmax", "logsumexp", "layerNorm", "sigmoid"] as const;
+/** A composite of a kind the export looks for. */
+export type OnnxComposite = CompositeOf<(typeof ONNX_COMPOSITES)[number]>;
 
 /**
  * The native ONNX operator for a recognised composite, or undefined where none has the same
  * meaning (the composite then lowers node by node). Softmax and LogSoftmax (opset 13+) take one
  * axis, any axis; ReduceLogSumExp keeps the axis as the decomposition does.
  */
-export function lowerFused(ctx: LowerContext, f: FusedComposite, root: Node): string | undefined {
+export function lowerFused(ctx: LowerContext, f: OnnxComposite, root: Node): string | undefined {
   const g = ctx.graph;
   const x = ctx.value(f.input);
   switch (f.kind) {

@@ -1,6 +1,14 @@
-import type { Node } from "@unfold/core";
-import type { FusedComposite } from "@unfold/core";
+import type { CompositeOf, Node } from "@unfold/core";
 import type { Kernel } from "./kernel.js";
+
+/**
+ * The composite kinds the planner looks for (core's recognizer finds them): those with a
+ * TensorFlow.js op of the same meaning for some instance. Others run node by node, and so do the
+ * composites inside them (a crossEntropy's logSoftmax is still found on its own).
+ */
+export const TFJS_COMPOSITES = ["softmax", "logSoftmax", "logsumexp", "layerNorm", "sigmoid"] as const;
+/** A composite of a kind the planner looks for. */
+export type TfjsComposite = CompositeOf<(typeof TFJS_COMPOSITES)[number]>;
 
 /**
  * The native TensorFlow.js op for a recognised composite, or undefined where none has the same
@@ -8,7 +16,7 @@ import type { Kernel } from "./kernel.js";
  * last axis; tf.logSumExp takes any axis and subtracts the maximum first, as the decomposition
  * does; tf.moments gives the two-pass mean and variance a layer norm needs.
  */
-export function fusedKernel(f: FusedComposite, root: Node): Kernel | undefined {
+export function fusedKernel(f: TfjsComposite, root: Node): Kernel | undefined {
   const last = f.axis === root.shape.length - 1;
   switch (f.kind) {
     case "softmax":

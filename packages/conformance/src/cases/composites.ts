@@ -1,6 +1,7 @@
 import { type Tensor, crossEntropy, layerNorm, logSoftmax, logsumexp, moments, oneHot, ops, sigmoid, sizeOf, softmax } from "@unfold/core";
 import { type ConformanceCase, programCase, traced } from "../case.js";
 import { integers, leaf, normals, randomShape } from "../generate.js";
+import { compositeFormCases } from "./composite-forms.js";
 
 /**
  * The composites in their stable decompositions: a backend may fuse them, but must reproduce
@@ -135,5 +136,6 @@ export function compositeCases(): ConformanceCase[] {
     momentsCase,
     crossEntropyCase,
     sigmoidCase,
+    ...compositeFormCases(),
   ];
 }

@@ -1,4 +1,4 @@
-import { type Backend, BackendLife, type CompileOptions, CompilePipeline, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program, splitLongSums, type DisposedUse, unsupportedNode } from "@unfold/core";
+import { type Backend, BackendLife, type CompileOptions, CompilePipeline, DTypeError, type DType, type DeviceTensor, type HostTensor, type Program, splitLongSums, type DisposedUse, unsupportedNode } from "@unfold/core";
 import { type Tf, activate, initEngine, sumsSerially } from "./engine.js";
 import type { TfjsEngine } from "./engines.js";
 import { type TfjsExecutable, bindPlan } from "./executable.js";
@@ -31,8 +31,6 @@ export class TfjsBackend implements Backend {
   private ready: Promise<Tf> | undefined;
   /** The tensors it handed out, freed by its dispose(). */
   private readonly holdings = new Holdings();
-  /** Set by the first dispose(), which every later call returns. */
-  private disposing: Promise<void> | undefined;
 
   constructor(private readonly options: TfjsBackendOptions = {}) {
     this.engine = options.engine ?? "cpu";
@@ -42,13 +40,8 @@ export class TfjsBackend implements Backend {
   }
 
   /** TensorFlow.js with this backend's engine ready; `op` names the use, for the error after dispose(). */
-  private async tf(op: DisposedUse): Promise<Tf> {
-    this.life.check(op);
-    this.ready ??= initEngine(this.engine, this.options.wasmPaths);
-    const tf = await this.ready;
-    // dispose() may have run while the engine was initializing.
-    this.life.check(op);
-    return tf;
+  private tf(op: DisposedUse): Promise<Tf> {
+    return this.life.awaitLive(op, () => (this.ready ??= initEngine(this.engine, this.options.wasmPaths)));
   }
 
   compile(program: Program, options: CompileOptions = {}): Promise<TfjsExecutable> {
@@ -69,9 +62,7 @@ export class TfjsBackend implements Backend {
   }
 
   async upload(tensor: HostTensor): Promise<DeviceTensor> {
-    this.life.check("upload");
-    checkUpload(tensor);
-    if (tensor.dtype !== "float32") throw new DTypeError("upload", `${this.name} holds float32 only, got ${tensor.dtype}`);
+    this.life.checkUpload(tensor, this.dtypes);
     const tf = await this.tf("upload");
     activate(this.engine);
     // A copy: the cpu engine would otherwise keep the caller's array as its storage.
@@ -85,13 +76,9 @@ export class TfjsBackend implements Backend {
    * TensorFlow.js itself (a process-wide singleton) stays loaded for other backends.
    */
   dispose(): Promise<void> {
-    this.disposing ??= this.release();
-    return this.disposing;
-  }
-
-  private async release(): Promise<void> {
-    this.life.dispose();
-    this.holdings.dispose();
-    await this.plans.releaseAll((executable) => executable.release());
+    return this.life.disposeWith(async () => {
+      this.holdings.dispose();
+      await this.plans.releaseAll((executable) => executable.release());
+    });
   }
 }

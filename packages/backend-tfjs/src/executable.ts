@@ -1,5 +1,5 @@
 import type * as TF from "@tensorflow/tfjs";
-import { type BackendLife, type CompileOptions, type DeviceTensor, type Executable, ExecutableLife, type Feeds, type Program, UnfoldError, checkFeeds, formatShape, isDeviceTensor } from "@unfold/core";
+import { type BackendLife, type CompileOptions, type DeviceTensor, type Executable, ExecutableLife, type Feeds, type Program, UnfoldError, formatShape, isDeviceTensor } from "@unfold/core";
 import { type Tf, activate } from "./engine.js";
 import type { TfjsEngine } from "./engines.js";
 import { type Holdings } from "./lifetime.js";
@@ -33,8 +33,7 @@ export function bindPlan(tf: Tf, engine: TfjsEngine, life: BackendLife, original
   const outputs = plan.program.outputs.map((o) => ({ name: o.name, id: o.id, shape: nodes[o.id]!.shape }));
 
   const run = async (feeds: Feeds): Promise<Record<string, DeviceTensor>> => {
-    lifecycle.checkRun();
-    checkFeeds(original, feeds, life.backend);
+    lifecycle.checkRunAndFeeds(original, feeds);
     // From the switch to the end of tidy everything is synchronous, so another backend's run
     // cannot make a different engine active in between.
     activate(engine);

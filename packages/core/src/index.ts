@@ -47,7 +47,26 @@ export { eliminateDeadCode } from "./passes/dce.js";
 export { eliminateCommonSubexpressions } from "./passes/cse.js";
 export { foldConstants } from "./passes/fold.js";
 export { simplify } from "./passes/simplify.js";
-export { type FusedComposite, findComposites, neededNodes } from "./passes/composites.js";
+export {
+  type Composite,
+  type CompositeKind,
+  type CompositeOf,
+  type CrossEntropyComposite,
+  type FusedComposite,
+  type LayerNormComposite,
+  type LogSoftmaxComposite,
+  type LogsumexpComposite,
+  type RowBias,
+  type SigmoidComposite,
+  type SoftmaxComposite,
+  type SymmetricProductComposite,
+  type YangAttentionComposite,
+  COMPOSITE_KINDS,
+  findComposites,
+  innerReadOnlyByComposite,
+  neededNodes,
+  useCounts,
+} from "./passes/composites.js";
 export { type SplitLongSumsOptions, LONG_SUM_TERMS, splitLongSums } from "./passes/long-sums.js";
 
 export { type Backend, type CompileOptions, type Executable, type DeviceTensor, type Feed, type Feeds, isDeviceTensor, runToHost } from "./backend/backend.js";
@@ -73,7 +92,9 @@ export {
   workspaceByFirstWrite,
   type LoweringTable,
   type NodeOf,
+  familyLowering,
   lowerNode,
+  describeNode,
 } from "./backend/kit/index.js";
 export { ReferenceBackend } from "./backend/reference.js";
 

@@ -1,4 +1,4 @@
-import { type FeedSpec, type Node, type Program, ShapeError, UnfoldError, formatShape } from "@unfold/core";
+import { BINARY_OPS, describeNode, type FeedSpec, familyLowering, formatShape, type LoweringTable, lowerNode, type Node, type NodeOf, type Program, ShapeError, UNARY_OPS, UnfoldError } from "@unfold/core";
 
 /** The symbolic batch axis an export asks for: its name, and the feeds that carry it. */
 export interface BatchAxis {
@@ -66,48 +66,66 @@ function analyse(program: Program, batch: BatchAxis, sizes: ReadonlySet<number>,
   return { batched, promote: [...new Set(promote)] };
 }
 
+/** What a batch rule reads besides its node: which inputs are batched, and which fixed values may be promoted. */
+interface BatchContext {
+  readonly b: readonly boolean[];
+  readonly nodes: readonly Node[];
+  readonly promotable: (id: number) => boolean;
+}
+
+/**
+ * Elementwise (unary, cast, binary): batched operands must line up with the output's leading
+ * axis, and fixed ones may only meet it with a size 1.
+ */
+function elementwiseVerdict(node: Node, { b, nodes, promotable }: BatchContext): Verdict | undefined {
+  const spread = node.inputs.some((i, k) => b[k] && nodes[i]!.shape.length !== node.shape.length);
+  return spread ? { why: "broadcasts a batched operand over further leading axes" } : fixedOperands(node, b, nodes, promotable);
+}
+
+const reductionVerdict = (node: NodeOf<"sum" | "reduceMax">): Verdict | undefined => (node.axes.includes(0) ? { why: "reduces over the batch axis" } : undefined);
+
+/**
+ * Per computed op, what keeps a node with some batched input from a symbolic batch axis. A table
+ * rather than a switch with an elementwise default, so that a primitive added to core must get
+ * a rule here instead of being taken for elementwise.
+ */
+export const batchRules: LoweringTable<Verdict | undefined, BatchContext> = {
+  ...familyLowering(UNARY_OPS, elementwiseVerdict),
+  ...familyLowering(BINARY_OPS, elementwiseVerdict),
+  cast: elementwiseVerdict,
+  sum: reductionVerdict,
+  reduceMax: reductionVerdict,
+  matmul: (node, { b, nodes, promotable }) => {
+    const rank = node.shape.length;
+    if (b[0] && nodes[node.inputs[0]!]!.shape.length !== rank) return { why: "broadcasts a batched left operand over further batch axes" };
+    if (b[1] && (nodes[node.inputs[1]!]!.shape.length !== rank || rank < 3)) return { why: "contracts over or broadcasts the batch axis of its right operand" };
+    // Axis 0 of a rank-2 product is a row (or the contraction) axis, not a batch axis.
+    return rank >= 3 ? fixedOperands(node, b, nodes, promotable) : undefined;
+  },
+  reshape: (node, { nodes }) => (node.shape.length === 0 || node.shape[0] !== nodes[node.inputs[0]!]!.shape[0] ? { why: "reshapes across the batch axis" } : undefined),
+  broadcast: (node, { nodes }) => (nodes[node.inputs[0]!]!.shape.length !== node.shape.length ? { why: "moves the batch axis off the front" } : undefined),
+  transpose: (node) => (node.perm[0] !== 0 ? { why: "moves the batch axis off the front" } : undefined),
+  slice: (node, { nodes }) => (node.begin[0] !== 0 || node.shape[0] !== nodes[node.inputs[0]!]!.shape[0] ? { why: "slices the batch axis" } : undefined),
+  concat: (node, { b, promotable }) => {
+    if (node.axis === 0) return { why: "concatenates along the batch axis" };
+    const fixed = node.inputs.filter((_, k) => !b[k]);
+    if (fixed.every(promotable)) return fixed.length > 0 ? { why: "", promote: fixed } : undefined;
+    return { why: "concatenates values of a fixed size with batched ones" };
+  },
+  gather: (node, { b }) => {
+    if (b[0] && node.axis === 0) return { why: "gathers along the batch axis" };
+    return b[1] && node.axis !== 0 ? { why: "puts batched indices behind other axes" } : undefined;
+  },
+  scatterAdd: (node, { b }) => {
+    if (b[1]) return { why: "scatters at batched indices" };
+    return node.axis === 0 ? { why: "scatters along the batch axis" } : undefined;
+  },
+};
+
 /** What keeps `node` (with `b` saying which inputs are batched) from a symbolic batch axis, if anything. */
 function check(node: Node, b: readonly boolean[], nodes: readonly Node[], promotable: (id: number) => boolean): Verdict | undefined {
-  const any = b.some(Boolean);
-  if (!any) return undefined;
-  const rank = node.shape.length;
-  const arg = (k: number): Node => nodes[node.inputs[k]!]!;
-  switch (node.op) {
-    case "sum":
-    case "reduceMax":
-      return node.axes.includes(0) ? { why: "reduces over the batch axis" } : undefined;
-    case "matmul":
-      if (b[0] && arg(0).shape.length !== rank) return { why: "broadcasts a batched left operand over further batch axes" };
-      if (b[1] && (arg(1).shape.length !== rank || rank < 3)) return { why: "contracts over or broadcasts the batch axis of its right operand" };
-      // Axis 0 of a rank-2 product is a row (or the contraction) axis, not a batch axis.
-      return rank >= 3 ? fixedOperands(node, b, nodes, promotable) : undefined;
-    case "reshape":
-      return rank === 0 || node.shape[0] !== arg(0).shape[0] ? { why: "reshapes across the batch axis" } : undefined;
-    case "broadcast":
-      return arg(0).shape.length !== rank ? { why: "moves the batch axis off the front" } : undefined;
-    case "transpose":
-      return node.perm[0] !== 0 ? { why: "moves the batch axis off the front" } : undefined;
-    case "slice":
-      return node.begin[0] !== 0 || node.shape[0] !== arg(0).shape[0] ? { why: "slices the batch axis" } : undefined;
-    case "concat": {
-      if (node.axis === 0) return { why: "concatenates along the batch axis" };
-      const fixed = node.inputs.filter((_, k) => !b[k]);
-      if (fixed.every(promotable)) return fixed.length > 0 ? { why: "", promote: fixed } : undefined;
-      return { why: "concatenates values of a fixed size with batched ones" };
-    }
-    case "gather":
-      if (b[0] && node.axis === 0) return { why: "gathers along the batch axis" };
-      return b[1] && node.axis !== 0 ? { why: "puts batched indices behind other axes" } : undefined;
-    case "scatterAdd":
-      if (b[1]) return { why: "scatters at batched indices" };
-      return node.axis === 0 ? { why: "scatters along the batch axis" } : undefined;
-    default: {
-      // Elementwise (unary, cast, binary): batched operands must line up with the output's
-      // leading axis, and fixed ones may only meet it with a size 1.
-      const spread = node.inputs.some((i, k) => b[k] && nodes[i]!.shape.length !== rank);
-      return spread ? { why: "broadcasts a batched operand over further leading axes" } : fixedOperands(node, b, nodes, promotable);
-    }
-  }
+  if (!b.some(Boolean)) return undefined;
+  return lowerNode(batchRules, node, { b, nodes, promotable }, "@unfold/backend-onnx");
 }
 
 /** Fixed operands whose leading axis meets the batch axis with a size other than 1. */
@@ -121,7 +139,7 @@ function fixedOperands(node: Node, b: readonly boolean[], nodes: readonly Node[]
 
 function refuse(batch: BatchAxis, program: Program, node: Node, verdict: Verdict): never {
   const where = node.origin ?? "the program";
-  const value = `${node.op} %${node.id}${node.label ? ` '${node.label}'` : ""} ${formatShape(node.shape)}`;
+  const value = describeNode(node);
   const unbatched = verdict.operand === undefined ? [] : unbatchedFeeds(batch, program, verdict.operand);
   const remedy = unbatched.length > 0 ? nameThem(batch, unbatched) : "export without batchDim";
   throw new ShapeError("exportOnnx", `batchDim '${batch.name}': ${where} ${verdict.why} (${value}), so the batch axis cannot be symbolic; ${remedy}`);
@@ -184,43 +202,40 @@ function uniformValues(program: Program): Uint8Array {
     const u = (k: number): boolean => uniform[node.inputs[k]!] === 1;
     const shapeOf = (k: number): readonly number[] => nodes[node.inputs[k]!]!.shape;
     const rowWise = (k: number): boolean => u(k) || oneInFront(shapeOf(k), rank);
-    let is: boolean;
-    switch (node.op) {
-      case "broadcast":
-        is = rowWise(0);
-        break;
-      case "reshape":
-        is = u(0) && shapeOf(0)[0] === node.shape[0];
-        break;
-      case "transpose":
-        is = u(0) && node.perm[0] === 0;
-        break;
-      case "slice":
-        is = u(0) && node.begin[0] === 0 && shapeOf(0)[0] === node.shape[0];
-        break;
-      case "sum":
-      case "reduceMax":
-        is = u(0) && !node.axes.includes(0);
-        break;
-      case "concat":
-        is = node.axis !== 0 && node.inputs.every((_, k) => u(k));
-        break;
-      case "gather":
-        is = u(0) && node.axis !== 0;
-        break;
-      case "scatterAdd":
-        is = u(0) && node.axis !== 0;
-        break;
-      case "matmul":
-        is = rank === 2 ? u(0) : node.inputs.some((_, k) => u(k)) && node.inputs.every((_, k) => rowWise(k));
-        break;
-      default:
-        is = node.inputs.some((_, k) => u(k)) && node.inputs.every((_, k) => rowWise(k));
-    }
-    uniform[node.id] = is ? 1 : 0;
+    uniform[node.id] = lowerNode(uniformRules, node, { u, shapeOf, rowWise }, "@unfold/backend-onnx") ? 1 : 0;
   }
   return uniform;
 }
+
+/** What a uniformity rule reads about a node's k-th input. */
+interface UniformContext {
+  /** Whether input k is uniform. */
+  readonly u: (k: number) => boolean;
+  readonly shapeOf: (k: number) => readonly number[];
+  /** Whether input k is the same in every row of the node's leading axis (uniform, or of size 1 there). */
+  readonly rowWise: (k: number) => boolean;
+}
+
+/** Ops that work row by row: uniform when some input is and every input is the same in each row. */
+const rowByRow = (node: Node, { u, rowWise }: UniformContext): boolean => node.inputs.some((_, k) => u(k)) && node.inputs.every((_, k) => rowWise(k));
+const reductionUniform = (node: NodeOf<"sum" | "reduceMax">, { u }: UniformContext): boolean => u(0) && !node.axes.includes(0);
+
+/** Per computed op, whether the node's value is uniform (see uniformValues); a new primitive needs a rule. */
+export const uniformRules: LoweringTable<boolean, UniformContext> = {
+  ...familyLowering(UNARY_OPS, rowByRow),
+  ...familyLowering(BINARY_OPS, rowByRow),
+  cast: rowByRow,
+  broadcast: (_node, { rowWise }) => rowWise(0),
+  reshape: (node, { u, shapeOf }) => u(0) && shapeOf(0)[0] === node.shape[0],
+  transpose: (node, { u }) => u(0) && node.perm[0] === 0,
+  slice: (node, { u, shapeOf }) => u(0) && node.begin[0] === 0 && shapeOf(0)[0] === node.shape[0],
+  sum: reductionUniform,
+  reduceMax: reductionUniform,
+  concat: (node, { u }) => node.axis !== 0 && node.inputs.every((_, k) => u(k)),
+  gather: (node, { u }) => u(0) && node.axis !== 0,
+  scatterAdd: (node, { u }) => u(0) && node.axis !== 0,
+  matmul: (node, context) => (node.shape.length === 2 ? context.u(0) : rowByRow(node, context)),
+};
 
 /** The broadcasts a uniform value gets its uniformity from: the ones to take to the runtime batch size. */
 function roots(nodes: readonly Node[], uniform: Uint8Array, id: number): number[] {

@@ -1,8 +1,8 @@
-import { type Node, type Program, UnfoldError, findComposites, neededNodes } from "@unfold/core";
+import { BINARY_OPS, familyLowering, findComposites, type LoweringTable, lowerNode as lowerByTable, type Node, neededNodes, type Program, UNARY_OPS, UnfoldError } from "@unfold/core";
 import type { GraphBuilder } from "../model/graph-builder.js";
 import type { LowerContext } from "./context.js";
 import { lowerBinary, lowerCast, lowerUnary } from "./elementwise.js";
-import { lowerFused } from "./fused.js";
+import { ONNX_COMPOSITES, lowerFused } from "./fused.js";
 import { lowerGather, lowerScatterAdd } from "./gather.js";
 import { lowerBroadcast, lowerConcat, lowerReshape, lowerSlice, lowerTranspose } from "./layout.js";
 import { lowerMatmul } from "./matmul.js";
@@ -18,60 +18,26 @@ export interface LeafValues {
   readonly batchInput?: string;
 }
 
+/** One lowering rule per computed op: a primitive added to core is a compile error here until it has one. */
+export const onnxLowering: LoweringTable<string, LowerContext> = {
+  ...familyLowering(UNARY_OPS, (node, ctx) => lowerUnary(ctx, node)),
+  ...familyLowering(BINARY_OPS, (node, ctx) => lowerBinary(ctx, node)),
+  cast: (node, ctx) => lowerCast(ctx, node),
+  sum: (node, ctx) => lowerReduction(ctx, node),
+  reduceMax: (node, ctx) => lowerReduction(ctx, node),
+  matmul: (node, ctx) => lowerMatmul(ctx, node),
+  reshape: (node, ctx) => lowerReshape(ctx, node),
+  broadcast: (node, ctx) => lowerBroadcast(ctx, node),
+  transpose: (node, ctx) => lowerTranspose(ctx, node),
+  slice: (node, ctx) => lowerSlice(ctx, node),
+  concat: (node, ctx) => lowerConcat(ctx, node),
+  gather: (node, ctx) => lowerGather(ctx, node),
+  scatterAdd: (node, ctx) => lowerScatterAdd(ctx, node),
+};
+
 /** One primitive node to ONNX ops; returns the ONNX value holding the node's result. */
 function lowerNode(ctx: LowerContext, node: Node): string {
-  switch (node.op) {
-    case "input":
-    case "param":
-    case "constant":
-      throw new UnfoldError(node.op, "leaves are bound before lowering");
-    case "neg":
-    case "exp":
-    case "log":
-    case "sqrt":
-    case "tanh":
-    case "abs":
-    case "sign":
-    case "stopGradient":
-      return lowerUnary(ctx, node);
-    case "add":
-    case "sub":
-    case "mul":
-    case "div":
-    case "max":
-    case "min":
-    case "pow":
-    case "greater":
-    case "greaterEqual":
-    case "equal":
-      return lowerBinary(ctx, node);
-    case "cast":
-      return lowerCast(ctx, node);
-    case "sum":
-    case "reduceMax":
-      return lowerReduction(ctx, node);
-    case "matmul":
-      return lowerMatmul(ctx, node);
-    case "reshape":
-      return lowerReshape(ctx, node);
-    case "broadcast":
-      return lowerBroadcast(ctx, node);
-    case "transpose":
-      return lowerTranspose(ctx, node);
-    case "slice":
-      return lowerSlice(ctx, node);
-    case "concat":
-      return lowerConcat(ctx, node);
-    case "gather":
-      return lowerGather(ctx, node);
-    case "scatterAdd":
-      return lowerScatterAdd(ctx, node);
-    default: {
-      // A primitive added to core without a rule here must fail loudly, never export a wrong graph.
-      const op = (node as Node).op;
-      throw new UnfoldError(op, `has no ONNX lowering in @unfold/backend-onnx (node %${(node as Node).id})`);
-    }
-  }
+  return lowerByTable(onnxLowering, node, ctx, "@unfold/backend-onnx");
 }
 
 /**
@@ -96,7 +62,7 @@ export function lowerProgram(program: Program, graph: GraphBuilder, leaves: Leaf
       return batchSize;
     },
   };
-  const fused = findComposites(program);
+  const fused = findComposites(program, ONNX_COMPOSITES);
   const needed = neededNodes(program, fused);
   for (const node of program.nodes) {
     if (!needed[node.id] || values.has(node.id)) continue;

@@ -1,7 +1,6 @@
-import { type Node, type Program, UnfoldError, findComposites, neededNodes } from "@unfold/core";
-import { elidableBroadcasts } from "./broadcasts.js";
+import { BINARY_OPS, familyLowering, findComposites, type LoweringTable, lowerNode, type Node, neededNodes, type Program, UNARY_OPS } from "@unfold/core";
 import { binaryKernel, castKernel, unaryKernel } from "./elementwise.js";
-import { fusedKernel } from "./fused.js";
+import { TFJS_COMPOSITES, fusedKernel } from "./fused.js";
 import { gatherKernel, scatterAddKernel } from "./gather.js";
 import type { Kernel } from "./kernel.js";
 import { broadcastKernel, concatKernel, reshapeKernel, sliceKernel, transposeKernel } from "./layout.js";
@@ -30,54 +29,28 @@ export interface PlanOptions {
   readonly matmul?: MatmulLowering;
 }
 
-function kernelFor(node: Node, nodes: readonly Node[], options: PlanOptions): Kernel {
-  switch (node.op) {
-    case "neg":
-    case "exp":
-    case "log":
-    case "sqrt":
-    case "tanh":
-    case "abs":
-    case "sign":
-    case "stopGradient":
-      return unaryKernel(node);
-    case "add":
-    case "sub":
-    case "mul":
-    case "div":
-    case "max":
-    case "min":
-    case "pow":
-    case "greater":
-    case "greaterEqual":
-    case "equal":
-      return binaryKernel(node);
-    case "cast":
-      return castKernel();
-    case "sum":
-    case "reduceMax":
-      return reductionKernel(node);
-    case "matmul":
-      return matmulKernel(node, nodes, options.matmul);
-    case "reshape":
-      return reshapeKernel(node);
-    case "broadcast":
-      return broadcastKernel(node);
-    case "transpose":
-      return transposeKernel(node);
-    case "slice":
-      return sliceKernel(node);
-    case "concat":
-      return concatKernel(node);
-    case "gather":
-      return gatherKernel(node);
-    case "scatterAdd":
-      return scatterAddKernel(node, nodes);
-    default:
-      // A primitive added to core without a kernel here must fail loudly at compile time.
-      throw new UnfoldError((node as Node).op, `has no TensorFlow.js lowering in @unfold/backend-tfjs (node %${(node as Node).id})`);
-  }
+/** What a kernel is made from besides its node: the program's nodes and the engine's choices. */
+export interface KernelContext {
+  readonly nodes: readonly Node[];
+  readonly options: PlanOptions;
 }
+
+/** One kernel maker per computed op: a primitive added to core is a compile error here until it has one. */
+export const kernelTable: LoweringTable<Kernel, KernelContext> = {
+  ...familyLowering(UNARY_OPS, (node) => unaryKernel(node)),
+  ...familyLowering(BINARY_OPS, (node) => binaryKernel(node)),
+  cast: () => castKernel(),
+  sum: (node) => reductionKernel(node),
+  reduceMax: (node) => reductionKernel(node),
+  matmul: (node, { nodes, options }) => matmulKernel(node, nodes, options.matmul),
+  reshape: (node) => reshapeKernel(node),
+  broadcast: (node) => broadcastKernel(node),
+  transpose: (node) => transposeKernel(node),
+  slice: (node) => sliceKernel(node),
+  concat: (node) => concatKernel(node),
+  gather: (node) => gatherKernel(node),
+  scatterAdd: (node, { nodes }) => scatterAddKernel(node, nodes),
+};
 
 /**
  * Lowers an (optimized) program: every node the outputs need, in program order; a recognised
@@ -85,13 +58,12 @@ function kernelFor(node: Node, nodes: readonly Node[], options: PlanOptions): Ke
  */
 export function planProgram(program: Program, options: PlanOptions = {}): TfjsPlan {
   const nodes = program.nodes;
-  const fused = findComposites(program);
+  const fused = findComposites(program, TFJS_COMPOSITES);
   const needed = neededNodes(program, fused);
   const planned = new Set<number>();
   const feeds = new Map<string, number>();
   const constants: number[] = [];
   const steps: PlanStep[] = [];
-  const unfused = new Set<number>();
   const add = (node: Node): void => {
     if (planned.has(node.id)) return;
     planned.add(node.id);
@@ -106,13 +78,9 @@ export function planProgram(program: Program, options: PlanOptions = {}): TfjsPl
       }
       // Inner nodes of a declined composite were not marked needed: plan them now.
       for (const i of node.inputs) add(nodes[i]!);
-      steps.push({ id: node.id, inputs: node.inputs, kernel: kernelFor(node, nodes, options) });
-      unfused.add(node.id);
+      steps.push({ id: node.id, inputs: node.inputs, kernel: lowerNode(kernelTable, node, { nodes, options }, "@unfold/backend-tfjs") });
     }
   };
   for (const node of nodes) if (needed[node.id]) add(node);
-  // A broadcast its readers would do anyway passes its input on instead of copying it out.
-  const elided = elidableBroadcasts(program, steps, unfused);
-  const passThrough: Kernel = (_tf, [x]) => x!;
-  return { program, feeds, constants, steps: steps.map((s) => (elided.has(s.id) ? { ...s, kernel: passThrough } : s)) };
+  return { program, feeds, constants, steps };
 }

@@ -1,4 +1,4 @@
-import { BINARY_OPS, type BinaryOp, broadcastsTo, broadcastView, contiguousView, formatShape, isContiguous, type Node, type Program, reshapeView, sameShape, sameViews, sizeOf, sliceView, transposeView, UNARY_OPS, type UnaryOp, UnfoldError, unitReshape, unitReshapeView, type View } from "@unfold/core";
+import { BINARY_OPS, type BinaryOp, broadcastsTo, broadcastView, contiguousView, describeNode, familyLowering, isContiguous, type LoweringTable, lowerNode, type Node, type NodeOf, type Program, reshapeView, sameShape, sameViews, sizeOf, sliceView, transposeView, UNARY_OPS, type UnaryOp, UnfoldError, unitReshape, unitReshapeView, type View } from "@unfold/core";
 import { tensorTooLarge } from "../errors.js";
 import { type Expr, type KernelSpec, type PlanStep, rowListsLength, viewsRead } from "./kernels.js";
 import { detectNormalizers } from "./normalizers.js";
@@ -33,8 +33,6 @@ interface ExprContext {
   acc?: number;
 }
 
-const describeNode = (n: Node): string => `${n.op} %${n.id}${n.label ? ` '${n.label}'` : ""} ${formatShape(n.shape)}`;
-
 /**
  * Scalar-valued constants (every element equal) become WGSL literals instead of buffers. Equal
  * means the same bits (Object.is), unlike core's constant matching (===): an all-NaN constant is
@@ -61,7 +59,7 @@ export function lower(program: Program, limits: LowerLimits): Plan {
   const outputIds = new Set(program.outputs.map((o) => o.id));
   for (const o of program.outputs) uses[o.id]!++;
 
-  const normalizers = detectNormalizers(nodes, uses, outputIds);
+  const normalizers = detectNormalizers(program, uses, outputIds);
   const skip = new Set<number>();
   for (const m of normalizers.values()) {
     for (const id of m.internal) skip.add(id);
@@ -222,83 +220,77 @@ export function lower(program: Program, limits: LowerLimits): Plan {
   /** A contiguous copy of a view (for a reshape of a strided view). */
   const copyOf = (n: Node, v: View): View => emit(n, { kind: "elementwise", shape: v.shape, leaves: [v], expr: { kind: "leaf", index: 0 } }, `copy %${n.id}`);
 
+  const arg = (n: Node, k: number): View => view(n.inputs[k]!);
+  /** An elementwise node: a normalizer's root, or a kernel (or matmul epilogue) of its own. */
+  const lowerElementwise = (n: Node): void => {
+    const m = normalizers.get(n.id);
+    if (m) {
+      const shape = nodes[m.input]!.shape;
+      const ctx: ExprContext = { leaves: [], budget };
+      const expr = exprOf(m.input, shape, ctx);
+      views.set(n.id, emit(n, { kind: "normalize", mode: m.mode, shape, axis: m.axis, leaves: ctx.leaves, expr }, `${m.mode} %${n.id}`));
+      return;
+    }
+    views.set(n.id, emitElementwise(n));
+  };
+  const lowerReduction = (n: NodeOf<"sum" | "reduceMax">): void => {
+    const shape = nodes[n.inputs[0]!]!.shape;
+    const ctx: ExprContext = { leaves: [], budget };
+    const expr = exprOf(n.inputs[0]!, shape, ctx);
+    views.set(n.id, emit(n, { kind: "reduce", op: n.op === "sum" ? "sum" : "max", shape, axes: n.axes, leaves: ctx.leaves, expr }));
+  };
+  /**
+   * One lowering per computed op, each setting the node's view (layout ops as views, the rest as
+   * kernels): a primitive added to core is a compile error here until it has an entry.
+   */
+  const lowerings: LoweringTable<void> = {
+    ...familyLowering(UNARY_OPS, lowerElementwise),
+    ...familyLowering(BINARY_OPS, lowerElementwise),
+    cast: lowerElementwise,
+    reshape: (n) => {
+      if (pending.has(n.id)) return; // stands for a matmul awaiting its epilogue
+      const x = arg(n, 0);
+      views.set(n.id, reshapeView(x, n.shape) ?? reshapeView(copyOf(nodes[n.inputs[0]!]!, x), n.shape)!);
+    },
+    broadcast: (n) => views.set(n.id, broadcastView(arg(n, 0), n.shape)),
+    transpose: (n) => views.set(n.id, transposeView(arg(n, 0), n.perm)),
+    slice: (n) => views.set(n.id, sliceView(arg(n, 0), n.begin, n.shape)),
+    sum: lowerReduction,
+    reduceMax: lowerReduction,
+    matmul: (n) => {
+      let c = consumer.get(n.id);
+      let key: Node = n;
+      // Seen through a reshape that only adds or drops size-1 axes, keeping the matrix axes.
+      const r = c;
+      if (r?.op === "reshape" && uses[r.id] === 1 && !outputIds.has(r.id) && unitReshape(n.shape, r.shape) && sameShape(r.shape.slice(-2), n.shape.slice(-2))) {
+        key = r;
+        c = consumer.get(r.id);
+      }
+      if (uses[n.id] === 1 && !outputIds.has(n.id) && c && ELEMENTWISE.has(c.op) && !normalizers.has(c.id)) pending.set(key.id, { matmul: n, shape: key.shape });
+      else views.set(n.id, emit(n, { kind: "matmul", shape: n.shape, a: arg(n, 0), b: arg(n, 1) }));
+    },
+    concat: (n) => views.set(n.id, emit(n, { kind: "concat", shape: n.shape, axis: n.axis, parts: n.inputs.map((i) => view(i)) })),
+    gather: (n) => views.set(n.id, emit(n, { kind: "gather", shape: n.shape, axis: n.axis, x: arg(n, 0), indices: arg(n, 1) })),
+    scatterAdd: (n) => {
+      // Two passes: the indices become a list of positions per target row, which the sum then reads.
+      const indices = arg(n, 1);
+      const rows = n.shape[n.axis]!;
+      const length = rowListsLength(rows, sizeOf(indices.shape));
+      const lists = scratchSlot(n, length, "row lists");
+      steps.push({ label: `scatterAdd %${n.id} row lists`, spec: { kind: "scatterRows", rows, indices }, out: lists });
+      views.set(n.id, emit(n, { kind: "scatterAdd", shape: n.shape, axis: n.axis, updates: arg(n, 0), indices, rowLists: contiguousView(lists, [length]) }));
+    },
+  };
+
   for (const n of nodes) {
     if (inlined.has(n.id) || skip.has(n.id)) continue;
-    const arg = (k: number): View => view(n.inputs[k]!);
-    switch (n.op) {
-      case "input":
-      case "param": {
-        const slot = newSlot(n, "input", { feed: n.name });
-        feeds.set(n.name, slot);
-        views.set(n.id, contiguousView(slot, n.shape));
-        break;
-      }
-      case "constant":
-        break; // a literal where it is read, or a buffer on first use as one
-      case "reshape": {
-        if (pending.has(n.id)) break; // stands for a matmul awaiting its epilogue
-        const x = arg(0);
-        views.set(n.id, reshapeView(x, n.shape) ?? reshapeView(copyOf(nodes[n.inputs[0]!]!, x), n.shape)!);
-        break;
-      }
-      case "broadcast":
-        views.set(n.id, broadcastView(arg(0), n.shape));
-        break;
-      case "transpose":
-        views.set(n.id, transposeView(arg(0), n.perm));
-        break;
-      case "slice":
-        views.set(n.id, sliceView(arg(0), n.begin, n.shape));
-        break;
-      case "sum":
-      case "reduceMax": {
-        const shape = nodes[n.inputs[0]!]!.shape;
-        const ctx: ExprContext = { leaves: [], budget };
-        const expr = exprOf(n.inputs[0]!, shape, ctx);
-        views.set(n.id, emit(n, { kind: "reduce", op: n.op === "sum" ? "sum" : "max", shape, axes: n.axes, leaves: ctx.leaves, expr }));
-        break;
-      }
-      case "matmul": {
-        let c = consumer.get(n.id);
-        let key: Node = n;
-        // Seen through a reshape that only adds or drops size-1 axes, keeping the matrix axes.
-        const r = c;
-        if (r?.op === "reshape" && uses[r.id] === 1 && !outputIds.has(r.id) && unitReshape(n.shape, r.shape) && sameShape(r.shape.slice(-2), n.shape.slice(-2))) {
-          key = r;
-          c = consumer.get(r.id);
-        }
-        if (uses[n.id] === 1 && !outputIds.has(n.id) && c && ELEMENTWISE.has(c.op) && !normalizers.has(c.id)) pending.set(key.id, { matmul: n, shape: key.shape });
-        else views.set(n.id, emit(n, { kind: "matmul", shape: n.shape, a: arg(0), b: arg(1) }));
-        break;
-      }
-      case "concat":
-        views.set(n.id, emit(n, { kind: "concat", shape: n.shape, axis: n.axis, parts: n.inputs.map((i) => view(i)) }));
-        break;
-      case "gather":
-        views.set(n.id, emit(n, { kind: "gather", shape: n.shape, axis: n.axis, x: arg(0), indices: arg(1) }));
-        break;
-      case "scatterAdd": {
-        // Two passes: the indices become a list of positions per target row, which the sum then reads.
-        const indices = arg(1);
-        const rows = n.shape[n.axis]!;
-        const length = rowListsLength(rows, sizeOf(indices.shape));
-        const lists = scratchSlot(n, length, "row lists");
-        steps.push({ label: `scatterAdd %${n.id} row lists`, spec: { kind: "scatterRows", rows, indices }, out: lists });
-        views.set(n.id, emit(n, { kind: "scatterAdd", shape: n.shape, axis: n.axis, updates: arg(0), indices, rowLists: contiguousView(lists, [length]) }));
-        break;
-      }
-      default: {
-        if (!ELEMENTWISE.has(n.op)) throw new UnfoldError("webgpu backend", `no lowering for op '${n.op}'`);
-        const m = normalizers.get(n.id);
-        if (m) {
-          const shape = nodes[m.input]!.shape;
-          const ctx: ExprContext = { leaves: [], budget };
-          const expr = exprOf(m.input, shape, ctx);
-          views.set(n.id, emit(n, { kind: "normalize", mode: m.mode, shape, axis: m.axis, leaves: ctx.leaves, expr }, `${m.mode} %${n.id}`));
-          break;
-        }
-        views.set(n.id, emitElementwise(n));
-      }
+    if (n.op === "input" || n.op === "param") {
+      const slot = newSlot(n, "input", { feed: n.name });
+      feeds.set(n.name, slot);
+      views.set(n.id, contiguousView(slot, n.shape));
+    } else if (n.op !== "constant") {
+      // A constant is a literal where it is read, or a buffer on first use as one.
+      lowerNode(lowerings, n, undefined, "@unfold/backend-webgpu");
     }
   }
 

@@ -1,4 +1,7 @@
 import { UnfoldError } from "../../errors.js";
+import type { Program } from "../../ir/program.js";
+import type { Feeds } from "../backend.js";
+import { checkFeeds } from "../feeds.js";
 import type { BackendLife } from "./life.js";
 
 /**
@@ -36,6 +39,12 @@ export class ExecutableLife {
   checkRun(): void {
     this.life.check("run");
     if (this.isReleased) throw executableReleased(this.kind);
+  }
+
+  /** checkRun(), then the feeds against the program (core's checkFeeds, naming the backend). */
+  checkRunAndFeeds(program: Program, feeds: Feeds): void {
+    this.checkRun();
+    checkFeeds(program, feeds, this.life.backend);
   }
 
   /** Marks the executable released; true on the first call only, so its resources are freed once. */

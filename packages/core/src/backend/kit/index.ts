@@ -7,4 +7,5 @@ export { HeldDeviceTensor } from "./device-tensor.js";
 export { type CompileSteps, CompilePipeline, unsupportedNode } from "./compile.js";
 export { type PlanSlot, type PlanSlotKind } from "./slots.js";
 export { type LiveInterval, type StepAccess, liveIntervals, workspaceByFirstWrite } from "./liveness.js";
-export { type LoweringTable, type NodeOf, lowerNode } from "./lowering.js";
+export { type LoweringTable, type NodeOf, familyLowering, lowerNode } from "./lowering.js";
+export { describeNode } from "./describe.js";

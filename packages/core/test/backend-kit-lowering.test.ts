@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BINARY_OPS, type BinaryOp, computedOps, familyLowering, input, type LoweringTable, lowerNode, type Node, type NodeOf, trace, UNARY_OPS, type UnaryOp, UnfoldError } from "../src/index.js";
+import { BINARY_OPS, type BinaryOp, computedOps, familyLowering, input, type LoweringTable, lowerNode, type Node, type NodeOf, type SpecOf, trace, UNARY_OPS, type UnaryOp, UnfoldError } from "../src/index.js";
 
 /** A complete table naming each node's op and one field that only that op has. */
 const describeOp: LoweringTable<string, string> = {
@@ -29,6 +29,10 @@ describe("LoweringTable", () => {
     const wrongFields: LoweringTable<string, string> = { ...describeOp, matmul: (node: NodeOf<"sum">) => node.axes.join(",") };
     // @ts-expect-error one elementwise op's entry gets that op's nodes, not a reduction's
     const wrongFamily: LoweringTable<string, string> = { ...describeOp, neg: (node: NodeOf<"sum">) => node.axes.join(",") };
+    // @ts-expect-error one op of a family has a spec of its own, not an empty one
+    const wrongOp: SpecOf<"neg"> = { op: "exp" };
+    const rightOp: SpecOf<"neg"> = { op: "neg" };
+    expect([wrongOp.op, rightOp.op]).toEqual(["exp", "neg"]);
     // @ts-expect-error the family helper only takes computed ops
     familyLowering(["input"], () => "leaf");
     expect(Object.keys(missing)).not.toContain("matmul");

@@ -36,8 +36,14 @@ export type NodeSpec =
 
 /** The name of any primitive: the `op` field of a node. */
 export type Op = NodeSpec["op"];
-/** The fields of a node of op K. */
-export type SpecOf<K extends Op> = Extract<NodeSpec, { op: K }>;
+/**
+ * The fields of a node of op K. Distributes over NodeSpec's members rather than using
+ * `Extract<NodeSpec, { op: K }>`, which is `never` for one op of a family: the elementwise
+ * member `{ op: UnaryOp }` is not assignable to `{ op: "neg" }`.
+ */
+export type SpecOf<K extends Op> = NodeSpec extends infer S
+  ? S extends { readonly op: infer O } ? (K extends O ? S & { readonly op: K } : never) : never
+  : never;
 /** The ops a backend computes: every primitive but the leaves (inputs, parameters, constants). */
 export type ComputedOp = Exclude<Op, "input" | "param" | "constant">;
 

@@ -1,12 +1,8 @@
 import { UnfoldError } from "../../errors.js";
-import type { ComputedOp, Node } from "../../ir/node.js";
+import type { ComputedOp, Node, SpecOf } from "../../ir/node.js";
 
-/**
- * A node of one computed op (or of a family of them), with that op's fields. Narrowed from Node
- * by its op rather than through SpecOf, whose spec for one elementwise op (`{ op: UnaryOp }` is
- * no `{ op: "neg" }`) would be empty and leave that op's entries untyped.
- */
-export type NodeOf<K extends ComputedOp> = Node & { readonly op: K };
+/** A node of one computed op (or of a family of them), with that op's fields. */
+export type NodeOf<K extends ComputedOp> = Node & SpecOf<K>;
 
 /**
  * A backend's lowering: one entry per computed op. Written as this mapped type, a primitive added

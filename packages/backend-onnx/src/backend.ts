@@ -1,4 +1,4 @@
-import { type Backend, BackendLife, type CompileOptions, CompilePipeline, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program, afterDispose, unsupportedNode } from "@unfold/core";
+import { type Backend, BackendLife, type CompileOptions, CompilePipeline, DTypeError, DTYPES, type DType, type DeviceTensor, type HostTensor, type Program, afterDispose, unsupportedNode } from "@unfold/core";
 import { type OnnxExecutable, bindSession } from "./executable.js";
 import { buildOnnxModel } from "./export.js";
 import { type ExecutionProvider, checkProvider } from "./provider.js";
@@ -39,8 +39,6 @@ export class OnnxBackend implements Backend {
   /** Whether it was disposed, shared with its executables and tensors. */
   private readonly life = new BackendLife(ONNX_BACKEND);
   private readonly plans = new CompilePipeline<OnnxExecutable>(this.life);
-  /** Set by the first dispose(), which every later call returns. */
-  private disposing: Promise<void> | undefined;
 
   constructor(private readonly options: OnnxBackendOptions = {}) {
     this.provider = options.executionProvider ?? "wasm";
@@ -91,8 +89,7 @@ export class OnnxBackend implements Backend {
   }
 
   async upload(tensor: HostTensor): Promise<DeviceTensor> {
-    this.life.check("upload");
-    checkUpload(tensor);
+    this.life.checkUpload(tensor, DTYPES);
     const ort = await this.ort();
     this.life.check("upload");
     // A copy, so later writes to the caller's array do not reach the resident tensor.
@@ -107,13 +104,7 @@ export class OnnxBackend implements Backend {
    * once collected (lifetime.ts).
    */
   dispose(): Promise<void> {
-    this.disposing ??= this.release();
-    return this.disposing;
-  }
-
-  private async release(): Promise<void> {
-    this.life.dispose();
-    await this.plans.releaseAll((executable) => executable.release());
+    return this.life.disposeWith(() => this.plans.releaseAll((executable) => executable.release()));
   }
 }
 

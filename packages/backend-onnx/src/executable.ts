@@ -1,9 +1,9 @@
-import { type BackendLife, type CompileOptions, type DeviceTensor, type Executable, ExecutableLife, type Feeds, type Program, UnfoldError, checkFeeds, formatShape, isDeviceTensor, sizeOf } from "@unfold/core";
+import { type BackendLife, type CompileOptions, type DeviceTensor, type Executable, ExecutableLife, type Feeds, type Program, UnfoldError, formatShape, isDeviceTensor, sizeOf } from "@unfold/core";
 import type * as Ort from "onnxruntime-web";
 import type { OnnxModel } from "./export.js";
 import { forgetSession, releaseWhenCollected } from "./lifetime.js";
 import type { OrtModule } from "./runtime.js";
-import { ONNX_BACKEND, OnnxTensor } from "./tensor.js";
+import { OnnxTensor } from "./tensor.js";
 
 /** A program compiled for the ONNX backend: its model and the InferenceSession that runs it. */
 export interface OnnxExecutable extends Executable {
@@ -27,8 +27,7 @@ export function bindSession(ort: OrtModule, program: Program, model: OnnxModel, 
   const outputs = program.outputs.map((o) => ({ name: o.name, graphName: model.outputs.get(o.name)!, node: program.nodes[o.id]! }));
 
   const run = async (feeds: Feeds): Promise<Record<string, DeviceTensor>> => {
-    lifecycle.checkRun();
-    checkFeeds(program, feeds, ONNX_BACKEND);
+    lifecycle.checkRunAndFeeds(program, feeds);
     const ortFeeds: Record<string, Ort.Tensor> = {};
     for (const [feed, graphName] of model.inputs) {
       const f = feeds[feed]!;

@@ -46,10 +46,7 @@ export class WebGpuBackend implements Backend {
   }
 
   private async use(op: DisposedUse): Promise<GpuContext> {
-    this.life.check(op);
-    const context = await this.ready;
-    // dispose() may have come while the device was being found.
-    this.life.check(op);
+    const context = await this.life.awaitLive(op, () => this.ready);
     context.check(op);
     return context;
   }

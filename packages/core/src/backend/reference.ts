@@ -3,8 +3,6 @@ import { DTypeError } from "../errors.js";
 import type { Program } from "../ir/program.js";
 import type { Shape } from "../shape.js";
 import { type Backend, type CompileOptions, type DeviceTensor, type Executable, type Feeds, isDeviceTensor } from "./backend.js";
-import { checkFeeds } from "./feeds.js";
-import { checkUpload } from "./host-data.js";
 import { interpret } from "./interpret.js";
 import { CompilePipeline, unsupportedNode } from "./kit/compile.js";
 import { HeldDeviceTensor } from "./kit/device-tensor.js";
@@ -59,8 +57,7 @@ export class ReferenceBackend implements Backend {
       build: async () => ({
         program,
         run: async (feeds: Feeds) => {
-          life.check("run");
-          checkFeeds(program, feeds, NAME);
+          life.checkRun(program, feeds);
           const values = new Map<string, Float64Array>();
           for (const [name, feed] of Object.entries(feeds)) {
             values.set(name, isDeviceTensor(feed) ? (feed as ReferenceTensor).float64 : toFloat64(feed));
@@ -81,8 +78,7 @@ export class ReferenceBackend implements Backend {
   }
 
   async upload(tensor: HostTensor): Promise<DeviceTensor> {
-    this.life.check("upload");
-    checkUpload(tensor);
+    this.life.checkUpload(tensor, DTYPES);
     return new ReferenceTensor(Float64Array.from(tensor.data), tensor.shape, tensor.dtype, this.life);
   }
 

@@ -1,13 +1,13 @@
-import { type Backend, CompileCache, type CompileOptions, DTypeError, checkUpload, type DType, type DeviceTensor, type HostTensor, type Program, optimize, type DisposedUse, afterDispose } from "@unfold/core";
+import { type Backend, BackendLife, type CompileOptions, CompilePipeline, DTypeError, type DType, type DeviceTensor, type HostTensor, type Program, type DisposedUse, unsupportedNode } from "@unfold/core";
 import { type CpuExecutable, bindPlan } from "./executable.js";
 import { Arena } from "./memory.js";
 import { lower } from "./plan/lower.js";
-import { type MatmulEngine } from "./kernels/matmul.js";
-import { type Gemm, createGemm } from "./gemm/index.js";
-import { type SoftmaxKernel, createSoftmaxKernel } from "./kernels/softmax-wasm.js";
-import { detectSimd } from "./gemm/kernels.js";
-import { type WasmLoops, createWasmLoops } from "./plan/loops-wasm.js";
-import { type ItemLoops, type ParallelLoops, createItemLoops, createParallelLoops } from "./plan/loops-parallel.js";
+import type { MatmulEngine } from "./steps/matrix-engine.js";
+import { type CpuEngine, createEngine } from "./engine.js";
+import { type SoftmaxKernel, createSoftmaxKernel } from "./kernels/softmax/softmax-wasm.js";
+import { detectSimd } from "./wasm/simd-support.js";
+import { type WasmLoops, createWasmLoops } from "./kernels/loops/loops-wasm.js";
+import { type ItemLoops, type ParallelLoops, createItemLoops, createParallelLoops } from "./kernels/loops/loops-parallel.js";
 import { CPU_BACKEND, CpuTensor } from "./tensor.js";
 
 /** Options of `new CpuBackend(options)`: threads, memory, SIMD and the tuning knobs tests use. */
@@ -20,7 +20,7 @@ export interface CpuBackendOptions {
   readonly simd?: boolean;
   /**
    * Products of fewer multiply-adds stay on the calling thread, and item rounds worth less are
-   * not formed; adaptive by default (gemm/index.ts). 0 threads everything (tests use it).
+   * not formed; adaptive by default (threads/threads.ts). 0 threads everything (tests use it).
    */
   readonly parallelThreshold?: number;
   /** Replaces the matrix engine (testing, or another implementation). */
@@ -42,37 +42,32 @@ export class CpuBackend implements Backend {
   readonly dtypes: readonly DType[] = ["float32", "float64"];
   readonly arena: Arena;
   private engine: Promise<MatmulEngine> | undefined;
-  private gemm: Gemm | undefined;
+  private gemm: CpuEngine | undefined;
   private softmax: Promise<SoftmaxKernel | undefined> | undefined;
   /** SIMD float32 loop kernels over the arena; none without SIMD (the JavaScript loops run). */
   private readonly loops: WasmLoops | undefined;
-  private readonly plans = new CompileCache<CpuExecutable>();
+  /** Whether it was disposed, shared with its executables. */
+  private readonly life = new BackendLife(CPU_BACKEND);
+  private readonly plans = new CompilePipeline<CpuExecutable>(this.life);
   /** Large SIMD loops shared with the GEMM's worker threads, once it has them. */
   private parallelLoops: ParallelLoops | undefined;
   /** Loops over one batch item, shared with those threads for item rounds. */
   private itemLoops: ItemLoops | undefined;
-  /** Set by the first dispose(), which every later call returns. */
-  private disposing: Promise<void> | undefined;
 
   constructor(private readonly options: CpuBackendOptions = {}) {
     this.arena = new Arena({ initialBytes: options.initialBytes ?? 1 << 22 });
     this.loops = options.simd !== false && detectSimd().simd ? createWasmLoops(this.arena.memory) : undefined;
   }
 
-  /** Throws once dispose() was called: nothing of a disposed backend restarts. */
-  private checkLive(op: DisposedUse): void {
-    if (this.disposing) throw afterDispose(CPU_BACKEND, op);
-  }
-
   /**
    * The matrix engine, made on first use (its WebAssembly module compiles asynchronously). Never
    * after dispose(): its worker threads would outlive the backend.
    */
-  private matrixEngine(op: DisposedUse = "compile"): Promise<MatmulEngine> {
-    if (this.disposing) return Promise.reject(afterDispose(CPU_BACKEND, op));
+  private async matrixEngine(op: DisposedUse = "compile"): Promise<MatmulEngine> {
+    this.life.check(op);
     this.engine ??= this.options.matmul
       ? Promise.resolve(this.options.matmul(this.arena))
-      : createGemm(this.arena.memory, {
+      : createEngine(this.arena.memory, {
           ...(this.options.threads !== undefined ? { threads: this.options.threads } : {}),
           ...(this.options.simd !== undefined ? { simd: this.options.simd } : {}),
           ...(this.options.parallelThreshold !== undefined ? { parallelThreshold: this.options.parallelThreshold } : {}),
@@ -122,30 +117,35 @@ export class CpuBackend implements Backend {
     this.arena.resetPeak();
   }
 
-  async compile(program: Program, options: CompileOptions = {}): Promise<CpuExecutable> {
-    this.checkLive("compile");
-    for (const node of program.nodes) {
-      if (!this.dtypes.includes(node.dtype)) throw new DTypeError("compile", `cpu backend does not support ${node.dtype}`);
-    }
-    const engine = await this.matrixEngine();
+  compile(program: Program, options: CompileOptions = {}): Promise<CpuExecutable> {
+    return this.plans.compile(program, options, {
+      checkDTypes: (p) => {
+        const node = unsupportedNode(p, this.dtypes);
+        if (node) throw new DTypeError("compile", `cpu backend does not support ${node.dtype} (%${node.id}, ${node.op}${node.label ? ` '${node.label}'` : ""})`);
+      },
+      prepare: () => this.kernels(),
+      // Core's passes first: dead code (autodiff leaves plenty), shared subexpressions, constants.
+      optimize: true,
+      build: async (optimized, kernels) => bindPlan(program, lower(optimized, { ...kernels, loops: this.loops }), this.arena, options, this.life, kernels.matmul),
+    });
+  }
+
+  /** The kernels a plan is lowered onto, made on first use: the engine, the softmax, the threaded loops. */
+  private async kernels(): Promise<{ matmul: MatmulEngine; softmax: SoftmaxKernel | undefined; parallelLoops: ParallelLoops | undefined; itemLoops: ItemLoops | undefined }> {
+    const matmul = await this.matrixEngine();
     const softmax = await this.softmaxKernel();
     // dispose() may have run while the engine was being made.
-    this.checkLive("compile");
+    this.life.check("compile");
     const gemm = this.gemm;
     if (this.loops && gemm && gemm.threads > 1) {
       this.parallelLoops ??= createParallelLoops(this.arena.memory, gemm);
       if (this.options.itemRounds !== false) this.itemLoops ??= createItemLoops(this.arena.memory, gemm);
     }
-    const { parallelLoops, itemLoops } = this;
-    // Core's passes first: dead code (autodiff leaves plenty), shared subexpressions, constants.
-    const build = async (): Promise<CpuExecutable> =>
-      bindPlan(program, lower(optimize(program), { matmul: engine, softmax, loops: this.loops, parallelLoops, itemLoops }), this.arena, options, engine);
-    return this.plans.get(program, build, options.poison ? "poison" : "");
+    return { matmul, softmax, parallelLoops: this.parallelLoops, itemLoops: this.itemLoops };
   }
 
   async upload(tensor: HostTensor): Promise<DeviceTensor> {
-    this.checkLive("upload");
-    checkUpload(tensor);
+    this.life.checkUpload(tensor, this.dtypes);
     const elements = tensor.data.length;
     const t = new CpuTensor(this.arena, this.arena.alloc(elements * (tensor.dtype === "float32" ? 4 : 8)), tensor.shape, tensor.dtype, elements);
     this.arena.view(tensor.dtype).set(tensor.data, t.offset / (tensor.dtype === "float32" ? 4 : 8));
@@ -156,20 +156,17 @@ export class CpuBackend implements Backend {
    * Releases the worker threads and every executable and tensor: final and idempotent. Afterwards
    * compile, upload, runs of executables compiled before and reads of its tensors all throw
    * ("cpu: upload after dispose(): ..."), and its tensors report disposed. A backend dropped
-   * without dispose() has its threads stopped once it is garbage collected (gemm/pool.ts).
+   * without dispose() has its threads stopped once it is garbage collected (threads/pool.ts).
    */
   dispose(): Promise<void> {
-    this.disposing ??= this.release();
-    return this.disposing;
+    return this.life.disposeWith(() => this.release());
   }
 
   private async release(): Promise<void> {
     // Closed first: what the plans and tensors held is dead, not handed out again.
     this.arena.close();
-    const pending = this.plans.all();
-    this.plans.clear();
     // A compile still failing has nothing to release; one failure must not stop the rest.
-    for (const plan of pending) (await plan.catch(() => undefined))?.release();
+    await this.plans.releaseAll((plan) => plan.release());
     // An engine still being made is waited for, so that its worker threads stop too.
     await this.engine?.catch(() => undefined);
     await this.gemm?.dispose();

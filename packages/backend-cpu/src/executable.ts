@@ -1,9 +1,9 @@
-import { type CompileOptions, type DeviceTensor, type Executable, type Feeds, FeedError, type Program, UnfoldError, checkFeeds, isDeviceTensor, afterDispose } from "@unfold/core";
+import { type BackendLife, type CompileOptions, type DeviceTensor, type Executable, ExecutableLife, type Feeds, FeedError, type Program, isDeviceTensor } from "@unfold/core";
 import type { Arena } from "./memory.js";
 import { assignWorkspace } from "./plan/liveness.js";
 import type { LoweredPlan } from "./plan/lower.js";
-import { type RunContext, bytesOf } from "./plan/steps.js";
-import { CPU_BACKEND, CpuTensor } from "./tensor.js";
+import { type RunContext, bytesOf } from "./steps/step.js";
+import { CpuTensor } from "./tensor.js";
 
 /**
  * A lowered program bound to an arena: workspace, staging for host feeds, constants and scratch
@@ -26,7 +26,7 @@ export interface WorkerHold {
   release?(): void;
 }
 
-export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, options: CompileOptions, workers?: WorkerHold): CpuExecutable {
+export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, options: CompileOptions, life: BackendLife, workers?: WorkerHold): CpuExecutable {
   // A run with a product large enough to thread keeps the workers awake from its first step to
   // its last (see Pool.hold); one without leaves them asleep.
   const wakes = plan.largestProduct >= (workers?.minThreadedWork ?? Infinity);
@@ -39,12 +39,11 @@ export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, opti
     owned.push([at, n]);
     return at;
   };
-  let released = false;
+  const lifecycle = new ExecutableLife(life, "cpu");
   const release = (): void => {
     // Idempotent: releasing a region twice would put it on the free list twice, and two later
     // allocations would then share bytes.
-    if (released) return;
-    released = true;
+    if (!lifecycle.release()) return;
     if (arena.closed) return;
     owned.forEach(([at, n]) => arena.release(at, n));
   };
@@ -73,10 +72,9 @@ export function bindPlan(program: Program, plan: LoweredPlan, arena: Arena, opti
   }
   const outputSlots = plan.slots.filter((s) => s.kind === "output");
   const execute = async (feeds: Feeds, timings?: StepProfile): Promise<Record<string, DeviceTensor>> => {
-      if (arena.closed) throw afterDispose(CPU_BACKEND, "run");
-      // A released plan's regions may already hold other tensors: running it would overwrite them.
-      if (released) throw new UnfoldError("cpu backend", "executable was released by its release(); it cannot run again");
-      checkFeeds(program, feeds, CPU_BACKEND);
+      // After dispose() the arena is closed; after release() the plan's regions may already hold
+      // other tensors: running it would overwrite them.
+      lifecycle.checkRunAndFeeds(program, feeds);
       const byteOffsets = new Float64Array(plan.slots.length);
       for (const [id, at] of fixed) byteOffsets[id] = at;
       for (const [name, id] of plan.feeds) {

@@ -3,5 +3,6 @@ import "./wasm-globals.js";
 export { CpuBackend, type CpuBackendOptions } from "./backend.js";
 export { CpuTensor } from "./tensor.js";
 export { Arena } from "./memory.js";
-export { type GemmCall, type MatmulEngine } from "./kernels/matmul.js";
+export { type GemmCall } from "./steps/calls.js";
+export { type MatmulEngine } from "./steps/matrix-engine.js";
 export { type CpuExecutable, type StepProfile } from "./executable.js";

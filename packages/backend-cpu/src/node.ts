@@ -10,7 +10,7 @@
  * Measured here: 512^3 float32 matmul ~20% faster, the medium Yang forward ~25% faster.
  */
 import v8 from "node:v8";
-import { detectSimd } from "./gemm/kernels.js";
+import { detectSimd } from "./wasm/simd-support.js";
 
 /**
  * Makes relaxed SIMD available to WebAssembly compiled from now on, when the engine has it but

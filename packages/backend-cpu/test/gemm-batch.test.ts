@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGemm, type Gemm, type GemmDType } from "../src/gemm/index.js";
+import { createEngine, type CpuEngine, type GemmDType } from "../src/engine.js";
 import { type Case, exactlySymmetric, guardIntact, makeCase, makeSymmetricCase, maxRelativeError } from "./gemm-helpers.js";
 
 // Batched products: evenly spaced items, each laid out by the case helpers at base + t * size.
@@ -29,9 +29,9 @@ describe.each([
   { threads: 1, parallelThreshold: 10_000, itemParallel: false },
 ])("gemm runBatch threads=$threads", ({ threads, parallelThreshold, itemParallel }) => {
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 4096, shared: true });
-  let gemm: Gemm;
+  let gemm: CpuEngine;
   beforeAll(async () => {
-    gemm = await createGemm(memory, { threads, parallelThreshold });
+    gemm = await createEngine(memory, { threads, parallelThreshold });
   });
   afterAll(async () => {
     await gemm.dispose();

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { Code, F64, I32, ModuleBuilder, sleb, uleb } from "../src/gemm/wasm-emitter.js";
-import { buildGemmModule, detectSimd, DEFAULT_SHAPES } from "../src/gemm/kernels.js";
+import { Code, F64, I32, ModuleBuilder, sleb, uleb } from "../src/wasm/wasm-emitter.js";
+import { buildKernelModule } from "../src/kernel-module.js";
+import { DEFAULT_SHAPES } from "../src/wasm/gemm-driver.js";
+import { detectSimd } from "../src/wasm/simd-support.js";
 
 describe("wasm emitter", () => {
   it("encodes LEB128 like the spec examples", () => {
@@ -55,8 +57,8 @@ describe("wasm emitter", () => {
     expect(typeof relaxed).toBe("boolean");
     if (!simd) return;
     for (const shared of [false, true]) {
-      expect(WebAssembly.validate(buildGemmModule({ shared, relaxed: false, shapes: DEFAULT_SHAPES }))).toBe(true);
-      if (relaxed) expect(WebAssembly.validate(buildGemmModule({ shared, relaxed: true, shapes: DEFAULT_SHAPES }))).toBe(true);
+      expect(WebAssembly.validate(buildKernelModule({ shared, relaxed: false, shapes: DEFAULT_SHAPES }))).toBe(true);
+      if (relaxed) expect(WebAssembly.validate(buildKernelModule({ shared, relaxed: true, shapes: DEFAULT_SHAPES }))).toBe(true);
     }
   });
 });

@@ -1,6 +1,6 @@
 // Test fixtures for the GEMM engine: operands laid out in a WebAssembly.Memory with chosen
 // strides, C poisoned with NaN, and a float64 triple-loop reference to compare against.
-import type { GemmCall, GemmDType } from "../src/gemm/index.js";
+import type { GemmCall, GemmDType } from "../src/engine.js";
 
 /** Deterministic uniform values in [-1, 1) (xorshift), so failures reproduce. */
 export function rng(seed: number): () => number {

@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { buildGemmModule, DEFAULT_SHAPES, detectSimd, exportNames } from "../src/gemm/kernels.js";
+import { buildKernelModule } from "../src/kernel-module.js";
+import { DEFAULT_SHAPES } from "../src/wasm/gemm-driver.js";
+import { exportNames } from "../src/wasm/shared-module.js";
+import { detectSimd } from "../src/wasm/simd-support.js";
 
 type Mirror = (c: number, ldc: number, n: number, i0: number, i1: number) => void;
 
 const simd = detectSimd().simd;
 const memory = new WebAssembly.Memory({ initial: 16 });
-const exports = simd ? new WebAssembly.Instance(new WebAssembly.Module(buildGemmModule({ shared: false, relaxed: false, shapes: DEFAULT_SHAPES })), { env: { memory } }).exports : {};
+const exports = simd ? new WebAssembly.Instance(new WebAssembly.Module(buildKernelModule({ shared: false, relaxed: false, shapes: DEFAULT_SHAPES })), { env: { memory } }).exports : {};
 
 /**
  * Fills an n x n matrix (row stride ld, ld - n padding columns) and a guard row after it with

@@ -1,11 +1,11 @@
 // The relaxed-SIMD kernels (f32x4/f64x2.relaxed_madd) are off by default in Node 20's V8, so
 // they would go untested. V8 reads its wasm feature flags when it compiles, so this file (its own
-// forked process) switches the feature on with enableRelaxedSimd and checks createGemm's relaxed
+// forked process) switches the feature on with enableRelaxedSimd and checks createEngine's relaxed
 // kernels against the float64 reference.
 import { describe, expect, it } from "vitest";
 import { CpuBackend } from "../src/index.js";
-import { createGemm } from "../src/gemm/index.js";
-import { detectSimd } from "../src/gemm/kernels.js";
+import { createEngine } from "../src/engine.js";
+import { detectSimd } from "../src/wasm/simd-support.js";
 import { enableRelaxedSimd, relaxedSimdAvailable } from "../src/node.js";
 import { makeCase, maxRelativeError } from "./gemm-helpers.js";
 
@@ -31,7 +31,7 @@ it("a CpuBackend created afterwards uses the fused kernels", async () => {
 describe.runIf(simd && relaxed)("gemm with relaxed SIMD (fused or unfused multiply-add)", () => {
   it.each([1, 2])("matches the reference with %i thread(s)", async (threads) => {
     const memory = new WebAssembly.Memory({ initial: 64, maximum: 4096, shared: true });
-    const gemm = await createGemm(memory, { threads, parallelThreshold: 0 });
+    const gemm = await createEngine(memory, { threads, parallelThreshold: 0 });
     try {
       for (const dtype of ["float32", "float64"] as const) {
         for (const [m, n, k] of [[3, 5, 7], [17, 33, 65], [64, 70, 300]] as const) {

@@ -1,9 +1,10 @@
 import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGemm, type Gemm, type GemmDType } from "../src/gemm/index.js";
-import { planParallel, runChunk } from "../src/gemm/parallel.js";
-import { plainGemm } from "../src/gemm/plain.js";
-import { wasmGemm } from "../src/gemm/driver.js";
+import { createEngine, type CpuEngine, type GemmDType } from "../src/engine.js";
+import { GEMM_RUNNERS, planParallel } from "../src/kernels/gemm/parallel.js";
+import { plainGemm } from "../src/kernels/gemm/plain.js";
+import { wasmGemm } from "../src/wasm/gemm-driver.js";
+import { dispatchChunk, registerRunners } from "../src/threads/runner.js";
 import { exactlySymmetric, guardIntact, makeCase, makeSymmetricCase, maxRelativeError, type Layout } from "./gemm-helpers.js";
 
 const TOL: Record<GemmDType, number> = { float32: 1e-5, float64: 1e-12 };
@@ -55,9 +56,9 @@ const ENGINES = [
 
 describe.each(ENGINES)("gemm simd=$simd threads=$threads threshold=$parallelThreshold (shared memory)", ({ simd, threads, parallelThreshold }) => {
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 4096, shared: true });
-  let gemm: Gemm;
+  let gemm: CpuEngine;
   beforeAll(async () => {
-    gemm = await createGemm(memory, { simd, threads, parallelThreshold });
+    gemm = await createEngine(memory, { simd, threads, parallelThreshold });
   });
   afterAll(async () => {
     await gemm.dispose();
@@ -104,7 +105,7 @@ describe.each(ENGINES)("gemm simd=$simd threads=$threads threshold=$parallelThre
 describe("gemm on a non-shared memory", () => {
   it("runs on one thread whatever was asked, with SIMD when available", async () => {
     const memory = new WebAssembly.Memory({ initial: 16 });
-    const gemm = await createGemm(memory, { threads: 2 });
+    const gemm = await createEngine(memory, { threads: 2 });
     try {
       expect(gemm.threads).toBe(1);
       for (const dtype of ["float32", "float64"] as const) {
@@ -122,7 +123,7 @@ describe("gemm on a non-shared memory", () => {
 describe("gemm argument checks", () => {
   it("rejects operands outside the memory and misaligned offsets", async () => {
     const memory = new WebAssembly.Memory({ initial: 1 });
-    const gemm = await createGemm(memory, { threads: 1 });
+    const gemm = await createEngine(memory, { threads: 1 });
     const ok = { dtype: "float32" as const, m: 4, n: 4, k: 4, a: 0, rsA: 4, csA: 1, b: 64, rsB: 4, csB: 1, c: 128, rsC: 4 };
     expect(() => gemm.run({ ...ok, a: 65536 - 16 }, 1024)).toThrow(RangeError);
     expect(() => gemm.run({ ...ok, c: 130 }, 1024)).toThrow(/multiple/);
@@ -154,7 +155,7 @@ describe("gemm worker lifecycle", () => {
   it.runIf(linux)("dispose terminates the workers, and a disposed engine refuses to run", async () => {
     const memory = new WebAssembly.Memory({ initial: 16, maximum: 1024, shared: true });
     const before = osThreadIds();
-    const gemm = await createGemm(memory, { threads: 3 });
+    const gemm = await createEngine(memory, { threads: 3 });
     expect(gemm.threads).toBe(3);
     const started = [...osThreadIds()].filter((id) => !before.has(id));
     expect(started.length).toBeGreaterThanOrEqual(2);
@@ -173,7 +174,8 @@ describe("gemm symmetric chunks", () => {
     const { c, end } = makeSymmetricCase(memory, "float64", n, 11, { transA: false, pad: 1 }, 3);
     const plan = planParallel(c.call, 2, undefined, end);
     if (memory.buffer.byteLength < end + plan.scratchBytes) memory.grow(Math.ceil((end + plan.scratchBytes - memory.buffer.byteLength) / 65536));
-    for (const round of plan.rounds) for (let chunk = 0; chunk < round.total; chunk++) runChunk(round.params, chunk, 0, [], memory, plainGemm, wasmGemm);
+    const context = { memory, kernels: [], single: wasmGemm, plain: plainGemm, runners: registerRunners(GEMM_RUNNERS) };
+    for (const round of plan.rounds) for (let chunk = 0; chunk < round.total; chunk++) dispatchChunk(round.params, chunk, 0, context);
     const h = new Float64Array(memory.buffer);
     let upperWritten = 0;
     for (let i = 0; i < n; i++) {

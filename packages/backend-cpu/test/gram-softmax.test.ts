@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { buildGemmModule, DEFAULT_SHAPES, detectSimd, exportNames, SOFTMAX_EXPORTS } from "../src/gemm/kernels.js";
-import { gramTotalsBytes } from "../src/kernels/gram-softmax-wasm.js";
-import { createGemm } from "../src/gemm/index.js";
+import { buildKernelModule } from "../src/kernel-module.js";
+import { DEFAULT_SHAPES } from "../src/wasm/gemm-driver.js";
+import { exportNames, SOFTMAX_EXPORTS } from "../src/wasm/shared-module.js";
+import { detectSimd } from "../src/wasm/simd-support.js";
+import { gramTotalsBytes } from "../src/kernels/gram-softmax/gram-softmax-wasm.js";
+import { createEngine } from "../src/engine.js";
 
 const simd = detectSimd().simd;
 
@@ -61,7 +64,7 @@ function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
 
 describe.runIf(simd)("Gram softmax kernels", () => {
   const memory = new WebAssembly.Memory({ initial: 64 });
-  const e = new WebAssembly.Instance(new WebAssembly.Module(buildGemmModule({ shared: false, relaxed: false, shapes: DEFAULT_SHAPES })), { env: { memory } }).exports;
+  const e = new WebAssembly.Instance(new WebAssembly.Module(buildKernelModule({ shared: false, relaxed: false, shapes: DEFAULT_SHAPES })), { env: { memory } }).exports;
   const gramExp = e[SOFTMAX_EXPORTS.gramExp32] as (g: number, bias: number, out: number, n: number, tot: number) => number;
   const gramScale = e[SOFTMAX_EXPORTS.gramScale32] as (out: number, n: number, tot: number) => void;
   const mirror = e[exportNames("float32").mirror] as (c: number, ldc: number, n: number, i0: number, i1: number) => void;
@@ -171,7 +174,7 @@ describe.runIf(simd)("gemm.gramSoftmax", () => {
   for (const threads of [1, 3]) {
     it(`matches float64 softmax(A A^T - 1 b^T) item by item on ${threads} thread(s), the fallback included`, async () => {
       const memory = new WebAssembly.Memory({ initial: 256, maximum: 1024, shared: true });
-      const gemm = await createGemm(memory, { threads, parallelThreshold: 0 });
+      const gemm = await createEngine(memory, { threads, parallelThreshold: 0 });
       try {
         for (const { n, k, items, bias: kind, shared, dv, diagonal } of cases) {
           expect(gemm.gramSoftmaxSupported(n, k, items)).toBe(true);
@@ -219,7 +222,7 @@ describe.runIf(simd)("gemm.gramSoftmax", () => {
 
   it("declines what it would serve worse than the unfused steps: too few items to share, or no K", async () => {
     const memory = new WebAssembly.Memory({ initial: 16, maximum: 1024, shared: true });
-    const gemm = await createGemm(memory, { threads: 2 });
+    const gemm = await createEngine(memory, { threads: 2 });
     try {
       // One 512-token item: its product and softmax split among the threads unfused.
       expect(gemm.gramSoftmaxSupported(512, 256, 1)).toBe(false);

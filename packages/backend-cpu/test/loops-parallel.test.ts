@@ -1,10 +1,10 @@
 import { Random } from "@unfold/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Gemm, createGemm } from "../src/gemm/index.js";
-import type { Expr } from "../src/plan/expr.js";
-import { LOOP_SPLIT_MIN_ELEMENTS, createParallelLoops } from "../src/plan/loops-parallel.js";
-import type { LoopKernelSpec } from "../src/plan/loops.js";
-import { createWasmLoops } from "../src/plan/loops-wasm.js";
+import { type CpuEngine, createEngine } from "../src/engine.js";
+import type { Expr } from "../src/kernels/loops/expr.js";
+import { LOOP_SPLIT_MIN_ELEMENTS, createParallelLoops } from "../src/kernels/loops/loops-parallel.js";
+import type { LoopKernelSpec } from "../src/kernels/loops/loops.js";
+import { createWasmLoops } from "../src/kernels/loops/loops-wasm.js";
 import { stridesOf } from "@unfold/core";
 
 const input = (index: number): Expr => ({ kind: "input", index });
@@ -38,11 +38,11 @@ function specs(): { name: string; spec: LoopKernelSpec }[] {
 
 describe("loops shared among the worker threads", () => {
   const memory = new WebAssembly.Memory({ initial: 256, maximum: 4096, shared: true });
-  let gemm: Gemm;
+  let gemm: CpuEngine;
   let rounds = 0;
   const byCaller: [number, number][] = [];
   beforeAll(async () => {
-    gemm = await createGemm(memory, { threads: 2 });
+    gemm = await createEngine(memory, { threads: 2 });
   });
   afterAll(async () => {
     await gemm.dispose();
@@ -113,7 +113,7 @@ describe("loops shared among the worker threads", () => {
   });
 
   it("stays on the calling thread without workers", async () => {
-    const lone = await createGemm(memory, { threads: 1 });
+    const lone = await createEngine(memory, { threads: 1 });
     const spec = specs()[0]!.spec;
     expect(createParallelLoops(memory, lone)(spec)).toBeUndefined();
     await lone.dispose();

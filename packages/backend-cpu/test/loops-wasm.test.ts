@@ -1,10 +1,10 @@
 import { Random } from "@unfold/core";
 import { describe, expect, it } from "vitest";
-import { detectSimd } from "../src/gemm/kernels.js";
+import { detectSimd } from "../src/wasm/simd-support.js";
 import { Arena } from "../src/memory.js";
-import type { Expr } from "../src/plan/expr.js";
-import { type LoopKernel, type LoopKernelSpec, loopKernel } from "../src/plan/loops.js";
-import { createWasmLoops } from "../src/plan/loops-wasm.js";
+import type { Expr } from "../src/kernels/loops/expr.js";
+import { type LoopKernel, type LoopKernelSpec, loopKernel } from "../src/kernels/loops/loops.js";
+import { createWasmLoops } from "../src/kernels/loops/loops-wasm.js";
 
 const TINY = 1.1754943508222875e-38;
 const arena = new Arena({ initialBytes: 1 << 20 });

@@ -1,9 +1,9 @@
 import { contiguousView, Random } from "@unfold/core";
 import { describe, expect, it } from "vitest";
-import { detectSimd } from "../src/gemm/kernels.js";
-import { buildSoftmaxModule, createSoftmaxKernel, type SoftmaxKernel } from "../src/kernels/softmax-wasm.js";
-import { softmaxStep } from "../src/kernels/softmax.js";
-import { createGemm } from "../src/gemm/index.js";
+import { detectSimd } from "../src/wasm/simd-support.js";
+import { buildSoftmaxModule, createSoftmaxKernel, type SoftmaxKernel } from "../src/kernels/softmax/softmax-wasm.js";
+import { softmaxStep } from "../src/kernels/softmax/softmax.js";
+import { createEngine } from "../src/engine.js";
 
 const TINY = 1.1754943508222875e-38;
 /** Relative error allowed per element against float64 softmax of the same float32 inputs. */
@@ -182,7 +182,7 @@ describe.skipIf(!simd)("wasm float32 softmax", () => {
 describe.skipIf(!simd)("softmax rows on the GEMM engine (its module's copy, shared with its worker threads)", () => {
   it("matches float64 softmax of x - bias, threaded and not, per-batch and shared bias rows", async () => {
     const memory = new WebAssembly.Memory({ initial: 64, maximum: 4096, shared: true });
-    const gemm = await createGemm(memory, { threads: 2 });
+    const gemm = await createEngine(memory, { threads: 2 });
     try {
       const rng = new Random(21);
       // [rows, cols, bias rows (0 = none), period]: above and below the threading threshold.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { threadingLost, ThreadingThreshold } from "../src/gemm/threshold.js";
+import { threadingLost, ThreadingThreshold } from "../src/threads/threshold.js";
 
 const limits = { min: 1000, max: 16000, minBackoffMs: 2, maxBackoffMs: 16 };
 const miss = true; // threading the product lost time

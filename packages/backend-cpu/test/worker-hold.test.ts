@@ -1,7 +1,7 @@
 import { hostTensor, input, interpret, ops, param, relativeError, trace } from "@unfold/core";
 import { describe, expect, it } from "vitest";
 import { type Arena, CpuBackend, type GemmCall, type MatmulEngine } from "../src/index.js";
-import { createGemm } from "../src/gemm/index.js";
+import { createEngine } from "../src/engine.js";
 
 /** A plain matrix engine that counts holds and releases, and can be told to fail. */
 function countingEngine(arena: Arena, minThreadedWork: number) {
@@ -69,7 +69,7 @@ describe("a run keeps the matrix engine's workers awake", () => {
 describe("Gemm.hold", () => {
   it("leaves every product correct while held (twice, then once), and is harmless after dispose", async () => {
     const memory = new WebAssembly.Memory({ initial: 64, maximum: 256, shared: true });
-    const gemm = await createGemm(memory, { threads: 2, parallelThreshold: 0 });
+    const gemm = await createEngine(memory, { threads: 2, parallelThreshold: 0 });
     const n = 64;
     const f32 = new Float32Array(memory.buffer);
     for (let i = 0; i < 2 * n * n; i++) f32[i] = Math.sin(i);

@@ -1,5 +1,6 @@
 import { liveIntervals, workspaceByFirstWrite } from "@unfold/core";
-import { bytesOf, type Slot, type Step } from "./steps.js";
+import { bytesOf, type Step } from "../steps/step.js";
+import type { Slot } from "./slots.js";
 
 const ALIGN = 16;
 

@@ -1,17 +1,22 @@
-import { BINARY_OPS, broadcastView, sameShape, contiguousView, type DType, isContiguous, type Node, type Program, reshapeView, sizeOf, sliceView, stridesOf, transposeView, UNARY_OPS, UnfoldError, type View } from "@unfold/core";
-import type { Expr } from "./expr.js";
-import { type LoopKernel, type LoopKernelSpec, loopKernel } from "./loops.js";
-import type { WasmLoops } from "./loops-wasm.js";
-import { type ItemLoops, loopItemForm, type ParallelLoops } from "./loops-parallel.js";
-import { formSegments, type ItemRunner } from "./segments.js";
-import { type Slot, type Step } from "./steps.js";
-import { gatherStep, scatterAddStep } from "../kernels/gather.js";
-import { type MatmulEngine, matmulStep } from "../kernels/matmul.js";
-import { detectSoftmax, softmaxStep } from "../kernels/softmax.js";
-import { detectGramSoftmax, detectGramValue, type GramSoftmaxMatch, gramSoftmaxStep } from "../kernels/gram-softmax.js";
-import type { SoftmaxKernel } from "../kernels/softmax-wasm.js";
+import { BINARY_OPS, broadcastView, sameShape, contiguousView, type DType, familyLowering, isContiguous, type LoweringTable, lowerNode, type Node, type NodeOf, type Program, reshapeView, sizeOf, sliceView, stridesOf, transposeView, UNARY_OPS, type View } from "@unfold/core";
+import type { Expr } from "../kernels/loops/expr.js";
+import { type LoopKernel, type LoopKernelSpec, loopKernel } from "../kernels/loops/loops.js";
+import type { WasmLoops } from "../kernels/loops/loops-wasm.js";
+import { type ItemLoops, loopItemForm, type ParallelLoops } from "../kernels/loops/loops-parallel.js";
+import { formSegments } from "./segments.js";
+import type { Slot } from "./slots.js";
+import type { Step } from "../steps/step.js";
+import type { ItemRunner } from "../steps/items.js";
+import type { MatmulEngine } from "../steps/matrix-engine.js";
+import { gatherStep, scatterAddStep } from "../kernels/gather/gather.js";
+import { matmulStep } from "../kernels/gemm/matmul.js";
+import { detectSoftmax, softmaxStep } from "../kernels/softmax/softmax.js";
+import { detectGramSoftmax, detectGramValue, type GramSoftmaxMatch, gramSoftmaxStep } from "../kernels/gram-softmax/gram-softmax.js";
+import type { SoftmaxKernel } from "../kernels/softmax/softmax-wasm.js";
 
 const ELEMENTWISE = new Set<string>([...UNARY_OPS, ...BINARY_OPS, "cast"]);
+/** How the backend names itself in a lowering error. */
+const CPU = "cpu backend";
 
 export interface LoweredPlan {
   readonly slots: Slot[];
@@ -36,7 +41,7 @@ export interface LowerKernels {
   readonly matmul: MatmulEngine;
   readonly softmax?: SoftmaxKernel | undefined;
   readonly loops?: WasmLoops | undefined;
-  /** Runners that share large float32 loops among worker threads (loops-parallel.ts). */
+  /** Runners that share large float32 loops among worker threads (kernels/loops/loops-parallel.ts). */
   readonly parallelLoops?: ParallelLoops | undefined;
   /** Loop kernels over one item, for item rounds (segments.ts); none: no item rounds. */
   readonly itemLoops?: ItemLoops | undefined;
@@ -74,7 +79,7 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
   // Row softmaxes whose internals nothing else reads run as one kernel; their internals vanish.
   const softmaxes = detectSoftmax(nodes, uses, outputIds);
   const skip = new Set<number>([...softmaxes.values()].flatMap((s) => s.internal));
-  // Those over Yang logits Z Z^T - 1 b^T also take over their product (gram-softmax.ts), and the
+  // Those over Yang logits Z Z^T - 1 b^T also take over their product (kernels/gram-softmax), and the
   // product of the weights with the values when that is their one reader: the whole step is then
   // lowered at that product (the values may come later than the softmax).
   const consumer = new Map<number, Node>();
@@ -165,99 +170,94 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
     return emitLoop(`copy %${id}`, nodes[id]!, nodes[id]!.shape, { kind: "input", index: 0 }, [v]);
   };
 
+  const arg = (n: Node, k: number): View => views.get(n.inputs[k]!)!;
+  /** Elementwise nodes: a fused softmax (with its Gram product), else one loop over the inlined expression. */
+  const lowerElementwise = (n: Node): void => {
+    const fused = softmaxes.get(n.id);
+    const gram = grams.get(n.id);
+    if (fused && gram) {
+      const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
+      const bias = gram.yangBias ? undefined : contiguous(fused.bias!.node);
+      pushProducts(n, slot, gramSoftmaxStep(kernels.matmul, gram, contiguous(gram.operand), bias, slot, `gram softmax %${n.id}`));
+      return;
+    }
+    if (fused) {
+      const x = contiguous(fused.input);
+      const bias = fused.bias ? { view: contiguous(fused.bias.node), period: fused.bias.period } : undefined;
+      const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
+      steps.push(softmaxStep(x, n.shape, slot, n.dtype, `softmax %${n.id}`, kernels.softmax, bias));
+      views.set(n.id, contiguousView(slot, n.shape));
+      return;
+    }
+    const leaves: View[] = [];
+    const expr = buildExpr(n, leaves);
+    views.set(n.id, emitLoop(`${n.op} %${n.id}`, n, n.shape, expr, leaves));
+  };
+  const lowerReduction = (n: NodeOf<"sum" | "reduceMax">): void => {
+    const leaves: View[] = [];
+    const x = nodes[n.inputs[0]!]!;
+    const expr = exprOf(x.id, leaves);
+    views.set(n.id, emitLoop(`${n.op} %${n.id}`, n, x.shape, expr, leaves, { op: n.op === "sum" ? "sum" : "max", axes: n.axes }));
+  };
+  const lowerIndexed = (n: NodeOf<"gather" | "scatterAdd">): void => {
+    const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
+    const [x, idx] = [contiguous(n.inputs[0]!), contiguous(n.inputs[1]!)];
+    const make = n.op === "gather" ? gatherStep : scatterAddStep;
+    steps.push(make(x, nodes[n.inputs[0]!]!.shape, idx, n.shape, n.axis, slot, n.dtype, `${n.op} %${n.id}`));
+    views.set(n.id, contiguousView(slot, n.shape));
+  };
+  // One entry per computed op of core: a primitive added there is a compile error here until it
+  // has one. Layout ops become views (no step); the rest add steps.
+  const table: LoweringTable<void> = {
+    ...familyLowering(UNARY_OPS, lowerElementwise),
+    ...familyLowering(BINARY_OPS, lowerElementwise),
+    cast: lowerElementwise,
+    reshape: (n) => {
+      const v = reshapeView(arg(n, 0), n.shape);
+      views.set(n.id, v ?? reshapeView(contiguous(n.inputs[0]!), n.shape)!);
+    },
+    broadcast: (n) => views.set(n.id, broadcastView(arg(n, 0), n.shape)),
+    transpose: (n) => views.set(n.id, transposeView(arg(n, 0), n.perm)),
+    slice: (n) => views.set(n.id, sliceView(arg(n, 0), n.begin, n.shape)),
+    sum: lowerReduction,
+    reduceMax: lowerReduction,
+    matmul: (n) => {
+      const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
+      const fused = attention.get(n.id);
+      if (fused) {
+        const bias = fused.gram.yangBias ? undefined : contiguous(softmaxes.get(fused.softmax)!.bias!.node);
+        pushProducts(n, slot, gramSoftmaxStep(kernels.matmul, fused.gram, contiguous(fused.gram.operand), bias, slot, `attention %${n.id}`, contiguous(fused.value)));
+        return;
+      }
+      pushProducts(n, slot, matmulStep(kernels.matmul, arg(n, 0), arg(n, 1), n.shape, slot, n.dtype, `matmul %${n.id}`));
+    },
+    concat: (n) => {
+      const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
+      const outStrides = stridesOf(n.shape);
+      let start = 0;
+      n.inputs.forEach((_input, k) => {
+        const v = arg(n, k);
+        const kernel = loop({ shape: v.shape, inputs: [{ dtype: dtypeOf(v.slot), strides: v.strides }], expr: { kind: "input", index: 0 }, output: { dtype: n.dtype, strides: outStrides } });
+        const offset = start * outStrides[n.axis]!;
+        start += v.shape[n.axis]!;
+        steps.push({ label: `concat %${n.id}[${k}]`, reads: [v.slot], writes: slot, run: (ctx) => kernel(ctx.f32, ctx.f64, ctx.base[v.slot]! + v.offset, ctx.base[slot]! + offset) });
+      });
+      views.set(n.id, contiguousView(slot, n.shape));
+    },
+    gather: lowerIndexed,
+    scatterAdd: lowerIndexed,
+  };
+
   for (const n of nodes) {
     if (inlined.has(n.id) || skip.has(n.id)) continue;
-    const arg = (k: number): View => views.get(n.inputs[k]!)!;
-    switch (n.op) {
-      case "input":
-      case "param": {
-        const slot = newSlot(n.dtype, sizeOf(n.shape), "input", { feed: n.name });
-        feeds.set(n.name, slot);
-        views.set(n.id, contiguousView(slot, n.shape));
-        break;
-      }
-      case "constant":
-        views.set(n.id, contiguousView(newSlot(n.dtype, sizeOf(n.shape), "constant", { constant: n.value }), n.shape));
-        break;
-      case "reshape": {
-        const v = reshapeView(arg(0), n.shape);
-        views.set(n.id, v ?? reshapeView(contiguous(n.inputs[0]!), n.shape)!);
-        break;
-      }
-      case "broadcast":
-        views.set(n.id, broadcastView(arg(0), n.shape));
-        break;
-      case "transpose":
-        views.set(n.id, transposeView(arg(0), n.perm));
-        break;
-      case "slice":
-        views.set(n.id, sliceView(arg(0), n.begin, n.shape));
-        break;
-      case "sum":
-      case "reduceMax": {
-        const leaves: View[] = [];
-        const x = nodes[n.inputs[0]!]!;
-        const expr = exprOf(x.id, leaves);
-        views.set(n.id, emitLoop(`${n.op} %${n.id}`, n, x.shape, expr, leaves, { op: n.op === "sum" ? "sum" : "max", axes: n.axes }));
-        break;
-      }
-      case "matmul": {
-        const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
-        const fused = attention.get(n.id);
-        if (fused) {
-          const bias = fused.gram.yangBias ? undefined : contiguous(softmaxes.get(fused.softmax)!.bias!.node);
-          pushProducts(n, slot, gramSoftmaxStep(kernels.matmul, fused.gram, contiguous(fused.gram.operand), bias, slot, `attention %${n.id}`, contiguous(fused.value)));
-          break;
-        }
-        pushProducts(n, slot, matmulStep(kernels.matmul, arg(0), arg(1), n.shape, slot, n.dtype, `matmul %${n.id}`));
-        break;
-      }
-      case "concat": {
-        const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
-        const outStrides = stridesOf(n.shape);
-        let start = 0;
-        n.inputs.forEach((_input, k) => {
-          const v = arg(k);
-          const kernel = loop({ shape: v.shape, inputs: [{ dtype: dtypeOf(v.slot), strides: v.strides }], expr: { kind: "input", index: 0 }, output: { dtype: n.dtype, strides: outStrides } });
-          const offset = start * outStrides[n.axis]!;
-          start += v.shape[n.axis]!;
-          steps.push({ label: `concat %${n.id}[${k}]`, reads: [v.slot], writes: slot, run: (ctx) => kernel(ctx.f32, ctx.f64, ctx.base[v.slot]! + v.offset, ctx.base[slot]! + offset) });
-        });
-        views.set(n.id, contiguousView(slot, n.shape));
-        break;
-      }
-      case "gather":
-      case "scatterAdd": {
-        const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
-        const [x, idx] = [contiguous(n.inputs[0]!), contiguous(n.inputs[1]!)];
-        const make = n.op === "gather" ? gatherStep : scatterAddStep;
-        steps.push(make(x, nodes[n.inputs[0]!]!.shape, idx, n.shape, n.axis, slot, n.dtype, `${n.op} %${n.id}`));
-        views.set(n.id, contiguousView(slot, n.shape));
-        break;
-      }
-      default: {
-        if (!ELEMENTWISE.has(n.op)) throw new UnfoldError("cpu backend", `no lowering for op '${n.op}'`);
-        const fused = softmaxes.get(n.id);
-        const gram = grams.get(n.id);
-        if (fused && gram) {
-          const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
-          const bias = gram.yangBias ? undefined : contiguous(fused.bias!.node);
-          pushProducts(n, slot, gramSoftmaxStep(kernels.matmul, gram, contiguous(gram.operand), bias, slot, `gram softmax %${n.id}`));
-          break;
-        }
-        if (fused) {
-          const x = contiguous(fused.input);
-          const bias = fused.bias ? { view: contiguous(fused.bias.node), period: fused.bias.period } : undefined;
-          const slot = newSlot(n.dtype, sizeOf(n.shape), "workspace");
-          steps.push(softmaxStep(x, n.shape, slot, n.dtype, `softmax %${n.id}`, kernels.softmax, bias));
-          views.set(n.id, contiguousView(slot, n.shape));
-          break;
-        }
-        const leaves: View[] = [];
-        const expr = buildExpr(n, leaves);
-        views.set(n.id, emitLoop(`${n.op} %${n.id}`, n, n.shape, expr, leaves));
-      }
-    }
+    // Leaves are bound to slots, not lowered.
+    if (n.op === "input" || n.op === "param") {
+      const slot = newSlot(n.dtype, sizeOf(n.shape), "input", { feed: n.name });
+      feeds.set(n.name, slot);
+      views.set(n.id, contiguousView(slot, n.shape));
+    } else if (n.op === "constant") {
+      views.set(n.id, contiguousView(newSlot(n.dtype, sizeOf(n.shape), "constant", { constant: n.value }), n.shape));
+    } else lowerNode(table, n, undefined, CPU);
   }
 
   // Outputs: a value computed into a slot of its own becomes that output; anything else (a feed,

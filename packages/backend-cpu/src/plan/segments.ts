@@ -11,17 +11,11 @@
  * a region of its own, with bytes reused by liveness along the round's steps. Values read after
  * the round keep their slot, each item writing its own part.
  */
-import { ROUND_WORDS } from "../gemm/parallel.js";
-import { type ItemAccess, type ItemForm, staysInItem } from "./items.js";
+import { ROUND_WORDS } from "../threads/layout.js";
+import { type ItemAccess, type ItemForm, type ItemRunner, staysInItem } from "../steps/items.js";
 import { assignWorkspace } from "./liveness.js";
-import { bytesOf, type RunContext, type Slot, type Step } from "./steps.js";
-
-/** What item rounds need of the matrix engine (gemm/index.ts). */
-export interface ItemRunner {
-  readonly threads: number;
-  readonly minThreadedWork: number;
-  runItems(blocks: number, count: number, perThread: number, items: number, kernelOf: (id: number) => (...bases: number[]) => void): void;
-}
+import { bytesOf, type RunContext, type Step } from "../steps/step.js";
+import type { Slot } from "./slots.js";
 
 export interface Segmented {
   readonly steps: Step[];

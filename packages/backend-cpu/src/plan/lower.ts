@@ -1,4 +1,4 @@
-import { BINARY_OPS, broadcastView, sameShape, contiguousView, type DType, familyLowering, isContiguous, type LoweringTable, lowerNode, type Node, type NodeOf, type Program, reshapeView, sizeOf, sliceView, stridesOf, transposeView, UNARY_OPS, type View } from "@unfold/core";
+import { BINARY_OPS, broadcastView, findComposites, useCounts, sameShape, contiguousView, type DType, familyLowering, isContiguous, type LoweringTable, lowerNode, type Node, type NodeOf, type Program, reshapeView, sizeOf, sliceView, stridesOf, transposeView, UNARY_OPS, type View } from "@unfold/core";
 import type { Expr } from "../kernels/loops/expr.js";
 import { type LoopKernel, type LoopKernelSpec, loopKernel } from "../kernels/loops/loops.js";
 import type { WasmLoops } from "../kernels/loops/loops-wasm.js";
@@ -55,10 +55,8 @@ export interface LowerKernels {
  */
 export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
   const nodes = program.nodes;
-  const uses = new Array<number>(nodes.length).fill(0);
-  for (const n of nodes) for (const i of n.inputs) uses[i]!++;
+  const uses = useCounts(program);
   const outputIds = new Set(program.outputs.map((o) => o.id));
-  for (const o of program.outputs) uses[o.id]!++;
 
   const slots: Slot[] = [];
   const steps: Step[] = [];
@@ -77,7 +75,9 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
   const dtypeOf = (slot: number): DType => slots[slot]!.dtype;
 
   // Row softmaxes whose internals nothing else reads run as one kernel; their internals vanish.
-  const softmaxes = detectSoftmax(nodes, uses, outputIds);
+  // Core's one recognizer finds them (a Yang attention record carries its plain softmax).
+  const composites = findComposites(program, ["softmax", "yangAttention"]);
+  const softmaxes = detectSoftmax(program, composites, uses, outputIds);
   const skip = new Set<number>([...softmaxes.values()].flatMap((s) => s.internal));
   // Those over Yang logits Z Z^T - 1 b^T also take over their product (kernels/gram-softmax), and the
   // product of the weights with the values when that is their one reader: the whole step is then
@@ -87,7 +87,7 @@ export function lower(program: Program, kernels: LowerKernels): LoweredPlan {
   const grams = new Map<number, GramSoftmaxMatch>();
   const attention = new Map<number, { softmax: number; gram: GramSoftmaxMatch; value: number }>();
   for (const [id, match] of softmaxes) {
-    const gram = detectGramSoftmax(nodes, uses, outputIds, match, kernels.matmul);
+    const gram = detectGramSoftmax(program, composites.get(id), uses, outputIds, match, kernels.matmul);
     if (!gram) continue;
     skip.add(gram.product);
     for (const bias of gram.yangBias ?? []) skip.add(bias);

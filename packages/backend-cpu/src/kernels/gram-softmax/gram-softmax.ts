@@ -6,7 +6,7 @@
  * row softmax and another batched product, this halves the exps, drops the max pass and a pass
  * over every n x n item, and neither n x n matrix leaves the thread's cache.
  */
-import type { Node, View } from "@unfold/core";
+import { type Composite, innerReadOnlyByComposite, type Node, type Program, type View } from "@unfold/core";
 import type { Step } from "../../steps/step.js";
 import { GRAM_ITEM_WORDS } from "./rounds.js";
 import { type ItemAccess, itemAccess, type ItemForm } from "../../steps/items.js";
@@ -31,55 +31,20 @@ export interface GramSoftmaxMatch {
 }
 
 /**
- * Whether a fused softmax with a row bias has the Gram form, float32: its argument is
- * matmul(Z, transpose(Z)) with the last two axes swapped, read by nothing else, over Z's own
- * batch (no broadcasting), and the engine would serve it at least as well fused.
+ * Whether a fused softmax with a row bias is core's Yang attention record (passes/composites in
+ * @unfold/core: its argument is matmul(Z, transpose(Z)) less a row bias of period n or n * items),
+ * float32, with nothing outside reading its inner nodes (the product included), and the engine
+ * would serve it at least as well fused. The bias's own nodes are skipped too when it is the Yang
+ * |z_j|^2 / 2 of the same Z and only the subtraction reads them: the step reads it off the Gram
+ * diagonal.
  */
-export function detectGramSoftmax(nodes: readonly Node[], uses: readonly number[], outputs: ReadonlySet<number>, match: SoftmaxMatch, engine: MatmulEngine): GramSoftmaxMatch | undefined {
-  if (!match.bias || !engine.gramSoftmaxSupported) return undefined;
-  const product = nodes[match.input]!;
-  if (product.op !== "matmul" || product.dtype !== "float32" || uses[product.id] !== 1 || outputs.has(product.id)) return undefined;
-  const [left, right] = [nodes[product.inputs[0]!]!, nodes[product.inputs[1]!]!];
-  if (right.op !== "transpose" || right.inputs[0] !== left.id) return undefined;
-  if (left.shape.length < 2 || !swapsLastTwoAxes(right.perm)) return undefined;
-  const lead = product.shape.slice(0, -2);
-  if (left.shape.length !== product.shape.length || !lead.every((d, axis) => d === left.shape[axis])) return undefined;
-  const [n, k] = left.shape.slice(-2) as [number, number];
-  const items = lead.reduce((a, b) => a * b, 1);
+export function detectGramSoftmax(program: Program, record: Composite | undefined, uses: readonly number[], outputs: ReadonlySet<number>, match: SoftmaxMatch, engine: MatmulEngine): GramSoftmaxMatch | undefined {
+  if (record?.kind !== "yangAttention" || !match.bias || !engine.gramSoftmaxSupported) return undefined;
+  const { n, k, items } = record.product;
+  if (program.nodes[record.product.root]!.dtype !== "float32" || !innerReadOnlyByComposite(program, record, uses, outputs)) return undefined;
   if (!engine.gramSoftmaxSupported(n, k, items)) return undefined;
-  // The bias serves rows in runs of `period`: a run of n rows is one item, all rows is one for all.
-  const period = match.bias.period;
-  const biasPerItem = period === n && items > 1;
-  if (!biasPerItem && period !== n * items) return undefined;
-  const yangBias = yangBiasNodes(nodes, uses, outputs, match.bias.node, left.id);
-  return { operand: left.id, product: product.id, n, k, items, biasPerItem, ...(yangBias ? { yangBias } : {}) };
-}
-
-/**
- * Whether `bias` is mul(transpose(sum(mul(Z, Z), last axis, kept)), 0.5), the form the Yang
- * energy's trace takes, each node read only by the next: returns those nodes.
- */
-function yangBiasNodes(nodes: readonly Node[], uses: readonly number[], outputs: ReadonlySet<number>, bias: number, operand: number): number[] | undefined {
-  const only = (id: number): boolean => uses[id] === 1 && !outputs.has(id);
-  const b = nodes[bias]!;
-  if (b.op !== "mul" || !only(b.id)) return undefined;
-  const half = b.inputs.map((i) => nodes[i]!).find((x) => x.op === "constant" && x.value.length === 1 && x.value[0] === 0.5);
-  const t = b.inputs.map((i) => nodes[i]!).find((x) => x !== half);
-  if (!half || !t || t.op !== "transpose" || !only(t.id)) return undefined;
-  const rank = t.shape.length;
-  if (!swapsLastTwoAxes(t.perm)) return undefined;
-  const sum = nodes[t.inputs[0]!]!;
-  if (sum.op !== "sum" || !only(sum.id) || sum.axes.length !== 1 || sum.axes[0] !== rank - 1 || sum.shape[rank - 1] !== 1) return undefined;
-  const square = nodes[sum.inputs[0]!]!;
-  if (square.op !== "mul" || !only(square.id) || square.inputs[0] !== operand || square.inputs[1] !== operand) return undefined;
-  // The squares' node reads Z twice, so it counts two of Z's uses; it is read once itself.
-  return [b.id, t.id, sum.id, square.id];
-}
-
-/** Whether a transpose's permutation swaps the last two axes and keeps the others. */
-function swapsLastTwoAxes(perm: readonly number[]): boolean {
-  const rank = perm.length;
-  return rank >= 2 && perm.every((p, axis) => (axis < rank - 2 ? p === axis : p === 2 * rank - 3 - axis));
+  const yangBias = record.yangBias && innerReadOnlyByComposite(program, { root: record.softmax.rowBias.sub, inner: record.yangBias }, uses, outputs) ? record.yangBias : undefined;
+  return { operand: record.operand, product: record.product.root, n, k, items, biasPerItem: record.biasPerItem, ...(yangBias ? { yangBias } : {}) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type DType, type Node, type View } from "@unfold/core";
+import { type Composite, type DType, innerReadOnlyByComposite, type Program, type View } from "@unfold/core";
 import type { Step } from "../../steps/step.js";
 import type { SoftmaxMatch } from "../../steps/matches.js";
 import type { SoftmaxKernel } from "./softmax-wasm.js";
@@ -6,55 +6,26 @@ import type { SoftmaxKernel } from "./softmax-wasm.js";
 export type { SoftmaxMatch };
 
 /**
- * Finds core's softmax decomposition over the last axis, div(e, sum(e)) with
- * e = exp(x - stopGradient(max(x))), where nothing outside reads the inner nodes: those run as one
- * row kernel (max, exponentiate-and-sum, scale) instead of four loops and two buffers.
+ * The softmaxes over the last axis among core's composite records (passes/composites in
+ * @unfold/core: a Yang attention record carries its plain softmax), where nothing outside reads
+ * the inner nodes: those run as one row kernel (max, exponentiate-and-sum, scale) instead of four
+ * loops and two buffers. Where the softmax's argument is `logits - bias` with a row-vector bias
+ * and the subtraction is read by nothing else, the kernel subtracts the bias itself, which saves
+ * writing and re-reading an n x n buffer.
  */
-export function detectSoftmax(nodes: readonly Node[], uses: readonly number[], outputs: ReadonlySet<number>): Map<number, SoftmaxMatch> {
+export function detectSoftmax(program: Program, composites: ReadonlyMap<number, Composite>, uses: readonly number[], outputs: ReadonlySet<number>): Map<number, SoftmaxMatch> {
   const found = new Map<number, SoftmaxMatch>();
-  const only = (id: number, count: number): boolean => uses[id] === count && !outputs.has(id);
-  for (const d of nodes) {
-    if (d.op !== "div" || d.composite !== "softmax") continue;
-    const e = nodes[d.inputs[0]!]!;
-    const s = nodes[d.inputs[1]!]!;
-    if (e.op !== "exp" || s.op !== "sum" || s.inputs[0] !== e.id) continue;
-    const sub = nodes[e.inputs[0]!]!;
-    if (sub.op !== "sub") continue;
-    // The shift may still carry its stopGradient, or core's simplify may have removed it.
-    const shift = nodes[sub.inputs[1]!]!;
-    const sg = shift.op === "stopGradient" ? shift : undefined;
-    const r = sg ? nodes[shift.inputs[0]!]! : shift;
-    const x = sub.inputs[0]!;
-    const last = d.shape.length - 1;
-    const lastAxis = (axes: readonly number[]): boolean => axes.length === 1 && axes[0] === last;
-    if (r.op !== "reduceMax" || r.inputs[0] !== x || !lastAxis(r.axes) || !lastAxis(s.axes)) continue;
-    if (!(only(r.id, 1) && (!sg || only(sg.id, 1)) && only(sub.id, 1) && only(e.id, 2) && only(s.id, 1))) continue;
-    const internal = [r.id, ...(sg ? [sg.id] : []), sub.id, e.id, s.id];
-    const bias = only(x, 2) ? rowBias(nodes, nodes[x]!) : undefined;
-    found.set(d.id, bias ? { input: bias.input, internal: [...internal, x], bias: { node: bias.node, period: bias.period } } : { input: x, internal });
+  for (const record of composites.values()) {
+    const softmax = record.kind === "yangAttention" ? record.softmax : record;
+    if (softmax.kind !== "softmax" || softmax.axis !== program.nodes[softmax.root]!.shape.length - 1) continue;
+    if (!innerReadOnlyByComposite(program, softmax, uses, outputs)) continue;
+    const bias = softmax.rowBias;
+    const withBias = bias && { root: softmax.root, inner: [...softmax.inner, bias.sub] };
+    if (bias && withBias && innerReadOnlyByComposite(program, withBias, uses, outputs)) {
+      found.set(softmax.root, { input: bias.logits, internal: withBias.inner, bias: { node: bias.bias, period: bias.period } });
+    } else found.set(softmax.root, { input: softmax.input, internal: [...softmax.inner] });
   }
   return found;
-}
-
-/**
- * Whether x = sub(L, B) with B one row per batch item (shape [...lead, 1, n], lead equal to x's)
- * or one row for all ([1, ..., 1, n]): the Yang logits less their column term. The subtraction
- * then folds into the softmax kernel, which saves writing and re-reading an n x n buffer.
- */
-function rowBias(nodes: readonly Node[], x: Node): { input: number; node: number; period: number } | undefined {
-  if (x.op !== "sub") return undefined;
-  const [l, b] = [nodes[x.inputs[0]!]!, nodes[x.inputs[1]!]!];
-  const rank = x.shape.length;
-  if (rank === 0 || l.shape.length !== rank || b.shape.length !== rank || !l.shape.every((d, i) => d === x.shape[i])) return undefined;
-  if (b.shape[rank - 1] !== x.shape[rank - 1] || l.dtype !== x.dtype || b.dtype !== x.dtype) return undefined;
-  if (rank === 1) return { input: l.id, node: b.id, period: 1 };
-  if (b.shape[rank - 2] !== 1) return undefined;
-  const lead = x.shape.slice(0, -2);
-  const bLead = b.shape.slice(0, -2);
-  const rows = x.shape.slice(0, -1).reduce((a, c) => a * c, 1);
-  if (bLead.every((d) => d === 1)) return { input: l.id, node: b.id, period: Math.max(rows, 1) };
-  if (bLead.every((d, i) => d === lead[i])) return { input: l.id, node: b.id, period: x.shape[rank - 2]! };
-  return undefined;
 }
 
 /** Smallest normal float32: below it a float32 is subnormal, and reading one costs a microcode assist. */

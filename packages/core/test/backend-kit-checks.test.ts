@@ -1,14 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BackendLife, describeNode, DTypeError, ExecutableLife, FeedError, hostTensor, input, trace, UnfoldError } from "../src/index.js";
+import { thrown } from "./helpers.js";
 
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a throw");
-}
 
 const program = trace({ x: input([2], "float32") }, ({ x }) => ({ y: x.exp() }));
 const x = hostTensor([1, 2], [2], "float32");

@@ -14,6 +14,7 @@ import {
   trace,
   unsupportedNode,
 } from "../src/index.js";
+import { thrown } from "./helpers.js";
 
 /** Resolves with what `promise` rejects with, or fails. */
 async function rejection(promise: Promise<unknown>): Promise<Error> {
@@ -25,14 +26,6 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
   throw new Error("expected a rejection");
 }
 
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a throw");
-}
 
 // x * 1 + 0: the optimizer folds the identities, so the optimized program has fewer nodes.
 const program = (dtype: "float32" | "float64" = "float32", scale = 2): Program =>

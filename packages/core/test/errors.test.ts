@@ -26,17 +26,10 @@ import {
   trace,
 } from "../src/index.js";
 import { findNonFinite } from "../src/backend/host-data.js";
+import { thrown } from "./helpers.js";
 
 type ErrorClass = abstract new (...args: never[]) => UnfoldError;
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected an error; nothing was thrown");
-}
 
 async function rejected(fn: () => Promise<unknown>): Promise<unknown> {
   try {

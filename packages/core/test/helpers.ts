@@ -15,3 +15,13 @@ export function collidingDoubles(): [number, number] {
     if (Number.isFinite(other)) return [1.5, other];
   }
 }
+
+/** What `fn` throws (as an Error), failing the test when it returns instead. */
+export function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected an error; nothing was thrown");
+}

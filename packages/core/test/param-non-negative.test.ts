@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { FeedError, ReferenceBackend, UnfoldError, checkParams, defineEnergy, defineUnfolding, gradientStep, hostTensor, ops, runUnfolding } from "../src/index.js";
+import { thrown } from "./helpers.js";
 
 // A 'nonNegative' parameter: every entry >= 0, checked on the host before anything runs, so a
 // negative gain is refused by name instead of showing up as an energy that climbs.
@@ -13,14 +14,6 @@ const gained = defineEnergy({
 
 const W = (values: number[] = [0, 1, 2, 3, 4, 5], dtype: "float32" | "float64" = "float64") => hostTensor(values, [2, 3], dtype);
 
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected an error; nothing was thrown");
-}
 
 describe("'nonNegative' parameters", () => {
   const backend = new ReferenceBackend();

@@ -72,7 +72,7 @@ describe.runIf(linux)("cpu backends dropped without dispose()", () => {
 
   it("do not pile up when nobody forces a collection: the threads they started are mostly stopped already", async () => {
     // Past a few undisposed backends, each new pool weighs on the collector as much as its
-    // threads cost (gemm/pool.ts), which brings collections that stop the threads of the
+    // threads cost (threads/pool.ts), which brings collections that stop the threads of the
     // backends dropped before. Without that weight the collector saw a few KB per backend and
     // all 40 kept their threads.
     const count = 40;

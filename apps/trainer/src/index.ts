@@ -3,16 +3,13 @@
 
 export { TrainerConfig, TaskConfig, ModelConfig, TrainConfig } from "./config/schema.js";
 export { loadConfig, ConfigError, bundledConfigNames, BUNDLED_CONFIG_DIR, CONFIG_FLAGS, type ConfigSources } from "./config/load.js";
-export { buildModel } from "./model/build.js";
-export type { TrainerModel, EnergyTrace } from "./model/model.js";
+export { buildModel, type TrainerModel, type EnergyTrace } from "@unfold/training";
 export { buildTask } from "./train/task.js";
 export { train, DEFAULT_SOURCE, type TrainOptions, type TrainRun, type InterruptedRun, type TrainOutcome } from "./train/loop.js";
 export { openRunDirectory, RUN_FILES, type RunDirectory, type RunDirectoryOptions, type RunMode } from "./train/run-directory.js";
 export { listenForStopSignals, STOP_SIGNALS, type StopSignal, type StopSignalListener, stopExitCode } from "./train/stop.js";
 export { CheckpointError, parseCheckpointState, type CheckpointState } from "./train/checkpointing.js";
-export { trainingProgram, logitsProgram, energyTraceProgram } from "./train/programs.js";
-export { type EnergyProfile, energyProfile, aboveMinimum } from "./train/energy.js";
-export { type Evaluation, evaluate } from "./train/evaluate.js";
+export { trainingProgram, logitsProgram, energyTraceProgram, type EnergyProfile, energyProfile, aboveMinimum, type Evaluation, evaluate } from "@unfold/training";
 export { createBackend, BACKEND_NAMES, type BackendName } from "./train/backends.js";
 export { exportTrainedModel, type ModelCard } from "./output/onnx.js";
 export { writePlots, PLOT_FILES } from "./output/plots.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type NamedTensor, decodeSafetensors, encodeSafetensors } from "../src/checkpoint/safetensors.js";
+import { type NamedTensor, decodeSafetensors, encodeSafetensors } from "@unfold/training";
 
 const tensors: Record<string, NamedTensor> = {
   "layer.0.weight": { data: Float32Array.from([1.5, -2, 3.25, Math.fround(0.1), 0, -0]), shape: [2, 3] },

@@ -5,7 +5,7 @@ import { compressionRate } from "@unfold/energies";
 import { initParams } from "@unfold/nn";
 import { describe, expect, it } from "vitest";
 import { ModelConfig, TrainerConfig, buildModel, buildTask, logitsProgram, trainCommand } from "../src/index.js";
-import type { CrateTrainerModel } from "../src/model/crate.js";
+import type { CrateTrainerModel } from "@unfold/training";
 import { compressionOf, logDetCholesky, nonZeroShare } from "../src/report/coding-rate.js";
 import type { CrateLayerFigures } from "../src/report/crate-layers.js";
 import { captureIO, quiet, tempDir } from "./helpers/trainer.js";

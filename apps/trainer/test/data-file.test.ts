@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type FileTaskOptions, fileTask } from "../src/data/file.js";
 import { DataFileError } from "../src/data/file-error.js";
-import { inputShape, targetShape } from "../src/data/task.js";
+import { inputShape, targetShape } from "@unfold/training";
 
 const dir = mkdtempSync(join(tmpdir(), "unfold-data-file-"));
 let counter = 0;

@@ -2,7 +2,7 @@ import { MNIST_SIDE, mnistSplit, patchTokens } from "@unfold/datasets";
 import { describe, expect, it } from "vitest";
 import { mnistTask } from "../src/data/mnist.js";
 import { shiftImage } from "../src/data/shift.js";
-import { inputShape, targetShape } from "../src/data/task.js";
+import { inputShape, targetShape } from "@unfold/training";
 
 const PIXELS = MNIST_SIDE * MNIST_SIDE;
 

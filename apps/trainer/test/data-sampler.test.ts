@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mixSeed } from "../src/data/seed.js";
-import { stepsPerEpoch, trainBatchIndices } from "../src/data/sampler.js";
+import { mixSeed, stepsPerEpoch, trainBatchIndices } from "@unfold/training";
 
 describe("stepsPerEpoch", () => {
   it("counts full batches only", () => {

@@ -2,7 +2,7 @@ import { ANSWER_POSITIONS, decodeAddition } from "@unfold/hessian/data";
 import { describe, expect, it } from "vitest";
 import { additionTask } from "../src/data/addition.js";
 import { recallTask } from "../src/data/recall.js";
-import { inputShape, targetShape } from "../src/data/task.js";
+import { inputShape, targetShape } from "@unfold/training";
 
 describe("additionTask", () => {
   const task = additionTask({ train: 200, test: 50, seed: 3 });

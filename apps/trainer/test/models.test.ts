@@ -6,7 +6,7 @@ import { boundedSpectrumWeight } from "@unfold/energies";
 import { countParams, initParams } from "@unfold/nn";
 import { describe, expect, it } from "vitest";
 import { ModelConfig, TrainerConfig, buildModel, buildTask, energyTraceProgram, logitsProgram } from "../src/index.js";
-import { stepSizes } from "../src/model/step-size.js";
+import { stepSizes } from "@unfold/training";
 import { readPredictInputs } from "../src/predict/inputs.js";
 
 const task = buildTask(TrainerConfig.parse({ task: { kind: "mnist", train: 20, test: 10 } }).task);

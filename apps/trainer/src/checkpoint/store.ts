@@ -5,8 +5,7 @@ import { join } from "node:path";
 import { UnfoldError } from "@unfold/core";
 import { fsErrorCode, makeDirectory, symlinkRefused } from "@unfold/files";
 import { TEMP_PREFIX, writeFileDurably } from "./durable.js";
-import { MANIFEST_FORMAT, MANIFEST_NAME, MANIFEST_VERSION, type Manifest, type TensorFileEntry, validateManifest } from "./manifest.js";
-import { type NamedTensor, decodeSafetensors, encodeSafetensors } from "./safetensors.js";
+import { MANIFEST_FORMAT, MANIFEST_NAME, MANIFEST_VERSION, type Manifest, type TensorFileEntry, validateManifest, type NamedTensor, decodeSafetensors, encodeSafetensors } from "@unfold/training";
 
 export interface Checkpoint {
   readonly step: number;

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { type CommandIO, parse } from "@unfold/cli";
-import { MANIFEST_NAME } from "../checkpoint/manifest.js";
+import { MANIFEST_NAME } from "@unfold/training";
 import { CONFIG_FLAGS, type ConfigFlag, ConfigError, bundledConfigNames, loadConfig, readConfigFile } from "../config/load.js";
 import { TrainerConfig } from "../config/schema.js";
 import { exportTrainedModel, writePredictSample } from "../output/onnx.js";

@@ -4,13 +4,11 @@ import { fileURLToPath } from "node:url";
 import type { z } from "zod";
 import { DECIMAL_NUMBER } from "../data/decimal.js";
 import { checkInputFile, readInputFile } from "../data/input-file.js";
-import { notAChoice, shown } from "./choice.js";
+import { ConfigError, notAChoice, shown } from "@unfold/training";
 import { TrainerConfig } from "./schema.js";
 
-/** A configuration error: names the file or flag and the field. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-}
+// One class for every configuration error, the package's (a model the config cannot build) and the CLI's.
+export { ConfigError };
 
 /** Where the bundled configurations live (apps/trainer/configs), from src/ or dist/ alike. */
 export const BUNDLED_CONFIG_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "configs");

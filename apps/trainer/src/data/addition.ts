@@ -1,7 +1,6 @@
 import { Random, UnfoldError } from "@unfold/core";
 import { ADDITION_VOCAB, ANSWER_POSITIONS, CONTEXT_LENGTH, OPERAND_DIGITS, encodeAddition } from "@unfold/hessian/data";
-import { type StoredSplit, storedTask } from "./stored.js";
-import { IGNORE_LABEL, type TaskData } from "./task.js";
+import { type StoredSplit, storedTask, IGNORE_LABEL, type TaskData } from "@unfold/training";
 
 /**
  * The paper's 5-digit addition as next-token prediction, using @unfold/hessian's encoder

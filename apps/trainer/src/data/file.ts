@@ -7,8 +7,7 @@ import { parseCsv } from "./csv.js";
 import type { ParseOptions, ParsedExamples } from "./examples.js";
 import { DataFileError } from "./file-error.js";
 import { parseJsonl } from "./jsonl.js";
-import { type StoredSplit, storedTask } from "./stored.js";
-import type { InputKind, TaskData } from "./task.js";
+import { type StoredSplit, storedTask, type InputKind, type TaskData } from "@unfold/training";
 
 export interface FileTaskOptions {
   readonly path: string;

@@ -1,9 +1,7 @@
 import { Random, UnfoldError } from "@unfold/core";
 import { MNIST_CLASSES, MNIST_SIDE, mnistSplit, patchTokens, rowTokens } from "@unfold/datasets";
-import { checkIndices } from "./indices.js";
-import { mixSeed } from "./seed.js";
+import { checkIndices, mixSeed, type TaskData } from "@unfold/training";
 import { shiftImage } from "./shift.js";
-import type { TaskData } from "./task.js";
 
 export interface MnistTaskOptions {
   /** "patches": one token per patch x patch square; "rows": one token per pixel row (28 x 28). */

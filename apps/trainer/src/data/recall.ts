@@ -1,6 +1,5 @@
 import { Random, UnfoldError } from "@unfold/core";
-import { type StoredSplit, storedTask } from "./stored.js";
-import { IGNORE_LABEL, type TaskData } from "./task.js";
+import { type StoredSplit, storedTask, IGNORE_LABEL, type TaskData } from "@unfold/training";
 
 export interface RecallTaskOptions {
   readonly train: number;

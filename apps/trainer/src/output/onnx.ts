@@ -4,9 +4,7 @@ import { exportOnnx } from "@unfold/backend-onnx";
 import { unfoldVersion } from "@unfold/backend-onnx/node";
 import { type HostTensor, hostTensor } from "@unfold/core";
 import { checksumPathFor, makeDirectory, writeChecksum, writeFileAtomic } from "@unfold/files";
-import type { TaskData } from "../data/task.js";
-import type { TrainerModel } from "../model/model.js";
-import { logitsProgram } from "../train/programs.js";
+import { type TaskData, type TrainerModel, logitsProgram } from "@unfold/training";
 
 /** What predict needs to know about a model file besides its graph (stored as metadata). */
 export interface ModelCard {

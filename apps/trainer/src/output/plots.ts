@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { boxPlot, lineChart, writeSvg } from "@unfold/plot";
 import { readMetrics } from "../report/metrics.js";
-import { type EnergyProfile, aboveMinimum } from "../train/energy.js";
+import { type EnergyProfile, aboveMinimum } from "@unfold/training";
 
 /** The figures a run writes into its output directory: loss, accuracy, and (energy models) the energy by layer. */
 export const PLOT_FILES = ["loss.svg", "accuracy.svg", "energy.svg"] as const;

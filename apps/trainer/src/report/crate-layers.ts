@@ -5,11 +5,9 @@ import { writeFileAtomicSync } from "@unfold/files";
 import { initParams, specLeaves } from "@unfold/nn";
 import { lineChart, writeSvg } from "@unfold/plot";
 import type { CrateModelConfig } from "../config/schema.js";
-import { inputShape } from "../data/task.js";
-import { crateModel } from "../model/crate.js";
+import { inputShape, crateModel, INPUT } from "@unfold/training";
 import { createBackend } from "../train/backends.js";
 import type { TrainRun } from "../train/loop.js";
-import { INPUT } from "../train/programs.js";
 import { compressionOf, nonZeroShare } from "./coding-rate.js";
 
 /** What a CRATE run writes besides the common figures: the two plots and the figures as JSON. */

@@ -1,12 +1,11 @@
 import { join } from "node:path";
 import { type DType, type HostTensor, hostTensor } from "@unfold/core";
 import type { z } from "zod";
-import type { NamedTensor } from "../checkpoint/safetensors.js";
+import type { NamedTensor, EnergyProfile } from "@unfold/training";
 import { type LoadedCheckpoint, loadCheckpoint, saveCheckpoint } from "../checkpoint/store.js";
 import { TrainerConfig } from "../config/schema.js";
 import { RUN_FILES } from "./run-directory.js";
 import { saveOptionsFromEnvironment } from "./test-hooks.js";
-import type { EnergyProfile } from "./energy.js";
 
 /** The JSON half of a checkpoint: what a resumed run needs besides the tensors. */
 export interface CheckpointState {

@@ -1,22 +1,27 @@
 import { join } from "node:path";
-import { type Backend, type DType, type HostTensor, hostTensor, optimize } from "@unfold/core";
-import { countParams, initParams, learningRateAt, trainStepCarry, zeroMoments } from "@unfold/nn";
+import type { Backend, HostTensor } from "@unfold/core";
+import { countParams } from "@unfold/nn";
+import {
+  type EnergyProfile,
+  type Evaluation,
+  type TaskData,
+  type TrainerModel,
+  TrainingSession,
+  buildModel,
+  layerFigure,
+  planTraining,
+  stopPoint,
+  stoppable,
+  yieldToEventLoop,
+} from "@unfold/training";
 import { ConfigError } from "../config/load.js";
 import type { TrainerConfig } from "../config/schema.js";
-import { type TaskData, inputShape, targetShape } from "../data/task.js";
-import { stepsPerEpoch, trainBatchIndices } from "../data/sampler.js";
-import { buildModel } from "../model/build.js";
-import { type TrainerModel, layerFigure } from "../model/model.js";
 import { type MetricsWriter, openMetrics } from "../report/metrics.js";
 import { type Progress, createProgress } from "../report/progress.js";
 import { createBackend } from "./backends.js";
 import { type CheckpointState, checkpointDir, restoreCheckpoint, writeCheckpoint } from "./checkpointing.js";
-import { type EnergyProfile, energyProfile } from "./energy.js";
-import { type Evaluation, evaluate } from "./evaluate.js";
-import { INPUT, TARGET, energyTraceProgram, logitsProgram, trainingProgram } from "./programs.js";
-import { ResidentTensors } from "./resident.js";
 import { RUN_FILES, type RunDirectory, type RunMode, openRunDirectory } from "./run-directory.js";
-import { StopRequested, describeStop, stopPoint, yieldToEventLoop } from "./stop.js";
+import { describeStop } from "./stop.js";
 import { augments, buildTask } from "./task.js";
 
 export interface TrainOptions {
@@ -101,40 +106,26 @@ export interface InterruptedRun extends RunBasics {
 
 export type TrainOutcome = TrainRun | InterruptedRun;
 
-/** The compiled programs of one run and the backend they run on. */
-interface Compiled {
-  readonly backend: Backend;
-  readonly train: Awaited<ReturnType<Backend["compile"]>>;
-  readonly logits: Awaited<ReturnType<Backend["compile"]>>;
-  readonly energy: Awaited<ReturnType<Backend["compile"]>> | undefined;
-  readonly evalBatch: number;
-}
-
 /**
- * Creates the backend and compiles the run's programs. Compiling takes minutes on WebGPU: with a
- * `signal`, it stops between programs (StopRequested) once the signal is aborted.
+ * Creates the backend and opens the run's training session on it (compiling its programs, which
+ * takes minutes on WebGPU): with a `signal`, it stops between programs (StopRequested) once the
+ * signal is aborted.
  */
-async function compile(config: TrainerConfig, task: TaskData, model: TrainerModel, signal: AbortSignal | undefined): Promise<Compiled> {
+async function openSession(config: TrainerConfig, task: TaskData, model: TrainerModel, start: { params?: Record<string, HostTensor>; moments?: Record<string, HostTensor>; step: number }, signal: AbortSignal | undefined): Promise<TrainingSession> {
   await stopPoint(signal);
   const backend = await createBackend(config.backend, config.dtype);
   try {
-    const t = config.train;
-    const optimizer = { beta1: t.beta1, beta2: t.beta2, weightDecay: t.weightDecay, ...(t.clipNorm !== null ? { clipNorm: t.clipNorm } : {}) };
-    const evalBatch = Math.min(task.testCount, 250);
-    const energy = energyTraceProgram(model, task, config.dtype);
-    await stopPoint(signal);
-    const train = await backend.compile(optimize(trainingProgram(model, task, t.batchSize, config.dtype, optimizer)));
-    await stopPoint(signal);
-    const logits = await backend.compile(optimize(logitsProgram(model, task, evalBatch, config.dtype)));
-    await stopPoint(signal);
-    return { backend, train, logits, energy: energy ? await backend.compile(optimize(energy)) : undefined, evalBatch };
+    return await TrainingSession.open(
+      backend,
+      // Only a model with a layer figure profiles energyInputs test inputs: the count was checked against the test split for those alone.
+      { model, task, train: config.train, dtype: config.dtype, augment: augments(config.task), ...(layerFigure(model) !== "none" ? { energyInputs: config.energyInputs } : {}) },
+      { ...start, ...(signal ? { signal } : {}) },
+    );
   } catch (error) {
     await backend.dispose();
     throw error;
   }
 }
-
-const range = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => i);
 
 /**
  * Trains `config`'s model on its task: one compiled training-step program, parameters and
@@ -195,29 +186,15 @@ async function trainIn(directory: RunDirectory, given: TrainerConfig, options: T
   // An abort before the listener was attached (while the command read the checkpoint's config) fires no event.
   if (signal?.aborted) announce();
   let metrics: MetricsWriter | undefined;
-  let held: { readonly backend: Backend; readonly resident: ResidentTensors } | undefined;
+  let held: { readonly backend: Backend; readonly session: TrainingSession } | undefined;
   try {
     const task = buildTask(given.task);
     const model = buildModel(given.model, task);
     const t = given.train;
-    if (t.batchSize > task.trainCount) {
-      throw new ConfigError(`train.batchSize (${t.batchSize}) is larger than the training split (${task.trainCount} examples)`);
-    }
-    const perEpoch = stepsPerEpoch(task.trainCount, t.batchSize);
-    const totalSteps = t.epochs * perEpoch;
-    if (t.warmupSteps > totalSteps) {
-      throw new ConfigError(`train.warmupSteps (${t.warmupSteps}) exceeds the run's ${totalSteps} steps (${t.epochs} epochs of ${perEpoch}); lower it or train longer`);
-    }
+    const { totalSteps, evalEvery, checkpointEvery } = planTraining(t, task);
     // The config the checkpoint records holds the energy-input count actually used, so a resume repeats it.
     const figure = layerFigure(model);
     const config: TrainerConfig = figure === "none" ? given : { ...given, energyInputs: energyInputCount(given, task.testCount, figure, options.sources?.energyInputs, notice) };
-    const dtype: DType = config.dtype;
-    const evalEvery = t.evalEvery ?? perEpoch;
-    const checkpointEvery = t.checkpointEvery ?? perEpoch;
-    const energyInputs = range(config.energyInputs);
-    const paramNames = Object.keys(model.specs);
-    const momentNames = paramNames.flatMap((p) => [`m.${p}`, `v.${p}`]);
-    const carry = trainStepCarry(model.specs);
     const metricsPath = join(outDir, RUN_FILES.metrics);
 
     const restored = options.resume ? await restoreCheckpoint(checkpointDir(outDir), config, model.specs) : undefined;
@@ -248,17 +225,12 @@ async function trainIn(directory: RunDirectory, given: TrainerConfig, options: T
       lastTest: undefined,
     });
 
-    const compiled = await stoppable(compile(config, task, model, signal));
-    if (!compiled) return stoppedBeforeFirstStep();
-    const resident = new ResidentTensors(compiled.backend);
-    held = { backend: compiled.backend, resident };
-    await resident.upload(restored?.params ?? initParams(model.specs, { seed: t.seed, dtype }));
-    await resident.upload(restored?.moments ?? zeroMoments(model.specs, dtype));
+    const session = await stoppable(openSession(config, task, model, { ...(restored ? { params: restored.params, moments: restored.moments } : {}), step }, signal));
+    if (!session) return stoppedBeforeFirstStep();
+    held = { backend: session.backend, session };
     // The untrained model's profile: computed once, at step 0, and carried in the checkpoints.
     let energyBefore = restored?.state.energyBefore;
-    if (!energyBefore && step === 0 && compiled.energy) {
-      energyBefore = await stoppable(energyProfile(compiled.energy, resident.feeds(paramNames), task, energyInputs, model.layers, dtype, signal));
-    }
+    if (!energyBefore && step === 0) energyBefore = await stoppable(session.energyProfile(signal));
     if (stopRequested()) return stoppedBeforeFirstStep();
 
     // Every check has passed and the first step is next: only now may --overwrite remove the earlier run, and the metrics file be rewritten.
@@ -282,37 +254,21 @@ async function trainIn(directory: RunDirectory, given: TrainerConfig, options: T
     const save = async (): Promise<void> => {
       // A run whose lock was taken over must not write over the new owner's files.
       directory.verify();
-      const host = await resident.read([...paramNames, ...momentNames]);
-      await writeCheckpoint(checkpointDir(outDir), step, host, paramNames, state());
+      const host = await session.read([...session.paramNames, ...session.momentNames]);
+      await writeCheckpoint(checkpointDir(outDir), step, host, session.paramNames, state());
     };
-    const testAll = (stopSignal?: AbortSignal): Promise<Evaluation> =>
-      evaluate(compiled.logits, resident.feeds(paramNames), task, "test", range(task.testCount), compiled.evalBatch, stopSignal);
+    const testAll = (stopSignal?: AbortSignal): Promise<Evaluation> => session.evaluate(stopSignal);
 
     // Nothing between the check above and the loop's own lets a signal in: every stop from here on comes after a step.
     training = true;
     while (step < totalSteps && !stopRequested()) {
       if (t.maxSeconds !== undefined && seconds() >= t.maxSeconds) break;
-      const indices = trainBatchIndices({ count: task.trainCount, batchSize: t.batchSize, seed: t.seed, step });
-      const batch = task.batch("train", indices, augments(config.task) ? { seed: t.seed * 1_000_003 + step } : undefined);
-      const learningRate = learningRateAt(step + 1, { peak: t.learningRate, warmupSteps: t.warmupSteps, totalSteps, decay: t.decay });
-      const outs = await compiled.train.run({
-        ...resident.feeds(),
-        [INPUT]: hostTensor(batch.inputs, inputShape(task, t.batchSize), dtype),
-        [TARGET]: hostTensor(batch.targets, targetShape(task, t.batchSize), dtype),
-        learningRate: hostTensor([learningRate], [], dtype),
-        step: hostTensor([step + 1], [], dtype),
-      });
-      const read = async (name: string): Promise<number> => (await outs[name]!.read()).data[0]!;
-      const loss = await read("loss");
-      const correct = await read("correct");
-      const gradNorm = await read("gradNorm");
-      resident.carry(outs, carry);
-      step++;
-      if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step}: the loss is ${loss} (lower train.learningRate or set train.clipNorm)`);
-      const labelled = countLabelled(batch.targets);
+      const done = await session.next();
+      step = done.step;
+      const { loss, accuracy } = done;
       losses.push({ step, loss });
-      records.write({ step, epoch: Math.ceil(step / perEpoch), loss, accuracy: correct / labelled, learningRate, gradNorm, seconds: seconds() });
-      bar.update(step, { loss, accuracy: correct / labelled });
+      records.write({ step, epoch: done.epoch, loss, accuracy, learningRate: done.learningRate, gradNorm: done.gradNorm, seconds: seconds() });
+      bar.update(step, { loss, accuracy });
       // The backends' run() promises settle as microtasks: without this the event loop (and a
       // signal handler) would not run until the next file write. See stop.ts.
       await yieldToEventLoop();
@@ -351,25 +307,15 @@ async function trainIn(directory: RunDirectory, given: TrainerConfig, options: T
     await save();
     const run = basics(seconds());
     bar.done(`done at step ${step}/${totalSteps}: test accuracy ${(100 * test.accuracy).toFixed(2)}%`);
-    const energyAfter = compiled.energy ? await stoppable(energyProfile(compiled.energy, resident.feeds(paramNames), task, energyInputs, model.layers, dtype, signal)) : undefined;
+    const energyAfter = await stoppable(session.energyProfile(signal));
     if (signal?.aborted) return await stopped(true);
-    const params = await resident.read(paramNames);
+    const params = await session.params();
     return { ...run, interrupted: false, test, energyBefore, energyAfter, params };
   } finally {
     signal?.removeEventListener("abort", announce);
     await metrics?.close();
-    held?.resident.dispose();
+    held?.session.dispose();
     await held?.backend.dispose();
-  }
-}
-
-/** The promise's value, or undefined when the work noticed a stop request and gave up (StopRequested). */
-async function stoppable<T>(work: Promise<T>): Promise<T | undefined> {
-  try {
-    return await work;
-  } catch (error) {
-    if (error instanceof StopRequested) return undefined;
-    throw error;
   }
 }
 
@@ -377,10 +323,4 @@ async function stoppable<T>(work: Promise<T>): Promise<T | undefined> {
 function stopAgainHint(reason: unknown, saving: boolean): string {
   const quits = reason === "SIGINT" ? "Ctrl-C again quits at once" : reason === "SIGTERM" ? "a second SIGTERM quits at once" : "a signal quits at once";
   return saving ? `${quits}, without saving` : quits;
-}
-
-function countLabelled(targets: ArrayLike<number>): number {
-  let n = 0;
-  for (let i = 0; i < targets.length; i++) if (targets[i]! >= 0) n++;
-  return Math.max(1, n);
 }

@@ -1,7 +1,7 @@
 import { type Stats, lstatSync, readFileSync, readdirSync, rmSync, rmdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { OutputError, TEMP_PREFIX, symlinkRefused, checksumPathFor, describeFsError, fsErrorCode, lockDirectory, prepareOutputDirectory } from "@unfold/files";
-import { MANIFEST_NAME } from "../checkpoint/manifest.js";
+import { MANIFEST_NAME } from "@unfold/training";
 import { PLOT_FILES } from "../output/plots.js";
 import { CRATE_LAYER_FILES } from "../report/crate-layers.js";
 

@@ -1,14 +1,7 @@
 /**
- * Stopping a run between steps: what a first Ctrl-C (or SIGTERM) asks for, and how the training
- * loop notices it in time.
- *
- * Every backend's run() resolves its promise from microtasks alone: the CPU backend computes on
- * the calling thread, onnxruntime-web and TensorFlow.js's wasm engine run their kernels
- * synchronously under a promise. A loop that only awaits those never returns to Node's event
- * loop, so a signal handler (which runs from the event loop) waits until the next real I/O, the
- * once-an-epoch checkpoint save, or never runs before the loop ends. The loop therefore yields
- * to the event loop after every step (and evaluations after every batch) and then checks the
- * abort signal.
+ * Stopping a run between steps: what a first Ctrl-C (or SIGTERM) asks for. How the training loop
+ * notices it in time (yielding to the event loop after every step) is @unfold/training's
+ * yieldToEventLoop and stopPoint.
  */
 
 /** The signals that stop a run, and the exit status each ends it with: 128 + the signal's number, as shells report a process a signal ended. */
@@ -18,23 +11,6 @@ export type StopSignal = keyof typeof STOP_SIGNALS;
 /** The exit status of a run stopped by `reason` (an abort reason): a stop signal's, else SIGINT's. */
 export function stopExitCode(reason: unknown): number {
   return typeof reason === "string" && reason in STOP_SIGNALS ? STOP_SIGNALS[reason as StopSignal] : STOP_SIGNALS.SIGINT;
-}
-
-/** Lets pending events run (a signal handler's among them): resolves on the event loop's next check phase, after its poll for I/O and signals. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Thrown by work that noticed the stop request between two of its units; the loop catches it. */
-export class StopRequested extends Error {
-  override readonly name = "StopRequested";
-}
-
-/** Between two units of work (evaluation batches, energy inputs): yields, then throws StopRequested once `signal` is aborted. */
-export async function stopPoint(signal: AbortSignal | undefined): Promise<void> {
-  if (!signal) return;
-  await yieldToEventLoop();
-  if (signal.aborted) throw new StopRequested("stop requested");
 }
 
 /** How a stop request is described to the user: "SIGINT" or "stop requested". */

@@ -3,7 +3,7 @@ import { additionTask } from "../data/addition.js";
 import { fileTask } from "../data/file.js";
 import { mnistTask } from "../data/mnist.js";
 import { recallTask } from "../data/recall.js";
-import type { TaskData } from "../data/task.js";
+import type { TaskData } from "@unfold/training";
 
 /** The task a config names, with its data loaded (and validated, for a user's file). */
 export function buildTask(config: TaskConfig): TaskData {

@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { MANIFEST_NAME } from "../checkpoint/manifest.js";
+import { MANIFEST_NAME } from "@unfold/training";
 import { writeFileDurably } from "../checkpoint/durable.js";
 import type { SaveOptions } from "../checkpoint/store.js";
 

@@ -36,6 +36,7 @@ function swapInPlace(bytes: Uint8Array, itemSize: number): void {
   for (let i = 0; i < bytes.length; i += itemSize) bytes.subarray(i, i + itemSize).reverse();
 }
 
+/** The safetensors file holding `tensors` (in the order given, little-endian) and string `metadata`. */
 export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(metadata)) {

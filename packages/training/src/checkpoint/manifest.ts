@@ -2,9 +2,12 @@ import { UnfoldError } from "@unfold/core";
 
 /** checkpoint.json: the one file that says which tensor files make up the current checkpoint. */
 export const MANIFEST_NAME = "checkpoint.json";
+/** checkpoint.json's `format` field. */
 export const MANIFEST_FORMAT = "unfold-checkpoint";
+/** The checkpoint.json version this code writes and reads. */
 export const MANIFEST_VERSION = 1;
 
+/** One tensor file of a checkpoint, as checkpoint.json lists it. */
 export interface TensorFileEntry {
   /** A file name inside the checkpoint directory (never a path). */
   readonly file: string;
@@ -13,6 +16,7 @@ export interface TensorFileEntry {
   readonly sha256: string;
 }
 
+/** checkpoint.json: the step, the weights and optimizer files, and the trainer's own state. */
 export interface Manifest {
   readonly format: typeof MANIFEST_FORMAT;
   readonly version: number;

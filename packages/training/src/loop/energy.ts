@@ -1,5 +1,5 @@
 import { type DType, type Executable, type Feeds, hostTensor } from "@unfold/core";
-import { type TaskData, inputShape } from "../data/task.js";
+import { type TaskData, inputShape } from "../task/task.js";
 import { INPUT, energyAfter, energyBefore } from "./programs.js";
 import { stopPoint } from "./stop.js";
 

@@ -1,9 +1,10 @@
 import type { Executable, Feeds } from "@unfold/core";
 import { hostTensor } from "@unfold/core";
-import { type TaskData, inputShape } from "../data/task.js";
+import { type TaskData, inputShape } from "../task/task.js";
 import { INPUT, LOGITS } from "./programs.js";
 import { stopPoint } from "./stop.js";
 
+/** A model's score on a set of examples. */
 export interface Evaluation {
   readonly accuracy: number;
   /** Mean cross-entropy over the labelled positions. */

@@ -1,12 +1,17 @@
-import { ConfigError } from "../config/load.js";
+import { ConfigError } from "../config/error.js";
 import type { ModelConfig } from "../config/schema.js";
-import type { TaskData } from "../data/task.js";
+import type { TaskData } from "../task/task.js";
 import { crateModel } from "./crate.js";
 import { energyTransformerModel } from "./energy-transformer.js";
 import type { TrainerModel } from "./model.js";
 import { transformerModel } from "./transformer.js";
 import { yangModel } from "./yang.js";
 
+/**
+ * The model a config's model section describes, sized for `task`. A model that cannot serve the
+ * task (a bidirectional one on next-token prediction, a flatten head on per-token labels) is a
+ * ConfigError naming the field to change.
+ */
 export function buildModel(config: ModelConfig, task: TaskData): TrainerModel {
   // The energy Transformer and CRATE attend both ways: they are refused below, not asked for causal.
   const bidirectional = config.kind === "energy-transformer" || config.kind === "crate";

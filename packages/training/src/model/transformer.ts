@@ -1,7 +1,7 @@
 import { type Tensor, layerNorm } from "@unfold/core";
 import { countParams, mergeSpecs, transformerEncoder, transformerSpecs } from "@unfold/nn";
 import type { TransformerModelConfig } from "../config/schema.js";
-import type { TaskData } from "../data/task.js";
+import type { TaskData } from "../task/task.js";
 import { inputOutput } from "./embedding.js";
 import type { TrainerModel } from "./model.js";
 

@@ -1,6 +1,6 @@
 import { type Tensor, UnfoldError, ops } from "@unfold/core";
 import { type TrainableSpecs, embedTokens, linear, meanPool, mergeSpecs, prefixSpecs } from "@unfold/nn";
-import type { TaskData } from "../data/task.js";
+import type { TaskData } from "../task/task.js";
 
 /**
  * How inputs become the initial state Y^0 [batch, tokens, dim] and how the final state becomes
@@ -8,7 +8,9 @@ import type { TaskData } from "../data/task.js";
  */
 export interface InputOutput {
   readonly specs: TrainableSpecs;
+  /** Inputs (features or token ids) to the initial state Y^0 [batch, tokens, dim]. */
   embed(input: Tensor, params: Record<string, Tensor>): Tensor;
+  /** The final state to logits: [batch, classes] for a class target, [batch, tokens, classes] for a token target. */
   head(state: Tensor, params: Record<string, Tensor>): Tensor;
 }
 
@@ -19,6 +21,7 @@ export interface InputOutput {
  */
 export type HeadKind = "mean" | "flatten";
 
+/** The embedding and head for `task`'s input and target kinds at model width `dim`, with their parameters. */
 export function inputOutput(task: TaskData, dim: number, headKind: HeadKind = "mean"): InputOutput {
   const { input, target } = task;
   const tokens = input.tokens;

@@ -2,7 +2,7 @@ import type { Tensor } from "@unfold/core";
 import { istaBlock, mssaUpdate } from "@unfold/energies";
 import { type TrainableSpecs, countParams, mergeSpecs, prefixSpecs } from "@unfold/nn";
 import type { CrateModelConfig } from "../config/schema.js";
-import type { TaskData } from "../data/task.js";
+import type { TaskData } from "../task/task.js";
 import { inputOutput } from "./embedding.js";
 import { type TrainerModel, layerPrefix } from "./model.js";
 
@@ -20,6 +20,7 @@ export interface CrateTrainerModel extends TrainerModel {
   readonly kind: "crate";
   /** Layer l's subspace bases U [heads, dim, headDim], as a parameter name. */
   basisName(layer: number): string;
+  /** The token representations of every layer (Z^0, each MSSA and ISTA output), for the coding-rate and sparsity figures. */
   layerStates(input: Tensor, params: Record<string, Tensor>): CrateLayerStates;
 }
 

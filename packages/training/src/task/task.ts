@@ -15,6 +15,7 @@ export type TargetKind = { readonly kind: "class"; readonly classes: number } | 
 /** Label value meaning "no loss at this position" in a "tokens" target. */
 export const IGNORE_LABEL = -1;
 
+/** Examples of one split as host arrays. */
 export interface TaskBatch {
   /** [batch, tokens, features] features or [batch, tokens] ids (ids stored as exact integers). */
   readonly inputs: Float64Array;
@@ -23,8 +24,13 @@ export interface TaskBatch {
   readonly count: number;
 }
 
+/** A task's training or held-out examples. */
 export type Split = "train" | "test";
 
+/**
+ * A task: the shapes of its inputs and targets and a way to fetch any examples of either split as
+ * host arrays. Models and losses are built from these shapes alone.
+ */
 export interface TaskData {
   readonly name: string;
   readonly input: InputKind;
@@ -45,10 +51,12 @@ export interface TaskData {
   batch(split: Split, indices: ArrayLike<number>, augment?: { readonly seed: number }): TaskBatch;
 }
 
+/** The input tensor's shape for a batch of `batch` examples. */
 export function inputShape(task: TaskData, batch: number): number[] {
   return task.input.kind === "features" ? [batch, task.input.tokens, task.input.features] : [batch, task.input.tokens];
 }
 
+/** The target tensor's shape for a batch of `batch` examples. */
 export function targetShape(task: TaskData, batch: number): number[] {
   return task.target.kind === "class" ? [batch] : [batch, task.input.tokens];
 }

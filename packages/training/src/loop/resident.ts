@@ -9,10 +9,12 @@ export class ResidentTensors {
 
   constructor(private readonly backend: Backend) {}
 
+  /** Uploads host tensors, replacing any resident ones of the same names. */
   async upload(host: Readonly<Record<string, HostTensor>>): Promise<void> {
     for (const [name, tensor] of Object.entries(host)) this.replace(name, await this.backend.upload(tensor));
   }
 
+  /** Makes `tensor` the resident one named `name`, disposing the one it replaces. */
   replace(name: string, tensor: DeviceTensor): void {
     const old = this.tensors.get(name);
     if (old && old !== tensor && !old.disposed) old.dispose();
@@ -28,23 +30,27 @@ export class ResidentTensors {
     }
   }
 
+  /** The resident tensors named `names` (all of them by default), as feeds. */
   feeds(names?: readonly string[]): Record<string, DeviceTensor> {
     const list = names ?? [...this.tensors.keys()];
     return Object.fromEntries(list.map((n) => [n, this.get(n)]));
   }
 
+  /** The resident tensor named `name`; an error when there is none. */
   get(name: string): DeviceTensor {
     const t = this.tensors.get(name);
     if (!t) throw new Error(`no resident tensor '${name}'`);
     return t;
   }
 
+  /** The resident tensors named `names`, read back to the host. */
   async read(names: readonly string[]): Promise<Record<string, HostTensor>> {
     const out: Record<string, HostTensor> = {};
     for (const n of names) out[n] = await this.get(n).read();
     return out;
   }
 
+  /** Disposes every resident tensor. */
   dispose(): void {
     for (const t of this.tensors.values()) if (!t.disposed) t.dispose();
     this.tensors.clear();

@@ -1,13 +1,17 @@
 import { type DType, Graph, type Program, ops } from "@unfold/core";
 import { type AdamWOptions, correctPredictions, specLeaves, softmaxCrossEntropy, trainStepProgram } from "@unfold/nn";
-import { type TaskData, inputShape, targetShape } from "../data/task.js";
+import { type TaskData, inputShape, targetShape } from "../task/task.js";
 import type { TrainerModel } from "../model/model.js";
 
-/** Feed names shared by the trainer's programs. */
+/** The input batch's feed name in every training program. */
 export const INPUT = "inputs";
+/** The targets' feed name in the training-step program. */
 export const TARGET = "targets";
+/** The logits' output name in the logits program. */
 export const LOGITS = "logits";
+/** The energy-trace program's output for E_l(Y^l), layer l's energy before its step. */
 export const energyBefore = (layer: number): string => `energy.before.${layer}`;
+/** The energy-trace program's output for E_l(Y^(l+1)), layer l's energy after its step. */
 export const energyAfter = (layer: number): string => `energy.after.${layer}`;
 
 /**

@@ -2,7 +2,7 @@ import { type Energy, type Tensor, activated, termValues, totalOf } from "@unfol
 import { energyTransformerEnergy, energyTransformerStep } from "@unfold/energies";
 import { type TrainableSpecs, countParams, mergeSpecs, prefixSpecs } from "@unfold/nn";
 import type { EnergyTransformerModelConfig } from "../config/schema.js";
-import type { TaskData } from "../data/task.js";
+import type { TaskData } from "../task/task.js";
 import { inputOutput } from "./embedding.js";
 import type { EnergyTrace, TrainerModel } from "./model.js";
 import { stepSizes } from "./step-size.js";

@@ -2,7 +2,7 @@ import { type Energy, type Tensor, ops, termValues, totalOf } from "@unfold/core
 import { boundedSpectrumWeight, normalizeTokens, softmaxBetaAttention, yangEnergy, yangLayerSteps } from "@unfold/energies";
 import { type TrainableSpecs, causalMask, countParams, mergeSpecs, prefixSpecs } from "@unfold/nn";
 import type { YangModelConfig } from "../config/schema.js";
-import type { TaskData } from "../data/task.js";
+import type { TaskData } from "../task/task.js";
 import { inputOutput } from "./embedding.js";
 import { type EnergyTrace, type TrainerModel, layerPrefix } from "./model.js";
 import { stepSizes } from "./step-size.js";

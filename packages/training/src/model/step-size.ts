@@ -10,9 +10,11 @@ export const logit = (fraction: number): number => Math.log(fraction / (1 - frac
  */
 export interface StepSizes {
   readonly specs: TrainableSpecs;
+  /** Layer `layer`'s step size as a scalar tensor of `like`'s dtype. */
   at(layer: number, params: Record<string, Tensor>, like: Tensor): Tensor;
 }
 
+/** Step sizes named `name`, one per layer, inside (0, bound): learned through a sigmoid, or fixed at bound * fraction. */
 export function stepSizes(name: string, options: { layers: number; bound: number; learned: boolean; fraction: number }): StepSizes {
   const { layers, bound, learned, fraction } = options;
   const param = `steps.${name}`;

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// `pnpm studio`: serves the app with Vite's dev server and prints its URL.
+// `pnpm studio build`: writes the static app to apps/studio/dist (any static host serves it).
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const configFile = join(root, "vite.config.ts");
+const USAGE = "usage: pnpm studio [build]  (no argument: serve the app; build: write apps/studio/dist)";
+
+/** Bytes and gzip bytes of every file under `dir`. */
+function folderSize(dir) {
+  let bytes = 0;
+  let gzip = 0;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      const inner = folderSize(path);
+      bytes += inner.bytes;
+      gzip += inner.gzip;
+    } else {
+      const data = readFileSync(path);
+      bytes += data.length;
+      gzip += gzipSync(data).length;
+    }
+  }
+  return { bytes, gzip };
+}
+
+async function serve() {
+  const { createServer } = await import("vite");
+  const server = await createServer({ configFile, root });
+  await server.listen();
+  const urls = server.resolvedUrls?.local ?? [];
+  console.log(`Unfold Studio: ${urls[0] ?? "(no local URL)"}  (Ctrl-C stops it)`);
+}
+
+async function buildApp() {
+  const { build } = await import("vite");
+  const outDir = join(root, "dist");
+  await build({ configFile, root, build: { outDir } });
+  const { bytes, gzip } = folderSize(outDir);
+  console.log(`Unfold Studio built in ${outDir}: ${(bytes / 1024).toFixed(0)} KiB, ${(gzip / 1024).toFixed(0)} KiB gzip`);
+}
+
+async function main(args) {
+  if (args.length === 0) return serve();
+  if (args.length === 1 && args[0] === "build") return buildApp();
+  const unknown = args.filter((a, i) => !(i === 0 && a === "build"));
+  throw new Error(`unknown argument${unknown.length > 1 ? "s" : ""} ${unknown.map((a) => `'${a}'`).join(", ")}; ${USAGE}`);
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,109 @@
+// The live descent: an unfolding run one layer at a time, so that the page gets the tokens after
+// every layer (runUnfolding reads back only energies) while each layer is still core's own
+// runUnfolding, with its energy records and its guard's verdict on every step.
+import { type Backend, type ParamValues, type StepRecord, type Unfolding, defineUnfolding, runUnfolding, toFloat64 } from "@unfold/core";
+import type { SceneInstance } from "./scenes.js";
+import { tunableStep } from "./scenes.js";
+
+/** What the sliders set. */
+export interface DescentSettings {
+  readonly layers: number;
+  /** The size of the tunable step (scenes.ts) at every layer; the scene's own sizes when absent. */
+  readonly stepSize?: number;
+}
+
+/** The energy and its terms after one layer (layer 0: the input). */
+export interface LayerEnergy {
+  readonly layer: number;
+  readonly energy: number;
+  readonly terms: Readonly<Record<string, number>>;
+}
+
+/** A step that raised what it should lower (StepRecord.increased): the guard's event. */
+export interface GuardEvent {
+  /** The layer the step belongs to (1-based: the step moves the state from layer-1 to layer). */
+  readonly layer: number;
+  readonly step: string;
+  readonly energy: number;
+}
+
+export interface DescentResult {
+  readonly layers: LayerEnergy[];
+  readonly guardEvents: GuardEvent[];
+  /** The tokens after each layer, index 0 the input, as float64 in the state's layout. */
+  readonly states: Float64Array[];
+  readonly shape: readonly number[];
+  /** Wall time of the whole run, compile included. */
+  readonly ms: number;
+}
+
+/**
+ * The full unfolding the settings describe, with one parameter set per layer: the same run the
+ * page takes layer by layer, taken at once (the browser test's reference runs this in Node).
+ */
+export function unfoldingFor(instance: SceneInstance, settings: DescentSettings): { unfolding: Unfolding; params: ParamValues[] } {
+  const base = instance.unfolding;
+  if (!Number.isInteger(settings.layers) || settings.layers < 1) throw new Error(`layers must be a positive integer, got ${settings.layers}`);
+  const layers = settings.layers;
+  const tunable = tunableStep(base);
+  if (settings.stepSize !== undefined && !(settings.stepSize > 0 && Number.isFinite(settings.stepSize))) {
+    throw new Error(`step size must be a positive number, got ${settings.stepSize}`);
+  }
+  const stepSizes: Record<string, number[]> = {};
+  base.steps.forEach((step, s) => {
+    if (step.kind === "projection") return;
+    const override = tunable?.index === s ? settings.stepSize : undefined;
+    stepSizes[step.name] = Array.from({ length: layers }, (_, l) => override ?? base.stepSize(s, l % base.layers));
+  });
+  const unfolding = defineUnfolding({
+    energy: base.energy,
+    steps: base.steps,
+    layers,
+    tiedWeights: false,
+    stepSizes,
+    // 'off' still records every rise (StepRecord.increased): the page marks them instead of stopping.
+    guard: { mode: "off", watch: base.guard.watch, ...(base.guard.slack !== undefined ? { slack: base.guard.slack } : {}) },
+  });
+  const params = Array.from({ length: layers }, (_, l) => instance.params[l % instance.params.length]!);
+  return { unfolding, params };
+}
+
+/** One layer of `full` (layer `layer`, 0-based) as an unfolding of its own. */
+function layerUnfolding(full: Unfolding, layer: number): Unfolding {
+  const stepSizes: Record<string, number> = {};
+  full.steps.forEach((step, s) => {
+    if (step.kind !== "projection") stepSizes[step.name] = full.stepSize(s, layer);
+  });
+  return defineUnfolding({ energy: full.energy, steps: full.steps, layers: 1, tiedWeights: true, stepSizes, guard: full.guard });
+}
+
+/**
+ * Runs the settings' unfolding layer by layer on `backend`, calling `onLayer` after each (the page
+ * draws there), and returns the energy trace, the guard's events and the tokens after each layer.
+ */
+export async function runDescent(
+  instance: SceneInstance,
+  backend: Backend,
+  settings: DescentSettings,
+  onLayer?: (layer: LayerEnergy, state: Float64Array) => void | Promise<void>,
+): Promise<DescentResult> {
+  const start = performance.now();
+  const { unfolding, params } = unfoldingFor(instance, settings);
+  let state = instance.state;
+  const layers: LayerEnergy[] = [];
+  const guardEvents: GuardEvent[] = [];
+  const states: Float64Array[] = [toFloat64(state)];
+  for (let l = 0; l < unfolding.layers; l++) {
+    const { state: next, trace } = await runUnfolding(layerUnfolding(unfolding, l), backend, { state, params: params[l]! });
+    if (l === 0) layers.push({ layer: 0, energy: trace.layers[0]!.energy, terms: trace.layers[0]!.terms });
+    const after = trace.layers[1]!;
+    layers.push({ layer: l + 1, energy: after.energy, terms: after.terms });
+    for (const record of trace.steps as StepRecord[]) {
+      if (record.increased) guardEvents.push({ layer: l + 1, step: record.step, energy: record.energy });
+    }
+    state = next;
+    states.push(toFloat64(next));
+    await onLayer?.(layers[layers.length - 1]!, states[states.length - 1]!);
+  }
+  return { layers, guardEvents, states, shape: instance.state.shape, ms: performance.now() - start };
+}

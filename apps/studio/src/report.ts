@@ -1,0 +1,43 @@
+// What the page publishes on window.__studio: the browser test (and anyone at the console)
+// reads the last run's numbers from it rather than from the drawing.
+import type { BackendName } from "./backends.js";
+import type { StepBound } from "./curvature.js";
+import type { GuardEvent, LayerEnergy } from "./descent.js";
+
+/** One run of the descent as the page shows it. */
+export interface RunReport {
+  readonly energy: string;
+  readonly backend: BackendName;
+  /** What the backend runs on, in words (e.g. "WebAssembly SIMD, 1 thread"). */
+  readonly engine: string;
+  readonly layerCount: number;
+  /** The tunable step's size in this run. */
+  readonly stepSize: number | undefined;
+  readonly layers: LayerEnergy[];
+  readonly guardEvents: GuardEvent[];
+  /** The run's wall time in the page, compile included. */
+  readonly ms: number;
+  /** Relative error (core's relativeError) of the energy trace against the float64 reference; 0 on the reference. */
+  readonly maxRelativeDifference: number;
+  readonly bound: StepBound | undefined;
+  /**
+   * The Yang attention weights gamma (first sequence, head 0), row-major n x n, at the input and
+   * after the last layer; undefined for energies without that term.
+   */
+  readonly attention: { readonly tokens: number; readonly input: number[]; readonly last: number[] } | undefined;
+}
+
+export interface StudioApi {
+  /** Set once the page has wired its controls. */
+  ready: boolean;
+  /** The run under way (or the last one): resolves to its report, rejects with its error. */
+  current: Promise<RunReport> | undefined;
+  last: RunReport | undefined;
+  error: string | undefined;
+}
+
+declare global {
+  interface Window {
+    __studio?: StudioApi;
+  }
+}

@@ -1,0 +1,44 @@
+// The descent the page runs, in Node: layer by layer it gives exactly what core's runUnfolding
+// gives for the whole unfolding, and the step-size setting past the curvature bound makes the
+// guard fire. (The browser test checks the page against the same reference.)
+import { ReferenceBackend, runUnfolding, toFloat64 } from "@unfold/core";
+import { describe, expect, it } from "vitest";
+import { stepBound } from "../src/curvature.js";
+import { runDescent, unfoldingFor } from "../src/descent.js";
+import { SCENES, sceneNamed, tunableStep } from "../src/scenes.js";
+
+describe("runDescent (layer by layer)", () => {
+  it.each(SCENES.map((s) => s.name))("equals runUnfolding of the whole unfolding for '%s', energies, terms and final tokens", async (name) => {
+    const instance = sceneNamed(name).build("float64");
+    const settings = { layers: instance.unfolding.layers + 1 };
+    const result = await runDescent(instance, new ReferenceBackend(), settings);
+    const { unfolding, params } = unfoldingFor(instance, settings);
+    const whole = await runUnfolding(unfolding, new ReferenceBackend(), { state: instance.state, params });
+    expect(result.layers).toEqual(whole.trace.layers.map((l) => ({ layer: l.layer, energy: l.energy, terms: l.terms })));
+    expect(result.states.length).toBe(settings.layers + 1);
+    expect(result.states[0]).toEqual(toFloat64(instance.state));
+    expect(result.states[settings.layers]).toEqual(toFloat64(whole.state));
+    expect(result.guardEvents).toEqual(whole.trace.steps.filter((s) => s.increased).map((s) => ({ layer: s.layer, step: s.step, energy: s.energy })));
+  });
+
+  it("records guard events and a rising energy once the step size is past the curvature bound, and none at the scene's own", async () => {
+    const instance = sceneNamed("lagrangian").build("float64");
+    const bound = await stepBound(instance);
+    expect(bound!.step).toBe(tunableStep(instance.unfolding)!.step.name);
+    expect(instance.unfolding.steps[0]!.stepSize).toBeLessThan(bound!.bound);
+    const own = await runDescent(instance, new ReferenceBackend(), { layers: 12 });
+    expect(own.guardEvents).toEqual([]);
+    const past = await runDescent(instance, new ReferenceBackend(), { layers: 12, stepSize: 2 * bound!.bound });
+    expect(past.guardEvents.length).toBeGreaterThan(0);
+    expect(past.layers.some((l, i) => i > 0 && l.energy > past.layers[i - 1]!.energy)).toBe(true);
+  });
+
+  it("rejects settings it cannot run, naming them", () => {
+    const instance = sceneNamed("hopfield").build("float64");
+    expect(() => unfoldingFor(instance, { layers: 0 })).toThrow("layers must be a positive integer, got 0");
+    expect(() => unfoldingFor(instance, { layers: 2.5 })).toThrow("layers must be a positive integer, got 2.5");
+    expect(() => unfoldingFor(instance, { layers: 2, stepSize: -1 })).toThrow("step size must be a positive number, got -1");
+    expect(() => unfoldingFor(instance, { layers: 2, stepSize: Number.NaN })).toThrow("step size must be a positive number, got NaN");
+    expect(() => sceneNamed("hopfeld")).toThrow(/energy 'hopfeld' is not in the zoo \(known: yang, .*hopfield/);
+  });
+});

@@ -2,18 +2,9 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
-/** 28 x 28 greyscale digits, pixel values in [0, 1]. */
-export const MNIST_SIDE = 28;
-/** The digit classes, 0 to 9. */
-export const MNIST_CLASSES = 10;
+import { type DigitSet, MNIST_CLASSES, MNIST_SIDE } from "./constants.js";
 
-/** A set of MNIST digits: their pixels, labels and count. */
-export interface DigitSet {
-  /** [count, 28, 28] row-major, values in [0, 1]. */
-  readonly images: Float64Array;
-  readonly labels: Int32Array;
-  readonly count: number;
-}
+export { type DigitSet, MNIST_CLASSES, MNIST_SIDE } from "./constants.js";
 
 let cache: Float64Array[] | undefined;
 

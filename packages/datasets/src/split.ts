@@ -1,12 +1,8 @@
-import { MNIST_SIDE, type DigitSet, loadAllMnist } from "./mnist.js";
+import { MNIST_SIDE, MNIST_SPLIT_SEED, MNIST_SPLIT_TEST, MNIST_SPLIT_TRAIN, type DigitSet } from "./constants.js";
+import { loadAllMnist } from "./mnist.js";
 import { seededPermutation } from "./shuffle.js";
 
-/** The seed of the fixed permutation behind `mnistSplit`. Changing it changes every reported result. */
-export const MNIST_SPLIT_SEED = 20_240_517;
-/** Training digits in the fixed split. */
-export const MNIST_SPLIT_TRAIN = 8_000;
-/** Held-out digits in the fixed split. */
-export const MNIST_SPLIT_TEST = 2_000;
+export { MNIST_SPLIT_SEED, MNIST_SPLIT_TEST, MNIST_SPLIT_TRAIN } from "./constants.js";
 
 /**
  * A fixed train/test split of all bundled digits: one permutation from MNIST_SPLIT_SEED over

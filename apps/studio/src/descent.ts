@@ -33,7 +33,7 @@ export interface DescentResult {
   /** The tokens after each layer, index 0 the input, as float64 in the state's layout. */
   readonly states: Float64Array[];
   readonly shape: readonly number[];
-  /** Wall time of the whole run, compile included. */
+  /** Wall time of the whole run, compile included, the time spent in `onLayer` (drawing, waiting for frames) excluded. */
   readonly ms: number;
 }
 
@@ -78,16 +78,20 @@ function layerUnfolding(full: Unfolding, layer: number): Unfolding {
 }
 
 /**
- * Runs the settings' unfolding layer by layer on `backend`, calling `onLayer` after each (the page
- * draws there), and returns the energy trace, the guard's events and the tokens after each layer.
+ * Runs the settings' unfolding layer by layer on `backend`, calling `onLayer` after each with the
+ * run so far (the page draws there, one layer per animation frame), and returns the energy trace,
+ * the guard's events and the tokens after each layer. Each layer compiles nothing new: its
+ * programs are the same for every layer and run (the step size is an input, not a constant), so
+ * the backend's compile cache hands back the executables of the first.
  */
 export async function runDescent(
   instance: SceneInstance,
   backend: Backend,
   settings: DescentSettings,
-  onLayer?: (layer: LayerEnergy, state: Float64Array) => void | Promise<void>,
+  onLayer?: (layer: LayerEnergy, state: Float64Array, sofar: DescentResult) => void | Promise<void>,
 ): Promise<DescentResult> {
   const start = performance.now();
+  let inCallbacks = 0;
   const { unfolding, params } = unfoldingFor(instance, settings);
   let state = instance.state;
   const layers: LayerEnergy[] = [];
@@ -103,7 +107,12 @@ export async function runDescent(
     }
     state = next;
     states.push(toFloat64(next));
-    await onLayer?.(layers[layers.length - 1]!, states[states.length - 1]!);
+    if (onLayer) {
+      const called = performance.now();
+      const sofar = { layers, guardEvents, states, shape: instance.state.shape, ms: called - start - inCallbacks };
+      await onLayer(layers[layers.length - 1]!, states[states.length - 1]!, sofar);
+      inCallbacks += performance.now() - called;
+    }
   }
-  return { layers, guardEvents, states, shape: instance.state.shape, ms: performance.now() - start };
+  return { layers, guardEvents, states, shape: instance.state.shape, ms: performance.now() - start - inCallbacks };
 }

@@ -1,7 +1,7 @@
 // The descent the page runs, in Node: layer by layer it gives exactly what core's runUnfolding
 // gives for the whole unfolding, and the step-size setting past the curvature bound makes the
 // guard fire. (The browser test checks the page against the same reference.)
-import { ReferenceBackend, runUnfolding, toFloat64 } from "@unfold/core";
+import { type Backend, type Executable, ReferenceBackend, runUnfolding, toFloat64 } from "@unfold/core";
 import { describe, expect, it } from "vitest";
 import { stepBound } from "../src/curvature.js";
 import { runDescent, unfoldingFor } from "../src/descent.js";
@@ -31,6 +31,49 @@ describe("runDescent (layer by layer)", () => {
     const past = await runDescent(instance, new ReferenceBackend(), { layers: 12, stepSize: 2 * bound!.bound });
     expect(past.guardEvents.length).toBeGreaterThan(0);
     expect(past.layers.some((l, i) => i > 0 && l.energy > past.layers[i - 1]!.energy)).toBe(true);
+  });
+
+  it("compiles each program once: every layer and every later run (other step size, more layers) gets the same executables", async () => {
+    const inner = new ReferenceBackend();
+    const executables = new Set<Executable>();
+    let compiles = 0;
+    // Counts what the backend hands out: a program rebuilt differently per layer or per run would
+    // miss the compile cache and add an executable.
+    const counting: Backend = {
+      name: inner.name,
+      dtypes: inner.dtypes,
+      compile: async (program, options) => {
+        compiles++;
+        const exe = await inner.compile(program, options);
+        executables.add(exe);
+        return exe;
+      },
+      upload: (t) => inner.upload(t),
+      dispose: () => inner.dispose(),
+    };
+    const instance = sceneNamed("points-2d").build("float64");
+    const steps = instance.unfolding.steps.length;
+    await runDescent(instance, counting, { layers: 5 });
+    expect(executables.size).toBe(1 + steps);
+    await runDescent(instance, counting, { layers: 9, stepSize: 0.01 });
+    expect(compiles).toBe(14 * (1 + steps));
+    expect(executables.size).toBe(1 + steps);
+  });
+
+  it("hands onLayer the run so far after every layer (what the live view draws each frame), ending in the returned run", async () => {
+    const instance = sceneNamed("lagrangian").build("float64");
+    const bound = await stepBound(instance);
+    const seen: { layer: number; layers: number; states: number; events: number; state: Float64Array }[] = [];
+    const result = await runDescent(instance, new ReferenceBackend(), { layers: 6, stepSize: 2 * bound!.bound }, (layer, state, sofar) => {
+      seen.push({ layer: layer.layer, layers: sofar.layers.length, states: sofar.states.length, events: sofar.guardEvents.length, state });
+    });
+    expect(seen.map((s) => s.layer)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(seen.map((s) => s.layers)).toEqual([2, 3, 4, 5, 6, 7]);
+    expect(seen.map((s) => s.states)).toEqual([2, 3, 4, 5, 6, 7]);
+    seen.forEach((s, i) => expect(s.state).toEqual(result.states[i + 1]));
+    // The guard's events so far grow to the run's own.
+    expect(seen[5]!.events).toBe(result.guardEvents.length);
+    expect(result.guardEvents.length).toBeGreaterThan(0);
   });
 
   it("rejects settings it cannot run, naming them", () => {

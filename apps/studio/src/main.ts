@@ -7,8 +7,13 @@ import { BACKEND_DTYPES, BACKEND_LABELS, BACKEND_NAMES, type BackendName, type O
 import { hasYangAttention, yangAttentionWeights } from "./attention.js";
 import { drawEnergy, drawProjection } from "./charts.js";
 import { drawHeatmap } from "./heatmap.js";
+import { mountCurvatureView } from "./curvature-view/mount.js";
+import { mountTrainingView } from "./train/view.js";
 import { type StepBound, stepBound } from "./curvature.js";
 import { type DescentResult, runDescent } from "./descent.js";
+// Publishes window.__studioBench: live descent measured frame by frame (the browser test prints it).
+import "./live-bench.js";
+import { drawEachFrame } from "./live-frames.js";
 import type { RunReport, StudioApi } from "./report.js";
 import { SCENES, type Scene, type SceneInstance, sceneNamed, tunableStep } from "./scenes.js";
 import { EDITOR_SCENE, editorScene } from "./editor-scene.js";
@@ -96,6 +101,7 @@ function showStepSize(): void {
 async function loadScene(name: string): Promise<void> {
   scene = name === EDITOR_SCENE ? editorSceneNow ?? editorSceneFromSource() : sceneNamed(name);
   ui.reference.textContent = scene.reference;
+  void curvatureView.showScene(scene);
   const instance = scene.build("float64");
   ui.layers.value = String(instance.unfolding.layers);
   ui.layersValue.value = ui.layers.value;
@@ -132,7 +138,11 @@ async function runOnce(): Promise<RunReport> {
   ui.status.textContent = `running ${scene.name} on ${backendName}…`;
   const { backend, engine } = await backendFor(backendName);
   const instance = scene.build(BACKEND_DTYPES[backendName]);
-  const result: DescentResult = await runDescent(instance, backend, settings);
+  // Live: the charts follow the tokens one layer per animation frame (redrawn in full below).
+  const result: DescentResult = await runDescent(instance, backend, settings, drawEachFrame((sofar) => {
+    drawEnergy(ui.energyChart, sofar);
+    drawProjection(ui.projectionChart, sofar);
+  }));
   let difference = 0;
   if (backendName !== "reference") {
     const reference = await runDescent(scene.build("float64"), (await backendFor("reference")).backend, settings);
@@ -304,6 +314,8 @@ async function mountEditor(): Promise<void> {
   }
 }
 
+const curvatureView = mountCurvatureView(element<HTMLElement>("curvature-view"), api);
+mountTrainingView(element<HTMLElement>("training-view"), ui.backend);
 fillSelects();
 wire();
 api.current = mountEditor()

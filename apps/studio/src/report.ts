@@ -3,6 +3,7 @@
 import type { BackendName } from "./backends.js";
 import type { StepBound } from "./curvature.js";
 import type { GuardEvent, LayerEnergy } from "./descent.js";
+import type { CurvatureApi } from "./curvature-view/report.js";
 
 /** One run of the descent as the page shows it. */
 export interface RunReport {
@@ -34,6 +35,8 @@ export interface StudioApi {
   current: Promise<RunReport> | undefined;
   last: RunReport | undefined;
   error: string | undefined;
+  /** The curvature view's last update (src/curvature-view), once it is mounted. */
+  curvature?: CurvatureApi;
 }
 
 declare global {

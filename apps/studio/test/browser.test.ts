@@ -27,6 +27,15 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const SHOTS = process.env["UNFOLD_ARTIFACTS"] ? join(process.env["UNFOLD_ARTIFACTS"], "studio") : join(root, "test-results");
 /** float32 rounding over a few layers, as the energy suite allows it. */
 const FLOAT32_TOLERANCE = 1e-4;
+/** The backends that compute in float32, each checked against the float64 reference. */
+const FLOAT32_BACKENDS = ["cpu", "webgpu", "onnx", "tfjs"] as const;
+/** What each says it runs on (the page's WebGPU exists here, so ONNX takes its WebGPU provider). */
+const ENGINES: Readonly<Record<(typeof FLOAT32_BACKENDS)[number], RegExp>> = {
+  cpu: /^WebAssembly (SIMD|scalar), 1 thread$/,
+  webgpu: /^WebGPU/,
+  onnx: /^onnxruntime-web 1\.\d+\.\d+, webgpu provider$/,
+  tfjs: /^TensorFlow\.js wasm engine$/,
+};
 
 describe.runIf(chromiumAvailable())("Unfold Studio in headless Chromium", () => {
   let outDir: string;
@@ -74,7 +83,7 @@ describe.runIf(chromiumAvailable())("Unfold Studio in headless Chromium", () => 
     return settled(page);
   }
 
-  it("shows each energy's trace (the zoo's and the point clouds) equal to Node's run of it, on the reference, CPU and WebGPU backends", async () => {
+  it("shows each energy's trace (the zoo's and the point clouds) equal to Node's run of it, on the reference, CPU, WebGPU, ONNX and TensorFlow.js backends", async () => {
     const checked: string[] = [];
     for (const scene of SCENES) {
       await choose("#backend", "reference");
@@ -85,10 +94,10 @@ describe.runIf(chromiumAvailable())("Unfold Studio in headless Chromium", () => 
       expect(worstRelativeDifference(onReference.layers, want)).toBeLessThanOrEqual(1e-5);
       expect(onReference.maxRelativeDifference).toBe(0);
       await page.screenshot({ path: join(SHOTS, `descent-${scene.name}-reference.png`), fullPage: true });
-      for (const backend of ["cpu", "webgpu"] as const) {
+      for (const backend of FLOAT32_BACKENDS) {
         const report = await choose("#backend", backend);
         expect(report.backend).toBe(backend);
-        expect(report.engine).toMatch(backend === "cpu" ? /^WebAssembly (SIMD|scalar), 1 thread$/ : /^WebGPU/);
+        expect(report.engine).toMatch(ENGINES[backend]);
         expect(report.energy).toBe(scene.name);
         const energies = report.layers.map((l) => l.energy);
         expect(energies.length).toBe(want.length);
@@ -103,7 +112,7 @@ describe.runIf(chromiumAvailable())("Unfold Studio in headless Chromium", () => 
       }
     }
     console.log(`studio: ${checked.join("; ")}`);
-    expect(checked.length).toBe(2 * SCENES.length);
+    expect(checked.length).toBe(FLOAT32_BACKENDS.length * SCENES.length);
     expect(pageErrors).toEqual([]);
   });
 
@@ -116,7 +125,8 @@ describe.runIf(chromiumAvailable())("Unfold Studio in headless Chromium", () => 
     const want = yangAttentionWeights(toFloat64(state), state.shape, instance.params[0]!["Wa"]!);
     expect(report.attention!.tokens).toBe(want.tokens);
     expect(relativeError(report.attention!.last, want.weights)).toBeLessThanOrEqual(1e-9);
-    expect(await page.locator("#attention-chart canvas").count()).toBe(2);
+    // One figure per matrix (input, last layer), however heatmap.ts draws it.
+    expect(await page.locator("#attention-chart > figure").count()).toBe(2);
     await page.screenshot({ path: join(SHOTS, "attention-points-2d.png"), fullPage: true });
     const without = await choose("#energy", "hopfield");
     expect(without.attention).toBeUndefined();
@@ -203,6 +213,21 @@ describe.runIf(chromiumAvailable())("Unfold Studio in headless Chromium", () => 
     expect(pageErrors).toEqual([]);
   });
 
+  it("steps 64 tokens in 16-D one layer per animation frame on the CPU backend and on WebGPU (figures printed, not asserted)", async () => {
+    const figures: string[] = [];
+    for (const backend of ["cpu", "webgpu"] as const) {
+      const result = await page.evaluate(async (name) => window.__studioBench!(name, 120), backend);
+      expect(result.backend).toBe(backend);
+      expect(result.frames).toBe(120);
+      expect(result.framesPerSecond).toBeGreaterThan(0);
+      expect(result.msPerLayer).toBeGreaterThan(0);
+      figures.push(`${backend} (${result.engine}): ${result.framesPerSecond.toFixed(1)} frames/s, ${result.msPerLayer.toFixed(2)} ms per layer computed, first (compiling) layer ${result.firstLayerMs.toFixed(0)} ms`);
+    }
+    console.log(`studio live descent, 64 tokens, d 16, one layer per frame: ${figures.join("; ")}`);
+    await expect(page.evaluate(() => window.__studioBench!("cpu", 0))).rejects.toThrow("frames must be a positive integer, got 0");
+    expect(pageErrors).toEqual([]);
+  });
+
   it("lays out in one column on a phone and still runs where navigator.gpu is missing", async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     const errors: string[] = [];
@@ -220,6 +245,12 @@ describe.runIf(chromiumAvailable())("Unfold Studio in headless Chromium", () => 
     const onCpu = await settled(phone);
     expect(onCpu.backend).toBe("cpu");
     expect(onCpu.maxRelativeDifference).toBeLessThanOrEqual(FLOAT32_TOLERANCE);
+    // ONNX without navigator.gpu: onnxruntime-web's wasm provider instead of its WebGPU one.
+    await phone.selectOption("#backend", "onnx");
+    const onOnnx = await settled(phone);
+    expect(onOnnx.engine).toMatch(/^onnxruntime-web 1\.\d+\.\d+, wasm provider$/);
+    expect(onOnnx.maxRelativeDifference).toBeLessThanOrEqual(FLOAT32_TOLERANCE);
+    expect(onOnnx.maxRelativeDifference).toBeGreaterThan(0);
     // One column: the controls sit above the charts, not beside them.
     const controls = await phone.locator(".controls").boundingBox();
     const chart = await phone.locator("#energy-view").boundingBox();

@@ -2,15 +2,10 @@
 // headless Chromium by playwright-core through its own controls. Each zoo energy's energy trace is
 // checked against the same unfolding run in Node, on each backend; the step-size slider pushed
 // past the curvature bound must show guard events; screenshots of each view are kept.
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ReferenceBackend, relativeError, runUnfolding, toFloat64 } from "@unfold/core";
-import { type Browser, type Page, chromium } from "playwright-core";
-import { build } from "vite";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunReport } from "../src/report.js";
 import { yangAttentionWeights } from "../src/attention.js";
@@ -18,13 +13,10 @@ import { unfoldingFor } from "../src/descent.js";
 import { SCENES, sceneNamed } from "../src/scenes.js";
 import { EDITOR_LAYERS, editorScene } from "../src/editor-scene.js";
 import { DEFAULT_ENERGY_SOURCE, DEFAULT_EXAMPLE_SHAPE, compileEnergySource } from "../src/editor/index.js";
-import { CHROMIUM, WEBGPU_FLAGS, chromiumAvailable } from "./chromium.js";
+import { chromiumAvailable } from "./chromium.js";
+import { SHOTS, type StudioApp, startStudioApp } from "./studio-app.js";
 import { nodeReferenceTrace, worstRelativeDifference } from "./reference.js";
-import { serveFolder } from "./serve.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-/** Where the screenshots go: $UNFOLD_ARTIFACTS/studio in CI, else apps/studio/test-results (gitignored). */
-const SHOTS = process.env["UNFOLD_ARTIFACTS"] ? join(process.env["UNFOLD_ARTIFACTS"], "studio") : join(root, "test-results");
 /** float32 rounding over a few layers, as the energy suite allows it. */
 const FLOAT32_TOLERANCE = 1e-4;
 /** The backends that compute in float32, each checked against the float64 reference. */
@@ -38,19 +30,15 @@ const ENGINES: Readonly<Record<(typeof FLOAT32_BACKENDS)[number], RegExp>> = {
 };
 
 describe.runIf(chromiumAvailable())("Unfold Studio in headless Chromium", () => {
-  let outDir: string;
-  let server: Server;
+  let app: StudioApp | undefined;
   let browser: Browser;
   let page: Page;
   let url: string;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    outDir = await mkdtemp(join(tmpdir(), "unfold-studio-"));
-    await build({ root, configFile: join(root, "vite.config.ts"), logLevel: "error", build: { outDir } });
-    server = await serveFolder(outDir);
-    url = `http://localhost:${(server.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: WEBGPU_FLAGS });
+    app = await startStudioApp("unfold-studio-");
+    ({ url, browser } = app);
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on("pageerror", (e) => pageErrors.push(e.message));
     await page.goto(url);
@@ -60,9 +48,7 @@ describe.runIf(chromiumAvailable())("Unfold Studio in headless Chromium", () => 
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await app?.close();
   });
 
   /** Waits for the run the last control change started and returns its report (its error rethrown). */

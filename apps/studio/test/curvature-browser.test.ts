@@ -2,26 +2,19 @@
 // headless Chromium. The page's Hessian blocks and growth curves must be Node's (float64, the same
 // closed form on the same tokens) to 1e-9; the data-scale slider, moved from the keyboard, must
 // move the marked point to Node's norms at the new scale. Screenshots of the view are kept.
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { relativeError } from "@unfold/core";
-import { type Browser, type Page, chromium } from "playwright-core";
-import { build } from "vite";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hessianBlocks } from "../src/curvature-view/blocks.js";
 import { GROWTH_SERIES, growthCurves, growthPoint } from "../src/curvature-view/growth.js";
 import { sceneAttentionInstance } from "../src/curvature-view/instance.js";
 import type { CurvatureReport } from "../src/curvature-view/report.js";
 import { SCENES, sceneNamed } from "../src/scenes.js";
-import { CHROMIUM, WEBGPU_FLAGS, chromiumAvailable } from "./chromium.js";
-import { serveFolder } from "./serve.js";
+import { chromiumAvailable } from "./chromium.js";
+import { SHOTS, type StudioApp, startStudioApp } from "./studio-app.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const SHOTS = process.env["UNFOLD_ARTIFACTS"] ? join(process.env["UNFOLD_ARTIFACTS"], "studio") : join(root, "test-results");
 
 /** Waits for the page's descent run and then the curvature view's update to stop changing; returns the view's report. */
 async function curvatureSettled(page: Page): Promise<CurvatureReport> {
@@ -46,29 +39,24 @@ function expectGrowthEqual(got: CurvatureReport["growth"], want: ReturnType<type
 }
 
 describe.runIf(chromiumAvailable())("the curvature view in headless Chromium", () => {
-  let outDir: string;
-  let server: Server;
+  let app: StudioApp | undefined;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    outDir = await mkdtemp(join(tmpdir(), "unfold-studio-curvature-"));
-    await build({ root, configFile: join(root, "vite.config.ts"), logLevel: "error", build: { outDir } });
-    server = await serveFolder(outDir);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: WEBGPU_FLAGS });
+    app = await startStudioApp("unfold-studio-curvature-");
+    browser = app.browser;
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on("pageerror", (e) => pageErrors.push(e.message));
-    await page.goto(`http://localhost:${(server.address() as AddressInfo).port}/`);
+    await page.goto(app.url);
     await page.waitForFunction(() => window.__studio?.ready === true && window.__studio.curvature !== undefined, undefined, { timeout: 60_000 });
     await curvatureSettled(page);
     await mkdir(SHOTS, { recursive: true });
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await app?.close();
   });
 
   it("draws the chosen scene's Hessian blocks with Node's values (float64, to 1e-9) and its growth curves as Node computes them", async () => {

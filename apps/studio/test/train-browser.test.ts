@@ -3,23 +3,18 @@
 // downloads (with its checksum and the predict sample) runs under `pnpm train predict` in Node and
 // predicts the page's own digits as the page does.
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCommand } from "@unfold/testing";
-import { type Browser, type Page, chromium } from "playwright-core";
-import { build } from "vite";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TrainingApi } from "../src/train/report.js";
 import { DIGITS_FILE } from "../src/train/digits-file.js";
-import { CHROMIUM, WEBGPU_FLAGS, chromiumAvailable } from "./chromium.js";
-import { serveFolder } from "./serve.js";
+import { chromiumAvailable } from "./chromium.js";
+import { SHOTS, STUDIO_ROOT, type StudioApp, startStudioApp } from "./studio-app.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const TRAIN_BIN = fileURLToPath(new URL("../../trainer/src/bin/train.ts", import.meta.url));
-const SHOTS = process.env["UNFOLD_ARTIFACTS"] ? join(process.env["UNFOLD_ARTIFACTS"], "studio") : join(root, "test-results");
 /** A generous cap for a wait on the page: a busy 2-core machine, not a speed requirement. */
 const WAIT = { timeout: 180_000 };
 
@@ -28,7 +23,7 @@ const mean = (values: readonly number[]): number => values.reduce((s, v) => s + 
 describe.runIf(chromiumAvailable())("training in the page, in headless Chromium", () => {
   let outDir: string;
   let downloads: string;
-  let server: Server;
+  let app: StudioApp | undefined;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
@@ -36,22 +31,19 @@ describe.runIf(chromiumAvailable())("training in the page, in headless Chromium"
   const training = (): Promise<TrainingApi> => page.evaluate(() => JSON.parse(JSON.stringify(window.__studioTraining)) as TrainingApi);
 
   beforeAll(async () => {
-    outDir = await mkdtemp(join(tmpdir(), "unfold-studio-train-"));
     downloads = await mkdtemp(join(tmpdir(), "unfold-studio-downloads-"));
-    await build({ root, configFile: join(root, "vite.config.ts"), logLevel: "error", build: { outDir } });
-    server = await serveFolder(outDir);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: WEBGPU_FLAGS });
+    app = await startStudioApp("unfold-studio-train-");
+    ({ outDir, browser } = app);
     page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
     page.on("pageerror", (e) => pageErrors.push(e.message));
-    await page.goto(`http://localhost:${(server.address() as AddressInfo).port}/`);
+    await page.goto(app.url);
     await page.waitForFunction(() => window.__studioTraining?.ready === true, undefined, WAIT);
     await mkdir(SHOTS, { recursive: true });
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-    for (const dir of [outDir, downloads]) if (dir) await rm(dir, { recursive: true, force: true });
+    await app?.close();
+    if (downloads) await rm(downloads, { recursive: true, force: true });
   });
 
   it("ships the digits as one static file of the build", async () => {
@@ -121,7 +113,7 @@ describe.runIf(chromiumAvailable())("training in the page, in headless Chromium"
     const sample = await download("#train-download-sample");
     const checkpoint = await download("#train-download-checkpoint");
     expect([onnx, checksum, sample, checkpoint].map((p) => p.slice(downloads.length + 1))).toEqual(["model.onnx", "model.onnx.sha256", "predict-sample.jsonl", "model.safetensors"]);
-    const result = await runCommand(TRAIN_BIN, ["predict", "--onnx", onnx, "--input", sample, "--json"], { cwd: root, timeoutMs: 120_000 });
+    const result = await runCommand(TRAIN_BIN, ["predict", "--onnx", onnx, "--input", sample, "--json"], { cwd: STUDIO_ROOT, timeoutMs: 120_000 });
     expect(result.timedOut).toBe(false);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);

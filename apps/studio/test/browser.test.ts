@@ -205,8 +205,9 @@ describe.runIf(chromiumAvailable())("Unfold Studio in headless Chromium", () => 
       const result = await page.evaluate(async (name) => window.__studioBench!(name, 120), backend);
       expect(result.backend).toBe(backend);
       expect(result.frames).toBe(120);
-      expect(result.framesPerSecond).toBeGreaterThan(0);
-      expect(result.msPerLayer).toBeGreaterThan(0);
+      // Figures, not requirements: only that they are numbers (a coarse clock may read 0 ms).
+      expect(Number.isFinite(result.framesPerSecond) && result.framesPerSecond > 0).toBe(true);
+      expect(Number.isFinite(result.msPerLayer) && result.msPerLayer >= 0).toBe(true);
       figures.push(`${backend} (${result.engine}): ${result.framesPerSecond.toFixed(1)} frames/s, ${result.msPerLayer.toFixed(2)} ms per layer computed, first (compiling) layer ${result.firstLayerMs.toFixed(0)} ms`);
     }
     console.log(`studio live descent, 64 tokens, d 16, one layer per frame: ${figures.join("; ")}`);

@@ -15,6 +15,7 @@ import { type DescentResult, runDescent } from "./descent.js";
 import "./live-bench.js";
 import { drawEachFrame } from "./live-frames.js";
 import type { RunReport, StudioApi } from "./report.js";
+import { serialRuns } from "./serial-runs.js";
 import { SCENES, type Scene, type SceneInstance, sceneNamed, tunableStep } from "./scenes.js";
 import { EDITOR_SCENE, editorScene } from "./editor-scene.js";
 import { DEFAULT_ENERGY_SOURCE, DEFAULT_EXAMPLE_SHAPE, type EnergyEditor, encodeShare, mountEnergyEditor, sharedEnergyState } from "./editor/index.js";
@@ -196,33 +197,23 @@ function drawAttention(instance: SceneInstance, result: DescentResult): RunRepor
 }
 
 // Runs never overlap: a change during a run asks for one more run after it (sliders fire often).
-let pending = false;
-let running: Promise<RunReport> | undefined;
+const runs = serialRuns<null, RunReport>({
+  run: () => runOnce(),
+  merge: () => null,
+  settled: (outcome) => {
+    if ("result" in outcome) {
+      api.last = outcome.result;
+      api.error = undefined;
+      return;
+    }
+    api.error = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+    ui.status.textContent = `error: ${api.error}`;
+    ui.status.classList.add("error");
+  },
+});
 
 function requestRun(): Promise<RunReport> {
-  pending = true;
-  if (!running) {
-    running = (async () => {
-      let report: RunReport | undefined;
-      try {
-        while (pending) {
-          pending = false;
-          report = await runOnce();
-          api.last = report;
-          api.error = undefined;
-        }
-        return report!;
-      } catch (error) {
-        pending = false;
-        api.error = error instanceof Error ? error.message : String(error);
-        ui.status.textContent = `error: ${api.error}`;
-        ui.status.classList.add("error");
-        throw error;
-      } finally {
-        running = undefined;
-      }
-    })();
-  }
+  const running = runs.request(null);
   api.current = running;
   running.catch(() => undefined);
   return running;

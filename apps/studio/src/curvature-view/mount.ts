@@ -9,6 +9,7 @@ import { type GrowthCurves, SIGMA_RANGE, growthCurves, growthPoint } from "./gro
 import { drawGrowthPlot } from "./growth-plot.js";
 import { sceneAttentionInstance } from "./instance.js";
 import type { CurvatureApi, CurvatureReport } from "./report.js";
+import { serialRuns } from "../serial-runs.js";
 
 /** The slider holds log10 sigma in tenths of a decade. */
 const SLIDER_STEP = 0.1;
@@ -46,36 +47,28 @@ export function mountCurvatureView(section: HTMLElement, studio: StudioApi): Cur
 
   let scene: Scene | undefined;
   let curves: GrowthCurves | undefined;
-  // Updates never overlap: a change during one asks for one more after it (the slider fires often).
-  let pending: "scene" | "scale" | undefined;
-  let running: Promise<CurvatureReport> | undefined;
+  // Updates never overlap: a change during one asks for one more after it (the slider fires often);
+  // a scene change waiting merges with scale changes into one full update.
+  const updates = serialRuns<"scene" | "scale", CurvatureReport>({
+    run: async (kind) => {
+      // Let the page paint the slider's new position before the numbers are computed.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      return compute(kind === "scene");
+    },
+    merge: (waiting, next) => (waiting === "scene" || next === "scene" ? "scene" : "scale"),
+    settled: (outcome) => {
+      if ("result" in outcome) {
+        api.last = outcome.result;
+        api.error = undefined;
+        return;
+      }
+      api.error = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+      status.textContent = `error: ${api.error}`;
+    },
+  });
 
   function update(kind: "scene" | "scale"): Promise<CurvatureReport> {
-    pending = pending === "scene" || kind === "scene" ? "scene" : "scale";
-    if (!running) {
-      running = (async () => {
-        let report: CurvatureReport | undefined;
-        try {
-          while (pending) {
-            const full = pending === "scene";
-            pending = undefined;
-            // Let the page paint the slider's new position before the numbers are computed.
-            await new Promise((resolve) => setTimeout(resolve, 0));
-            report = compute(full);
-            api.last = report;
-            api.error = undefined;
-          }
-          return report!;
-        } catch (error) {
-          pending = undefined;
-          api.error = error instanceof Error ? error.message : String(error);
-          status.textContent = `error: ${api.error}`;
-          throw error;
-        } finally {
-          running = undefined;
-        }
-      })();
-    }
+    const running = updates.request(kind);
     api.current = running;
     running.catch(() => undefined);
     return running;

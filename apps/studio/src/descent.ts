@@ -1,16 +1,11 @@
 // The live descent: an unfolding run one layer at a time, so that the page gets the tokens after
 // every layer (runUnfolding reads back only energies) while each layer is still core's own
 // runUnfolding, with its energy records and its guard's verdict on every step.
-import { type Backend, type ParamValues, type StepRecord, type Unfolding, defineUnfolding, runUnfolding, toFloat64 } from "@unfold/core";
+import { type Backend, type StepRecord, type Unfolding, defineUnfolding, runUnfolding, toFloat64 } from "@unfold/core";
+import { type DescentSettings, unfoldingFor } from "./descent-settings.js";
 import type { SceneInstance } from "./scenes.js";
-import { tunableStep } from "./scenes.js";
 
-/** What the sliders set. */
-export interface DescentSettings {
-  readonly layers: number;
-  /** The size of the tunable step (scenes.ts) at every layer; the scene's own sizes when absent. */
-  readonly stepSize?: number;
-}
+export { type DescentSettings, unfoldingFor } from "./descent-settings.js";
 
 /** The energy and its terms after one layer (layer 0: the input). */
 export interface LayerEnergy {
@@ -35,37 +30,6 @@ export interface DescentResult {
   readonly shape: readonly number[];
   /** Wall time of the whole run, compile included, the time spent in `onLayer` (drawing, waiting for frames) excluded. */
   readonly ms: number;
-}
-
-/**
- * The full unfolding the settings describe, with one parameter set per layer: the same run the
- * page takes layer by layer, taken at once (the browser test's reference runs this in Node).
- */
-export function unfoldingFor(instance: SceneInstance, settings: DescentSettings): { unfolding: Unfolding; params: ParamValues[] } {
-  const base = instance.unfolding;
-  if (!Number.isInteger(settings.layers) || settings.layers < 1) throw new Error(`layers must be a positive integer, got ${settings.layers}`);
-  const layers = settings.layers;
-  const tunable = tunableStep(base);
-  if (settings.stepSize !== undefined && !(settings.stepSize > 0 && Number.isFinite(settings.stepSize))) {
-    throw new Error(`step size must be a positive number, got ${settings.stepSize}`);
-  }
-  const stepSizes: Record<string, number[]> = {};
-  base.steps.forEach((step, s) => {
-    if (step.kind === "projection") return;
-    const override = tunable?.index === s ? settings.stepSize : undefined;
-    stepSizes[step.name] = Array.from({ length: layers }, (_, l) => override ?? base.stepSize(s, l % base.layers));
-  });
-  const unfolding = defineUnfolding({
-    energy: base.energy,
-    steps: base.steps,
-    layers,
-    tiedWeights: false,
-    stepSizes,
-    // 'off' still records every rise (StepRecord.increased): the page marks them instead of stopping.
-    guard: { mode: "off", watch: base.guard.watch, ...(base.guard.slack !== undefined ? { slack: base.guard.slack } : {}) },
-  });
-  const params = Array.from({ length: layers }, (_, l) => instance.params[l % instance.params.length]!);
-  return { unfolding, params };
 }
 
 /** One layer of `full` (layer `layer`, 0-based) as an unfolding of its own. */

@@ -2,6 +2,7 @@ import { type BackendLife, type CompileOptions, type DeviceTensor, type Executab
 import type * as Ort from "onnxruntime-web";
 import type { OnnxModel } from "./export.js";
 import { forgetSession, releaseWhenCollected } from "./lifetime.js";
+import { queueOrtRun } from "./run-queue.js";
 import type { OrtModule } from "./runtime.js";
 import { OnnxTensor } from "./tensor.js";
 
@@ -22,8 +23,9 @@ export interface OnnxExecutable extends Executable {
 export function bindSession(ort: OrtModule, program: Program, model: OnnxModel, session: Ort.InferenceSession, _options: CompileOptions, life: BackendLife): OnnxExecutable {
   const lifecycle = new ExecutableLife(life, "onnx");
   releaseWhenCollected(session);
-  // One run at a time per session: runs are queued, so overlapping callers each get their own answer.
-  let queue: Promise<unknown> = Promise.resolve();
+  // Runs queue process-wide (run-queue.ts), so overlapping callers each get their own answer;
+  // `lastRun` is this session's latest, which release() waits for.
+  let lastRun: Promise<unknown> = Promise.resolve();
   const outputs = program.outputs.map((o) => ({ name: o.name, graphName: model.outputs.get(o.name)!, node: program.nodes[o.id]! }));
 
   const run = async (feeds: Feeds): Promise<Record<string, DeviceTensor>> => {
@@ -34,8 +36,8 @@ export function bindSession(ort: OrtModule, program: Program, model: OnnxModel, 
       // ORT copies inputs into its heap and never writes them, so host arrays go in as they are.
       ortFeeds[graphName] = isDeviceTensor(f) ? (f as OnnxTensor).ortTensor : new ort.Tensor(f.dtype, f.data, [...f.shape]);
     }
-    const task = queue.then(() => session.run(ortFeeds));
-    queue = task.catch(() => undefined);
+    const task = queueOrtRun(() => session.run(ortFeeds));
+    lastRun = task.catch(() => undefined);
     const result = await task;
     const outs: Record<string, DeviceTensor> = {};
     for (const o of outputs) {
@@ -56,7 +58,7 @@ export function bindSession(ort: OrtModule, program: Program, model: OnnxModel, 
     release: async () => {
       if (!lifecycle.release()) return;
       forgetSession(session);
-      await queue;
+      await lastRun;
       await session.release();
     },
   };

@@ -6,6 +6,7 @@ import { type WebGpuExecutable, bindPlan } from "./executable.js";
 import type { PipelineStats } from "./pipelines.js";
 import { lower } from "./plan/lower.js";
 import type { PoolStats } from "./pool.js";
+import { readBack } from "./readback.js";
 import { WEBGPU_BACKEND, WebGpuTensor } from "./tensor.js";
 
 /** What the backend holds on the device, for tests and for watching a long loop. */
@@ -14,6 +15,13 @@ export interface WebGpuStats {
   readonly pipelines: PipelineStats;
   /** Compiled executables held (one per program and options). */
   readonly executables: number;
+  /** Command buffers submitted so far: one per run, one per read (of one tensor or of many). */
+  readonly submits: number;
+  /**
+   * Staging buffers mapped so far: the round trips to the device that reads cost. One per read,
+   * `readMany` included, however many tensors it reads.
+   */
+  readonly readbacks: number;
 }
 
 /**
@@ -103,11 +111,25 @@ export class WebGpuBackend implements Backend {
     return new WebGpuTensor(this.life, context, buffer, [...tensor.shape], elements);
   }
 
-  /** Pool, pipeline and executable counts; zeros before the device is ready. */
+  /**
+   * Reads several of this backend's tensors in one transfer: one command buffer copies them all
+   * into one staging buffer, mapped once (Backend.readMany; core's readTensors calls it).
+   */
+  async readMany(tensors: readonly DeviceTensor[]): Promise<HostTensor[]> {
+    const context = await this.use("read");
+    const sources = tensors.map((t, i) => {
+      if (!(t instanceof WebGpuTensor) || t.context !== context) throw new FeedError("read", `tensor ${i} lives on another WebGPU backend instance`);
+      return { buffer: t.buffer, elements: t.elements, shape: t.shape };
+    });
+    return readBack(context, sources);
+  }
+
+  /** Pool, pipeline and executable counts, submits and readbacks; zeros before the device is ready. */
   stats(): WebGpuStats {
     const pool = this.context?.pool.stats() ?? { liveBytes: 0, liveBuffers: 0, peakLiveBytes: 0, pooledBytes: 0, pooledBuffers: 0, createdBuffers: 0 };
     const pipelines = this.context?.pipelines.stats() ?? { compiled: 0, hits: 0 };
-    return { pool, pipelines, executables: this.plans.cache.size };
+    const counts = this.context?.counts ?? { submits: 0, readbacks: 0 };
+    return { pool, pipelines, executables: this.plans.cache.size, submits: counts.submits, readbacks: counts.readbacks };
   }
 
   /** Starts the pool's peak (stats().pool.peakLiveBytes) anew from what is on loan now. */

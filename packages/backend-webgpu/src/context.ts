@@ -14,6 +14,8 @@ export class GpuContext {
   readonly maxBindings: number;
   /** Set by the backend's dispose(): everything made from this context is dead from then on. */
   disposed = false;
+  /** Command buffers submitted and staging buffers mapped (readbacks) so far: see WebGpuStats. */
+  readonly counts = { submits: 0, readbacks: 0 };
 
   constructor(
     readonly state: DeviceState,

@@ -156,6 +156,7 @@ export async function bindPlan(program: Program, plan: Plan, context: GpuContext
     }
     pass.end();
     device.queue.submit([encoder.finish()]);
+    context.counts.submits++;
     return results;
   };
 
@@ -172,6 +173,7 @@ export async function bindPlan(program: Program, plan: Plan, context: GpuContext
       pass.dispatchWorkgroups(...k.workgroups);
       pass.end();
       device.queue.submit([encoder.finish()]);
+      context.counts.submits++;
       await device.queue.onSubmittedWorkDone();
       const kind = k.label.split(" ")[0]!;
       const entry = (timings[kind] ??= { ms: 0, count: 0 });

@@ -1,10 +1,9 @@
 import { type BackendLife, HeldDeviceTensor, type HostTensor } from "@unfold/core";
-import { type GpuContext, disposedError } from "./context.js";
+import type { GpuContext } from "./context.js";
 import type { PooledBuffer } from "./pool.js";
+import { readBack } from "./readback.js";
 
 export const WEBGPU_BACKEND = "webgpu";
-
-const MAP_READ = 0x1;
 
 /** A float32 tensor resident in a GPU buffer on loan from its backend's pool. */
 export class WebGpuTensor extends HeldDeviceTensor<PooledBuffer> {
@@ -30,24 +29,8 @@ export class WebGpuTensor extends HeldDeviceTensor<PooledBuffer> {
   }
 
   /** Copies to a mappable staging buffer and maps it: asynchronous, like the GPU. */
-  protected async readHeld(source: PooledBuffer): Promise<HostTensor> {
-    const { state, pool, device } = this.context;
-    const bytes = this.elements * 4;
-    if (bytes === 0) return { shape: this.shape, dtype: "float32", data: new Float32Array(0) };
-    const staging = pool.acquire(bytes, "readback");
-    try {
-      const encoder = device.createCommandEncoder();
-      encoder.copyBufferToBuffer(source.buffer, 0, staging.buffer, 0, bytes);
-      device.queue.submit([encoder.finish()]);
-      await staging.buffer.mapAsync(MAP_READ, 0, bytes);
-      const data = new Float32Array(staging.buffer.getMappedRange(0, bytes).slice(0));
-      staging.buffer.unmap();
-      return { shape: this.shape, dtype: "float32", data };
-    } catch (error) {
-      throw this.context.disposed ? disposedError("read") : await state.explain("read", error);
-    } finally {
-      pool.release(staging);
-    }
+  protected readHeld(source: PooledBuffer): Promise<HostTensor> {
+    return readBack(this.context, [{ buffer: source, elements: this.elements, shape: this.shape }]).then(([host]) => host!);
   }
 
   protected free(buffer: PooledBuffer): void {

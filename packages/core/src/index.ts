@@ -69,7 +69,7 @@ export {
 } from "./passes/composites.js";
 export { type SplitLongSumsOptions, LONG_SUM_TERMS, splitLongSums } from "./passes/long-sums.js";
 
-export { type Backend, type CompileOptions, type Executable, type DeviceTensor, type Feed, type Feeds, isDeviceTensor, runToHost } from "./backend/backend.js";
+export { type Backend, type CompileOptions, type Executable, type DeviceTensor, type Feed, type Feeds, isDeviceTensor, readTensors, runToHost } from "./backend/backend.js";
 export { type HostTensor, hostTensor, scalarTensor, toFloat64 } from "./backend/tensor.js";
 export { checkFeeds } from "./backend/feeds.js";
 export { checkUpload, findNonFinite } from "./backend/host-data.js";

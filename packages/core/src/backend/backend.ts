@@ -1,6 +1,8 @@
 import type { DType } from "../dtype.js";
 import type { Program } from "../ir/program.js";
 import type { Shape } from "../shape.js";
+import { FeedError } from "../errors.js";
+import { describeValue } from "../validate.js";
 import type { HostTensor } from "./tensor.js";
 
 /**
@@ -68,11 +70,36 @@ export interface Backend {
   upload(tensor: HostTensor): Promise<DeviceTensor>;
   /** Releases everything the backend holds (devices, workers, caches). */
   dispose(): Promise<void>;
+  /**
+   * Optional: copies several of this backend's tensors to the host in one transfer, in order (on
+   * a GPU, one copy into one staging buffer and one map instead of a round trip per tensor).
+   * Callers go through `readTensors`, which checks the tensors first and reads them one by one on
+   * a backend without it. Each result is what the tensor's own `read()` gives.
+   */
+  readMany?(tensors: readonly DeviceTensor[]): Promise<HostTensor[]>;
 }
 
 /** Whether a feed is a device tensor (it has `read`) rather than host data. */
 export function isDeviceTensor(feed: Feed): feed is DeviceTensor {
   return typeof (feed as DeviceTensor).read === "function";
+}
+
+/**
+ * Reads several tensors of `backend` to the host, in order: in one transfer where the backend
+ * has `readMany`, else one by one. Every tensor must be a device tensor of this backend (by
+ * name, the rule every run keeps); a disposed one rejects as its own read() would.
+ */
+export async function readTensors(backend: Backend, tensors: readonly DeviceTensor[]): Promise<HostTensor[]> {
+  if (!Array.isArray(tensors)) throw new FeedError("read", `tensors must be an array of device tensors, got ${describeValue(tensors)}`);
+  tensors.forEach((t: unknown, i) => {
+    if (typeof t !== "object" || t === null || !isDeviceTensor(t as Feed)) throw new FeedError("read", `tensor ${i} is not a device tensor, got ${describeValue(t)}`);
+    if ((t as DeviceTensor).backend !== backend.name) throw new FeedError("read", `tensor ${i} lives on backend '${(t as DeviceTensor).backend}', not '${backend.name}'`);
+  });
+  if (tensors.length === 0) return [];
+  if (backend.readMany) return backend.readMany(tensors);
+  const hosts: HostTensor[] = [];
+  for (const t of tensors) hosts.push(await t.read());
+  return hosts;
 }
 
 /** Runs and reads every output back to the host, disposing the device copies. */

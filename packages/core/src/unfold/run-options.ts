@@ -5,7 +5,7 @@ import type { HostTensor } from "../backend/tensor.js";
 import type { ParamValues } from "../energy/params.js";
 import { FeedError, UnfoldError } from "../errors.js";
 import { describeValue, requireFunction, requireNames, requireOneOf, requireOptionalFunction, requireOptions } from "../validate.js";
-import type { LayerRecord } from "./records.js";
+import type { LayerRecord, StepRecord } from "./records.js";
 import type { Unfolding } from "./schedule.js";
 import type { StepSizeBound } from "./step-size-policy.js";
 
@@ -20,11 +20,21 @@ export interface UnfoldRunOptions<N extends string = string> {
   readonly stepSizeBound?: StepSizeBound;
   /** Called after each layer: progress for long runs. */
   readonly onLayer?: (record: LayerRecord) => void;
+  /**
+   * Called after each layer (layer 0: the input, as given) with its record and the state after it
+   * on the host, and awaited before the next layer runs, so a caller can draw every layer and pace
+   * the run (a page waits for an animation frame here). The state comes back in the same
+   * transfer as the layer's energies, so asking for it costs no extra round trip to the device;
+   * the last one is the state the run returns.
+   */
+  readonly onLayerState?: (record: LayerRecord, state: HostTensor) => void | Promise<void>;
+  /** Called with each step's record as it is taken into the trace (after its backoffs, if any). */
+  readonly onStep?: (record: StepRecord) => void;
   /** Called with each warning (a rise under a 'warn' guard, a step size above a checked bound). */
   readonly onWarning?: (message: string) => void;
 }
 
-const RUN_OPTIONS = ["state", "params", "stepSizeBound", "onLayer", "onWarning"];
+const RUN_OPTIONS = ["state", "params", "stepSizeBound", "onLayer", "onLayerState", "onStep", "onWarning"];
 
 /** The unfolding came from defineUnfolding, the backend is one, and the options are well formed. */
 export function checkRunArguments(unfolding: Unfolding, backend: Backend, options: UnfoldRunOptions): void {
@@ -39,6 +49,8 @@ export function checkRunArguments(unfolding: Unfolding, backend: Backend, option
   }
   requireOptions(where, "options", options, RUN_OPTIONS);
   requireOptionalFunction(where, "onLayer", options.onLayer);
+  requireOptionalFunction(where, "onLayerState", options.onLayerState);
+  requireOptionalFunction(where, "onStep", options.onStep);
   requireOptionalFunction(where, "onWarning", options.onWarning);
   const rule = options.stepSizeBound;
   if (rule === undefined) return;

@@ -82,7 +82,9 @@ export const runCases: BadInput[] = [
     mentions: ["stepSizeBound.bound", "0.5"],
   },
   { name: "an onLayer that is not a function", call: run({ onLayer: true }), error: UnfoldError, op: "runUnfolding", mentions: ["onLayer", "true"] },
-  { name: "a misspelt option", call: run({ onStep: () => undefined }), error: UnfoldError, op: "runUnfolding", mentions: ["'onStep'", "onLayer"] },
+  { name: "a misspelt option", call: run({ onLayers: () => undefined }), error: UnfoldError, op: "runUnfolding", mentions: ["'onLayers'", "onLayer"] },
+  { name: "an onLayerState that is not a function", call: run({ onLayerState: "draw" }), error: UnfoldError, op: "runUnfolding", mentions: ["onLayerState", "'draw'"] },
+  { name: "an onStep that is not a function", call: run({ onStep: 1 }), error: UnfoldError, op: "runUnfolding", mentions: ["onStep", "1"] },
   {
     name: "no backend",
     call: () => runUnfolding(tied(), bad(undefined), { state: goodState(), params: goodParams() }),

@@ -1,4 +1,4 @@
-import { type Backend, BackendLife, type CompileOptions, CompilePipeline, DTypeError, type DType, type DeviceTensor, type HostTensor, type Program, type DisposedUse, unsupportedNode } from "@unfold/core";
+import { type Backend, BackendLife, type CompileOptions, CompilePipeline, DTypeError, type DType, type DeviceTensor, type HostTensor, type Program, type DisposedUse, UnfoldError, unsupportedNode } from "@unfold/core";
 import { type CpuExecutable, bindPlan } from "./executable.js";
 import { Arena } from "./memory.js";
 import { lower } from "./plan/lower.js";
@@ -9,12 +9,18 @@ import { detectSimd } from "./wasm/simd-support.js";
 import { type WasmLoops, createWasmLoops } from "./kernels/loops/loops-wasm.js";
 import { type ItemLoops, type ParallelLoops, createItemLoops, createParallelLoops } from "./kernels/loops/loops-parallel.js";
 import { CPU_BACKEND, CpuTensor } from "./tensor.js";
+import { threadsUnavailable } from "./threads/environment.js";
 
 /** Options of `new CpuBackend(options)`: threads, memory, SIMD and the tuning knobs tests use. */
 export interface CpuBackendOptions {
   /** Initial size of the backend's memory; it grows on demand. */
   readonly initialBytes?: number;
-  /** Threads for large matrix products, the caller's included; every core by default. */
+  /**
+   * Threads for large matrix products and loops, the caller's included: a positive integer.
+   * Every core by default; in a page, navigator.hardwareConcurrency where the page is
+   * cross-origin isolated (its worker threads are Web Workers), else 1. More than 1 where the
+   * page is not cross-origin isolated is an error naming the headers it needs.
+   */
   readonly threads?: number;
   /** Use the WebAssembly SIMD kernels where the engine supports them (default true). */
   readonly simd?: boolean;
@@ -55,6 +61,7 @@ export class CpuBackend implements Backend {
   private itemLoops: ItemLoops | undefined;
 
   constructor(private readonly options: CpuBackendOptions = {}) {
+    checkThreads(options.threads);
     this.arena = new Arena({ initialBytes: options.initialBytes ?? 1 << 22 });
     this.loops = options.simd !== false && detectSimd().simd ? createWasmLoops(this.arena.memory) : undefined;
   }
@@ -97,6 +104,14 @@ export class CpuBackend implements Backend {
   async engineInfo(): Promise<{ simd: boolean; relaxed: boolean; threads: number }> {
     await this.matrixEngine("engineInfo");
     return this.gemm ? { simd: this.gemm.simd, relaxed: this.gemm.relaxed, threads: this.gemm.threads } : { simd: false, relaxed: false, threads: 1 };
+  }
+
+  /**
+   * Chunks of threaded rounds (products, softmax rows, loops, item rounds) run so far, and how
+   * many of them the worker threads ran rather than the calling thread; zeros without workers.
+   */
+  threadActivity(): { readonly chunks: number; readonly onWorkers: number } {
+    return this.gemm?.parts.threads.chunkCounts ?? { chunks: 0, onWorkers: 0 };
   }
 
   /** Bytes of memory the backend holds (it only grows when live data needs more). */
@@ -174,5 +189,18 @@ export class CpuBackend implements Backend {
     this.parallelLoops = undefined;
     this.itemLoops = undefined;
     this.engine = undefined;
+  }
+}
+
+/**
+ * Checks the `threads` option where the backend is made: a positive integer, and more than 1 only
+ * where worker threads can share the memory (never quietly fewer than asked for).
+ */
+function checkThreads(threads: number | undefined): void {
+  if (threads === undefined) return;
+  if (!Number.isInteger(threads) || threads < 1) throw new UnfoldError("cpu backend", `threads must be a positive integer, got ${threads}`);
+  const reason = threads > 1 ? threadsUnavailable() : undefined;
+  if (reason !== undefined) {
+    throw new UnfoldError("cpu backend", `threads: ${threads} needs worker threads that share the backend's memory, but ${reason} (or ask for threads: 1, or leave threads out for as many as this page allows)`);
   }
 }

@@ -8,6 +8,7 @@
 import { DEFAULT_SHAPES, type GemmKernels, wasmGemm } from "./wasm/gemm-driver.js";
 import { kernelTables } from "./wasm/shared-module.js";
 import { detectSimd } from "./wasm/simd-support.js";
+import { availableThreads } from "./threads/environment.js";
 import { Threads } from "./threads/threads.js";
 import type { MatmulEngine } from "./steps/matrix-engine.js";
 import { GemmEngine } from "./kernels/gemm/engine.js";
@@ -26,7 +27,10 @@ export type { GemmDType } from "./wasm/codegen.js";
 const RUNNERS = [...GEMM_RUNNERS, SOFTMAX_RUNNER, GRAM_RUNNER];
 
 export interface EngineOptions {
-  /** Threads including the caller's; default: every available core. Needs a shared memory. */
+  /**
+   * Threads including the caller's; default: every available core (in a page, its
+   * navigator.hardwareConcurrency where it is cross-origin isolated, else 1). Needs a shared memory.
+   */
   threads?: number;
   /** Use the WebAssembly SIMD kernels when the engine has them (default true). */
   simd?: boolean;
@@ -66,7 +70,7 @@ export async function createEngine(memory: WebAssembly.Memory, options: EngineOp
   const detected = detectSimd();
   const simd = (options.simd ?? true) && detected.simd;
   const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-  const wanted = Math.max(1, Math.floor(options.threads ?? (await availableCores())));
+  const wanted = Math.max(1, Math.floor(options.threads ?? (await availableThreads())));
 
   let module: WebAssembly.Module | undefined;
   let kernels: GemmKernels[] | undefined;
@@ -86,15 +90,6 @@ export async function createEngine(memory: WebAssembly.Memory, options: EngineOp
     ...(options.parallelThreshold !== undefined ? { parallelThreshold: options.parallelThreshold } : {}),
   });
   return engineOf(memory, simd, simd && detected.relaxed, kernels, threads);
-}
-
-async function availableCores(): Promise<number> {
-  try {
-    const os = await import("node:os");
-    return os.availableParallelism();
-  } catch {
-    return 1;
-  }
 }
 
 function engineOf(memory: WebAssembly.Memory, simd: boolean, relaxed: boolean, kernels: GemmKernels[] | undefined, threads: Threads): CpuEngine {

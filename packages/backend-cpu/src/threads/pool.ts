@@ -1,8 +1,9 @@
 /**
  * Worker threads that share a round's chunks (a product's, a softmax's, an item round's) with
  * the main thread, over the same shared WebAssembly.Memory, synchronised with Atomics alone (no
- * messages, so a threaded product stays synchronous; Atomics.wait is allowed on Node's main
- * thread).
+ * messages, so a threaded product stays synchronous). The workers are Node's worker_threads or,
+ * in a cross-origin isolated page, Web Workers (environment.ts); a page's main thread may not
+ * block in Atomics.wait, so there the caller spins for the workers' last chunks.
  *
  * Protocol, on an Int32Array in a SharedArrayBuffer:
  *   CLAIM = generation << 16 | next chunk. Anyone claims a chunk with compareExchange(w, w + 1).
@@ -16,32 +17,20 @@
  * has the work (measured here with another process on one core: a 250 us spin plus an early
  * "pre-wake" notify made a 96^3 call 6x slower; 50 us spins and no pre-wake, 2x).
  *
- * The worker source is generated from `workerMain`, the runners of every kind of work
- * (runner.ts) and the single-thread products via Function.prototype.toString, so it runs
- * unchanged from TypeScript sources (vitest) and dist. Each runner's layout words reach the
- * workers in their start message, from the same layout objects the planners write blocks with.
+ * The workers run `workerMain` (worker-main.ts) from its source text (worker-source.ts). Each
+ * runner's layout words reach the workers in their start message, from the same layout objects
+ * the planners write blocks with. Loop-kernel modules (Pool.share) are posted to every worker
+ * before the count of shared modules goes up; a worker holding fewer claims nothing.
  */
-import type { MessagePort, Worker as NodeWorker } from "node:worker_threads";
-import type { GemmKernels, PlainProduct, wasmGemm } from "../wasm/gemm-driver.js";
-import { exportNames, KERNEL_DTYPES, SOFTMAX_EXPORTS } from "../wasm/shared-module.js";
+import { KERNEL_DTYPES, SOFTMAX_EXPORTS, exportNames } from "../wasm/shared-module.js";
+import { workerHost } from "./environment.js";
+import { KERNEL_TABLE } from "./kernel-round.js";
 import { type LayoutWords, ROUND_KIND, ROUND_WORDS, TOTAL_WORD } from "./layout.js";
-import { kernelChunk, KERNEL_TABLE } from "./kernel-round.js";
-import type { RegisteredRunner, RoundRunner, RunnerContext } from "./runner.js";
+import type { PoolWorkers } from "./pool-workers.js";
+import { CONTROL, type WorkerData } from "./worker-main.js";
+import type { WorkerProgram } from "./worker-source.js";
 
-/** What the workers run: the shared kernel module, the runners by kind, the single-thread products. */
-export interface WorkerProgram {
-  readonly module: WebAssembly.Module | undefined;
-  readonly runners: readonly RoundRunner[];
-  readonly single: typeof wasmGemm;
-  readonly plain: PlainProduct;
-}
-
-const CLAIM = 0;
-const DONE = 1;
-const QUIT = 2;
-const FAILED = 3;
-/** Non-zero while a caller holds the workers awake (Pool.hold): idle workers spin, not sleep. */
-const HOLD = 4;
+const { claim: CLAIM, done: DONE, quit: QUIT, failed: FAILED, hold: HOLD, shared: SHARED } = CONTROL;
 const PARAMS_AT = 64; // byte offset of the round's Float64 parameters
 const CLOSED = 0xffff;
 /** Idle spin before sleeping, in ms: covers back-to-back calls without hogging a busy core. */
@@ -54,107 +43,14 @@ const HOLD_SPIN_MS = 20;
 /** The caller's spin before sleeping on the last chunks, in ms. */
 const JOIN_SPIN_MS = 0.05;
 
-interface WorkerData {
-  memory: WebAssembly.Memory;
-  module: WebAssembly.Module | undefined;
-  control: SharedArrayBuffer;
-  thread: number;
-  names: { macro: string; packA: string; packB: string; mirror: string }[];
-  /** Export names of the softmax kernels by their GemmKernels name, attached to the float32 kernels. */
-  softmaxNames: Record<string, string>;
-  spinMs: number;
-  holdSpinMs: number;
-  /** Where the caller posts loop-kernel modules ({ id, module }) for kernel rounds (Pool.share). */
-  kernels: MessagePort;
-  /** Float64 words of a round's parameters, and the chunk count's index (the worker cannot import them). */
-  roundWords: number;
-  totalWord: number;
-  /** Each runner's layout words, by kind: the very objects the planners write blocks through. */
-  layouts: Record<number, LayoutWords<string>>;
-  /** A kernel round's kind, and the first word of its access table (kernel-round.ts). */
-  kernelKind: number;
-  kernelTable: number;
-}
-
-/** The worker's body. Self-contained: it runs from its toString() inside the worker. */
-function workerMain(
-  data: WorkerData,
-  port: { postMessage(v: unknown): void },
-  runs: Record<number, RegisteredRunner["run"]>,
-  single: typeof wasmGemm,
-  plain: PlainProduct,
-  chunkOf: typeof kernelChunk,
-  receive: (port: MessagePort) => { message: { id: number; module: WebAssembly.Module } } | undefined,
-): void {
-  const ctl = new Int32Array(data.control, 0, 16);
-  const p = new Float64Array(data.control, 64, data.roundWords);
-  const kernels: GemmKernels[] = [];
-  if (data.module) {
-    const e = new WebAssembly.Instance(data.module, { env: { memory: data.memory } }).exports as Record<string, never>;
-    for (const n of data.names) kernels.push({ macro: e[n.macro], packA: e[n.packA], packB: e[n.packB], mirror: e[n.mirror] });
-    for (const [key, name] of Object.entries(data.softmaxNames)) (kernels[0] as unknown as Record<string, unknown>)[key] = e[name];
+/** Whether this thread may block in Atomics.wait (a page's main thread may not). */
+function canBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
   }
-  // Shared loop kernels by id, instantiated on first use: the caller posts a module before it
-  // publishes any round that names it, so it is already queued on the port by then.
-  const shared = new Map<number, (...bases: number[]) => void>();
-  const kernelWords = data.layouts[data.kernelKind] as Parameters<typeof kernelChunk>[2];
-  const loop = (q: Float64Array, chunk: number): void => {
-    const bases: number[] = [];
-    const id = chunkOf(q, chunk, kernelWords, data.kernelTable, bases);
-    let fn = shared.get(id);
-    while (!fn) {
-      const got = receive(data.kernels);
-      if (!got) throw new Error(`loop kernel ${id} was never shared`);
-      shared.set(got.message.id, new WebAssembly.Instance(got.message.module, { env: { memory: data.memory } }).exports["kernel"] as never);
-      fn = shared.get(id);
-    }
-    fn(...bases);
-  };
-  const runners: Record<number, RegisteredRunner> = {};
-  for (const [kind, run] of Object.entries(runs)) runners[Number(kind)] = { run, words: data.layouts[Number(kind)]! };
-  const context: RunnerContext = { memory: data.memory, kernels, single, plain, runners, loop };
-  port.postMessage("ready");
-  let idleSince = -1;
-  for (;;) {
-    const w = Atomics.load(ctl, 0);
-    if (Atomics.load(ctl, 2) !== 0) return;
-    const total = p[data.totalWord]!;
-    if ((w & 0xffff) < total) {
-      if (Atomics.compareExchange(ctl, 0, w, w + 1) === w) {
-        try {
-          const entry = runners[p[0]!]!;
-          entry.run(p, w & 0xffff, data.thread, context, entry.words);
-        } catch {
-          Atomics.store(ctl, 3, 1);
-        }
-        if (Atomics.add(ctl, 1, 1) + 1 === total) Atomics.notify(ctl, 1);
-        idleSince = -1;
-      }
-      continue;
-    }
-    const now = performance.now();
-    if (idleSince < 0) idleSince = now;
-    if (now - idleSince < (Atomics.load(ctl, 4) !== 0 ? data.holdSpinMs : data.spinMs)) continue;
-    Atomics.wait(ctl, 0, w);
-    idleSince = -1;
-  }
-}
-
-function workerSource(program: WorkerProgram): string {
-  return [
-    '"use strict";',
-    'const { workerData, parentPort, receiveMessageOnPort } = require("node:worker_threads");',
-    // Some transpilers wrap functions in __name() to keep their names; make that harmless.
-    "const __name = (f) => f;",
-    `const plainGemm = (${program.plain.toString()});`,
-    `const wasmGemm = (${program.single.toString()});`,
-    `const kernelChunk = (${kernelChunk.toString()});`,
-    `const runners = {`,
-    ...program.runners.map((r) => `  ${r.kind}: (${r.run.toString()}),`),
-    "};",
-    `const workerMain = (${workerMain.toString()});`,
-    "workerMain(workerData, parentPort, runners, wasmGemm, plainGemm, kernelChunk, receiveMessageOnPort);",
-  ].join("\n");
 }
 
 /** What a pool reports per worker to the garbage collector (Pool.gcWeight): about a worker's real cost. */
@@ -171,17 +67,15 @@ let undisposedPools = 0;
 /** What stopping a pool's threads takes; nothing here may lead back to the Pool itself. */
 interface PoolThreads {
   readonly ctl: Int32Array;
-  readonly workers: readonly NodeWorker[];
-  readonly ports: readonly MessagePort[];
+  readonly workers: PoolWorkers;
 }
 
-/** Tells the workers to quit, ends them and closes their ports. */
-function stopThreads({ ctl, workers, ports }: PoolThreads): Promise<unknown> {
+/** Tells the workers to quit and ends them. */
+function stopThreads({ ctl, workers }: PoolThreads): Promise<unknown> {
   Atomics.store(ctl, QUIT, 1);
   Atomics.store(ctl, CLAIM, CLOSED);
   Atomics.notify(ctl, CLAIM);
-  for (const port of ports) port.close();
-  return Promise.all(workers.map((w) => w.terminate()));
+  return workers.terminate();
 }
 
 /**
@@ -201,15 +95,19 @@ export class Pool {
   private readonly params: Float64Array;
   private generation = 0;
   private disposed = false;
+  /** Whether the caller may sleep in Atomics.wait for the last chunks (else it spins). */
+  private readonly blocking = canBlock();
 
   private sharedKernels = 0;
   /** How long the last round's caller waited for the workers' chunks after its own, in ms. */
   lastWaitMs = 0;
+  /** Chunks of every round so far, and those of them the workers ran (not the caller). */
+  chunks = 0;
+  workerChunks = 0;
 
   private constructor(
-    private readonly workers: NodeWorker[],
+    private readonly workers: PoolWorkers,
     control: SharedArrayBuffer,
-    private readonly kernelPorts: MessagePort[],
     /**
      * Weight for the garbage collector, never read or written; none while few pools are
      * undisposed (UNWEIGHTED_POOLS). V8 sees neither a worker's memory (an engine of its own,
@@ -226,83 +124,56 @@ export class Pool {
     this.params = new Float64Array(control, PARAMS_AT, ROUND_WORDS);
     Atomics.store(this.ctl, CLAIM, CLOSED);
     undisposedPools++;
-    abandoned.register(this, { ctl: this.ctl, workers, ports: kernelPorts }, this);
+    abandoned.register(this, { ctl: this.ctl, workers }, this);
   }
 
-  /** Starts `size` workers on `memory` (which must be shared) and waits until each is ready. */
+  /**
+   * Starts `size` workers on `memory` (which must be shared) and waits until each is ready: Node's
+   * worker_threads, or Web Workers in a cross-origin isolated page (environment.ts).
+   */
   static async create(size: number, memory: WebAssembly.Memory, program: WorkerProgram): Promise<Pool> {
-    const { MessageChannel, Worker } = await import("node:worker_threads");
+    const start = await workerHost();
     const control = new SharedArrayBuffer(PARAMS_AT + ROUND_WORDS * 8);
     new Int32Array(control)[CLAIM] = CLOSED;
-    const source = workerSource(program);
     const layouts: Record<number, LayoutWords<string>> = {};
     for (const r of program.runners) layouts[r.kind] = r.layout.words;
-    const workers: NodeWorker[] = [];
-    const kernelPorts: MessagePort[] = [];
-    try {
-      for (let i = 0; i < size; i++) {
-        const channel = new MessageChannel();
-        kernelPorts.push(channel.port1);
-        const workerData: WorkerData = {
-          memory,
-          module: program.module,
-          control,
-          thread: i + 1,
-          names: KERNEL_DTYPES.map(exportNames),
-          spinMs: SPIN_MS,
-          holdSpinMs: HOLD_SPIN_MS,
-          kernels: channel.port2,
-          roundWords: ROUND_WORDS,
-          totalWord: TOTAL_WORD,
-          layouts,
-          kernelKind: ROUND_KIND.kernel,
-          kernelTable: KERNEL_TABLE,
-          softmaxNames: SOFTMAX_EXPORTS,
-        };
-        workers.push(new Worker(source, { eval: true, workerData, transferList: [channel.port2] }));
-      }
-      await Promise.all(
-        workers.map(
-          (w) =>
-            new Promise<void>((resolve, reject) => {
-              w.once("message", () => resolve());
-              w.once("error", reject);
-              w.once("exit", (code) => reject(new Error(`cpu worker thread exited early (code ${code})`)));
-            }),
-        ),
-      );
-    } catch (error) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      for (const port of kernelPorts) port.close();
-      throw error;
-    }
-    // Idle workers hold no handles of their own; unref so an undisposed pool never keeps
-    // the process alive.
-    for (const w of workers) {
-      w.removeAllListeners();
-      w.on("error", () => undefined);
-      w.unref();
-    }
-    // The ports only carry modules to workers that poll them; they must not keep Node alive.
-    for (const port of kernelPorts) port.unref();
-    const { Buffer } = await import("node:buffer");
-    const weight = undisposedPools >= UNWEIGHTED_POOLS ? Buffer.allocUnsafeSlow(GC_WEIGHT_PER_WORKER * workers.length) : undefined;
-    return new Pool(workers, control, kernelPorts, weight);
+    const dataOf = (thread: number): WorkerData => ({
+      memory,
+      module: program.module,
+      control,
+      thread,
+      names: KERNEL_DTYPES.map(exportNames),
+      spinMs: SPIN_MS,
+      holdSpinMs: HOLD_SPIN_MS,
+      controlWords: CONTROL,
+      paramsAt: PARAMS_AT,
+      roundWords: ROUND_WORDS,
+      totalWord: TOTAL_WORD,
+      layouts,
+      kernelKind: ROUND_KIND.kernel,
+      kernelTable: KERNEL_TABLE,
+      softmaxNames: SOFTMAX_EXPORTS,
+    });
+    const workers = await start(size, dataOf, program);
+    const weight = undisposedPools >= UNWEIGHTED_POOLS ? workers.weight(GC_WEIGHT_PER_WORKER * workers.size) : undefined;
+    return new Pool(workers, control, weight);
   }
 
   get size(): number {
-    return this.workers.length;
+    return this.workers.size;
   }
 
   /**
    * Makes a loop kernel module (exporting `kernel(...bases)`, importing env.memory) callable in
-   * kernel rounds (kernelRound) on every worker; returns its id. Each worker instantiates it on
-   * the shared memory the first time a round names it.
+   * kernel rounds (kernelRound) on every worker; returns its id. Each worker takes it before it
+   * claims another chunk, and instantiates it on the shared memory.
    */
   share(module: WebAssembly.Module): number {
     if (this.disposed) throw new Error("cpu threads: the worker pool was disposed");
     const id = this.sharedKernels++;
-    for (const port of this.kernelPorts) port.postMessage({ id, module });
+    this.workers.post({ id, module });
+    // Only now: a worker that sees the new count finds the module delivered (or on its way).
+    Atomics.store(this.ctl, SHARED, this.sharedKernels);
     return id;
   }
 
@@ -360,16 +231,21 @@ export class Pool {
     const waitFrom = performance.now();
     this.join(total);
     this.lastWaitMs = performance.now() - waitFrom;
+    this.chunks += total;
+    if (error === undefined) this.workerChunks += total - local;
     if (error !== undefined) throw error;
     if (Atomics.load(ctl, FAILED) !== 0) throw new Error("cpu threads: a worker failed (operand outside the memory?)");
     return local;
   }
 
-  /** Waits until every chunk is done: spin briefly (it is usually one chunk away), then sleep. */
+  /**
+   * Waits until every chunk is done: spin briefly (it is usually one chunk away), then sleep;
+   * where this thread may not sleep (a page's main thread), spin until the end.
+   */
   private join(total: number): void {
     const ctl = this.ctl;
     const spinUntil = performance.now() + JOIN_SPIN_MS;
-    while (performance.now() < spinUntil) if (Atomics.load(ctl, DONE) >= total) return;
+    while (performance.now() < spinUntil || !this.blocking) if (Atomics.load(ctl, DONE) >= total) return;
     for (;;) {
       const done = Atomics.load(ctl, DONE);
       if (done >= total) return;
@@ -381,6 +257,6 @@ export class Pool {
     if (this.disposed) return;
     this.disposed = true;
     if (abandoned.unregister(this)) undisposedPools--;
-    await stopThreads({ ctl: this.ctl, workers: this.workers, ports: this.kernelPorts });
+    await stopThreads({ ctl: this.ctl, workers: this.workers });
   }
 }

@@ -99,6 +99,11 @@ export class Threads {
     return this.pool !== undefined;
   }
 
+  /** Chunks of every threaded round so far, and how many of them the worker threads ran. */
+  get chunkCounts(): { readonly chunks: number; readonly onWorkers: number } {
+    return { chunks: this.pool?.chunks ?? 0, onWorkers: this.pool?.workerChunks ?? 0 };
+  }
+
   /** Products (a batch's in total) below this many multiply-adds never use the workers (Infinity without any). */
   get minThreadedWork(): number {
     return this.pool ? this.minSplitWork : Infinity;

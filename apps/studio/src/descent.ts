@@ -1,7 +1,8 @@
-// The live descent: an unfolding run one layer at a time, so that the page gets the tokens after
-// every layer (runUnfolding reads back only energies) while each layer is still core's own
-// runUnfolding, with its energy records and its guard's verdict on every step.
-import { type Backend, type StepRecord, type Unfolding, defineUnfolding, runUnfolding, toFloat64 } from "@unfold/core";
+// The live descent: the settings' whole unfolding as one core runUnfolding, which hands the
+// page the tokens after every layer (onLayerState, read back with that layer's energies) and
+// waits while the page draws, so the programs compile once, the parameters are uploaded once and
+// the state stays on the device from layer to layer.
+import { type Backend, runUnfolding, toFloat64 } from "@unfold/core";
 import { type DescentSettings, unfoldingFor } from "./descent-settings.js";
 import type { SceneInstance } from "./scenes.js";
 
@@ -32,21 +33,12 @@ export interface DescentResult {
   readonly ms: number;
 }
 
-/** One layer of `full` (layer `layer`, 0-based) as an unfolding of its own. */
-function layerUnfolding(full: Unfolding, layer: number): Unfolding {
-  const stepSizes: Record<string, number> = {};
-  full.steps.forEach((step, s) => {
-    if (step.kind !== "projection") stepSizes[step.name] = full.stepSize(s, layer);
-  });
-  return defineUnfolding({ energy: full.energy, steps: full.steps, layers: 1, tiedWeights: true, stepSizes, guard: full.guard });
-}
-
 /**
- * Runs the settings' unfolding layer by layer on `backend`, calling `onLayer` after each with the
- * run so far (the page draws there, one layer per animation frame), and returns the energy trace,
- * the guard's events and the tokens after each layer. Each layer compiles nothing new: its
+ * Runs the settings' unfolding on `backend`, calling `onLayer` after each layer with the run so
+ * far (the page draws there, one layer per animation frame; the run waits for it), and returns
+ * the energy trace, the guard's events and the tokens after each layer. One runUnfolding: its
  * programs are the same for every layer and run (the step size is an input, not a constant), so
- * the backend's compile cache hands back the executables of the first.
+ * a later run gets them from the backend's compile cache.
  */
 export async function runDescent(
   instance: SceneInstance,
@@ -57,26 +49,24 @@ export async function runDescent(
   const start = performance.now();
   let inCallbacks = 0;
   const { unfolding, params } = unfoldingFor(instance, settings);
-  let state = instance.state;
   const layers: LayerEnergy[] = [];
   const guardEvents: GuardEvent[] = [];
-  const states: Float64Array[] = [toFloat64(state)];
-  for (let l = 0; l < unfolding.layers; l++) {
-    const { state: next, trace } = await runUnfolding(layerUnfolding(unfolding, l), backend, { state, params: params[l]! });
-    if (l === 0) layers.push({ layer: 0, energy: trace.layers[0]!.energy, terms: trace.layers[0]!.terms });
-    const after = trace.layers[1]!;
-    layers.push({ layer: l + 1, energy: after.energy, terms: after.terms });
-    for (const record of trace.steps as StepRecord[]) {
-      if (record.increased) guardEvents.push({ layer: l + 1, step: record.step, energy: record.energy });
-    }
-    state = next;
-    states.push(toFloat64(next));
-    if (onLayer) {
+  const states: Float64Array[] = [];
+  const shape = instance.state.shape;
+  await runUnfolding(unfolding, backend, {
+    state: instance.state,
+    params: unfolding.tiedWeights ? params[0]! : params,
+    onStep: (record) => {
+      if (record.increased) guardEvents.push({ layer: record.layer, step: record.step, energy: record.energy });
+    },
+    onLayerState: async (record, state) => {
+      layers.push({ layer: record.layer, energy: record.energy, terms: record.terms });
+      states.push(toFloat64(state));
+      if (!onLayer || record.layer === 0) return;
       const called = performance.now();
-      const sofar = { layers, guardEvents, states, shape: instance.state.shape, ms: called - start - inCallbacks };
-      await onLayer(layers[layers.length - 1]!, states[states.length - 1]!, sofar);
+      await onLayer(layers[layers.length - 1]!, states[states.length - 1]!, { layers, guardEvents, states, shape, ms: called - start - inCallbacks });
       inCallbacks += performance.now() - called;
-    }
-  }
-  return { layers, guardEvents, states, shape: instance.state.shape, ms: performance.now() - start - inCallbacks };
+    },
+  });
+  return { layers, guardEvents, states, shape, ms: performance.now() - start - inCallbacks };
 }

@@ -39,6 +39,17 @@ export interface LiveBenchResult {
   readonly msPerLayer: number;
   /** The first (compiling) run of one layer. */
   readonly firstLayerMs: number;
+  /**
+   * On WebGPU, the command buffers submitted and the staging buffers mapped (each a round trip to
+   * the GPU process) per layer of the measured run, from the backend's counters; absent elsewhere.
+   */
+  readonly deviceCalls?: { readonly submitsPerLayer: number; readonly readbacksPerLayer: number };
+}
+
+/** The counters of a backend that keeps them (WebGPU's stats()), else undefined. */
+function deviceCounts(backend: object): { submits: number; readbacks: number } | undefined {
+  const stats = (backend as { stats?: () => { submits?: unknown; readbacks?: unknown } }).stats?.();
+  return typeof stats?.submits === "number" && typeof stats.readbacks === "number" ? { submits: stats.submits, readbacks: stats.readbacks } : undefined;
 }
 
 
@@ -55,13 +66,16 @@ export async function benchLiveDescent(name: BackendName, frames: number): Promi
   try {
     const instance = LIVE_BENCH_SCENE.build(BACKEND_DTYPES[name]);
     const first = await runDescent(instance, backend, { layers: 1 });
+    const before = deviceCounts(backend);
     const start = performance.now();
     const run = await runDescent(instance, backend, { layers: frames }, drawEachFrame((sofar) => {
       drawEnergy(energyChart, sofar);
       drawProjection(projectionChart, sofar);
     }));
     const seconds = (performance.now() - start) / 1000;
-    return { backend: name, engine, frames, framesPerSecond: frames / seconds, msPerLayer: run.ms / frames, firstLayerMs: first.ms };
+    const after = deviceCounts(backend);
+    const deviceCalls = before && after ? { submitsPerLayer: (after.submits - before.submits) / frames, readbacksPerLayer: (after.readbacks - before.readbacks) / frames } : undefined;
+    return { backend: name, engine, frames, framesPerSecond: frames / seconds, msPerLayer: run.ms / frames, firstLayerMs: first.ms, ...(deviceCalls ? { deviceCalls } : {}) };
   } finally {
     charts.remove();
     await backend.dispose();

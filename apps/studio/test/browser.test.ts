@@ -23,7 +23,8 @@ const FLOAT32_TOLERANCE = 1e-4;
 const FLOAT32_BACKENDS = ["cpu", "webgpu", "onnx", "tfjs"] as const;
 /** What each says it runs on (the page's WebGPU exists here, so ONNX takes its WebGPU provider). */
 const ENGINES: Readonly<Record<(typeof FLOAT32_BACKENDS)[number], RegExp>> = {
-  cpu: /^WebAssembly (SIMD|scalar), 1 thread$/,
+  // Threaded where the page is cross-origin isolated (the test server sends the headers).
+  cpu: /^WebAssembly (SIMD|scalar), (1 thread|\d+ threads)$/,
   webgpu: /^WebGPU/,
   onnx: /^onnxruntime-web 1\.\d+\.\d+, webgpu provider$/,
   tfjs: /^TensorFlow\.js wasm engine$/,
@@ -208,7 +209,11 @@ describe.runIf(chromiumAvailable())("Unfold Studio in headless Chromium", () => 
       // Figures, not requirements: only that they are numbers (a coarse clock may read 0 ms).
       expect(Number.isFinite(result.framesPerSecond) && result.framesPerSecond > 0).toBe(true);
       expect(Number.isFinite(result.msPerLayer) && result.msPerLayer >= 0).toBe(true);
-      figures.push(`${backend} (${result.engine}): ${result.framesPerSecond.toFixed(1)} frames/s, ${result.msPerLayer.toFixed(2)} ms per layer computed, first (compiling) layer ${result.firstLayerMs.toFixed(0)} ms`);
+      // Counted, not timed: one run of the unfolding maps once for the input's energy and once per
+      // layer (both steps' energies and the tokens after it come back together).
+      if (backend === "webgpu") expect(Math.round(result.deviceCalls!.readbacksPerLayer * 120)).toBe(121);
+      const calls = result.deviceCalls ? `, ${result.deviceCalls.submitsPerLayer.toFixed(2)} submits and ${result.deviceCalls.readbacksPerLayer.toFixed(2)} readbacks per layer` : "";
+      figures.push(`${backend} (${result.engine}): ${result.framesPerSecond.toFixed(1)} frames/s, ${result.msPerLayer.toFixed(2)} ms per layer computed, first (compiling) layer ${result.firstLayerMs.toFixed(0)} ms${calls}`);
     }
     console.log(`studio live descent, 64 tokens, d 16, one layer per frame: ${figures.join("; ")}`);
     await expect(page.evaluate(() => window.__studioBench!("cpu", 0))).rejects.toThrow("frames must be a positive integer, got 0");

@@ -1,13 +1,14 @@
-// The descent the page runs, in Node: layer by layer it gives exactly what core's runUnfolding
-// gives for the whole unfolding, and the step-size setting past the curvature bound makes the
-// guard fire. (The browser test checks the page against the same reference.)
+// The descent the page runs, in Node: with the tokens after every layer it gives exactly what
+// core's runUnfolding gives for the whole unfolding, and the step-size setting past the
+// curvature bound makes the guard fire. (The browser test checks the page against the same
+// reference.)
 import { type Backend, type Executable, ReferenceBackend, runUnfolding, toFloat64 } from "@unfold/core";
 import { describe, expect, it } from "vitest";
 import { stepBound } from "../src/curvature.js";
 import { runDescent, unfoldingFor } from "../src/descent.js";
 import { SCENES, sceneNamed, tunableStep } from "../src/scenes.js";
 
-describe("runDescent (layer by layer)", () => {
+describe("runDescent", () => {
   it.each(SCENES.map((s) => s.name))("equals runUnfolding of the whole unfolding for '%s', energies, terms and final tokens", async (name) => {
     const instance = sceneNamed(name).build("float64");
     const settings = { layers: instance.unfolding.layers + 1 };
@@ -33,10 +34,11 @@ describe("runDescent (layer by layer)", () => {
     expect(past.layers.some((l, i) => i > 0 && l.energy > past.layers[i - 1]!.energy)).toBe(true);
   });
 
-  it("compiles each program once: every layer and every later run (other step size, more layers) gets the same executables", async () => {
+  it("compiles each program once per run and uploads each parameter once: every later run (other step size, more layers) gets the same executables", async () => {
     const inner = new ReferenceBackend();
     const executables = new Set<Executable>();
     let compiles = 0;
+    let uploads = 0;
     // Counts what the backend hands out: a program rebuilt differently per layer or per run would
     // miss the compile cache and add an executable.
     const counting: Backend = {
@@ -48,15 +50,22 @@ describe("runDescent (layer by layer)", () => {
         executables.add(exe);
         return exe;
       },
-      upload: (t) => inner.upload(t),
+      upload: (t) => {
+        uploads++;
+        return inner.upload(t);
+      },
       dispose: () => inner.dispose(),
     };
     const instance = sceneNamed("points-2d").build("float64");
     const steps = instance.unfolding.steps.length;
     await runDescent(instance, counting, { layers: 5 });
     expect(executables.size).toBe(1 + steps);
+    expect(compiles).toBe(1 + steps);
+    // The state, then each parameter tensor once: the layers of a tied scene share one set.
+    expect(instance.unfolding.tiedWeights).toBe(true);
+    expect(uploads).toBe(1 + Object.keys(instance.params[0]!).length);
     await runDescent(instance, counting, { layers: 9, stepSize: 0.01 });
-    expect(compiles).toBe(14 * (1 + steps));
+    expect(compiles).toBe(2 * (1 + steps));
     expect(executables.size).toBe(1 + steps);
   });
 

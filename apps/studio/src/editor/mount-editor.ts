@@ -5,7 +5,8 @@ import { basicSetup } from "codemirror";
 import { type CompileOptions, type CompileResult, compileEnergySource } from "./compile-energy.js";
 import type { EnergyDiagnostic } from "./diagnostic.js";
 import { energyDiagnostics, energyDiagnosticsDisplay, setEnergyDiagnostics } from "./diagnostics-field.js";
-import { loadTypeChecker } from "./type-files.js";
+import { type TypeCheckService, workerTypeChecker } from "./type-check-client.js";
+import type { TypeCheckTiming } from "./type-check-protocol.js";
 
 /** How the energy editor is set up. */
 export interface EnergyEditorOptions {
@@ -26,8 +27,16 @@ export interface EnergyEditorOptions {
    * compiler and the Unfold sources it checks against load on the first check, not with the page.
    */
   readonly typeCheck?: boolean;
-  /** Called with the type errors each time a type check of the current text finishes. */
-  readonly onTypes?: (diagnostics: readonly EnergyDiagnostic[]) => void;
+  /**
+   * Who checks the types (default: TypeScript in a Web Worker of the editor's own, started on the
+   * first check and stopped by destroy()). One given here is the caller's to dispose.
+   */
+  readonly typeChecker?: TypeCheckService;
+  /**
+   * Called with the type errors each time a type check of the current text finishes, with where
+   * and how long it ran; `timing` is absent when the diagnostic says checking is unavailable.
+   */
+  readonly onTypes?: (diagnostics: readonly EnergyDiagnostic[], timing?: TypeCheckTiming) => void;
 }
 
 /** A mounted energy editor. */
@@ -46,11 +55,10 @@ export interface EnergyEditor {
 
 /**
  * Mounts a CodeMirror 6 editor for an energy's TypeScript into `parent`: line numbers, the
- * TypeScript language, each compile's diagnostics (and TypeScript's type errors, checked once the
- * compiler has loaded) marked at their lines and listed in words under the text, recompiling
- * when the text rests, and Mod-Enter to run. Tab is left to move
- * focus (Escape then Tab leaves the editor, CodeMirror's rule), so the page stays keyboard
- * navigable.
+ * TypeScript language, each compile's diagnostics (and TypeScript's type errors, checked in a Web
+ * Worker so the page never waits on the compiler) marked at their lines and listed in words under
+ * the text, recompiling when the text rests, and Mod-Enter to run. Tab is left to move focus
+ * (Escape then Tab leaves the editor, CodeMirror's rule), so the page stays keyboard navigable.
  */
 export function mountEnergyEditor(parent: HTMLElement, options: EnergyEditorOptions): EnergyEditor {
   const debounceMs = options.debounceMs ?? 300;
@@ -60,6 +68,10 @@ export function mountEnergyEditor(parent: HTMLElement, options: EnergyEditorOpti
   // Shown together; each source replaces its own when it reports again.
   let compileDiagnostics: readonly EnergyDiagnostic[] = [];
   let typeDiagnostics: readonly EnergyDiagnostic[] = [];
+  const ownChecker = typeCheck && options.typeChecker === undefined;
+  const checker = typeCheck ? (options.typeChecker ?? workerTypeChecker()) : undefined;
+  // The id of the latest check asked for: an answer to any earlier one is stale.
+  let latestCheck = 0;
   // The functions below run only once `view` exists (it is declared after them, for the keymap that calls them).
 
   const compileNow = (): CompileResult => {
@@ -75,17 +87,21 @@ export function mountEnergyEditor(parent: HTMLElement, options: EnergyEditorOpti
     if (!destroyed) view.dispatch({ effects: setEnergyDiagnostics.of([...compileDiagnostics, ...typeDiagnostics]) });
   };
   const checkTypes = (): void => {
-    if (!typeCheck) return;
+    if (!checker) return;
     const source = view.state.doc.toString();
-    loadTypeChecker().then(
-      (check) => {
-        // Text changed while the checker loaded: the change schedules its own check.
-        if (destroyed || view.state.doc.toString() !== source) return;
-        typeDiagnostics = check(source);
+    const request = ++latestCheck;
+    // Answers come back later, off this thread: one for an older request, or for text that has
+    // changed since (the change schedules its own check), must not overwrite the newer one's.
+    const current = (): boolean => !destroyed && request === latestCheck && view.state.doc.toString() === source;
+    checker.check(source).then(
+      (answer) => {
+        if (answer === undefined || !current()) return;
+        typeDiagnostics = answer.diagnostics;
         show();
-        options.onTypes?.(typeDiagnostics);
+        options.onTypes?.(typeDiagnostics, answer.timing);
       },
       (error: unknown) => {
+        if (!current()) return;
         typeDiagnostics = [{ line: 1, column: 1, kind: "type", message: `type checking is unavailable: ${error instanceof Error ? error.message : String(error)}` }];
         show();
         options.onTypes?.(typeDiagnostics);
@@ -133,6 +149,7 @@ export function mountEnergyEditor(parent: HTMLElement, options: EnergyEditorOpti
     destroy: () => {
       destroyed = true;
       if (timer !== undefined) clearTimeout(timer);
+      if (ownChecker) checker?.dispose();
       view.destroy();
     },
   };

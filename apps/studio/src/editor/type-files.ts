@@ -1,10 +1,11 @@
 /// <reference types="vite/client" />
 import { type TypeChecker, type TypeFiles, type TypeScriptApi, createTypeChecker } from "./type-check.js";
 
-// The files the type checker reads, bundled by Vite as separate chunks loaded only when checking
-// starts: TypeScript's ES2022 library and the TypeScript sources of the two modules an energy
-// may import (their sources rather than built declarations, so no build is needed first and the
-// types are always those of the code that runs).
+// The files the type checker reads, bundled by Vite into the type-check worker's script (which
+// the editor starts on its first check, so the page never loads them itself): TypeScript's
+// ES2022 library and the TypeScript sources of the two modules an energy may import (their
+// sources rather than built declarations, so no build is needed first and the types are always
+// those of the code that runs).
 const LIBRARY = import.meta.glob("../../../../node_modules/typescript/lib/lib.{es5,es20*,decorators*}.d.ts", { query: "?raw", import: "default" });
 const UNFOLD_SOURCES = import.meta.glob(["../../../../packages/core/src/**/*.ts", "../../../../packages/energies/src/**/*.ts"], { query: "?raw", import: "default" });
 
@@ -32,8 +33,9 @@ export async function loadTypeFiles(): Promise<TypeFiles> {
 let checker: Promise<TypeChecker> | undefined;
 
 /**
- * The type checker, loaded on first use (TypeScript itself and the files are megabytes, so the
- * page fetches them only once the editor asks for types) and shared after.
+ * The type checker, loaded on first use (TypeScript itself and the files are megabytes) and
+ * shared after. The studio calls it inside its type-check worker (type-check-worker.ts), never on
+ * the page's thread; Node's tests call it directly.
  */
 export function loadTypeChecker(): Promise<TypeChecker> {
   checker ??= Promise.all([import("typescript"), loadTypeFiles()]).then(([module, files]) => {

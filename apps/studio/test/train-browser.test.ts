@@ -1,11 +1,14 @@
 // Training in the page, in headless Chromium: the trainer's quick config on the CPU backend runs
 // 50 steps and its loss falls; pause and resume continue the same run; the ONNX model the page
-// downloads (with its checksum and the predict sample) runs under `pnpm train predict` in Node and
-// predicts the page's own digits as the page does.
+// downloads (with its checksum and the predict sample) names the Unfold version the trainer's
+// exports name, runs under `pnpm train predict` in Node and predicts the page's own digits as the
+// page does.
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inspectOnnx } from "@unfold/backend-onnx";
+import { unfoldVersion } from "@unfold/backend-onnx/node";
 import { runCommand } from "@unfold/testing";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -56,7 +59,7 @@ describe.runIf(chromiumAvailable())("training in the page, in headless Chromium"
     await page.selectOption("#backend", "reference");
     await page.click("#train-start");
     await page.waitForFunction(() => window.__studioTraining?.state === "error", undefined, WAIT);
-    expect(await page.textContent("#train-status")).toMatch(/^error: backend 'reference': the float64 reference interpreter is too slow .*pick the CPU or WebGPU backend/);
+    expect(await page.textContent("#train-status")).toMatch(/^error: backend 'reference': the float64 reference interpreter is too slow .*pick the CPU, WebGPU, ONNX or TensorFlow\.js backend/);
   });
 
   it("trains 50 steps on the CPU backend with the loss falling; pause and resume continue the same run", async () => {
@@ -113,6 +116,12 @@ describe.runIf(chromiumAvailable())("training in the page, in headless Chromium"
     const sample = await download("#train-download-sample");
     const checkpoint = await download("#train-download-checkpoint");
     expect([onnx, checksum, sample, checkpoint].map((p) => p.slice(downloads.length + 1))).toEqual(["model.onnx", "model.onnx.sha256", "predict-sample.jsonl", "model.safetensors"]);
+    // The page's model names the Unfold version the trainer's exports name (the trainer calls
+    // unfoldVersion()), in the metadata and as the producer's version.
+    const inspected = inspectOnnx(new Uint8Array(await readFile(onnx)));
+    expect(inspected.metadata["unfold.version"]).toBe(unfoldVersion());
+    expect(inspected.producer.endsWith(` ${unfoldVersion()}`)).toBe(true);
+    expect(inspected.metadata["unfold.steps"]).toBe("4");
     const result = await runCommand(TRAIN_BIN, ["predict", "--onnx", onnx, "--input", sample, "--json"], { cwd: STUDIO_ROOT, timeoutMs: 120_000 });
     expect(result.timedOut).toBe(false);
     expect(result.stderr).toBe("");

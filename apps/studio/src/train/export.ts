@@ -4,6 +4,7 @@
 // predict's JSONL input format.
 import { type HostTensor, hostTensor } from "@unfold/core";
 import { type TaskData, type TrainerModel, encodeSafetensors, logitsProgram } from "@unfold/training";
+import { pageUnfoldVersion } from "./unfold-version.js";
 
 /**
  * The metadata key under which the trainer stores its model card; predict refuses a model
@@ -22,7 +23,8 @@ export function checkpointBytes(params: Readonly<Record<string, HostTensor>>, me
 
 /**
  * The trained model as ONNX (inputs -> logits, float32, parameters baked in, the batch axis
- * symbolic), as the trainer exports it. onnxruntime's package is loaded only when asked for.
+ * symbolic, `unfold.version` the Unfold version the page was built from), as the trainer exports
+ * it. onnxruntime's package is loaded only when asked for.
  */
 export async function onnxBytes(model: TrainerModel, task: TaskData, params: Readonly<Record<string, HostTensor>>): Promise<Uint8Array> {
   const { exportOnnx } = await import("@unfold/backend-onnx");
@@ -31,7 +33,7 @@ export async function onnxBytes(model: TrainerModel, task: TaskData, params: Rea
   return exportOnnx(logitsProgram(model, task, 1, "float32"), {
     params: float32,
     batchDim: "batch",
-    metadata: { steps: model.layers, extra: { [MODEL_CARD_KEY]: JSON.stringify(card) } },
+    metadata: { steps: model.layers, unfoldVersion: pageUnfoldVersion(), extra: { [MODEL_CARD_KEY]: JSON.stringify(card) } },
     graphName: `unfold_${model.kind.replace(/-/g, "_")}`,
   });
 }

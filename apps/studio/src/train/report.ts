@@ -6,6 +6,8 @@ export interface TrainingPoint {
   readonly step: number;
   readonly loss: number;
   readonly accuracy: number;
+  /** Training time in seconds when the step ended, over the run's steps only (compile, evaluations and pauses excluded). */
+  readonly seconds: number;
 }
 
 export interface TrainingApi {

@@ -4,7 +4,7 @@
 // and downloads of the checkpoint and the ONNX model that `pnpm train predict` runs.
 import { type Backend, type DType } from "@unfold/core";
 import { type TaskData, type TrainerModel, TrainingSession, buildModel } from "@unfold/training";
-import { BACKEND_DTYPES, type BackendName, openBackend } from "../backends.js";
+import { BACKEND_DTYPES, type BackendName } from "../backends.js";
 import { Curve, drawEnergyBoxes } from "./charts.js";
 import { fetchPageDigits } from "./digits.js";
 import type { PageDigits } from "./digits-format.js";
@@ -12,6 +12,7 @@ import { DOWNLOAD_NAMES, checkpointBytes, onnxBytes, predictSample, sha256Line }
 import { QUICK_NAME, QUICK_PATCH, QUICK_TRAIN, quickModelConfig, quickTrainConfig } from "./quick-config.js";
 import type { TrainingApi, TrainingPoint } from "./report.js";
 import { pageMnistTask } from "./task.js";
+import { openTrainingBackend } from "./training-backend.js";
 
 /** Test digits whose energy at every layer the box plots show. */
 const PROFILED_DIGITS = 64;
@@ -22,7 +23,7 @@ const SAMPLE_DIGITS = 100;
 export function trainingUnavailable(name: BackendName): string | undefined {
   // The interpreter runs the quick config's training step (batch 64, 16 tokens, width 64, 4
   // layers, forward and backward) in float64 node by node: minutes per epoch, not a live view.
-  if (name === "reference") return "the float64 reference interpreter is too slow to train the quick config live; pick the CPU or WebGPU backend in the Backend menu";
+  if (name === "reference") return "the float64 reference interpreter is too slow to train the quick config live; pick the CPU, WebGPU, ONNX or TensorFlow.js backend in the Backend menu";
   return undefined;
 }
 
@@ -129,7 +130,8 @@ export function mountTrainingView(container: HTMLElement, backendSelect: HTMLSel
 
   const setState = (state: TrainingApi["state"]): void => {
     api.state = state;
-    start.disabled = state === "loading" || state === "running" || state === "paused";
+    // Train stays open while paused: picking another backend and pressing Train starts a new run.
+    start.disabled = state === "loading" || state === "running";
     pause.disabled = state !== "running";
     resume.disabled = state !== "paused";
     const trained = state === "paused" || state === "done";
@@ -144,7 +146,7 @@ export function mountTrainingView(container: HTMLElement, backendSelect: HTMLSel
   async function backendFor(name: BackendName): Promise<{ backend: Backend; engine: string }> {
     let open = backends.get(name);
     if (!open) {
-      open = await openBackend(name);
+      open = await openTrainingBackend(name);
       backends.set(name, open);
     }
     return open;
@@ -197,12 +199,12 @@ export function mountTrainingView(container: HTMLElement, backendSelect: HTMLSel
       pending.length = 0;
     };
     for await (const step of session.steps(pauser.signal)) {
-      const point = { step: step.step, loss: step.loss, accuracy: step.accuracy };
-      api.points.push(point);
-      pending.push(point);
       const now = performance.now();
       trainingMs += now - since;
       since = now;
+      const point = { step: step.step, loss: step.loss, accuracy: step.accuracy, seconds: trainingMs / 1000 };
+      api.points.push(point);
+      pending.push(point);
       api.stepsPerSecond = api.points.length / (trainingMs / 1000);
       status.textContent = `step ${step.step} / ${session.plan.totalSteps} (epoch ${step.epoch}) on ${api.engine}: loss ${step.loss.toFixed(3)}, batch accuracy ${(100 * step.accuracy).toFixed(0)}%, ${api.stepsPerSecond.toFixed(1)} steps/s`;
       if (pending.length >= 4 || step.step === session.plan.totalSteps) flush();
@@ -220,7 +222,7 @@ export function mountTrainingView(container: HTMLElement, backendSelect: HTMLSel
       setState("done");
     } else {
       api.testAfter = scored;
-      status.textContent = `paused at step ${session.step} / ${session.plan.totalSteps}: test accuracy ${(100 * test.accuracy).toFixed(1)}%; Resume continues the same run`;
+      status.textContent = `paused at step ${session.step} / ${session.plan.totalSteps} on ${api.engine}: test accuracy ${(100 * test.accuracy).toFixed(1)}%; Resume continues the same run`;
       setState("paused");
     }
   }

@@ -2,10 +2,11 @@
 // core's runUnfolding on the float64 reference backend.
 import { ReferenceBackend, runUnfolding } from "@unfold/core";
 import { type DescentSettings, type LayerEnergy, unfoldingFor } from "../src/descent.js";
-import { sceneNamed } from "../src/scenes.js";
+import { type Scene, sceneNamed } from "../src/scenes.js";
 
-export async function nodeReferenceTrace(energy: string, settings: DescentSettings): Promise<LayerEnergy[]> {
-  const instance = sceneNamed(energy).build("float64");
+/** The energy trace of `energy` (a zoo scene's name, or a scene such as an MNIST digit's) under `settings`. */
+export async function nodeReferenceTrace(energy: string | Scene, settings: DescentSettings): Promise<LayerEnergy[]> {
+  const instance = (typeof energy === "string" ? sceneNamed(energy) : energy).build("float64");
   const { unfolding, params } = unfoldingFor(instance, settings);
   const { trace } = await runUnfolding(unfolding, new ReferenceBackend(), { state: instance.state, params });
   return trace.layers.map((l) => ({ layer: l.layer, energy: l.energy, terms: l.terms }));

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // `pnpm studio`: serves the app with Vite's dev server and prints its URL.
 // `pnpm studio build`: writes the static app to apps/studio/dist (any static host serves it).
+// `pnpm studio bench ...`: the studio's speed figures in headless Chromium (src/bench-cli).
+import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { constants } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -13,6 +17,8 @@ const DIGITS_FILE = "mnist-digits.bin";
 /** The most the app may weigh, gzip, without its digits. */
 const BUDGET_BYTES = 10 * 1024 * 1024;
 const USAGE = "usage: pnpm studio [build]  (no argument: serve the app; build: write apps/studio/dist)";
+/** The bench's TypeScript entry, run through tsx with the workspace's source condition (no build needed). */
+const BENCH_MAIN = join(root, "src", "bench-cli", "main.ts");
 
 /** Bytes and gzip bytes of every file under `dir` but the digits. */
 function folderSize(dir) {
@@ -53,9 +59,22 @@ async function buildApp() {
   }
 }
 
+/** Runs the bench in a child Node process (tsx loads its TypeScript) and exits with its status. */
+function bench(args) {
+  const tsx = createRequire(import.meta.url).resolve("tsx");
+  const child = spawn(process.execPath, ["--conditions=@unfold/source", "--import", tsx, BENCH_MAIN, ...args], { stdio: "inherit" });
+  // Ctrl-C reaches the child too (same process group); the parent waits for it to finish.
+  process.on("SIGINT", () => undefined);
+  child.on("exit", (code, signal) => {
+    // A child ended by a signal exits as a shell reports it: 128 + the signal's number.
+    process.exitCode = code ?? 128 + (constants.signals[signal] ?? 0);
+  });
+}
+
 async function main(args) {
   if (args.length === 0) return serve();
   if (args.length === 1 && args[0] === "build") return buildApp();
+  if (args[0] === "bench") return bench(args.slice(1));
   const unknown = args.filter((a, i) => !(i === 0 && a === "build"));
   throw new Error(`unknown argument${unknown.length > 1 ? "s" : ""} ${unknown.map((a) => `'${a}'`).join(", ")}; ${USAGE}`);
 }

@@ -18,6 +18,12 @@ import type { RunReport, StudioApi } from "./report.js";
 import { serialRuns } from "./serial-runs.js";
 import { SCENES, type Scene, type SceneInstance, sceneNamed, tunableStep } from "./scenes.js";
 import { EDITOR_SCENE, editorScene } from "./editor-scene.js";
+import { mountDescentControls } from "./descent-controls.js";
+import { type DescentSettings, weightsOf } from "./descent-settings.js";
+import { MNIST_SCENE, digitOf } from "./mnist-scene.js";
+import { mountMnistPicker } from "./mnist-picker.js";
+import { drawDigitTokens } from "./mnist-view.js";
+import { type SharedDescentSettings } from "./editor/shared-state.js";
 import { DEFAULT_ENERGY_SOURCE, DEFAULT_EXAMPLE_SHAPE, type EnergyEditor, encodeShare, mountEnergyEditor, sharedEnergyState } from "./editor/index.js";
 
 const api: StudioApi = { ready: false, current: undefined, last: undefined, error: undefined };
@@ -53,7 +59,17 @@ const ui = {
   sharedPrompt: element<HTMLDivElement>("shared-prompt"),
   sharedQuestion: element<HTMLParagraphElement>("shared-question"),
   sharedRun: element<HTMLButtonElement>("shared-run"),
+  digitChart: element<HTMLDivElement>("digit-chart"),
 };
+
+const descentControls = mountDescentControls({
+  damping: element<HTMLInputElement>("damping"),
+  dampingValue: element<HTMLOutputElement>("damping-value"),
+  dampingNote: element<HTMLParagraphElement>("damping-note"),
+  tied: element<HTMLInputElement>("tied"),
+  tiedNote: element<HTMLParagraphElement>("tied-note"),
+});
+const mnistPicker = mountMnistPicker({ control: element<HTMLDivElement>("digit-control"), input: element<HTMLInputElement>("digit"), label: element<HTMLOutputElement>("digit-label") });
 
 let scene: Scene = SCENES[0]!;
 let bound: StepBound | undefined;
@@ -74,6 +90,7 @@ function backendFor(name: BackendName): Promise<OpenBackend> {
 
 function fillSelects(): void {
   for (const s of SCENES) ui.energy.add(new Option(s.name, s.name));
+  ui.energy.add(new Option(`${MNIST_SCENE} (a test digit's patches as tokens)`, MNIST_SCENE));
   ui.energy.add(new Option(`${EDITOR_SCENE} (the energy source below)`, EDITOR_SCENE));
   for (const name of BACKEND_NAMES) {
     const option = new Option(BACKEND_LABELS[name], name);
@@ -94,18 +111,21 @@ function stepSizeSetting(): number | undefined {
 function showStepSize(): void {
   const size = Number(ui.stepSize.value);
   ui.stepSizeValue.value = size.toPrecision(3);
-  const past = bound !== undefined && bound.kind === "gradient" && size >= bound.bound;
+  // A proximal step is a gradient step on its smooth terms then a prox: 2/L bounds it as it bounds a gradient step.
+  const past = bound !== undefined && (bound.kind === "gradient" || bound.kind === "proximal") && size >= bound.bound;
   ui.stepSizeValue.classList.toggle("past-bound", past);
 }
 
 /** Sets the sliders to the scene's own layers and step size, and draws the curvature bound. */
 async function loadScene(name: string): Promise<void> {
-  scene = name === EDITOR_SCENE ? editorSceneNow ?? editorSceneFromSource() : sceneNamed(name);
+  mnistPicker.show(name === MNIST_SCENE);
+  scene = name === EDITOR_SCENE ? editorSceneNow ?? editorSceneFromSource() : name === MNIST_SCENE ? await mnistPicker.scene() : sceneNamed(name);
   ui.reference.textContent = scene.reference;
   void curvatureView.showScene(scene);
   const instance = scene.build("float64");
   ui.layers.value = String(instance.unfolding.layers);
   ui.layersValue.value = ui.layers.value;
+  descentControls.showScene(scene.name, instance);
   const tunable = tunableStep(instance.unfolding);
   ui.stepSize.disabled = !tunable;
   ui.stepName.textContent = tunable ? `('${tunable.step.name}')` : "(no step takes a size)";
@@ -124,7 +144,7 @@ async function loadScene(name: string): Promise<void> {
     ui.boundMark.style.left = `calc(${(100 * at).toFixed(2)}% - 1px)`;
     ui.boundMark.style.display = "block";
     ui.boundText.textContent = `Curvature bound 2/L = ${bound!.bound.toPrecision(3)} (L = ${bound!.lambdaMax.toPrecision(3)}, the Hessian of the terms of step '${bound!.step}' at the input): past the red mark a gradient step may raise the energy.` +
-      (bound!.kind === "gradient" ? "" : ` Step '${bound!.step}' is a ${bound!.kind} step: its descent does not rest on this bound, which is drawn for comparison.`);
+      (bound!.kind === "gradient" || bound!.kind === "proximal" ? "" : ` Step '${bound!.step}' is a ${bound!.kind} step: its descent does not rest on this bound, which is drawn for comparison.`);
   } else {
     ui.boundMark.style.display = "none";
     ui.boundText.textContent = "No positive curvature at the input: the Hessian bounds no step size here.";
@@ -134,7 +154,7 @@ async function loadScene(name: string): Promise<void> {
 
 async function runOnce(): Promise<RunReport> {
   const backendName = ui.backend.value as BackendName;
-  const settings = { layers: Number(ui.layers.value), ...(stepSizeSetting() !== undefined ? { stepSize: stepSizeSetting()! } : {}) };
+  const settings: DescentSettings = { layers: Number(ui.layers.value), ...(stepSizeSetting() !== undefined ? { stepSize: stepSizeSetting()! } : {}), ...descentControls.settings() };
   ui.status.classList.remove("error");
   ui.status.textContent = `running ${scene.name} on ${backendName}…`;
   const { backend, engine } = await backendFor(backendName);
@@ -149,7 +169,9 @@ async function runOnce(): Promise<RunReport> {
     const reference = await runDescent(scene.build("float64"), (await backendFor("reference")).backend, settings);
     difference = relativeError(result.layers.map((l) => l.energy), reference.layers.map((l) => l.energy));
   }
-  const attention = drawAttention(instance, result);
+  const attention = drawAttention(instance, settings, result);
+  if (digitOf(scene)) drawDigitTokens(ui.digitChart, result);
+  else ui.digitChart.replaceChildren();
   drawEnergy(ui.energyChart, result);
   drawProjection(ui.projectionChart, result);
   const events = result.guardEvents;
@@ -164,6 +186,9 @@ async function runOnce(): Promise<RunReport> {
     engine,
     layerCount: settings.layers,
     stepSize: settings.stepSize,
+    damping: settings.damping,
+    tied: settings.tied ?? instance.unfolding.tiedWeights,
+    digit: digitOf(scene),
     layers: result.layers,
     guardEvents: events,
     ms: result.ms,
@@ -178,7 +203,7 @@ async function runOnce(): Promise<RunReport> {
  * layer (each with the parameters of the layer that reads those tokens next), where the energy
  * has that term; a note where it has not.
  */
-function drawAttention(instance: SceneInstance, result: DescentResult): RunReport["attention"] {
+function drawAttention(instance: SceneInstance, settings: DescentSettings, result: DescentResult): RunReport["attention"] {
   ui.attentionChart.replaceChildren();
   const sets = instance.params;
   if (!hasYangAttention(sets[0]!)) {
@@ -190,7 +215,7 @@ function drawAttention(instance: SceneInstance, result: DescentResult): RunRepor
   }
   const last = result.states.length - 1;
   const input = yangAttentionWeights(result.states[0]!, result.shape, sets[0]!["Wa"]!);
-  const output = yangAttentionWeights(result.states[last]!, result.shape, sets[last % sets.length]!["Wa"]!);
+  const output = yangAttentionWeights(result.states[last]!, result.shape, weightsOf(instance, settings)(last)["Wa"]!);
   drawHeatmap(ui.attentionChart, "input (layer 0)", input);
   drawHeatmap(ui.attentionChart, `after layer ${last}`, output);
   return { tokens: input.tokens, input: Array.from(input.weights), last: Array.from(output.weights) };
@@ -222,7 +247,7 @@ function requestRun(): Promise<RunReport> {
 function wire(): void {
   ui.energy.addEventListener("change", () => {
     api.current = loadScene(ui.energy.value).then(requestRun);
-    api.current.catch(() => undefined);
+    api.current.catch((error: unknown) => showError(error));
   });
   ui.backend.addEventListener("change", () => void requestRun());
   ui.layers.addEventListener("input", () => {
@@ -234,6 +259,40 @@ function wire(): void {
     void requestRun();
   });
   ui.rerun.addEventListener("click", () => void requestRun());
+  descentControls.onChange(() => void requestRun());
+  // Another digit is another scene: its curvature bound and its own slider values load with it.
+  mnistPicker.onChange(() => {
+    api.current = loadScene(MNIST_SCENE).then(requestRun);
+    api.current.catch((error: unknown) => showError(error));
+  });
+}
+
+/** Shows a failed scene load (a digit that is not one, a digits file that did not come) as the status. */
+function showError(error: unknown): void {
+  api.error = error instanceof Error ? error.message : String(error);
+  ui.status.textContent = `error: ${api.error}`;
+  ui.status.classList.add("error");
+}
+
+/**
+ * Sets the sliders to a link's settings (after the scene has set its own). A value a slider
+ * cannot hold is an error naming it: the range of the step-size slider widens to take the value,
+ * the layer slider's does not (a deeper run than it offers could not be shown on it).
+ */
+function applySharedSettings(shared: SharedDescentSettings): void {
+  if (shared.layers !== undefined) {
+    if (shared.layers > Number(ui.layers.max)) throw new Error(`layers ${shared.layers}: the page runs at most ${ui.layers.max} layers`);
+    ui.layers.value = String(shared.layers);
+    ui.layersValue.value = ui.layers.value;
+  }
+  if (shared.stepSize !== undefined) {
+    if (ui.stepSize.disabled) throw new Error(`step size ${shared.stepSize}: ${ui.stepName.textContent}`);
+    ui.stepSize.min = String(Math.min(Number(ui.stepSize.min), shared.stepSize));
+    ui.stepSize.max = String(Math.max(Number(ui.stepSize.max), shared.stepSize));
+    ui.stepSize.value = String(shared.stepSize);
+    showStepSize();
+  }
+  descentControls.apply(shared);
 }
 
 let editor: EnergyEditor | undefined;
@@ -253,16 +312,13 @@ function editorSceneFromSource(): Scene {
   return editorSceneNow;
 }
 
-/** Runs the editor's energy: compiles it, selects it, and descends it (over `layers` layers, else its own). */
-function runEditorEnergy(layers?: number): void {
+/** Runs the editor's energy: compiles it, selects it, and descends it (with the settings a link gave, else its own). */
+function runEditorEnergy(shared: SharedDescentSettings = {}): void {
   editorSceneNow = undefined;
   ui.energy.value = EDITOR_SCENE;
   ui.editorStatus.textContent = "";
   api.current = loadScene(EDITOR_SCENE).then(() => {
-    if (layers !== undefined) {
-      ui.layers.value = String(layers);
-      ui.layersValue.value = ui.layers.value;
-    }
+    applySharedSettings(shared);
     return requestRun();
   });
   api.current.catch((error: unknown) => {
@@ -274,7 +330,9 @@ function runEditorEnergy(layers?: number): void {
 /** Puts the source and the sliders into the page's address, as a link that asks before it runs. */
 async function shareEditorEnergy(): Promise<void> {
   if (!editor) return;
-  const fragment = await encodeShare({ source: editor.source(), settings: { layers: Number(ui.layers.value) } });
+  // The sliders speak for the editor's energy only once it is the scene descended; else only the layer count goes.
+  const settings = scene.name === EDITOR_SCENE ? { layers: Number(ui.layers.value), ...(stepSizeSetting() !== undefined ? { stepSize: stepSizeSetting()! } : {}), ...descentControls.settings() } : { layers: Number(ui.layers.value) };
+  const fragment = await encodeShare({ source: editor.source(), settings });
   history.replaceState(null, "", `#${fragment}`);
   ui.editorStatus.textContent = `The address now holds this energy (${fragment.length} characters); copy it to share.`;
 }
@@ -299,8 +357,7 @@ async function mountEditor(): Promise<void> {
     ui.sharedPrompt.hidden = false;
     ui.sharedRun.addEventListener("click", () => {
       ui.sharedPrompt.hidden = true;
-      const layers = shared.settings["layers"];
-      runEditorEnergy(typeof layers === "number" ? layers : undefined);
+      runEditorEnergy(shared.descent);
     });
   }
 }

@@ -14,6 +14,12 @@ export interface RunReport {
   readonly layerCount: number;
   /** The tunable step's size in this run. */
   readonly stepSize: number | undefined;
+  /** The attention MM step's size (the damping slider) where the scene has that step. */
+  readonly damping: number | undefined;
+  /** Whether every layer read the same parameter set. */
+  readonly tied: boolean;
+  /** The MNIST scene's digit: its index among the page's test digits and its label. */
+  readonly digit: { readonly index: number; readonly label: number } | undefined;
   readonly layers: LayerEnergy[];
   readonly guardEvents: GuardEvent[];
   /** The run's wall time in the page, compile included. */

@@ -16,7 +16,7 @@ const configFile = join(root, "vite.config.ts");
 const DIGITS_FILE = "mnist-digits.bin";
 /** The most the app may weigh, gzip, without its digits. */
 const BUDGET_BYTES = 10 * 1024 * 1024;
-const USAGE = "usage: pnpm studio [build]  (no argument: serve the app; build: write apps/studio/dist)";
+const USAGE = "usage: pnpm studio [build | bench ...]  (no argument: serve the app; build: write apps/studio/dist; bench: measure it, see bench --help)";
 /** The bench's TypeScript entry, run through tsx with the workspace's source condition (no build needed). */
 const BENCH_MAIN = join(root, "src", "bench-cli", "main.ts");
 

@@ -15,12 +15,12 @@ describe("pnpm studio", () => {
     const run = studio("serve");
     expect(run.status).toBe(2);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toBe("error: unknown argument 'serve'; usage: pnpm studio [build]  (no argument: serve the app; build: write apps/studio/dist)\n");
+    expect(run.stderr).toBe("error: unknown argument 'serve'; usage: pnpm studio [build | bench ...]  (no argument: serve the app; build: write apps/studio/dist; bench: measure it, see bench --help)\n");
   });
 
   it("names every extra argument after build", () => {
     const run = studio("build", "--out", "x");
     expect(run.status).toBe(2);
-    expect(run.stderr.split("\n")[0]).toBe("error: unknown arguments '--out', 'x'; usage: pnpm studio [build]  (no argument: serve the app; build: write apps/studio/dist)");
+    expect(run.stderr.split("\n")[0]).toBe("error: unknown arguments '--out', 'x'; usage: pnpm studio [build | bench ...]  (no argument: serve the app; build: write apps/studio/dist; bench: measure it, see bench --help)");
   });
 });

@@ -124,3 +124,4 @@ export { type ProximalStepOptions, proximalStep } from "./unfold/proximal.js";
 export { type Unfolding, type UnfoldingConfig, type GuardOptions, type GuardMode, defineUnfolding } from "./unfold/schedule.js";
 export { energyProgram, stepProgram, unfoldedProgram, layerParam, termOutput } from "./unfold/programs.js";
 export { runUnfolding, type UnfoldRunOptions, type UnfoldTrace, type LayerRecord, type StepRecord, type EnergyRecord, type StepSizeBound, type StepSizeContext } from "./unfold/run.js";
+export { type LayerMap, LAYER_MAP_OUTPUTS, layerMap, applyLayer, layerMapProgram } from "./fixed-point/layer-map.js";

@@ -20,11 +20,12 @@ function energyOutputs(energy: Energy, state: Tensor, params: Record<string, Ten
 }
 
 /**
- * One step traced inside an unfolding of `energy`: its parameters guarded and its errors located
- * (a projection knows no energy of its own, so this is where its reads are checked), and its
- * result checked to be a next state of the same shape and dtype.
+ * One step traced inside an unfolding of `energy` (or inside a fixed-point layer map): its
+ * parameters guarded and its errors located (a projection knows no energy of its own, so this is
+ * where its reads are checked), and its result checked to be a next state of the same shape and
+ * dtype.
  */
-function applyStep(energy: Energy, step: Step, state: Tensor, params: Record<string, Tensor>, stepSize: Tensor): Tensor {
+export function applyStep(energy: Energy, step: Step, state: Tensor, params: Record<string, Tensor>, stepSize: Tensor): Tensor {
   const where = `step '${step.name}' of energy '${energy.name}'`;
   const next = within(where, () => step.apply(state, guardParams(energy, params, where), stepSize));
   if (!(next instanceof Tensor)) throw locatedError(new UnfoldError("step", `${where} returned ${describeValue(next)}, not a Tensor`));

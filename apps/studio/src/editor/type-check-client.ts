@@ -1,3 +1,5 @@
+// The page's side of the editor's type check: requests go to a Web Worker (type-check-worker.ts)
+// started on the first check, so the TypeScript compiler never blocks typing or the live descent.
 import type { EnergyDiagnostic } from "./diagnostic.js";
 import type { TypeCheckReply, TypeCheckRequest, TypeCheckTiming } from "./type-check-protocol.js";
 

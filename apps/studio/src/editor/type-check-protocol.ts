@@ -1,3 +1,5 @@
+// The messages between the page and the type-check worker, and the worker's request handler as
+// a plain function (Node tests call it without a worker).
 import type { EnergyDiagnostic } from "./diagnostic.js";
 import type { TypeChecker } from "./type-check.js";
 

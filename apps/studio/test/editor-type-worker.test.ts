@@ -117,8 +117,8 @@ describe("the page's type-check client", () => {
     const b = client.check("b");
     port.fail("its script could not be loaded or run");
     const expected = "the type-check worker failed before its first answer: its script could not be loaded or run";
-    expect(await outcome(a)).toEqual({ error: expected });
-    expect(await outcome(b)).toEqual({ error: expected });
+    // Both observed at once: b's rejection must have a handler before outcome(a) waits a tick.
+    expect(await Promise.all([outcome(a), outcome(b)])).toEqual([{ error: expected }, { error: expected }]);
     expect(port.stops()).toBe(1);
     expect(await outcome(client.check("c"))).toEqual({ error: expected });
     expect(port.starts()).toBe(1);

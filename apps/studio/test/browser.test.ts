@@ -38,7 +38,7 @@ describe.runIf(chromiumAvailable())("Unfold Studio in headless Chromium", () => 
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    app = await startStudioApp("unfold-studio-");
+    app = await startStudioApp();
     ({ url, browser } = app);
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on("pageerror", (e) => pageErrors.push(e.message));

@@ -45,7 +45,7 @@ describe.runIf(chromiumAvailable())("the curvature view in headless Chromium", (
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    app = await startStudioApp("unfold-studio-curvature-");
+    app = await startStudioApp();
     browser = app.browser;
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on("pageerror", (e) => pageErrors.push(e.message));

@@ -1,13 +1,12 @@
-// The built studio as the browser tests use it: built once per test file into a temporary
-// folder, served on localhost (a secure context: navigator.gpu needs one), and a headless
-// Chromium with WebGPU exposed; close() stops all three and removes the folder.
-import { mkdtemp, rm } from "node:fs/promises";
+// The built studio as the browser tests use it: built once per test run (global-build.ts),
+// served on localhost (a secure context: navigator.gpu needs one), and a headless
+// Chromium with WebGPU exposed; close() stops the server and the browser (the build stays for
+// the run's other files).
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium } from "playwright-core";
-import { build } from "vite";
+import { inject } from "vitest";
 import { CHROMIUM, WEBGPU_FLAGS } from "./chromium.js";
 import { serveFolder } from "./serve.js";
 
@@ -17,7 +16,7 @@ export const STUDIO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const SHOTS = process.env["UNFOLD_ARTIFACTS"] ? join(process.env["UNFOLD_ARTIFACTS"], "studio") : join(STUDIO_ROOT, "test-results");
 
 export interface StudioApp {
-  /** The built app's folder. */
+  /** The built app's folder (shared by the run's test files: read it, never write into it). */
   readonly outDir: string;
   /** The page's address, ending in "/". */
   readonly url: string;
@@ -25,10 +24,9 @@ export interface StudioApp {
   close(): Promise<void>;
 }
 
-/** Builds the app with its own Vite config into a fresh folder named from `prefix`, serves it, and starts Chromium. */
-export async function startStudioApp(prefix: string): Promise<StudioApp> {
-  const outDir = await mkdtemp(join(tmpdir(), prefix));
-  await build({ root: STUDIO_ROOT, configFile: join(STUDIO_ROOT, "vite.config.ts"), logLevel: "error", build: { outDir } });
+/** Serves the run's build of the app (global-build.ts) and starts Chromium. */
+export async function startStudioApp(): Promise<StudioApp> {
+  const outDir = inject("studioBuild");
   const server = await serveFolder(outDir);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: WEBGPU_FLAGS });
   return {
@@ -38,7 +36,6 @@ export async function startStudioApp(prefix: string): Promise<StudioApp> {
     async close() {
       await browser.close();
       await new Promise((resolve) => server.close(resolve));
-      await rm(outDir, { recursive: true, force: true });
     },
   };
 }

@@ -36,7 +36,7 @@ describe.runIf(chromiumAvailable())("MNIST tokens, damping and tied weights in h
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    app = await startStudioApp("unfold-studio-tokens-");
+    app = await startStudioApp();
     browser = app.browser;
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.on("pageerror", (e) => pageErrors.push(e.message));

@@ -67,7 +67,7 @@ describe.runIf(chromiumAvailable())("training in the page on every backend, in h
   }
 
   beforeAll(async () => {
-    app = await startStudioApp("unfold-studio-train-backends-");
+    app = await startStudioApp();
     ({ browser } = app);
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on("pageerror", (e) => pageErrors.push(e.message));

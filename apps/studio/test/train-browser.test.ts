@@ -35,7 +35,7 @@ describe.runIf(chromiumAvailable())("training in the page, in headless Chromium"
 
   beforeAll(async () => {
     downloads = await mkdtemp(join(tmpdir(), "unfold-studio-downloads-"));
-    app = await startStudioApp("unfold-studio-train-");
+    app = await startStudioApp();
     ({ outDir, browser } = app);
     page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
     page.on("pageerror", (e) => pageErrors.push(e.message));

@@ -52,4 +52,5 @@ export {
   curvatureStepSize,
   checkStepSizeByCurvature,
 } from "./energy/curvature.js";
+export { type CgForecast, type CgForecastOptions, cgForecast, cgIterationBound } from "./energy/cg-forecast.js";
 export { type HessianBlockTimingOptions, type HessianBlockTiming, timeHessianBlock } from "./bench/time-block.js";

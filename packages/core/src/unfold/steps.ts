@@ -23,6 +23,12 @@ export interface Step<N extends string = string> {
   readonly terms: readonly string[];
   /** Step size used unless the schedule overrides it. */
   readonly stepSize: number;
+  /**
+   * True when the step is exactly x - alpha grad_x (sum of `terms`): gradientStep through the
+   * state with no preconditioner. Its Jacobian in x is then I - alpha H, H that sum's Hessian
+   * (symmetric), which lets an implicit gradient solve its adjoint by conjugate gradients.
+   */
+  readonly plainGradient?: boolean;
   /** Traces the step: the next state from `state`, the parameters and the step size (a scalar fed at run time). */
   apply(state: Tensor, params: Params<N>, stepSize: Tensor): Tensor;
 }
@@ -42,6 +48,7 @@ export function gradientStep<N extends string>(energy: Energy<N>, options: Desce
     kind: "gradient",
     terms,
     stepSize: options.stepSize,
+    plainGradient: preconditioner === undefined && through === "state",
     apply: (state, params, alpha) => {
       const g = descentDirection(energy, terms, state, params, through);
       const direction = preconditioner ? callStepFunction(energy, where, params, (p) => preconditioner(g, state, p)) : g;

@@ -56,8 +56,10 @@ export interface OnnxModel {
   readonly outputs: ReadonlyMap<string, string>;
 }
 
-const MIN_OPSET = 17;
-const MAX_OPSET = 21;
+/** The lowest ONNX opset an export targets. */
+export const MIN_OPSET = 17;
+/** The highest ONNX opset an export targets. */
+export const MAX_OPSET = 21;
 
 /** Encodes `program` as an ONNX model (after core's optimization passes). */
 export function exportOnnx(program: Program, options: ExportOptions = {}): Uint8Array {
@@ -124,17 +126,18 @@ export function buildOnnxModel(program: Program, options: ExportOptions = {}): O
   return { bytes, inputs, outputs };
 }
 
-function checkParams(program: Program, params: Readonly<Record<string, HostTensor>>): void {
+/** Checks that each value in `params` is a parameter of `program` with its shape and dtype; errors name `op`. */
+export function checkParams(program: Program, params: Readonly<Record<string, HostTensor>>, op = "exportOnnx"): void {
   for (const [name, t] of Object.entries(params)) {
     const spec = program.feeds.find((f) => f.name === name);
     if (!spec || spec.kind !== "param") {
       const list = program.feeds.filter((f) => f.kind === "param").map((f) => f.name).join(", ") || "(none)";
-      throw new FeedError("exportOnnx", `'${name}' is not a parameter of the program; its parameters are: ${list}`);
+      throw new FeedError(op, `'${name}' is not a parameter of the program; its parameters are: ${list}`);
     }
     if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i]) || t.data.length !== sizeOf(spec.shape)) {
-      throw new FeedError("exportOnnx", `parameter '${name}' has shape ${formatShape(t.shape)}, the program expects ${formatShape(spec.shape)}`);
+      throw new FeedError(op, `parameter '${name}' has shape ${formatShape(t.shape)}, the program expects ${formatShape(spec.shape)}`);
     }
-    if (t.dtype !== spec.dtype) throw new FeedError("exportOnnx", `parameter '${name}' is ${t.dtype}, the program expects ${spec.dtype}`);
+    if (t.dtype !== spec.dtype) throw new FeedError(op, `parameter '${name}' is ${t.dtype}, the program expects ${spec.dtype}`);
   }
 }
 
@@ -153,7 +156,8 @@ function resolveBatch(program: Program, option: ExportOptions["batchDim"]): { na
   return { name, inputs: new Set(chosen) };
 }
 
-function metadataEntries(meta: ModelMetadata | undefined): Map<string, string> {
+/** The metadata_props entries of `meta`, in the order exportOnnx writes them. */
+export function metadataEntries(meta: ModelMetadata | undefined): Map<string, string> {
   const entries = new Map<string, string>();
   if (!meta) return entries;
   if (meta.energyTerms) entries.set("unfold.energy_terms", meta.energyTerms.join(","));

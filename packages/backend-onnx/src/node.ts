@@ -3,8 +3,9 @@ import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import type { Program } from "@unfold/core";
+import type { LayerMap, Program, Unfolding } from "@unfold/core";
 import { type ExportOptions, exportOnnx } from "./export.js";
+import { type FixedPointExportOptions, exportFixedPoint } from "./fixed-point.js";
 
 /** Unfold's version, as @unfold/core (the package that made the program) carries it. */
 export function unfoldVersion(): string {
@@ -19,6 +20,22 @@ export function unfoldVersion(): string {
 export async function saveOnnx(path: string, program: Program, options: ExportOptions = {}): Promise<Uint8Array> {
   // A saved model names the Unfold version that wrote it unless the caller says otherwise.
   const bytes = exportOnnx(program, { ...options, metadata: { unfoldVersion: unfoldVersion(), ...options.metadata } });
+  await writeModel(path, bytes);
+  return bytes;
+}
+
+/**
+ * Exports a fixed-point model (exportFixedPoint: one ONNX Loop to convergence) and writes it to
+ * `path` atomically, as saveOnnx does. The metadata's `unfoldVersion` defaults to unfoldVersion().
+ */
+export async function saveFixedPoint(path: string, model: LayerMap | Unfolding, options: FixedPointExportOptions): Promise<Uint8Array> {
+  const bytes = exportFixedPoint(model, { ...options, metadata: { unfoldVersion: unfoldVersion(), ...options.metadata } });
+  await writeModel(path, bytes);
+  return bytes;
+}
+
+/** Writes `bytes` to a temporary file beside `path`, then renames it over `path`. */
+async function writeModel(path: string, bytes: Uint8Array): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     await writeFile(temp, bytes, { flag: "wx" });
@@ -27,5 +44,4 @@ export async function saveOnnx(path: string, program: Program, options: ExportOp
     await rm(temp, { force: true });
     throw error;
   }
-  return bytes;
 }

@@ -1,6 +1,6 @@
 import type { DType } from "@unfold/core";
 import type { Dim } from "./dim.js";
-import { type AttrValue, type NodeProto, type TensorProto, type ValueInfoProto, attribute, floatTensor, int64Tensor, onnx, valueInfo } from "./proto.js";
+import { type AttrValue, type ElemType, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto, attribute, boolTensor, floatTensor, int64Tensor, onnx, valueInfo } from "./proto.js";
 
 /** The default opset: LayerNormalization needs 17, ReduceMax with axes as an input 18. */
 export const DEFAULT_OPSET = 18;
@@ -15,14 +15,15 @@ export interface ModelInfo {
 
 /**
  * Accumulates one ONNX graph: nodes in order, initializers, declared inputs and outputs. Value
- * names it makes up never collide with names reserved by the caller (feeds and outputs).
+ * names it makes up never collide with names reserved by the caller (feeds and outputs), nor with
+ * those of the graphs it is nested in or that nest in it (see subgraph).
  */
 export class GraphBuilder {
   private readonly nodes: NodeProto[] = [];
   private readonly initializers: TensorProto[] = [];
   private readonly inputs: ValueInfoProto[] = [];
   private readonly outputs: ValueInfoProto[] = [];
-  private readonly taken: Set<string>;
+  private readonly taken: SharedNames;
   private serial = 0;
   /** int64 constants by value, so repeated shapes and axes share one initializer. */
   private readonly intConstants = new Map<string, string>();
@@ -31,7 +32,15 @@ export class GraphBuilder {
     readonly opset: number,
     reserved: Iterable<string>,
   ) {
-    this.taken = new Set(reserved);
+    this.taken = reserved instanceof SharedNames ? reserved : new SharedNames(reserved);
+  }
+
+  /**
+   * A builder for a subgraph of this graph (a Loop's body). The two share one set of names: ONNX
+   * forbids a subgraph to redefine a name of its enclosing scope, which the body may read.
+   */
+  subgraph(): GraphBuilder {
+    return new GraphBuilder(this.opset, this.taken);
   }
 
   /** A fresh value name with a readable stem. */
@@ -42,13 +51,13 @@ export class GraphBuilder {
     return name;
   }
 
-  input(name: string, dtype: DType, shape: readonly Dim[]): string {
+  input(name: string, dtype: ElemType, shape: readonly Dim[]): string {
     this.inputs.push(valueInfo(name, dtype, shape));
     return name;
   }
 
   /** Declares a graph output, copied out of `value` by an Identity so two outputs never share one value. */
-  output(value: string, name: string, dtype: DType, shape: readonly Dim[]): void {
+  output(value: string, name: string, dtype: ElemType, shape: readonly Dim[]): void {
     this.op("Identity", [value], {}, name);
     this.outputs.push(valueInfo(name, dtype, shape));
   }
@@ -75,11 +84,23 @@ export class GraphBuilder {
     return name;
   }
 
+  /** An int64 or bool scalar (shape []): a Loop's trip count, its first condition, a counter's step. */
+  scalar(type: "int64" | "bool", value: number | boolean, stem = "const"): string {
+    const name = this.fresh(stem);
+    this.initializers.push(type === "bool" ? boolTensor(name, [Boolean(value)], []) : int64Tensor(name, [Number(value)], []));
+    return name;
+  }
+
   op(type: string, inputs: readonly string[], attributes: Readonly<Record<string, AttrValue>> = {}, output?: string): string {
     const out = output ?? this.fresh(type.toLowerCase());
-    const attribute_ = Object.entries(attributes).map(([k, v]) => attribute(k, v));
-    this.nodes.push(onnx.NodeProto.create({ opType: type, input: [...inputs], output: [out], name: `${type}_${this.nodes.length}`, attribute: attribute_ }));
+    this.node(type, inputs, [out], attributes);
     return out;
+  }
+
+  /** A node with several outputs (a Loop's final values), named by the caller. */
+  node(type: string, inputs: readonly string[], outputs: readonly string[], attributes: Readonly<Record<string, AttrValue>> = {}): void {
+    const attribute_ = Object.entries(attributes).map(([k, v]) => attribute(k, v));
+    this.nodes.push(onnx.NodeProto.create({ opType: type, input: [...inputs], output: [...outputs], name: `${type}_${this.nodes.length}`, attribute: attribute_ }));
   }
 
   /**
@@ -88,9 +109,15 @@ export class GraphBuilder {
    * warning on every session, so it is left out here.
    */
   private usedInitializers(): TensorProto[] {
-    const read = new Set<string>(this.nodes.flatMap((n) => n.input ?? []));
+    // A subgraph reads the values of its enclosing graph by name: those reads count too.
+    const read = new Set<string>(this.nodes.flatMap(namesRead));
     for (const o of this.outputs) if (o.name) read.add(o.name);
     return this.initializers.filter((t) => t.name !== undefined && t.name !== null && read.has(t.name));
+  }
+
+  /** The graph as a GraphProto, for a subgraph attribute (a Loop's body) or a model. */
+  toGraph(name: string): GraphProto {
+    return onnx.GraphProto.create({ name, node: this.nodes, initializer: this.usedInitializers(), input: this.inputs, output: this.outputs });
   }
 
   encode(info: ModelInfo): Uint8Array {
@@ -101,8 +128,18 @@ export class GraphBuilder {
       producerVersion: info.producerVersion ?? "",
       opsetImport: [{ domain: "", version: info.opset }],
       metadataProps: [...info.metadata].map(([key, value]) => ({ key, value })),
-      graph: { name: info.graphName, node: this.nodes, initializer: this.usedInitializers(), input: this.inputs, output: this.outputs },
+      graph: this.toGraph(info.graphName),
     });
     return onnx.ModelProto.encode(model).finish();
   }
+}
+
+/** The name set a graph and its subgraphs share (a marker type, so a subgraph's builder shares rather than copies it). */
+class SharedNames extends Set<string> {}
+
+/** The value names a node reads: its inputs, and every name read inside its subgraphs. */
+function namesRead(node: NodeProto): string[] {
+  const names = [...(node.input ?? [])];
+  for (const a of node.attribute ?? []) for (const n of a.g?.node ?? []) names.push(...namesRead(n as NodeProto));
+  return names;
 }

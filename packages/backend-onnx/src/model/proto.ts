@@ -14,11 +14,16 @@ export type ModelProto = InstanceType<typeof onnx.ModelProto>;
 /** TensorProto.DataType codes used here. */
 export const ELEM = { float32: 1, int64: 7, bool: 9, float64: 11 } as const;
 
-export function elemTypeOf(dtype: DType): number {
-  return dtype === "float32" ? ELEM.float32 : ELEM.float64;
+export type GraphProto = InstanceType<typeof onnx.GraphProto>;
+
+/** An element type a graph value may have: a float dtype, or int64 and bool (counters, conditions). */
+export type ElemType = DType | "int64" | "bool";
+
+export function elemTypeOf(dtype: ElemType): number {
+  return ELEM[dtype];
 }
 
-export function valueInfo(name: string, dtype: DType, shape: readonly Dim[]): ValueInfoProto {
+export function valueInfo(name: string, dtype: ElemType, shape: readonly Dim[]): ValueInfoProto {
   const dim = shape.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d }));
   return onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: elemTypeOf(dtype), shape: { dim } } } });
 }
@@ -34,13 +39,19 @@ export function int64Tensor(name: string, values: readonly number[], shape: read
   return onnx.TensorProto.create({ name, dataType: ELEM.int64, dims: [...shape], int64Data: [...values] });
 }
 
-/** Attribute values by kind: an integer, a float, a list of integers, or a string. */
-export type AttrValue = { int: number } | { float: number } | { ints: readonly number[] } | { string: string };
+/** A bool tensor (a Loop's condition), one byte per element as int32_data holds them. */
+export function boolTensor(name: string, values: readonly boolean[], shape: readonly number[] = [values.length]): TensorProto {
+  return onnx.TensorProto.create({ name, dataType: ELEM.bool, dims: [...shape], int32Data: values.map((v) => (v ? 1 : 0)) });
+}
+
+/** Attribute values by kind: an integer, a float, a list of integers, a string, or a subgraph (a Loop's body). */
+export type AttrValue = { int: number } | { float: number } | { ints: readonly number[] } | { string: string } | { graph: GraphProto };
 
 export function attribute(name: string, value: AttrValue): AttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   if ("int" in value) return onnx.AttributeProto.create({ name, type: T.INT, i: value.int });
   if ("float" in value) return onnx.AttributeProto.create({ name, type: T.FLOAT, f: value.float });
   if ("ints" in value) return onnx.AttributeProto.create({ name, type: T.INTS, ints: [...value.ints] });
+  if ("graph" in value) return onnx.AttributeProto.create({ name, type: T.GRAPH, g: value.graph });
   return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(value.string) });
 }

@@ -2,7 +2,6 @@
 // headless Chromium by playwright-core through its own controls. Each zoo energy's energy trace is
 // checked against the same unfolding run in Node, on each backend; the step-size slider pushed
 // past the curvature bound must show guard events; screenshots of each view are kept.
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ReferenceBackend, relativeError, runUnfolding, toFloat64 } from "@unfold/core";
 import type { Browser, Page } from "playwright-core";
@@ -14,7 +13,7 @@ import { SCENES, sceneNamed } from "../src/scenes.js";
 import { EDITOR_LAYERS, editorScene } from "../src/editor-scene.js";
 import { DEFAULT_ENERGY_SOURCE, DEFAULT_EXAMPLE_SHAPE, compileEnergySource } from "../src/editor/index.js";
 import { chromiumAvailable } from "./chromium.js";
-import { SHOTS, type StudioApp, startStudioApp } from "./studio-app.js";
+import { SHOTS, type StudioApp, openStudioPage, startStudioApp } from "./studio-app.js";
 import { nodeReferenceTrace, worstRelativeDifference } from "./reference.js";
 
 /** float32 rounding over a few layers, as the energy suite allows it. */
@@ -40,12 +39,8 @@ describe.runIf(chromiumAvailable())("Unfold Studio in headless Chromium", () => 
   beforeAll(async () => {
     app = await startStudioApp();
     ({ url, browser } = app);
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on("pageerror", (e) => pageErrors.push(e.message));
-    await page.goto(url);
-    await page.waitForFunction(() => window.__studio?.ready === true, undefined, { timeout: 60_000 });
+    page = await openStudioPage(app, { viewport: { width: 1400, height: 900 }, ready: "window.__studio?.ready === true", errors: pageErrors });
     await settled(page);
-    await mkdir(SHOTS, { recursive: true });
   });
 
   afterAll(async () => {

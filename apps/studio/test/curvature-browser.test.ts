@@ -2,7 +2,6 @@
 // headless Chromium. The page's Hessian blocks and growth curves must be Node's (float64, the same
 // closed form on the same tokens) to 1e-9; the data-scale slider, moved from the keyboard, must
 // move the marked point to Node's norms at the new scale. Screenshots of the view are kept.
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { relativeError } from "@unfold/core";
 import type { Browser, Page } from "playwright-core";
@@ -13,7 +12,7 @@ import { sceneAttentionInstance } from "../src/curvature-view/instance.js";
 import type { CurvatureReport } from "../src/curvature-view/report.js";
 import { SCENES, sceneNamed } from "../src/scenes.js";
 import { chromiumAvailable } from "./chromium.js";
-import { SHOTS, type StudioApp, startStudioApp } from "./studio-app.js";
+import { SHOTS, type StudioApp, openStudioPage, startStudioApp } from "./studio-app.js";
 
 
 /** Waits for the page's descent run and then the curvature view's update to stop changing; returns the view's report. */
@@ -47,12 +46,8 @@ describe.runIf(chromiumAvailable())("the curvature view in headless Chromium", (
   beforeAll(async () => {
     app = await startStudioApp();
     browser = app.browser;
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on("pageerror", (e) => pageErrors.push(e.message));
-    await page.goto(app.url);
-    await page.waitForFunction(() => window.__studio?.ready === true && window.__studio.curvature !== undefined, undefined, { timeout: 60_000 });
+    page = await openStudioPage(app, { viewport: { width: 1400, height: 900 }, ready: "window.__studio?.ready === true && window.__studio.curvature !== undefined", errors: pageErrors });
     await curvatureSettled(page);
-    await mkdir(SHOTS, { recursive: true });
   });
 
   afterAll(async () => {

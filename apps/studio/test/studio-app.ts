@@ -5,7 +5,8 @@
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium } from "playwright-core";
+import { mkdir } from "node:fs/promises";
+import { type Browser, type Page, chromium } from "playwright-core";
 import { inject } from "vitest";
 import { CHROMIUM, WEBGPU_FLAGS } from "./chromium.js";
 import { serveFolder } from "./serve.js";
@@ -38,4 +39,31 @@ export async function startStudioApp(): Promise<StudioApp> {
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/** How a test opens the app in a page of its own. */
+export interface StudioPageOptions {
+  readonly viewport: { readonly width: number; readonly height: number };
+  /** A JavaScript expression the page must make true before the test goes on, e.g. "window.__studio?.ready === true". */
+  readonly ready: string;
+  /** Where the page's uncaught errors go (the tests assert there are none). */
+  readonly errors: string[];
+  readonly acceptDownloads?: boolean;
+  /** The address to open; the app's own by default (a test adds a share link's fragment). */
+  readonly url?: string;
+  /** How long `ready` may take, in ms. */
+  readonly timeout?: number;
+}
+
+/**
+ * Opens the app in a new page and waits until `ready` holds; creates the screenshot folder too,
+ * since every browser test saves some.
+ */
+export async function openStudioPage(app: StudioApp, options: StudioPageOptions): Promise<Page> {
+  const page = await app.browser.newPage({ viewport: options.viewport, ...(options.acceptDownloads ? { acceptDownloads: true } : {}) });
+  page.on("pageerror", (e) => options.errors.push(e.message));
+  await page.goto(options.url ?? app.url);
+  await page.waitForFunction(options.ready, undefined, { timeout: options.timeout ?? 60_000 });
+  await mkdir(SHOTS, { recursive: true });
+  return page;
 }

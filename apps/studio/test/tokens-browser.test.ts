@@ -2,7 +2,6 @@
 // for a test digit's patches equals Node's run of the same digit (from @unfold/datasets), and
 // moving the damping slider or the tied toggle from the keyboard changes the trace exactly as
 // Node's unfolding with those settings does. Screenshots of the MNIST scene are kept.
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +13,7 @@ import type { RunReport } from "../src/report.js";
 import { chromiumAvailable } from "./chromium.js";
 import { pageMnistScene, pageTestDigit } from "./page-digits.js";
 import { nodeReferenceTrace, worstRelativeDifference } from "./reference.js";
-import { SHOTS, type StudioApp, startStudioApp } from "./studio-app.js";
+import { SHOTS, type StudioApp, openStudioPage, startStudioApp } from "./studio-app.js";
 
 /** The issue's bound for the page's trace against Node's. */
 const TOLERANCE = 1e-5;
@@ -38,12 +37,8 @@ describe.runIf(chromiumAvailable())("MNIST tokens, damping and tied weights in h
   beforeAll(async () => {
     app = await startStudioApp();
     browser = app.browser;
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on("pageerror", (e) => pageErrors.push(e.message));
-    await page.goto(app.url);
-    await page.waitForFunction(() => window.__studio?.ready === true, undefined, { timeout: 60_000 });
+    page = await openStudioPage(app, { viewport: { width: 1400, height: 1000 }, ready: "window.__studio?.ready === true", errors: pageErrors });
     await settled();
-    await mkdir(SHOTS, { recursive: true });
   });
 
   afterAll(async () => {

@@ -4,14 +4,13 @@
 // CPU backend's within float32 rounding (the same model, the same data); each then takes 50
 // steps, counted 1, 2, 3, ..., with the loss falling. The steps per second each reaches are
 // printed (a busy machine's figures: reported, never asserted).
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackendName } from "../src/backends.js";
 import type { TrainingApi } from "../src/train/report.js";
 import { chromiumAvailable } from "./chromium.js";
-import { SHOTS, type StudioApp, startStudioApp } from "./studio-app.js";
+import { SHOTS, type StudioApp, openStudioPage, startStudioApp } from "./studio-app.js";
 
 /** A generous cap for a wait on the page: a busy 2-core machine, not a speed requirement. */
 const WAIT = { timeout: 180_000 };
@@ -42,7 +41,6 @@ const ENGINES: Readonly<Record<"cpu" | "webgpu" | "onnx" | "tfjs", RegExp>> = {
 
 describe.runIf(chromiumAvailable())("training in the page on every backend, in headless Chromium", () => {
   let app: StudioApp | undefined;
-  let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
   let cpu: TrainingApi | undefined;
@@ -68,12 +66,7 @@ describe.runIf(chromiumAvailable())("training in the page on every backend, in h
 
   beforeAll(async () => {
     app = await startStudioApp();
-    ({ browser } = app);
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on("pageerror", (e) => pageErrors.push(e.message));
-    await page.goto(app.url);
-    await page.waitForFunction(() => window.__studioTraining?.ready === true, undefined, WAIT);
-    await mkdir(SHOTS, { recursive: true });
+    page = await openStudioPage(app, { viewport: { width: 1400, height: 900 }, ready: "window.__studioTraining?.ready === true", errors: pageErrors, timeout: WAIT.timeout });
   });
 
   afterAll(async () => {

@@ -3,19 +3,19 @@
 // downloads (with its checksum and the predict sample) names the Unfold version the trainer's
 // exports name, runs under `pnpm train predict` in Node and predicts the page's own digits as the
 // page does.
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { inspectOnnx } from "@unfold/backend-onnx";
 import { unfoldVersion } from "@unfold/backend-onnx/node";
 import { runCommand } from "@unfold/testing";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TrainingApi } from "../src/train/report.js";
 import { DIGITS_FILE } from "../src/train/digits-file.js";
 import { chromiumAvailable } from "./chromium.js";
-import { SHOTS, STUDIO_ROOT, type StudioApp, startStudioApp } from "./studio-app.js";
+import { SHOTS, STUDIO_ROOT, type StudioApp, openStudioPage, startStudioApp } from "./studio-app.js";
 
 const TRAIN_BIN = fileURLToPath(new URL("../../trainer/src/bin/train.ts", import.meta.url));
 /** A generous cap for a wait on the page: a busy 2-core machine, not a speed requirement. */
@@ -27,7 +27,6 @@ describe.runIf(chromiumAvailable())("training in the page, in headless Chromium"
   let outDir: string;
   let downloads: string;
   let app: StudioApp | undefined;
-  let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
 
@@ -36,12 +35,8 @@ describe.runIf(chromiumAvailable())("training in the page, in headless Chromium"
   beforeAll(async () => {
     downloads = await mkdtemp(join(tmpdir(), "unfold-studio-downloads-"));
     app = await startStudioApp();
-    ({ outDir, browser } = app);
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-    page.on("pageerror", (e) => pageErrors.push(e.message));
-    await page.goto(app.url);
-    await page.waitForFunction(() => window.__studioTraining?.ready === true, undefined, WAIT);
-    await mkdir(SHOTS, { recursive: true });
+    ({ outDir } = app);
+    page = await openStudioPage(app, { viewport: { width: 1400, height: 900 }, acceptDownloads: true, ready: "window.__studioTraining?.ready === true", errors: pageErrors, timeout: WAIT.timeout });
   });
 
   afterAll(async () => {

@@ -33,7 +33,7 @@ export interface TrainingComparison {
   readonly page: PageTraining;
   /** The backend as `pnpm train` creates it (the CPU backend on every core). */
   readonly trainer: NodeTraining;
-  /** The CPU backend in Node on as many threads as the page's, where that differs from the trainer's. */
+  /** The CPU backend or onnxruntime in Node on as many threads as the page's, where that differs from the trainer's. */
   readonly pageThreads?: NodeTraining;
 }
 
@@ -85,14 +85,13 @@ export function formatResult(result: BenchResult, frames: number, runs: number, 
     f.met === undefined ? "" : f.met ? "met" : "NOT met",
   ]);
   const m = result.machine;
-  const lines = [
-    ...formatTable(["figure", "backend", "value", "range", "target", ""], rows).split("\n"),
-    "",
-    `Live descent: 64 tokens, d 16, one layer per animation frame, drawing included; the median of ${runs} run(s) of ${frames} frames (range: the lowest and the highest run).`,
-  ];
+  const lines = [...formatTable(["figure", "backend", "value", "range", "target", ""], rows).split("\n"), ""];
+  if (result.live.length > 0) {
+    lines.push(`Live descent: 64 tokens, d 16, one layer per animation frame, drawing included; the median of ${runs} run(s) of ${frames} frames (range: the lowest and the highest run).`);
+  }
   if (result.training.length > 0) {
     const { page, trainer } = result.training[0]!;
-    lines.push(`Training: the trainer's quick config on the page's digits, steps per second over ${page.steps} steps in the page and ${trainer.steps} in this Node process, after ${warmup} untimed steps; compiling excluded.`);
+    lines.push(`Training: the trainer's quick config on the page's digits, steps per second over ${page.steps} steps in the page and ${trainer.steps} in Node, after ${warmup} untimed steps; compiling excluded.`);
   }
   lines.push(`Machine: ${m.browser}; GPU adapter (as the page reports it): ${m.gpuAdapter}; ${m.cpu}, ${m.cores} cores (the page sees ${m.pageCores}); ${m.os}; Node ${m.node}; cross-origin isolated page: ${m.crossOriginIsolated ? "yes" : "no"}.`);
   const engines = new Map<string, string>();

@@ -73,9 +73,9 @@ export async function trainInPage(page: Page, backend: BenchBackend, warmup: num
   }
 }
 
-/** The page CPU backend's thread count, from the engine it reports ("WebAssembly SIMD, 1 thread"). */
+/** The thread count of the page's CPU backend or onnxruntime, from the engine it reports ("WebAssembly SIMD, 1 thread"). */
 export function pageThreads(engine: string): number {
   const match = /(\d+) threads?\b/.exec(engine);
-  if (!match) throw new Error(`the page's CPU engine '${engine}' does not say how many threads it runs`);
+  if (!match) throw new Error(`the page's engine '${engine}' does not say how many threads it runs`);
   return Number(match[1]);
 }

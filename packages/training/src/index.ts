@@ -18,6 +18,7 @@ export {
   type EnergyTransformerModelConfig,
   type TransformerModelConfig,
   type CrateModelConfig,
+  type FixedPointConfig,
 } from "./config/schema.js";
 export { type InputKind, type TargetKind, type TaskBatch, type TaskData, type Split, IGNORE_LABEL, inputShape, targetShape, inputSize, targetSize } from "./task/task.js";
 export { type StoredSplit, storedTask } from "./task/stored.js";
@@ -39,5 +40,10 @@ export { type EnergyProfile, energyProfile, energySlack, aboveMinimum } from "./
 export { StopRequested, stopPoint, stoppable, yieldToEventLoop } from "./loop/stop.js";
 export { type TrainingPlan, planTraining } from "./loop/plan.js";
 export { type TrainingSetup, type TrainingStart, type TrainingStep, DEFAULT_ENERGY_INPUTS, TrainingSession } from "./loop/session.js";
+export { type FixedPointModel } from "./fixed-point/model.js";
+export { type FixedPointFigures, type SolvedBatch, FixedPointRunner } from "./fixed-point/runner.js";
+export { FIXED_POINT_STATE, STATE_COTANGENT, mapGradFeed, mapParamsProgram, fixedPointLossProgram, fixedPointLogitsProgram, fixedPointUpdateProgram } from "./fixed-point/programs.js";
+export { ANCHOR_TERM, ANCHOR_PARAM, anchorEnergy, fixedPointYangModel } from "./model/yang-fixed-point.js";
+export { yangLayerSpecs } from "./model/yang-layer.js";
 export { type NamedTensor, encodeSafetensors, decodeSafetensors } from "./checkpoint/safetensors.js";
 export { type Manifest, type TensorFileEntry, MANIFEST_NAME, MANIFEST_FORMAT, MANIFEST_VERSION, validateManifest } from "./checkpoint/manifest.js";

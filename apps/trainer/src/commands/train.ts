@@ -18,6 +18,8 @@ unfold train predict --onnx FILE --input FILE [--json]
   --config NAME|FILE   a bundled config (${bundledConfigNames().join(", ")}) or a JSON file
   --model KIND         yang | energy-transformer | transformer | crate (that model's defaults)
   --task KIND          mnist | addition | recall;  --data FILE [--test-data FILE]: your JSONL/CSV
+  --depth unrolled|implicit  unfold model.layers layers, or iterate the yang layer to its fixed
+                       point and train by implicit gradients (model.fixedPoint)
   --classes N          a data file's class count (labels 0..N-1); default: the training file's labels
   --backend NAME       cpu | webgpu | onnx | tfjs | reference
   --epochs --batch-size --lr --warmup-steps --weight-decay --seed --max-seconds
@@ -70,6 +72,7 @@ export async function trainCommand(args: string[], io: CommandIO, options: Train
     task: { type: "string" },
     data: { type: "string" },
     "test-data": { type: "string" },
+    depth: { type: "string" },
     resume: { type: "boolean" },
     overwrite: { type: "boolean" },
     json: { type: "boolean" },
@@ -91,7 +94,7 @@ export async function trainCommand(args: string[], io: CommandIO, options: Train
   let directory: RunDirectory;
   let energyInputsFrom: string;
   if (resume) {
-    const changed = ["config", "model", "task", "data", "test-data", ...Object.keys(flags)].filter((f) => f !== "out" && f !== "max-seconds" && values[f] !== undefined);
+    const changed = ["config", "model", "task", "data", "test-data", "depth", ...Object.keys(flags)].filter((f) => f !== "out" && f !== "max-seconds" && values[f] !== undefined);
     if (changed.length) {
       throw new ConfigError(`--resume continues the saved run with its own config; drop ${changed.map((f) => `--${f}`).join(", ")} (or start a new run in another --out)`);
     }
@@ -116,6 +119,7 @@ export async function trainCommand(args: string[], io: CommandIO, options: Train
       ...(text("task") ? { task: text("task")! } : {}),
       ...(text("data") ? { data: text("data")! } : {}),
       ...(text("test-data") ? { testData: text("test-data")! } : {}),
+      ...(text("depth") !== undefined ? { depth: text("depth")! } : {}),
       flags,
     });
     // Blame what set each value: the flag, else the config file's field, else the default.
@@ -162,7 +166,9 @@ export async function trainCommand(args: string[], io: CommandIO, options: Train
       label: config.model.kind === "yang" && !config.model.tied ? "untied yang: E_t is layer t's own energy" : run.model.kind,
     });
     let onnx: string | null = null;
-    if (config.onnx) {
+    // A fixed-point model's export (an ONNX Loop) is not the trainer's yet; an explicit onnx: true is refused by loadConfig.
+    if (config.onnx && run.model.fixedPoint) io.progress("ONNX export: skipped (the trainer does not export fixed-point models yet)");
+    if (config.onnx && !run.model.fixedPoint) {
       if (stoppedLate("the ONNX export")) return run;
       onnx = await exportTrainedModel(join(run.outDir, RUN_FILES.model), run.model, run.task, run.params);
       await writePredictSample(join(run.outDir, RUN_FILES.predictSample), run.task, 16);

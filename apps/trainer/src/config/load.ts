@@ -61,7 +61,15 @@ export interface ConfigSources {
   readonly testData?: string;
   /** Values of the flags in CONFIG_FLAGS, as typed. */
   readonly flags?: Partial<Record<ConfigFlag, string>>;
+  /**
+   * --depth: "implicit" makes the model a fixed-point one (model.fixedPoint, with its defaults
+   * unless the config sets it); "unrolled" removes model.fixedPoint, unfolding model.layers layers.
+   */
+  readonly depth?: string;
 }
+
+/** The values --depth takes. */
+export const DEPTHS = ["unrolled", "implicit"] as const;
 
 export function bundledConfigNames(): string[] {
   if (!existsSync(BUNDLED_CONFIG_DIR)) return [];
@@ -185,6 +193,8 @@ export function loadConfig(sources: ConfigSources = {}): TrainerConfig {
     mark(spec.path, flag);
   }
 
+  if (sources.depth !== undefined) applyDepth(raw, sources.depth, mark);
+
   const parsed = TrainerConfig.safeParse(raw);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, raw, fromFlag, where));
   refuseIgnored(raw, parsed.data, where);
@@ -201,10 +211,31 @@ export function loadConfig(sources: ConfigSources = {}): TrainerConfig {
  * given explicitly are refused: a default that does not apply is not the user's mistake.
  */
 function refuseIgnored(raw: Record<string, unknown>, config: TrainerConfig, where: (path: readonly PropertyKey[]) => string): void {
-  const task = config.task;
+  const { model, task } = config;
+  if (model.kind === "yang" && model.fixedPoint && valueAt(raw, ["model", "layers"]) !== undefined) {
+    throw new ConfigError(
+      `${where(["model", "layers"])}: a fixed-point model (model.fixedPoint, --depth implicit) iterates one layer until it converges, so a layer count does not apply; remove layers (model.fixedPoint.maxIterations bounds the iterations)`,
+    );
+  }
+  if (model.kind === "yang" && model.fixedPoint && valueAt(raw, ["onnx"]) === true) {
+    throw new ConfigError(`${where(["onnx"])}: the trainer does not export a fixed-point model to ONNX yet (its export is an ONNX Loop: see exportFixedPoint in @unfold/backend-onnx); remove onnx`);
+  }
   if (task.kind === "mnist" && task.tokens === "rows" && valueAt(raw, ["task", "patch"]) !== undefined) {
     throw new ConfigError(`${where(["task", "patch"])}: applies only to tokens "patches"; with tokens "rows" each pixel row is one token (remove patch)`);
   }
+}
+
+/** Applies --depth to the raw config: sets or removes model.fixedPoint. */
+function applyDepth(raw: Record<string, unknown>, depth: string, mark: (path: readonly string[], flag: string) => void): void {
+  if (!(DEPTHS as readonly string[]).includes(depth)) throw new ConfigError(`--depth: ${notAChoice("depth", depth, DEPTHS)}`);
+  const model = (kindOf(raw["model"]) === undefined ? { kind: DEFAULT_KINDS.model, ...(raw["model"] as object | undefined) } : raw["model"]) as Record<string, unknown>;
+  raw["model"] = model;
+  if (depth === "unrolled") {
+    delete model["fixedPoint"];
+    return;
+  }
+  model["fixedPoint"] ??= {};
+  mark(["model", "fixedPoint"], "depth");
 }
 
 function formatIssues(

@@ -16,6 +16,7 @@ import {
 } from "@unfold/training";
 import { ConfigError } from "../config/load.js";
 import type { TrainerConfig } from "../config/schema.js";
+import { fixedPointMetrics } from "../report/fixed-point.js";
 import { type MetricsWriter, openMetrics } from "../report/metrics.js";
 import { type Progress, createProgress } from "../report/progress.js";
 import { createBackend } from "./backends.js";
@@ -267,8 +268,9 @@ async function trainIn(directory: RunDirectory, given: TrainerConfig, options: T
       step = done.step;
       const { loss, accuracy } = done;
       losses.push({ step, loss });
-      records.write({ step, epoch: done.epoch, loss, accuracy, learningRate: done.learningRate, gradNorm: done.gradNorm, seconds: seconds() });
-      bar.update(step, { loss, accuracy });
+      const solver = fixedPointMetrics(done);
+      records.write({ step, epoch: done.epoch, loss, accuracy, learningRate: done.learningRate, gradNorm: done.gradNorm, ...solver, seconds: seconds() });
+      bar.update(step, { loss, accuracy, ...(solver ? { fwd: solver.forwardIterations, bwd: solver.backwardIterations, residual: solver.residual } : {}) });
       // The backends' run() promises settle as microtasks: without this the event loop (and a
       // signal handler) would not run until the next file write. See stop.ts.
       await yieldToEventLoop();

@@ -31,9 +31,43 @@ export const Head = oneOf("head", ["mean", "flatten"]);
 
 /** A step size learned (or fixed) as a fraction in (0, 1) of its descent bound. */
 const StepSize = z.strictObject({
-  learned: z.boolean().default(true),
+  /** Unset: learned, except in a fixed-point model (model.fixedPoint), whose map needs fixed sizes. */
+  learned: z.boolean().optional(),
   /** Initial (or fixed) fraction of the bound. */
   fraction: z.number().gt(0).lt(1).default(0.5),
+});
+
+/**
+ * A fixed-point Yang model (`--depth implicit`): the tied layer iterated to its fixed point and
+ * trained by implicit gradients (docs/fixed-points.md, section 6).
+ */
+const FixedPoint = z.strictObject({
+  /** The forward solve's tolerance on the relative residual ||T(Y) - Y|| / ||Y||; unset, 1e-6 in float64 and 1e-4 in float32. */
+  tol: z.number().gt(0).lt(1).optional(),
+  maxIterations: int(1, 100_000).default(200),
+  solver: oneOf("fixed-point solver", ["iteration", "anderson"]).default("anderson"),
+  backward: oneOf("backward mode", ["implicit", "jfb", "phantom"]).default("implicit"),
+  /** lambda of the anchor term (lambda / 2) ||Y - X||^2 that ties the fixed point to the embedded input X. */
+  anchor: z.number().gt(0).max(100).default(1),
+  /** The adjoint solve, for backward "implicit" only (GMRES, at most 100 products, when unset). */
+  adjoint: z
+    .strictObject({
+      solver: oneOf("adjoint solver", ["gmres", "iteration"]).default("gmres"),
+      /** Relative residual of the adjoint equation; unset, 1e-8 in float64 and 1e-4 in float32. */
+      tol: z.number().gt(0).lt(1).optional(),
+      maxIterations: int(1, 100_000).default(100),
+    })
+    .optional(),
+  /** k damped steps from the fixed point, for backward "phantom" only (5 steps at damping 0.5 when unset). */
+  phantom: z.strictObject({ steps: int(1, 1_000).default(5), damping: z.number().gt(0).max(1).default(0.5) }).optional(),
+}).superRefine((fixedPoint, ctx) => {
+  // Settings for a backward mode other than the chosen one would be ignored: refuse them.
+  if (fixedPoint.adjoint !== undefined && fixedPoint.backward !== "implicit") {
+    ctx.addIssue({ code: "custom", path: ["adjoint"], message: `applies to backward "implicit" only, but backward is "${fixedPoint.backward}"; remove adjoint` });
+  }
+  if (fixedPoint.phantom !== undefined && fixedPoint.backward !== "phantom") {
+    ctx.addIssue({ code: "custom", path: ["phantom"], message: `applies to backward "phantom" only, but backward is "${fixedPoint.backward}"; remove phantom` });
+  }
 });
 
 const YangModel = z.strictObject({
@@ -52,6 +86,20 @@ const YangModel = z.strictObject({
   normalize: oneOf("normalization", ["none", "euclidean"]).default("none"),
   /** Each token attends only to itself and earlier tokens (next-token tasks); descent is then measured, not promised. */
   causal: z.boolean().default(false),
+  /** Iterate the layer to its fixed point instead of unfolding `layers` layers (see FixedPoint). */
+  fixedPoint: FixedPoint.optional(),
+}).superRefine((model, ctx) => {
+  // A fixed point needs one map: one weight set, fixed step sizes, and steps that descend one energy.
+  if (model.fixedPoint === undefined) return;
+  const refuse = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
+  if (!model.tied) refuse(["tied"], "model.fixedPoint needs one layer map: untied weights give every layer its own map; set model.tied to true");
+  for (const step of ["attentionStep", "feedForwardStep"] as const) {
+    if (model[step].learned === true) {
+      refuse([step, "learned"], `model.fixedPoint iterates one map with fixed step sizes; remove model.${step}.learned (the size is fixed at model.${step}.fraction of its bound)`);
+    }
+  }
+  if (model.causal) refuse(["causal"], "model.fixedPoint is not available with a causal mask (the masked attention step descends no energy); set model.causal to false");
+  if (model.normalize !== "none") refuse(["normalize"], "model.fixedPoint is not available with token normalization; set model.normalize to none");
 });
 
 const EnergyTransformerModel = z.strictObject({
@@ -142,6 +190,8 @@ export type ModelConfig = z.output<typeof ModelConfig>;
 export type TrainConfig = z.output<typeof TrainConfig>;
 /** A parsed model section of kind "yang". */
 export type YangModelConfig = z.output<typeof YangModel>;
+/** A parsed model.fixedPoint section. */
+export type FixedPointConfig = z.output<typeof FixedPoint>;
 /** A parsed model section of kind "energy-transformer". */
 export type EnergyTransformerModelConfig = z.output<typeof EnergyTransformerModel>;
 /** A parsed model section of kind "transformer". */

@@ -1,4 +1,4 @@
-import { type Backend, type DType, type Executable, type HostTensor, hostTensor, optimize } from "@unfold/core";
+import { type Backend, type DType, type DeviceTensor, type Executable, type HostTensor, hostTensor, optimize } from "@unfold/core";
 import { initParams, learningRateAt, trainStepCarry, zeroMoments } from "@unfold/nn";
 import type { TrainConfig } from "../config/schema.js";
 import type { TrainerModel } from "../model/model.js";
@@ -10,6 +10,7 @@ import { type TrainingPlan, planTraining } from "./plan.js";
 import { INPUT, TARGET, energyTraceProgram, logitsProgram, trainingProgram } from "./programs.js";
 import { ResidentTensors } from "./resident.js";
 import { stopPoint, yieldToEventLoop } from "./stop.js";
+import { type FixedPointFigures, FixedPointRunner } from "../fixed-point/runner.js";
 
 /** What a training session trains: a built model, its task's data, and the optimization section. */
 export interface TrainingSetup {
@@ -52,6 +53,8 @@ export interface TrainingStep {
   readonly learningRate: number;
   /** The global gradient norm before clipping. */
   readonly gradNorm: number;
+  /** A fixed-point model's solver figures (forward and adjoint iterations, residual, convergence); absent otherwise. */
+  readonly fixedPoint?: FixedPointFigures;
 }
 
 /** Test inputs profiled when TrainingSetup.energyInputs is not given (fewer when the test split is smaller). */
@@ -84,7 +87,14 @@ export class TrainingSession {
   private constructor(
     readonly backend: Backend,
     readonly setup: TrainingSetup,
-    private readonly programs: { readonly train: Executable; readonly logits: Executable; readonly energy: Executable | undefined; readonly evalBatch: number },
+    private readonly programs: {
+      /** The one-program training step; undefined for a fixed-point model, whose step the runner takes. */
+      readonly train: Executable | undefined;
+      readonly logits: Executable;
+      readonly energy: Executable | undefined;
+      readonly evalBatch: number;
+      readonly fixedPoint: FixedPointRunner | undefined;
+    },
     private readonly resident: ResidentTensors,
     plan: TrainingPlan,
     step: number,
@@ -114,6 +124,12 @@ export class TrainingSession {
     const { signal } = start;
     const optimizer = { beta1: t.beta1, beta2: t.beta2, weightDecay: t.weightDecay, ...(t.clipNorm !== null ? { clipNorm: t.clipNorm } : {}) };
     const evalBatch = Math.min(task.testCount, 250);
+    if (model.fixedPoint) {
+      await stopPoint(signal);
+      const runner = await FixedPointRunner.compile(backend, model, task, { train: t.batchSize, eval: evalBatch }, dtype, optimizer);
+      const resident = await uploadStart(backend, model, t, dtype, start);
+      return new TrainingSession(backend, setup, { train: undefined, logits: runner.evaluation(), energy: undefined, evalBatch, fixedPoint: runner }, resident, plan, step);
+    }
     const energyProgram = energyTraceProgram(model, task, dtype);
     await stopPoint(signal);
     const trainExe = await backend.compile(optimize(trainingProgram(model, task, t.batchSize, dtype, optimizer)));
@@ -121,15 +137,8 @@ export class TrainingSession {
     const logits = await backend.compile(optimize(logitsProgram(model, task, evalBatch, dtype)));
     await stopPoint(signal);
     const energy = energyProgram ? await backend.compile(optimize(energyProgram)) : undefined;
-    const resident = new ResidentTensors(backend);
-    try {
-      await resident.upload(start.params ?? initParams(model.specs, { seed: t.seed, dtype }));
-      await resident.upload(start.moments ?? zeroMoments(model.specs, dtype));
-    } catch (error) {
-      resident.dispose();
-      throw error;
-    }
-    return new TrainingSession(backend, setup, { train: trainExe, logits, energy, evalBatch }, resident, plan, step);
+    const resident = await uploadStart(backend, model, t, dtype, start);
+    return new TrainingSession(backend, setup, { train: trainExe, logits, energy, evalBatch, fixedPoint: undefined }, resident, plan, step);
   }
 
   /** Steps done so far. */
@@ -155,13 +164,18 @@ export class TrainingSession {
     const indices = trainBatchIndices({ count: task.trainCount, batchSize: t.batchSize, seed: t.seed, step });
     const batch = task.batch("train", indices, this.setup.augment ? { seed: t.seed * 1_000_003 + step } : undefined);
     const learningRate = learningRateAt(step + 1, { peak: t.learningRate, warmupSteps: t.warmupSteps, totalSteps: this.plan.totalSteps, decay: t.decay });
-    const outs = await this.programs.train.run({
-      ...this.resident.feeds(),
-      [INPUT]: hostTensor(batch.inputs, inputShape(task, t.batchSize), dtype),
-      [TARGET]: hostTensor(batch.targets, targetShape(task, t.batchSize), dtype),
-      learningRate: hostTensor([learningRate], [], dtype),
-      step: hostTensor([step + 1], [], dtype),
-    });
+    const inputs = hostTensor(batch.inputs, inputShape(task, t.batchSize), dtype);
+    const targets = hostTensor(batch.targets, targetShape(task, t.batchSize), dtype);
+    const schedule = { learningRate: hostTensor([learningRate], [], dtype), step: hostTensor([step + 1], [], dtype) };
+    let fixedPoint: FixedPointFigures | undefined;
+    let outs: Record<string, DeviceTensor>;
+    if (this.programs.fixedPoint) {
+      const taken = await this.programs.fixedPoint.trainStep(this.resident.feeds(), { inputs, targets }, schedule);
+      outs = taken.outputs;
+      fixedPoint = taken.figures;
+    } else {
+      outs = await this.programs.train!.run({ ...this.resident.feeds(), [INPUT]: inputs, [TARGET]: targets, ...schedule });
+    }
     const read = async (name: string): Promise<number> => (await outs[name]!.read()).data[0]!;
     const loss = await read("loss");
     const correct = await read("correct");
@@ -170,7 +184,8 @@ export class TrainingSession {
     this.current = step + 1;
     if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${this.current}: the loss is ${loss} (lower train.learningRate or set train.clipNorm)`);
     const labelled = countLabelled(batch.targets);
-    return { step: this.current, epoch: Math.ceil(this.current / this.plan.perEpoch), loss, accuracy: correct / labelled, correct, labelled, learningRate, gradNorm };
+    const figures = { step: this.current, epoch: Math.ceil(this.current / this.plan.perEpoch), loss, accuracy: correct / labelled, correct, labelled, learningRate, gradNorm };
+    return fixedPoint ? { ...figures, fixedPoint } : figures;
   }
 
   /**
@@ -226,6 +241,19 @@ export class TrainingSession {
   private checkOpen(method: string): void {
     if (this.disposed) throw new Error(`TrainingSession.${method}: the session is disposed`);
   }
+}
+
+/** The starting parameters and moments, uploaded (a checkpoint's, or fresh ones from train.seed). */
+async function uploadStart(backend: Backend, model: TrainerModel, t: TrainConfig, dtype: DType, start: TrainingStart): Promise<ResidentTensors> {
+  const resident = new ResidentTensors(backend);
+  try {
+    await resident.upload(start.params ?? initParams(model.specs, { seed: t.seed, dtype }));
+    await resident.upload(start.moments ?? zeroMoments(model.specs, dtype));
+  } catch (error) {
+    resident.dispose();
+    throw error;
+  }
+  return resident;
 }
 
 function countLabelled(targets: ArrayLike<number>): number {

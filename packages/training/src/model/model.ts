@@ -1,5 +1,6 @@
 import type { Tensor } from "@unfold/core";
 import type { TrainableSpecs } from "@unfold/nn";
+import type { FixedPointModel } from "../fixed-point/model.js";
 
 /**
  * One energy value per layer boundary of an energy model, for a batch of one input: `before[l]`
@@ -21,6 +22,11 @@ export interface TrainerModel {
   readonly layers: number;
   /** Logits [batch, classes] for a class target, [batch, tokens, classes] for a token target. */
   logits(input: Tensor, params: Record<string, Tensor>): Tensor;
+  /**
+   * Fixed-point models only (model.fixedPoint): the layer map iterated to convergence and trained
+   * by implicit gradients. Such a model has no unrolled `logits`: the session runs the solver.
+   */
+  readonly fixedPoint?: FixedPointModel;
   /** Energy models only: the energy at every layer boundary. */
   energyTrace?(input: Tensor, params: Record<string, Tensor>): EnergyTrace;
   /** One line for logs and reports. */

@@ -6,6 +6,8 @@ import type { TaskData } from "../task/task.js";
 import { inputOutput } from "./embedding.js";
 import { type EnergyTrace, type TrainerModel, layerPrefix } from "./model.js";
 import { stepSizes } from "./step-size.js";
+import { fixedPointYangModel } from "./yang-fixed-point.js";
+import { yangLayerSpecs } from "./yang-layer.js";
 
 /**
  * The unfolded Yang et al. energy Transformer. Y^0 = ReLU(embedding) (the feed-forward step is a
@@ -30,14 +32,11 @@ export function yangModel(config: YangModelConfig, task: TaskData): TrainerModel
   const energy: Energy = yangEnergy({ dim, heads, headDim });
   // The step objects supply the maps; their numeric sizes are replaced by the tensors below.
   const [attentionStep, feedForwardStep] = yangLayerSteps(energy, { feedForwardStepSize: 1 });
-  const attention = stepSizes("attention", { layers, bound: 1, ...config.attentionStep });
-  const feedForward = stepSizes("feedForward", { layers, bound: 2 / (1 + config.spectrum), ...config.feedForwardStep });
+  if (config.fixedPoint) return fixedPointYangModel(config, config.fixedPoint, task);
+  const attention = stepSizes("attention", { layers, bound: 1, learned: config.attentionStep.learned ?? true, fraction: config.attentionStep.fraction });
+  const feedForward = stepSizes("feedForward", { layers, bound: 2 / (1 + config.spectrum), learned: config.feedForwardStep.learned ?? true, fraction: config.feedForwardStep.fraction });
 
-  const layerSpecs: TrainableSpecs = {
-    Wa: { shape: [heads, headDim, dim], init: { kind: "identity", noise: 0.5 / Math.sqrt(dim) } },
-    M: { shape: [dim, dim], init: { kind: "normal", std: 0.5 / Math.sqrt(dim) } },
-    b: { shape: [dim], init: { kind: "zeros" } },
-  };
+  const layerSpecs: TrainableSpecs = yangLayerSpecs(dim, heads, headDim);
   const sets = tied ? 1 : layers;
   const specs = mergeSpecs(
     io.specs,

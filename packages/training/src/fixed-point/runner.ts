@@ -1,0 +1,206 @@
+import {
+  type AdjointOptions,
+  type Backend,
+  type DType,
+  type DeviceTensor,
+  type Executable,
+  type Feeds,
+  type FixedPointResult,
+  type HostTensor,
+  type ImplicitGradientOptions,
+  type Program,
+  implicitGradient,
+  optimize,
+  solveFixedPoint,
+} from "@unfold/core";
+import type { AdamWOptions } from "@unfold/nn";
+import type { FixedPointConfig } from "../config/schema.js";
+import { INPUT, LOGITS, TARGET } from "../loop/programs.js";
+import type { TrainerModel } from "../model/model.js";
+import type { TaskData } from "../task/task.js";
+import type { FixedPointModel } from "./model.js";
+import { FIXED_POINT_STATE, STATE_COTANGENT, fixedPointLogitsProgram, fixedPointLossProgram, fixedPointUpdateProgram, mapGradFeed, mapParamsProgram } from "./programs.js";
+
+/** How one training step's fixed point and its gradient went. */
+export interface FixedPointFigures {
+  /** Forward solver iterations (layer-map applications for plain iteration). */
+  readonly forwardIterations: number;
+  /** The relative residual ||T(Y) - Y|| / ||Y|| where the forward solve stopped. */
+  readonly residual: number;
+  /** Whether the forward solve reached model.fixedPoint.tol. */
+  readonly converged: boolean;
+  /** Adjoint-solve iterations (backward "implicit"); 0 for "jfb" and "phantom", which solve nothing. */
+  readonly backwardIterations: number;
+  /** The adjoint solve's final relative residual; null for "jfb" and "phantom". */
+  readonly backwardResidual: number | null;
+  /** Whether the adjoint solve reached its tolerance; true for "jfb" and "phantom". */
+  readonly backwardConverged: boolean;
+}
+
+/** A fixed point found for one input batch: the map's parameters and the solver's result. */
+export interface SolvedBatch {
+  /** The map's energy parameters for the batch (mapParamsProgram's outputs). */
+  readonly mapParams: Record<string, HostTensor>;
+  /** The forward solver's result: the fixed point, its residual, iterations and trace. */
+  readonly result: FixedPointResult;
+}
+
+/** The phantom gradient's unrolling when model.fixedPoint.phantom is unset: 5 steps at damping 0.5. */
+export const DEFAULT_PHANTOM = { steps: 5, damping: 0.5 } as const;
+
+/** The adjoint solve's settings, with the tolerance the dtype can reach when none is set: 1e-8 in float64, 1e-4 in float32. */
+function adjointOptions(adjoint: FixedPointConfig["adjoint"], dtype: DType): AdjointOptions {
+  const tol = adjoint?.tol ?? (dtype === "float32" ? 1e-4 : 1e-8);
+  return { solver: adjoint?.solver ?? "gmres", tol, maxIterations: adjoint?.maxIterations ?? 100 };
+}
+
+/** Only the feeds `executable`'s program declares (backends refuse unknown feeds). */
+function feedsOf(executable: Executable, feeds: Feeds): Feeds {
+  return Object.fromEntries(executable.program.feeds.map((f) => [f.name, feeds[f.name]!]));
+}
+
+async function readAll(outputs: Record<string, DeviceTensor>, names: readonly string[]): Promise<Record<string, HostTensor>> {
+  const host: Record<string, HostTensor> = {};
+  for (const name of names) host[name] = await outputs[name]!.read();
+  return host;
+}
+
+const disposeAll = (outputs: Record<string, DeviceTensor>): void => {
+  for (const t of Object.values(outputs)) if (!t.disposed) t.dispose();
+};
+
+/**
+ * A fixed-point model's compiled programs for one training batch size and one evaluation batch
+ * size, and the steps that run them: solve (embed and reparameterize, then the forward solver),
+ * the training step (the loss at Y*, the implicit gradient, the gradient in the training
+ * parameters and the AdamW update), and evaluation logits. Between programs the map's parameters,
+ * the fixed point and the adjoint's gradients pass through the host: the core solvers take host
+ * tensors.
+ */
+export class FixedPointRunner {
+  private constructor(
+    /** Where every program runs and the solvers keep their iterates. */
+    readonly backend: Backend,
+    /** The model's fixed-point description. */
+    readonly model: FixedPointModel,
+    /** The programs' dtype. */
+    readonly dtype: DType,
+    private readonly programs: {
+      readonly mapParams: ReadonlyMap<number, Executable>;
+      readonly loss: Executable;
+      readonly update: Executable;
+      readonly logits: Executable;
+    },
+    /** The training step's batch size. */
+    readonly trainBatch: number,
+    /** The evaluation batch size. */
+    readonly evalBatch: number,
+  ) {}
+
+  /** Compiles the programs; `trainer.fixedPoint` must be set. */
+  static async compile(
+    backend: Backend,
+    trainer: TrainerModel,
+    task: TaskData,
+    batches: { readonly train: number; readonly eval: number },
+    dtype: DType,
+    optimizer: AdamWOptions,
+  ): Promise<FixedPointRunner> {
+    const model = trainer.fixedPoint;
+    if (!model) throw new Error(`FixedPointRunner: the ${trainer.kind} model is not a fixed-point model (set model.fixedPoint)`);
+    const compile = (program: Program): Promise<Executable> => backend.compile(optimize(program));
+    const mapParams = new Map<number, Executable>();
+    for (const batch of new Set([batches.train, batches.eval])) mapParams.set(batch, await compile(mapParamsProgram(model, trainer.specs, task, batch, dtype)));
+    const programs = {
+      mapParams,
+      loss: await compile(fixedPointLossProgram(model, trainer.specs, task, batches.train, dtype)),
+      update: await compile(fixedPointUpdateProgram(model, trainer.specs, task, batches.train, dtype, optimizer)),
+      logits: await compile(fixedPointLogitsProgram(model, trainer.specs, batches.eval, dtype)),
+    };
+    return new FixedPointRunner(backend, model, dtype, programs, batches.train, batches.eval);
+  }
+
+  /** The map's parameters for `inputs` (a batch of `batch`, a compiled size) and the forward solve from Y_0 = the anchor. */
+  async solve(params: Feeds, inputs: HostTensor, batch: number): Promise<SolvedBatch> {
+    const exe = this.programs.mapParams.get(batch);
+    if (!exe) throw new Error(`FixedPointRunner.solve: no program for batch ${batch} (compiled: ${[...this.programs.mapParams.keys()].join(", ")})`);
+    const outs = await exe.run(feedsOf(exe, { ...params, [INPUT]: inputs }));
+    let mapParams: Record<string, HostTensor>;
+    try {
+      mapParams = await readAll(outs, Object.keys(outs));
+    } finally {
+      disposeAll(outs);
+    }
+    const { config } = this.model;
+    const result = await solveFixedPoint(this.model.map(batch), this.backend, {
+      state: mapParams[this.model.start]!,
+      params: mapParams,
+      solver: config.solver,
+      ...(config.tol !== undefined ? { tol: config.tol } : {}),
+      maxIterations: config.maxIterations,
+    });
+    return { mapParams, result };
+  }
+
+  /**
+   * One training step on a batch: solve, the loss at Y* and dL/dY*, the gradient in the map's
+   * parameters by the configured backward mode, then the update program. Returns the update
+   * program's outputs (the caller carries `next.*` into its resident tensors) and the figures.
+   */
+  async trainStep(
+    feeds: Feeds,
+    batch: { readonly inputs: HostTensor; readonly targets: HostTensor },
+    schedule: { readonly learningRate: HostTensor; readonly step: HostTensor },
+  ): Promise<{ outputs: Record<string, DeviceTensor>; figures: FixedPointFigures }> {
+    const { mapParams, result } = await this.solve(feeds, batch.inputs, this.trainBatch);
+    const stateFeeds = { ...feeds, [FIXED_POINT_STATE]: result.state, [TARGET]: batch.targets };
+    const lossOuts = await this.programs.loss.run(feedsOf(this.programs.loss, stateFeeds));
+    let cotangent: HostTensor;
+    try {
+      cotangent = await lossOuts[STATE_COTANGENT]!.read();
+    } finally {
+      disposeAll(lossOuts);
+    }
+    const { config } = this.model;
+    const options: ImplicitGradientOptions = {
+      state: result.state,
+      params: mapParams,
+      cotangent,
+      backward: config.backward,
+      ...(config.backward === "implicit" ? { adjoint: adjointOptions(config.adjoint, this.dtype) } : {}),
+      ...(config.backward === "phantom" ? { phantom: config.phantom ?? DEFAULT_PHANTOM } : {}),
+    };
+    const implicit = await implicitGradient(this.model.map(this.trainBatch), this.backend, options);
+    const mapGrads = Object.fromEntries(Object.entries(implicit.grads).map(([name, g]) => [mapGradFeed(name), g]));
+    const outputs = await this.programs.update.run(feedsOf(this.programs.update, { ...stateFeeds, ...mapGrads, [INPUT]: batch.inputs, ...schedule }));
+    const adjoint = implicit.adjoint;
+    return {
+      outputs,
+      figures: {
+        forwardIterations: result.iterations,
+        residual: result.residual,
+        converged: result.converged,
+        backwardIterations: adjoint?.iterations ?? 0,
+        backwardResidual: adjoint?.residual ?? null,
+        backwardConverged: adjoint?.converged ?? true,
+      },
+    };
+  }
+
+  /**
+   * An executable for evaluate(): it takes the parameters and an input batch of the evaluation
+   * size, solves to the fixed point and runs the head, and returns `logits`.
+   */
+  evaluation(): Executable {
+    const mapParams = this.programs.mapParams.get(this.evalBatch)!;
+    const logits = this.programs.logits;
+    return {
+      program: mapParams.program,
+      run: async (feeds) => {
+        const { result } = await this.solve(feeds, feeds[INPUT] as HostTensor, this.evalBatch);
+        const outs = await logits.run(feedsOf(logits, { ...feeds, [FIXED_POINT_STATE]: result.state }));
+        return { [LOGITS]: outs[LOGITS]! };
+      },
+    };
+  }
+}

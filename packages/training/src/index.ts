@@ -41,8 +41,8 @@ export { StopRequested, stopPoint, stoppable, yieldToEventLoop } from "./loop/st
 export { type TrainingPlan, planTraining } from "./loop/plan.js";
 export { type TrainingSetup, type TrainingStart, type TrainingStep, DEFAULT_ENERGY_INPUTS, TrainingSession } from "./loop/session.js";
 export { type FixedPointModel } from "./fixed-point/model.js";
-export { type FixedPointFigures, type SolvedBatch, FixedPointRunner } from "./fixed-point/runner.js";
-export { FIXED_POINT_STATE, STATE_COTANGENT, mapGradFeed, mapParamsProgram, fixedPointLossProgram, fixedPointLogitsProgram, fixedPointUpdateProgram } from "./fixed-point/programs.js";
+export { type FixedPointFigures, type SolvedBatch, FixedPointRunner, jacobianProbeSeed, jacobianProbes } from "./fixed-point/runner.js";
+export { FIXED_POINT_STATE, STATE_COTANGENT, JACOBIAN_PENALTY, jacobianProbeFeed, mapGradFeed, mapParamsProgram, fixedPointLossProgram, fixedPointLogitsProgram, fixedPointUpdateProgram } from "./fixed-point/programs.js";
 export { ANCHOR_TERM, ANCHOR_PARAM, anchorEnergy, fixedPointYangModel } from "./model/yang-fixed-point.js";
 export { yangLayerSpecs } from "./model/yang-layer.js";
 export { type NamedTensor, encodeSafetensors, decodeSafetensors } from "./checkpoint/safetensors.js";

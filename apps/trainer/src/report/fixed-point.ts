@@ -12,6 +12,8 @@ export interface FixedPointMetrics {
   /** The adjoint solve's relative residual; null for jfb and phantom. */
   readonly backwardResidual: number | null;
   readonly backwardConverged: boolean;
+  /** model.fixedPoint.jacobianPenalty's estimate of ||dT/dY||_F^2 at the fixed point (unweighted); absent without a penalty. */
+  readonly jacobianPenalty?: number;
 }
 
 /** The solver figures of a fixed-point model's step, or undefined for an unrolled model's. */
@@ -25,5 +27,16 @@ export function fixedPointMetrics(step: TrainingStep): FixedPointMetrics | undef
     backwardIterations: f.backwardIterations,
     backwardResidual: f.backwardResidual,
     backwardConverged: f.backwardConverged,
+    ...(f.jacobianPenalty !== undefined ? { jacobianPenalty: f.jacobianPenalty } : {}),
+  };
+}
+
+/** The solver figures the progress line shows: forward and backward iterations, the residual, and the Jacobian penalty (`jac`) when set. */
+export function fixedPointProgressFields(metrics: FixedPointMetrics): Record<string, number> {
+  return {
+    fwd: metrics.forwardIterations,
+    bwd: metrics.backwardIterations,
+    residual: metrics.residual,
+    ...(metrics.jacobianPenalty !== undefined ? { jac: metrics.jacobianPenalty } : {}),
   };
 }

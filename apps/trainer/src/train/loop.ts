@@ -16,7 +16,7 @@ import {
 } from "@unfold/training";
 import { ConfigError } from "../config/load.js";
 import type { TrainerConfig } from "../config/schema.js";
-import { fixedPointMetrics } from "../report/fixed-point.js";
+import { fixedPointMetrics, fixedPointProgressFields } from "../report/fixed-point.js";
 import { type MetricsWriter, openMetrics } from "../report/metrics.js";
 import { type Progress, createProgress } from "../report/progress.js";
 import { createBackend } from "./backends.js";
@@ -270,7 +270,7 @@ async function trainIn(directory: RunDirectory, given: TrainerConfig, options: T
       losses.push({ step, loss });
       const solver = fixedPointMetrics(done);
       records.write({ step, epoch: done.epoch, loss, accuracy, learningRate: done.learningRate, gradNorm: done.gradNorm, ...solver, seconds: seconds() });
-      bar.update(step, { loss, accuracy, ...(solver ? { fwd: solver.forwardIterations, bwd: solver.backwardIterations, residual: solver.residual } : {}) });
+      bar.update(step, { loss, accuracy, ...(solver ? fixedPointProgressFields(solver) : {}) });
       // The backends' run() promises settle as microtasks: without this the event loop (and a
       // signal handler) would not run until the next file write. See stop.ts.
       await yieldToEventLoop();

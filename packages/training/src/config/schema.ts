@@ -60,6 +60,18 @@ const FixedPoint = z.strictObject({
     .optional(),
   /** k damped steps from the fixed point, for backward "phantom" only (5 steps at damping 0.5 when unset). */
   phantom: z.strictObject({ steps: int(1, 1_000).default(5), damping: z.number().gt(0).max(1).default(0.5) }).optional(),
+  /**
+   * weight * a Hutchinson estimate of ||dT/dY||_F^2 at Y*, added to the training loss to keep the
+   * map contractive (docs/fixed-points.md, sections 4 and 6); unset, no penalty. `probes` Gaussian
+   * probe vectors per step, drawn from `seed` (unset: 0) and the step number.
+   */
+  jacobianPenalty: z
+    .strictObject({
+      weight: z.number().gt(0).max(1e6),
+      probes: int(1, 1_000).default(1),
+      seed: seed.optional(),
+    })
+    .optional(),
 }).superRefine((fixedPoint, ctx) => {
   // Settings for a backward mode other than the chosen one would be ignored: refuse them.
   if (fixedPoint.adjoint !== undefined && fixedPoint.backward !== "implicit") {

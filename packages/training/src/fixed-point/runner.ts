@@ -9,6 +9,9 @@ import {
   type HostTensor,
   type ImplicitGradientOptions,
   type Program,
+  Random,
+  type Shape,
+  hostTensor,
   implicitGradient,
   optimize,
   solveFixedPoint,
@@ -19,7 +22,17 @@ import { INPUT, LOGITS, TARGET } from "../loop/programs.js";
 import type { TrainerModel } from "../model/model.js";
 import type { TaskData } from "../task/task.js";
 import type { FixedPointModel } from "./model.js";
-import { FIXED_POINT_STATE, STATE_COTANGENT, fixedPointLogitsProgram, fixedPointLossProgram, fixedPointUpdateProgram, mapGradFeed, mapParamsProgram } from "./programs.js";
+import {
+  FIXED_POINT_STATE,
+  JACOBIAN_PENALTY,
+  STATE_COTANGENT,
+  fixedPointLogitsProgram,
+  fixedPointLossProgram,
+  fixedPointUpdateProgram,
+  jacobianProbeFeed,
+  mapGradFeed,
+  mapParamsProgram,
+} from "./programs.js";
 
 /** How one training step's fixed point and its gradient went. */
 export interface FixedPointFigures {
@@ -35,6 +48,11 @@ export interface FixedPointFigures {
   readonly backwardResidual: number | null;
   /** Whether the adjoint solve reached its tolerance; true for "jfb" and "phantom". */
   readonly backwardConverged: boolean;
+  /**
+   * With model.fixedPoint.jacobianPenalty: this step's Hutchinson estimate of ||dT/dY||_F^2 at Y*
+   * (unweighted; the loss's gradient includes weight times its gradient). Absent without a penalty.
+   */
+  readonly jacobianPenalty?: number;
 }
 
 /** A fixed point found for one input batch: the map's parameters and the solver's result. */
@@ -52,6 +70,27 @@ export const DEFAULT_PHANTOM = { steps: 5, damping: 0.5 } as const;
 function adjointOptions(adjoint: FixedPointConfig["adjoint"], dtype: DType): AdjointOptions {
   const tol = adjoint?.tol ?? (dtype === "float32" ? 1e-4 : 1e-8);
   return { solver: adjoint?.solver ?? "gmres", tol, maxIterations: adjoint?.maxIterations ?? 100 };
+}
+
+/**
+ * The seed of training step `step`'s Jacobian probes (`step` counts from 1): a hash of the
+ * configured seed and the step, so every step draws new probes and a resumed run, which repeats
+ * the step numbers, draws the same ones.
+ */
+export function jacobianProbeSeed(seed: number, step: number): number {
+  if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`jacobianProbeSeed: seed must be a non-negative integer, got ${seed}`);
+  if (!Number.isInteger(step) || step < 1) throw new RangeError(`jacobianProbeSeed: step must be a positive integer, got ${step}`);
+  return (Math.imul(seed ^ 0x2545f491, 0x9e3779b1) ^ Math.imul(step, 0x85ebca6b)) >>> 0;
+}
+
+/**
+ * Step `step`'s `probes` standard normal probe vectors of `shape`, as host tensors: the vectors
+ * core's gaussianProbes makes as constants from jacobianProbeSeed(seed, step), in the same order.
+ */
+export function jacobianProbes(shape: Shape, dtype: DType, options: { readonly probes: number; readonly seed: number }, step: number): HostTensor[] {
+  const rng = new Random(jacobianProbeSeed(options.seed, step));
+  const size = shape.reduce((a, b) => a * b, 1);
+  return Array.from({ length: options.probes }, () => hostTensor(rng.normals(size), shape, dtype));
 }
 
 /** Only the feeds `executable`'s program declares (backends refuse unknown feeds). */
@@ -172,7 +211,9 @@ export class FixedPointRunner {
     };
     const implicit = await implicitGradient(this.model.map(this.trainBatch), this.backend, options);
     const mapGrads = Object.fromEntries(Object.entries(implicit.grads).map(([name, g]) => [mapGradFeed(name), g]));
-    const outputs = await this.programs.update.run(feedsOf(this.programs.update, { ...stateFeeds, ...mapGrads, [INPUT]: batch.inputs, ...schedule }));
+    const probes = this.probeFeeds(schedule.step);
+    const outputs = await this.programs.update.run(feedsOf(this.programs.update, { ...stateFeeds, ...mapGrads, ...probes, [INPUT]: batch.inputs, ...schedule }));
+    const penalty = config.jacobianPenalty ? (await outputs[JACOBIAN_PENALTY]!.read()).data[0]! : undefined;
     const adjoint = implicit.adjoint;
     return {
       outputs,
@@ -183,8 +224,17 @@ export class FixedPointRunner {
         backwardIterations: adjoint?.iterations ?? 0,
         backwardResidual: adjoint?.residual ?? null,
         backwardConverged: adjoint?.converged ?? true,
+        ...(penalty !== undefined ? { jacobianPenalty: penalty } : {}),
       },
     };
+  }
+
+  /** The update program's probe feeds for the step in `step` (1-based); none without a penalty. */
+  private probeFeeds(step: HostTensor): Feeds {
+    const penalty = this.model.config.jacobianPenalty;
+    if (!penalty) return {};
+    const probes = jacobianProbes(this.model.stateShape(this.trainBatch), this.dtype, { probes: penalty.probes, seed: penalty.seed ?? 0 }, step.data[0]!);
+    return Object.fromEntries(probes.map((p, i) => [jacobianProbeFeed(i), p]));
   }
 
   /**

@@ -1,25 +1,13 @@
-import type { TrainingStep } from "@unfold/training";
+import type { FixedPointFigures, TrainingStep } from "@unfold/training";
 
-/** A fixed-point model's per-step solver figures as metrics.jsonl fields. */
-export interface FixedPointMetrics {
-  /** Forward solver iterations to the fixed point. */
-  readonly forwardIterations: number;
-  /** The relative residual ||T(Y) - Y|| / ||Y|| where the forward solve stopped. */
-  readonly residual: number;
-  readonly converged: boolean;
-  /** Adjoint-solve iterations (0 for the jfb and phantom gradients, which solve nothing). */
-  readonly backwardIterations: number;
-  /** The adjoint solve's relative residual; null for jfb and phantom. */
-  readonly backwardResidual: number | null;
-  readonly backwardConverged: boolean;
-  /** model.fixedPoint.jacobianPenalty's estimate of ||dT/dY||_F^2 at the fixed point (unweighted); absent without a penalty. */
-  readonly jacobianPenalty?: number;
-}
+/** A fixed-point model's per-step solver figures, as metrics.jsonl writes them (the session's own record). */
+export type FixedPointMetrics = FixedPointFigures;
 
 /** The solver figures of a fixed-point model's step, or undefined for an unrolled model's. */
 export function fixedPointMetrics(step: TrainingStep): FixedPointMetrics | undefined {
   const f = step.fixedPoint;
   if (!f) return undefined;
+  // Listed field by field: metrics.jsonl's keys keep this order whatever the session adds.
   return {
     forwardIterations: f.forwardIterations,
     residual: f.residual,

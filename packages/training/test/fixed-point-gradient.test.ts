@@ -2,7 +2,7 @@
 // against backpropagation through a long converged unrolling of the same anchored layer map and
 // against central finite differences: the embedding included, which only the anchor lets reach the
 // fixed point.
-import { type Backend, type DeviceTensor, type Feeds, Graph, type HostTensor, ReferenceBackend, applyLayer, gradients, hostTensor, runToHost } from "@unfold/core";
+import { type Backend, type DeviceTensor, type Feeds, Graph, type HostTensor, ReferenceBackend, applyLayer, gradients, hostTensor, relativeError, runToHost } from "@unfold/core";
 import { softmaxCrossEntropy, specLeaves, zeroMoments } from "@unfold/nn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FixedPointRunner, INPUT, TARGET, type TrainerModel, fixedPointLossProgram, inputShape, targetShape } from "../src/index.js";
@@ -22,7 +22,6 @@ afterAll(async () => {
 });
 
 const norm = (a: ArrayLike<number>): number => Math.sqrt(Array.from(a).reduce((s, v) => s + v * v, 0));
-const relative = (a: ArrayLike<number>, b: ArrayLike<number>): number => norm(Array.from(a, (v, i) => v - b[i]!)) / norm(b);
 const flat = (grads: Record<string, HostTensor>, names: readonly string[]): number[] => names.flatMap((n) => Array.from(grads[n]!.data));
 const angle = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   const dot = Array.from(a).reduce((s, v, i) => s + v * b[i]!, 0);
@@ -77,7 +76,7 @@ describe("the implicit training step of a fixed-point Yang model", () => {
     const { grads, figures } = await implicitGrads(model, params);
     const unrolled = await unrolledGrads(model, params, 500);
     for (const name of names) {
-      const error = relative(grads[name]!.data, unrolled[name]!.data);
+      const error = relativeError(grads[name]!.data, unrolled[name]!.data);
       console.log(`fixed-point Yang, '${name}': implicit vs K = 500 unrolled, relative error ${error.toExponential(2)}`);
       expect(error, name).toBeLessThan(1e-6);
     }

@@ -15,6 +15,7 @@ import {
   jacobianPenaltyProgram,
   ops,
   optimize,
+  relativeError,
   runToHost,
 } from "@unfold/core";
 import { zeroMoments } from "@unfold/nn";
@@ -50,8 +51,6 @@ afterAll(async () => {
   await backend.dispose();
 });
 
-const norm = (a: ArrayLike<number>): number => Math.sqrt(Array.from(a).reduce((s, v) => s + v * v, 0));
-const relative = (a: ArrayLike<number>, b: ArrayLike<number>): number => norm(Array.from(a, (v, i) => v - b[i]!)) / norm(b);
 const pick = (executable: { program: { feeds: readonly { name: string }[] } }, feeds: Feeds): Feeds => Object.fromEntries(executable.program.feeds.map((f) => [f.name, feeds[f.name]!]));
 
 /** One training step at learning rate 0 on the first batch: the unclipped gradient in every parameter, the figures, and Y*. */
@@ -120,7 +119,7 @@ describe("the Jacobian penalty in the fixed-point training step", () => {
       expect(Math.abs(added - PENALTY.weight * fd), `${name}[${index}]`).toBeLessThan(1e-6 * Math.max(1, Math.abs(fd)));
     }
     // The head does not enter T: its gradient is the implicit one alone.
-    expect(relative(withPenalty.grads["head.W"]!.data, without.grads["head.W"]!.data)).toBeLessThan(1e-12);
+    expect(relativeError(withPenalty.grads["head.W"]!.data, without.grads["head.W"]!.data)).toBeLessThan(1e-12);
   }, 120_000);
 
   it("draws new probes each step and the same probes for the same step", async () => {

@@ -141,7 +141,8 @@ export function checkParams(program: Program, params: Readonly<Record<string, Ho
   }
 }
 
-function resolveBatch(program: Program, option: ExportOptions["batchDim"]): { name: string; inputs: Set<string> } | undefined {
+/** The batch axis `option` asks for on `program`: its name and the feeds that carry it (see ExportOptions.batchDim). */
+export function resolveBatch(program: Program, option: ExportOptions["batchDim"]): { name: string; inputs: Set<string> } | undefined {
   if (option === undefined) return undefined;
   const name = typeof option === "string" ? option : option.name;
   const explicit = typeof option === "string" ? undefined : option.inputs;

@@ -14,20 +14,18 @@ import {
   layerMap,
   layerMapProgram,
   optimize,
-  requireInteger,
-  requireName,
   requireOneOf,
   requireOptions,
-  requirePositive,
   splitLongSums,
 } from "@unfold/core";
-import { MAX_OPSET, MIN_OPSET, type ModelMetadata, checkParams, metadataEntries } from "./export.js";
+import { checkParams, metadataEntries } from "./export.js";
+import { type CheckedLoopOptions, type FixedPointMetadata, addLoop, checkLoopOptions, finishLoopBody, loopBodyInputs, setFixedPointMetadata } from "./fixed-point-loop.js";
 import { lowerProgram } from "./lower/program.js";
-import { DEFAULT_OPSET, GraphBuilder } from "./model/graph-builder.js";
+import { GraphBuilder } from "./model/graph-builder.js";
 import type { GraphProto } from "./model/proto.js";
 
-/** What a fixed-point model records about where it came from; `energyTerms` defaults to the energy's terms. */
-export type FixedPointMetadata = Omit<ModelMetadata, "steps">;
+export { FIXED_POINT_METADATA, type FixedPointMetadata } from "./fixed-point-loop.js";
+
 
 /** Options of `exportFixedPoint`: the state's shape and dtype, the stopping rule, and what exportOnnx also takes. */
 export interface FixedPointExportOptions {
@@ -58,19 +56,8 @@ export const FIXED_POINT_OUTPUTS = {
   residual: "residual",
 } as const;
 
-/** Metadata keys a fixed-point model carries beside exportOnnx's. */
-export const FIXED_POINT_METADATA = {
-  /** "loop": the model iterates one layer to convergence in an ONNX Loop. */
-  kind: "unfold.fixed_point",
-  /** The tolerance, as given (a float32 model compares with it rounded to float32). */
-  tol: "unfold.fixed_point.tol",
-  /** The loop's trip count. */
-  maxIterations: "unfold.fixed_point.max_iterations",
-} as const;
-
 const OP = "exportFixedPoint";
 const OPTIONS = ["shape", "dtype", "tol", "maxIterations", "params", "opset", "metadata", "graphName"];
-const METADATA_OPTIONS = ["energyTerms", "unfoldVersion", "extra"];
 const STATE = "state";
 
 /**
@@ -98,21 +85,12 @@ export function exportFixedPoint(model: LayerMap | Unfolding, options: FixedPoin
     else graph.input(f.name, f.dtype, f.shape);
   }
   const body = loopBody(graph, lowered, o);
-  const trips = graph.scalar("int64", o.maxIterations, "max_iterations");
-  // T(Y) must be applied once before the residual of Y is known: the loop starts by running.
-  const first = graph.scalar("bool", true, "keep_going");
-  const noIterations = graph.scalar("int64", 0, "no_iterations");
-  const unknownResidual = graph.floats(o.dtype, [], [Number.POSITIVE_INFINITY], "residual_unknown");
-  const finals = [graph.fresh("fixed_point"), graph.fresh("iterations"), graph.fresh("residual")] as const;
-  graph.node("Loop", [trips, first, STATE, noIterations, unknownResidual], finals, { body: { graph: body } });
+  const finals = addLoop(graph, STATE, body, o);
   graph.output(finals[0], FIXED_POINT_OUTPUTS.state, o.dtype, o.shape);
   graph.output(finals[1], FIXED_POINT_OUTPUTS.iterations, "int64", []);
   graph.output(finals[2], FIXED_POINT_OUTPUTS.residual, o.dtype, []);
 
-  const metadata = metadataEntries({ energyTerms: map.energy.terms.map((t) => t.name), ...o.metadata });
-  metadata.set(FIXED_POINT_METADATA.kind, "loop");
-  metadata.set(FIXED_POINT_METADATA.tol, String(o.tol));
-  metadata.set(FIXED_POINT_METADATA.maxIterations, String(o.maxIterations));
+  const metadata = setFixedPointMetadata(metadataEntries({ energyTerms: map.energy.terms.map((t) => t.name), ...o.metadata }), o);
   return graph.encode({
     graphName: o.graphName,
     opset: o.opset,
@@ -127,30 +105,12 @@ export function exportFixedPoint(model: LayerMap | Unfolding, options: FixedPoin
  */
 function loopBody(graph: GraphBuilder, program: Program, o: CheckedOptions): GraphProto {
   const body = graph.subgraph();
-  const iteration = body.input(body.fresh("iteration"), "int64", []);
-  body.input(body.fresh("condition_in"), "bool", []);
-  const state = body.input(body.fresh("state_in"), o.dtype, o.shape);
-  body.input(body.fresh("iterations_in"), "int64", []);
-  body.input(body.fresh("residual_in"), o.dtype, []);
-  const feeds = new Map(program.feeds.map((f) => [f.name, f.name === STATE ? state : f.name]));
+  const inputs = loopBodyInputs(body, o);
+  const feeds = new Map(program.feeds.map((f) => [f.name, f.name === STATE ? inputs.state : f.name]));
   const values = lowerProgram(program, body, { feeds, batched: new Uint8Array(program.nodes.length) });
   const output = (name: string): string => values.get(program.outputs.find((out) => out.name === name)!.id)!;
-
-  // The relative residual ||T(Y) - Y|| / ||Y|| as Unfold's forward solvers compute it: the root of
-  // the ratio of the squares, and 0 when T(Y) = Y (0 at Y = 0 too, where the ratio is 0/0).
-  const residualSq = output(LAYER_MAP_OUTPUTS.residualSq);
-  const zero = body.floats(o.dtype, [], [0], "zero");
-  const ratio = body.op("Sqrt", [body.op("Div", [residualSq, output(LAYER_MAP_OUTPUTS.stateSq)])]);
-  const residual = body.op("Where", [body.op("Equal", [residualSq, zero]), zero, ratio]);
-  // Go on while the residual is above tol. A NaN compares false: it stops the loop (with a NaN
-  // residual) rather than spinning to maxIterations; Y = 0 with T(0) != 0 gives +inf and goes on.
-  const goOn = body.op("Greater", [residual, body.floats(o.dtype, [], [o.tol], "tol")]);
-  const count = body.op("Add", [iteration, body.scalar("int64", 1, "one")]);
-  body.output(goOn, body.fresh("condition_out"), "bool", []);
-  body.output(output(LAYER_MAP_OUTPUTS.next), body.fresh("state_out"), o.dtype, o.shape);
-  body.output(count, body.fresh("iterations_out"), "int64", []);
-  body.output(residual, body.fresh("residual_out"), o.dtype, []);
-  return body.toGraph("layer");
+  const step = { next: output(LAYER_MAP_OUTPUTS.next), residualSq: output(LAYER_MAP_OUTPUTS.residualSq), stateSq: output(LAYER_MAP_OUTPUTS.stateSq) };
+  return finishLoopBody(body, inputs, step, o);
 }
 
 function isLayerMap(model: LayerMap | Unfolding): model is LayerMap {
@@ -166,15 +126,10 @@ function checkUnfolding(model: unknown): Unfolding {
   return model as Unfolding;
 }
 
-interface CheckedOptions {
+interface CheckedOptions extends CheckedLoopOptions {
   readonly shape: Shape;
   readonly dtype: DType;
-  readonly tol: number;
-  readonly maxIterations: number;
   readonly params: Readonly<Record<string, HostTensor>>;
-  readonly opset: number;
-  readonly metadata: FixedPointMetadata;
-  readonly graphName: string;
 }
 
 function checkOptions(options: FixedPointExportOptions): CheckedOptions {
@@ -184,20 +139,5 @@ function checkOptions(options: FixedPointExportOptions): CheckedOptions {
     throw new UnfoldError(OP, `shape must be an array of positive integers, got ${describeValue(shape)}${Array.isArray(shape) ? ` [${shape.join(", ")}]` : ""}`);
   }
   const dtype = requireOneOf(OP, "dtype", options.dtype, ["float32", "float64"] as const);
-  const tol = requirePositive(OP, "tol", options.tol);
-  const maxIterations = requireInteger(OP, "maxIterations", options.maxIterations, 1);
-  // The trip count is an int64 in the model, written from a double: beyond 2^53 it would not be the number given.
-  if (maxIterations > Number.MAX_SAFE_INTEGER) throw new UnfoldError(OP, `maxIterations must be at most ${Number.MAX_SAFE_INTEGER}, got ${maxIterations}`);
-  const opset = options.opset ?? DEFAULT_OPSET;
-  if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
-    throw new UnfoldError(OP, `opset ${describeValue(opset)} is not supported; choose ${MIN_OPSET} to ${MAX_OPSET}`);
-  }
-  if (options.graphName !== undefined) requireName(OP, "graphName", options.graphName);
-  const metadata = options.metadata ?? {};
-  requireOptions(OP, "metadata", metadata, METADATA_OPTIONS);
-  const own: readonly string[] = Object.values(FIXED_POINT_METADATA);
-  for (const key of Object.keys(metadata.extra ?? {})) {
-    if (own.includes(key)) throw new UnfoldError(OP, `metadata.extra key '${key}' is the model's own (the fixed point's settings); choose another key`);
-  }
-  return { shape, dtype, tol, maxIterations, params: options.params ?? {}, opset, metadata, graphName: options.graphName ?? "unfold" };
+  return { shape, dtype, params: options.params ?? {}, ...checkLoopOptions(OP, options) };
 }

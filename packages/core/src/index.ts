@@ -125,5 +125,5 @@ export { type Unfolding, type UnfoldingConfig, type GuardOptions, type GuardMode
 export { energyProgram, stepProgram, unfoldedProgram, layerParam, termOutput } from "./unfold/programs.js";
 export { runUnfolding, type UnfoldRunOptions, type UnfoldTrace, type LayerRecord, type StepRecord, type EnergyRecord, type StepSizeBound, type StepSizeContext } from "./unfold/run.js";
 export { type LayerMap, LAYER_MAP_OUTPUTS, layerMap, applyLayer, layerMapProgram } from "./fixed-point/layer-map.js";
-export { solveFixedPoint, type FixedPointOptions, type FixedPointSolver, type FixedPointStopRule, type AndersonOptions, type LineSearchOptions, type FixedPointRecord, type FixedPointResult, type FixedPointStop } from "./fixed-point/forward.js";
+export { solveFixedPoint, type FixedPointOptions, type FixedPointSolver, type FixedPointStopRule, type AndersonOptions, type LineSearchOptions, type FixedPointRecord, type FixedPointResult, type FixedPointStop, type ResidentFixedPointResult, type ParamInputs, type TensorInput, defaultFixedPointTolerance } from "./fixed-point/forward.js";
 export * from "./fixed-point/implicit-api.js";

@@ -8,6 +8,7 @@ import type { Program } from "../ir/program.js";
 import type { Shape } from "../shape.js";
 import { Graph } from "../trace/graph.js";
 import * as ops from "../trace/ops.js";
+import { compileOnce, signature } from "./compiled.js";
 
 function dotProgram(shape: Shape, dtype: DType): Program {
   const graph = new Graph();
@@ -34,7 +35,8 @@ export class DeviceVectors {
 
   /** Compiles the two programs for vectors of `shape` and `dtype` on `backend`. */
   static async create(backend: Backend, shape: Shape, dtype: DType): Promise<DeviceVectors> {
-    return new DeviceVectors(dtype, await backend.compile(dotProgram(shape, dtype)), await backend.compile(axpyProgram(shape, dtype)));
+    const key = signature(shape, dtype);
+    return new DeviceVectors(dtype, await compileOnce(backend, undefined, `dot:${key}`, () => dotProgram(shape, dtype)), await compileOnce(backend, undefined, `axpy:${key}`, () => axpyProgram(shape, dtype)));
   }
 
   /** <a, b>, read back as one number. */

@@ -13,6 +13,7 @@ import { energyRose } from "./forward-guard.js";
 import { energyRecord, readScalars } from "./forward-read.js";
 import type { FixedPointResult } from "./forward-records.js";
 import { evaluateLayer } from "./forward-iteration.js";
+import { compileOnce, signature } from "./compiled.js";
 
 /** One history entry: an iterate and its residual, both resident. */
 interface Entry {
@@ -71,7 +72,7 @@ class History {
  * that plain step and the history restarts (the layer's promise holds for the states it makes,
  * e.g. inside a projection's set, which a mix may leave). Without it, the guard judges those rises.
  */
-export async function anderson(ctx: SolveContext, state: DeviceTensor, start: EnergyRecord): Promise<FixedPointResult> {
+export async function anderson(ctx: SolveContext, state: DeviceTensor, start: EnergyRecord): Promise<FixedPointResult<HostTensor | DeviceTensor>> {
   const { memory, mixing, regularization, safeguard } = ctx.settings.anderson;
   const { dtype, shape, backend } = ctx;
   const history = new History(ctx, memory);
@@ -85,7 +86,7 @@ export async function anderson(ctx: SolveContext, state: DeviceTensor, start: En
       residual: true,
       beforeRead: async (g) => {
         if (kept.length === 0) return [];
-        const row = await backend.compile(gramRowProgram(shape, dtype, kept.length));
+        const row = await compileOnce(backend, undefined, `gramRow:${kept.length}:${signature(shape, dtype)}`, () => gramRowProgram(shape, dtype, kept.length));
         return [await row.run({ [ANDERSON_NAMES.residual]: g!, ...Object.fromEntries(kept.map((e, i) => [ANDERSON_NAMES.history(i), e.residual])) })];
       },
     });
@@ -131,7 +132,7 @@ export async function anderson(ctx: SolveContext, state: DeviceTensor, start: En
 /** Runs the mix sum_i alpha_i (Y_i + beta G_i) on the device and reads its energy. */
 async function mix(ctx: SolveContext, entries: readonly Entry[], alpha: Float64Array, mixing: number): Promise<Point> {
   const { backend, dtype, shape } = ctx;
-  const exe = await backend.compile(mixProgram(ctx.map.energy, shape, dtype, entries.length));
+  const exe = await compileOnce(backend, ctx.map.energy, `mix:${entries.length}:${signature(shape, dtype)}`, () => mixProgram(ctx.map.energy, shape, dtype, entries.length));
   const feeds: Record<string, DeviceTensor | HostTensor> = { ...ctx.params, [ANDERSON_NAMES.mixing]: scalarTensor(mixing, dtype) };
   entries.forEach((e, i) => {
     feeds[ANDERSON_NAMES.iterate(i)] = e.iterate;

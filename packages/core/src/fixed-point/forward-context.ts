@@ -10,6 +10,7 @@ import type { Shape } from "../shape.js";
 import type { EnergyRecord } from "../unfold/records.js";
 import type { Step } from "../unfold/steps.js";
 import { energyProgram } from "../unfold/programs.js";
+import { compileOnce, signature } from "./compiled.js";
 import type { FixedPointOptions, SettledOptions } from "./forward-options.js";
 import type { FixedPointRecord, FixedPointResult, FixedPointStop } from "./forward-records.js";
 import { type LayerGuardVerdict, guardLayer, stopRuleHolds } from "./forward-guard.js";
@@ -43,10 +44,12 @@ export class SolveContext {
     return tensor;
   }
 
-  /** Disposes an owned tensor now (history that falls out of the window, a refused trial). */
+  /**
+   * Disposes an owned tensor now (history that falls out of the window, a refused trial). A tensor
+   * the solve does not own (the caller's resident starting state) is left alone.
+   */
   release(tensor: DeviceTensor): void {
-    tensor.dispose();
-    this.owned.delete(tensor);
+    if (this.owned.delete(tensor)) tensor.dispose();
   }
 
   /** Disposes everything still owned: the end of a solve, returned or thrown. */
@@ -62,7 +65,7 @@ export class SolveContext {
 
   /** The energy and terms at a resident state (one run of the energy program, one read). */
   async energyAt(state: DeviceTensor): Promise<EnergyRecord> {
-    const exe = await this.backend.compile(energyProgram(this.map.energy, this.shape, this.dtype));
+    const exe = await compileOnce(this.backend, this.map.energy, `energy:${signature(this.shape, this.dtype)}`, () => energyProgram(this.map.energy, this.shape, this.dtype));
     const outs = await exe.run({ state, ...this.params });
     this.energyEvaluations++;
     return energyRecord((await readScalars(this.backend, [outs], []))[0]!);
@@ -109,15 +112,16 @@ export class SolveContext {
   }
 
   /**
-   * The result, with the final state read back: converged when the stopping rule stopped it; else
-   * `reason` says why, and under requireConvergence the solve throws it instead.
+   * The result, with the final state read back (or, under `resident`, handed to the caller on the
+   * device): converged when the stopping rule stopped it; else `reason` says why, and under
+   * requireConvergence the solve throws it instead.
    */
-  async finish(state: DeviceTensor, stoppedBy: FixedPointStop, reason: string | undefined): Promise<FixedPointResult> {
+  async finish(state: DeviceTensor, stoppedBy: FixedPointStop, reason: string | undefined): Promise<FixedPointResult<HostTensor | DeviceTensor>> {
     const converged = stoppedBy === "tolerance";
     const last = this.trace[this.trace.length - 1];
     if (!converged && this.settings.requireConvergence) throw new UnfoldError(SOLVE, `did not converge: ${reason ?? stoppedBy}`);
     return {
-      state: await state.read(),
+      state: this.settings.resident ? await this.handOver(state) : await state.read(),
       converged,
       stoppedBy,
       reason: converged ? undefined : reason,
@@ -130,6 +134,16 @@ export class SolveContext {
       trace: this.trace,
       warnings: this.warnings,
     };
+  }
+
+  /**
+   * The final state for the caller to own: taken out of the solve's keeping, so disposeAll spares
+   * it. A state the solve does not own is the caller's own starting state (a line search that
+   * stopped where it started): the caller gets a copy, so that disposing the result frees only it.
+   */
+  private async handOver(state: DeviceTensor): Promise<DeviceTensor> {
+    if (this.owned.delete(state)) return state;
+    return this.backend.upload(await state.read());
   }
 
   /** The reason of a solve that ran out of iterations, naming the rule, the tolerance and where it got to. */

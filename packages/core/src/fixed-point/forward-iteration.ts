@@ -4,6 +4,8 @@ import type { DeviceTensor } from "../backend/backend.js";
 import type { EnergyRecord } from "../unfold/records.js";
 import type { SolveContext } from "./forward-context.js";
 import type { FixedPointResult } from "./forward-records.js";
+import type { HostTensor } from "../backend/tensor.js";
+import { compileOnce, signature } from "./compiled.js";
 import { energyRecord, readScalars, type Scalars } from "./forward-read.js";
 import { ITERATION_OUTPUTS, iterationProgram } from "./forward-programs.js";
 import { relativeResidual } from "./forward-guard.js";
@@ -32,7 +34,8 @@ export async function evaluateLayer(
   state: DeviceTensor,
   options: { readonly residual: boolean; readonly beforeRead?: (residual: DeviceTensor | undefined) => Promise<readonly Readonly<Record<string, DeviceTensor>>[]> },
 ): Promise<LayerEvaluation> {
-  const exe = await ctx.backend.compile(iterationProgram(ctx.map, ctx.shape, ctx.dtype, { residual: options.residual }));
+  const key = `iteration:${options.residual ? "residual" : "plain"}:${signature(ctx.shape, ctx.dtype)}`;
+  const exe = await compileOnce(ctx.backend, ctx.map, key, () => iterationProgram(ctx.map, ctx.shape, ctx.dtype, { residual: options.residual }));
   const outs = await exe.run({ state, ...ctx.params });
   const next = ctx.own(outs[LAYER_MAP_OUTPUTS.next]!);
   const residualTensor = options.residual ? ctx.own(outs[ITERATION_OUTPUTS.residual]!) : undefined;
@@ -46,7 +49,7 @@ export async function evaluateLayer(
 }
 
 /** Plain iteration from `state` (resident, owned) whose energy is `start`. */
-export async function iterate(ctx: SolveContext, state: DeviceTensor, start: EnergyRecord): Promise<FixedPointResult> {
+export async function iterate(ctx: SolveContext, state: DeviceTensor, start: EnergyRecord): Promise<FixedPointResult<HostTensor | DeviceTensor>> {
   let current = start;
   let y = state;
   for (let k = 1; k <= ctx.settings.maxIterations; k++) {

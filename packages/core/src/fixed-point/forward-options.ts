@@ -2,8 +2,7 @@
 // anything is compiled or uploaded: every mistake is reported naming the option. The defaults are
 // filled in here, so the solvers read one settled record.
 import type { DType } from "../dtype.js";
-import type { ParamValues } from "../energy/params.js";
-import type { HostTensor } from "../backend/tensor.js";
+import type { TensorInput, ParamInputs } from "./resident-inputs.js";
 import { UnfoldError } from "../errors.js";
 import {
   describeValue,
@@ -61,10 +60,16 @@ export interface LineSearchOptions {
 
 /** What solveFixedPoint takes besides the map (or tied unfolding) and the backend. */
 export interface FixedPointOptions<N extends string = string> {
-  /** Y_0, the iteration's starting point. */
-  readonly state: HostTensor;
-  /** The one parameter set of the tied map, by the energy's parameter names. */
-  readonly params: ParamValues<N>;
+  /**
+   * Y_0, the iteration's starting point: a host tensor, or a tensor resident on the solve's
+   * backend (used in place and never disposed by the solve).
+   */
+  readonly state: TensorInput;
+  /**
+   * The one parameter set of the tied map, by the energy's parameter names: each a host tensor
+   * (uploaded once for the solve) or a tensor resident on the solve's backend (used in place).
+   */
+  readonly params: ParamInputs<N>;
   /** Default 'iteration'. */
   readonly solver?: FixedPointSolver;
   /** The stopping tolerance (default 1e-6 in float64, 1e-4 in float32). */
@@ -79,6 +84,11 @@ export interface FixedPointOptions<N extends string = string> {
   readonly lineSearch?: LineSearchOptions;
   /** Throw when the solver stops unconverged instead of returning converged: false (default false). */
   readonly requireConvergence?: boolean;
+  /**
+   * Return the fixed point resident on the backend instead of reading it back (default false):
+   * the result's `state` is then a DeviceTensor the caller owns and disposes.
+   */
+  readonly resident?: boolean;
   /** Called with each iteration's record as it is taken into the trace. */
   readonly onIteration?: (record: FixedPointRecord) => void;
   /** Called with each warning (a rise under a 'warn' guard). */
@@ -94,9 +104,10 @@ export interface SettledOptions {
   readonly anderson: Required<AndersonOptions>;
   readonly lineSearch: Required<Omit<LineSearchOptions, "initialStepSize">> & { readonly initialStepSize: number | undefined };
   readonly requireConvergence: boolean;
+  readonly resident: boolean;
 }
 
-const OPTIONS = ["state", "params", "solver", "tol", "maxIterations", "stopOn", "anderson", "lineSearch", "requireConvergence", "onIteration", "onWarning"];
+const OPTIONS = ["state", "params", "solver", "tol", "maxIterations", "stopOn", "anderson", "lineSearch", "requireConvergence", "resident", "onIteration", "onWarning"];
 const ANDERSON = ["memory", "mixing", "regularization", "safeguard"];
 const LINE_SEARCH = ["initialStepSize", "shrink", "grow", "sufficientDecrease", "maxBacktracks"];
 const SOLVERS: readonly FixedPointSolver[] = ["iteration", "anderson", "line-search"];
@@ -126,6 +137,7 @@ export function settleOptions(op: string, options: FixedPointOptions, dtype: DTy
   const maxIterations = options.maxIterations === undefined ? 200 : requireInteger(op, "maxIterations", options.maxIterations, 1);
   const stopOn = options.stopOn === undefined ? "residual" : requireOneOf(op, "stopOn", options.stopOn, STOP_RULES);
   requireBoolean(op, "requireConvergence", options.requireConvergence);
+  requireBoolean(op, "resident", options.resident);
   requireOptionalFunction(op, "onIteration", options.onIteration);
   requireOptionalFunction(op, "onWarning", options.onWarning);
   if (options.anderson !== undefined && solver !== "anderson") {
@@ -159,5 +171,6 @@ export function settleOptions(op: string, options: FixedPointOptions, dtype: DTy
       maxBacktracks: l.maxBacktracks === undefined ? 30 : requireInteger(op, "lineSearch.maxBacktracks", l.maxBacktracks, 0),
     },
     requireConvergence: options.requireConvergence ?? false,
+    resident: options.resident ?? false,
   };
 }

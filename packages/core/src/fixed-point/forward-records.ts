@@ -1,5 +1,6 @@
 // What solveFixedPoint records: one entry per iteration (the residual of the iterate it started
 // from, the energy of the iterate it ends at), and what the solve as a whole gives back.
+import type { DeviceTensor } from "../backend/backend.js";
 import type { HostTensor } from "../backend/tensor.js";
 import type { FixedPointSolver } from "./forward-options.js";
 
@@ -40,10 +41,13 @@ export interface FixedPointRecord {
  */
 export type FixedPointStop = "tolerance" | "maxIterations" | "nonFinite" | "lineSearch";
 
-/** What solveFixedPoint gives back. */
-export interface FixedPointResult {
-  /** The last iterate, on the host: T(Y_k) of the last iteration for iteration and Anderson. */
-  readonly state: HostTensor;
+/**
+ * What solveFixedPoint gives back. `S` is where the state comes back: on the host (the default),
+ * or resident on the solve's backend with options.resident, the caller's to dispose.
+ */
+export interface FixedPointResult<S extends HostTensor | DeviceTensor = HostTensor> {
+  /** The last iterate: T(Y_k) of the last iteration for iteration and Anderson. */
+  readonly state: S;
   readonly converged: boolean;
   readonly stoppedBy: FixedPointStop;
   /** Why it did not converge, in words naming the numbers; undefined when it converged. */
@@ -60,3 +64,6 @@ export interface FixedPointResult {
   readonly trace: readonly FixedPointRecord[];
   readonly warnings: readonly string[];
 }
+
+/** solveFixedPoint's result with options.resident: the fixed point stays on the backend (the caller disposes it). */
+export type ResidentFixedPointResult = FixedPointResult<DeviceTensor>;

@@ -1,13 +1,12 @@
 // The options of implicitGradient, checked so that each error names the option and what was given.
-import { checkHostTensor } from "../backend/host-data.js";
-import type { HostTensor } from "../backend/tensor.js";
+import type { Backend } from "../backend/backend.js";
 import type { DType } from "../dtype.js";
-import { type ParamValues, checkParams } from "../energy/params.js";
 import { DTypeError, ShapeError, UnfoldError, formatShape } from "../errors.js";
-import { sameShape } from "../shape.js";
-import { requireInteger, requireOneOf, requireOptions } from "../validate.js";
+import { type Shape, sameShape } from "../shape.js";
+import { requireBoolean, requireInteger, requireOneOf, requireOptions } from "../validate.js";
 import { type AdjointOptions, type ResolvedAdjointOptions, resolveAdjointOptions } from "./adjoint-solve.js";
 import { type LayerMap } from "./layer-map.js";
+import { type ParamInputs, type TensorInput, checkParamInputs, checkTensorInput } from "./resident-inputs.js";
 
 /** How the gradient at the fixed point is taken. */
 export const BACKWARD_MODES = ["implicit", "jfb", "phantom"] as const;
@@ -25,50 +24,73 @@ export interface PhantomOptions {
   readonly damping?: number;
 }
 
-/** What implicitGradient takes. */
+/**
+ * What implicitGradient takes. The state, the parameters and the cotangent may each be a host
+ * tensor (uploaded for the call, freed after it) or a tensor resident on the call's backend (used
+ * in place, never disposed by the call).
+ */
 export interface ImplicitGradientOptions {
   /** The fixed point Y* = T(Y*) (a forward solver's result). */
-  readonly state: HostTensor;
+  readonly state: TensorInput;
   /** The energy's parameters, as at the forward solve. */
-  readonly params: ParamValues;
+  readonly params: ParamInputs;
   /** dL/dY*, the loss's gradient at the fixed point, like the state. */
-  readonly cotangent: HostTensor;
+  readonly cotangent: TensorInput;
   /** 'implicit' by default. */
   readonly backward?: BackwardMode;
   /** The adjoint solve, for backward 'implicit' only. */
   readonly adjoint?: AdjointOptions;
   /** The unrolling, for backward 'phantom' only (required there). */
   readonly phantom?: PhantomOptions;
+  /**
+   * Return the gradients resident on the backend instead of reading them back (default false):
+   * `grads` are then DeviceTensors the caller owns and disposes.
+   */
+  readonly resident?: boolean;
 }
 
 /** The options checked, with their defaults. */
 export interface ResolvedImplicitOptions {
-  readonly state: HostTensor;
-  readonly params: ParamValues;
-  readonly cotangent: HostTensor;
+  readonly state: TensorInput;
+  readonly params: ParamInputs;
+  readonly cotangent: TensorInput;
+  /** The state's shape and dtype. */
+  readonly shape: Shape;
   readonly dtype: DType;
+  readonly resident: boolean;
   readonly backward: BackwardMode;
   readonly adjoint: ResolvedAdjointOptions | null;
   readonly phantom: { readonly steps: number; readonly damping: number } | null;
 }
 
-const KEYS = ["state", "params", "cotangent", "backward", "adjoint", "phantom"];
+const KEYS = ["state", "params", "cotangent", "backward", "adjoint", "phantom", "resident"];
 
-/** Checks implicitGradient's options against the layer map's energy. */
-export function resolveImplicitOptions(op: string, map: LayerMap, options: unknown): ResolvedImplicitOptions {
+/** Checks implicitGradient's options against the layer map's energy (resident tensors against `backend`). */
+export function resolveImplicitOptions(op: string, map: LayerMap, options: unknown, backend: Backend): ResolvedImplicitOptions {
   const o = requireOptions(op, "options", options, KEYS) as unknown as ImplicitGradientOptions;
-  const state = checkHostTensor(op, "options.state", o.state, true);
-  const cotangent = checkHostTensor(op, "options.cotangent", o.cotangent, true);
+  const state = checkTensorInput(op, "options.state", o.state, backend, true);
+  const cotangent = checkTensorInput(op, "options.cotangent", o.cotangent, backend, true);
   if (!sameShape(cotangent.shape, state.shape)) {
     throw new ShapeError(op, `options.cotangent has shape ${formatShape(cotangent.shape)}; it is dL/dY* and must be like the state, ${formatShape(state.shape)}`);
   }
   if (cotangent.dtype !== state.dtype) throw new DTypeError(op, `options.cotangent is ${cotangent.dtype}, the state is ${state.dtype}`);
-  checkParams(map.energy, o.params, state.dtype, `${op}: options.params`);
+  checkParamInputs(map.energy, o.params, state.dtype, `${op}: options.params`, backend);
+  requireBoolean(op, "options.resident", o.resident);
   const backward = o.backward === undefined ? "implicit" : requireOneOf(op, "options.backward", o.backward, BACKWARD_MODES);
   if (o.adjoint !== undefined && backward !== "implicit") throw new UnfoldError(op, `options.adjoint applies to backward 'implicit' only, not '${backward}'`);
   if (o.phantom !== undefined && backward !== "phantom") throw new UnfoldError(op, `options.phantom applies to backward 'phantom' only, not '${backward}'`);
   const adjoint = backward === "implicit" ? resolveAdjointOptions(op, o.adjoint) : null;
-  return { state, params: o.params, cotangent, dtype: state.dtype, backward, adjoint, phantom: backward === "phantom" ? resolvePhantom(op, o.phantom) : null };
+  return {
+    state: o.state,
+    params: o.params,
+    cotangent: o.cotangent,
+    shape: state.shape,
+    dtype: state.dtype,
+    resident: o.resident ?? false,
+    backward,
+    adjoint,
+    phantom: backward === "phantom" ? resolvePhantom(op, o.phantom) : null,
+  };
 }
 
 function resolvePhantom(op: string, options: unknown): { steps: number; damping: number } {

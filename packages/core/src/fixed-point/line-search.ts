@@ -3,7 +3,8 @@
 // (Armijo). The state and direction stay on the device; the host reads the slope and the residual
 // once per iteration and one energy per trial. See docs/fixed-points.md, section 2.
 import type { DeviceTensor } from "../backend/backend.js";
-import { scalarTensor } from "../backend/tensor.js";
+import { type HostTensor, scalarTensor } from "../backend/tensor.js";
+import { compileOnce, signature } from "./compiled.js";
 import { UnfoldError } from "../errors.js";
 import type { EnergyRecord } from "../unfold/records.js";
 import { SOLVE, type SolveContext } from "./forward-context.js";
@@ -34,12 +35,12 @@ export function checkLineSearchMap(map: LayerMap): void {
 }
 
 /** The line search from `state` (resident, owned) whose energy is `start`. */
-export async function lineSearch(ctx: SolveContext, state: DeviceTensor, start: EnergyRecord): Promise<FixedPointResult> {
+export async function lineSearch(ctx: SolveContext, state: DeviceTensor, start: EnergyRecord): Promise<FixedPointResult<HostTensor | DeviceTensor>> {
   const { backend, shape, dtype, map } = ctx;
   const { initialStepSize, shrink, grow, sufficientDecrease, maxBacktracks } = ctx.settings.lineSearch;
   const alpha = map.stepSizes[0]!;
-  const directionExe = await backend.compile(directionProgram(map, shape, dtype));
-  const trialExe = await backend.compile(trialProgram(map.energy, shape, dtype));
+  const directionExe = await compileOnce(backend, map, `direction:${signature(shape, dtype)}`, () => directionProgram(map, shape, dtype));
+  const trialExe = await compileOnce(backend, map.energy, `trial:${signature(shape, dtype)}`, () => trialProgram(map.energy, shape, dtype));
   let current = start;
   let y = state;
   let stepSize = initialStepSize ?? alpha;

@@ -28,7 +28,7 @@ describe("implicitGradient bad inputs", () => {
 
   it("names the option at fault", async () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ adjont: {} }, "implicitGradient: unknown option 'adjont' in options (known: state, params, cotangent, backward, adjoint, phantom)"],
+      [{ adjont: {} }, "implicitGradient: unknown option 'adjont' in options (known: state, params, cotangent, backward, adjoint, phantom, resident)"],
       [{ cotangent: hostTensor(new Float64Array(n * d), [d, n]) }, "implicitGradient: options.cotangent has shape [3, 4]; it is dL/dY* and must be like the state, [4, 3]"],
       [{ cotangent: hostTensor(new Float32Array(n * d), [n, d]) }, "implicitGradient: options.cotangent is float32, the state is float64"],
       [{ cotangent: hostTensor(new Float64Array(n * d).fill(Number.NaN), [n, d]) }, "implicitGradient: options.cotangent [4, 3] contains NaN at element [0, 0]"],

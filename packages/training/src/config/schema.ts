@@ -38,8 +38,8 @@ const StepSize = z.strictObject({
 });
 
 /**
- * A fixed-point Yang model (`--depth implicit`): the tied layer iterated to its fixed point and
- * trained by implicit gradients (docs/fixed-points.md, section 6).
+ * A fixed-point model (`--depth implicit`; the yang, crate and energy-transformer kinds): the tied
+ * layer iterated to its fixed point and trained by implicit gradients (docs/fixed-points.md, section 6).
  */
 const FixedPoint = z.strictObject({
   /** The forward solve's tolerance on the relative residual ||T(Y) - Y|| / ||Y||; unset, 1e-6 in float64 and 1e-4 in float32. */
@@ -81,6 +81,20 @@ const FixedPoint = z.strictObject({
     ctx.addIssue({ code: "custom", path: ["phantom"], message: `applies to backward "phantom" only, but backward is "${fixedPoint.backward}"; remove phantom` });
   }
 });
+
+/**
+ * A step of size `stepSize` (model.<field>) that pulls toward the anchor moves the state by
+ * (1 - stepSize * anchor) along every direction the rest of the layer leaves alone: that is a
+ * contraction only while stepSize * anchor < 2.
+ */
+function anchorContracts(anchor: number, stepSize: number, field: string, refuse: (path: string[], message: string) => void): void {
+  if (stepSize * anchor >= 2) {
+    refuse(
+      ["fixedPoint", "anchor"],
+      `model.fixedPoint.anchor ${anchor} times model.${field} ${stepSize} is ${stepSize * anchor}, but the anchor's pull contracts only below 2 (the state would oscillate or diverge); lower the anchor or model.${field}`,
+    );
+  }
+}
 
 const YangModel = z.strictObject({
   kind: z.literal("yang"),
@@ -124,6 +138,14 @@ const EnergyTransformerModel = z.strictObject({
   memories: int(1, 16_384).default(128),
   stepSize: z.number().gt(0).max(10).default(0.1),
   learnedStep: z.boolean().default(false),
+  /** Iterate the ET's anchored descent step to its fixed point instead of unfolding `layers` steps (see FixedPoint). */
+  fixedPoint: FixedPoint.optional(),
+}).superRefine((model, ctx) => {
+  // A fixed point needs one map with a fixed step, along which the anchor contracts.
+  if (model.fixedPoint === undefined) return;
+  const refuse = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
+  if (model.learnedStep) refuse(["learnedStep"], "model.fixedPoint iterates one map with a fixed step size; remove model.learnedStep (the step is fixed at model.stepSize)");
+  anchorContracts(model.fixedPoint.anchor, model.stepSize, "stepSize", refuse);
 });
 
 const TransformerModel = z
@@ -160,16 +182,22 @@ const CrateModel = z
     eps: z.number().gt(0).max(1_000).default(1),
     /** The sparsity weight lambda of the ISTA step. */
     lambda: z.number().gt(0).max(10).default(0.1),
-    /** kappa, the MSSA step size. */
+    /** kappa, the MSSA step size (unrolled only: a fixed-point model follows the compression term's exact gradient, and the trainer refuses an explicit mssaStep there). */
     mssaStep: z.number().gt(0).max(10).default(1),
-    /** eta, the ISTA step size. */
+    /** eta, the ISTA step size (in a fixed-point model, the size of its one proximal step). */
     istaStep: z.number().gt(0).max(10).default(0.1),
+    /** Iterate one tied proximal step (compression, coding of the input, anchor) to its fixed point instead of unfolding `layers` layers (see FixedPoint). */
+    fixedPoint: FixedPoint.optional(),
   })
   .superRefine((model, ctx) => {
     // Without headDim the subspaces split the model dimension evenly.
     if (model.headDim === undefined && model.dim % model.heads !== 0) {
       ctx.addIssue({ code: "custom", path: ["heads"], message: `${model.heads} subspaces do not split model.dim ${model.dim} evenly (make dim a multiple of heads, or set model.headDim)` });
     }
+    if (model.fixedPoint === undefined) return;
+    const refuse = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    if (!model.tied) refuse(["tied"], "model.fixedPoint needs one layer map: untied weights give every layer its own map; set model.tied to true (CRATE is untied unless told)");
+    anchorContracts(model.fixedPoint.anchor, model.istaStep, "istaStep", refuse);
   });
 
 /** The model section: which unfolded (or baseline) Transformer is trained, and its sizes. */

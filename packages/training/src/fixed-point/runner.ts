@@ -9,6 +9,9 @@ import {
   type HostTensor,
   type ImplicitGradientOptions,
   type Program,
+  type ResidentFixedPointResult,
+  defaultFixedPointTolerance,
+  energyProgram,
   Random,
   type Shape,
   hostTensor,
@@ -16,7 +19,7 @@ import {
   optimize,
   solveFixedPoint,
 } from "@unfold/core";
-import type { AdamWOptions } from "@unfold/nn";
+import type { AdamWOptions, TrainableSpecs } from "@unfold/nn";
 import type { FixedPointConfig } from "../config/schema.js";
 import { INPUT, LOGITS, TARGET } from "../loop/programs.js";
 import type { TrainerModel } from "../model/model.js";
@@ -55,12 +58,23 @@ export interface FixedPointFigures {
   readonly jacobianPenalty?: number;
 }
 
-/** A fixed point found for one input batch: the map's parameters and the solver's result. */
+/** A fixed point found for one input batch: the map's parameters and the solver's result, on the host. */
 export interface SolvedBatch {
   /** The map's energy parameters for the batch (mapParamsProgram's outputs). */
   readonly mapParams: Record<string, HostTensor>;
   /** The forward solver's result: the fixed point, its residual, iterations and trace. */
   readonly result: FixedPointResult;
+}
+
+/**
+ * A fixed point found for one input batch, kept on the backend: the map's parameters (the run
+ * outputs of mapParamsProgram) and the solver's result with its state resident. `dispose` frees
+ * both; nothing here was read back but the solver's scalars.
+ */
+export interface ResidentSolvedBatch {
+  readonly mapParams: Record<string, DeviceTensor>;
+  readonly result: ResidentFixedPointResult;
+  dispose(): void;
 }
 
 /** The phantom gradient's unrolling when model.fixedPoint.phantom is unset: 5 steps at damping 0.5. */
@@ -98,12 +112,6 @@ function feedsOf(executable: Executable, feeds: Feeds): Feeds {
   return Object.fromEntries(executable.program.feeds.map((f) => [f.name, feeds[f.name]!]));
 }
 
-async function readAll(outputs: Record<string, DeviceTensor>, names: readonly string[]): Promise<Record<string, HostTensor>> {
-  const host: Record<string, HostTensor> = {};
-  for (const name of names) host[name] = await outputs[name]!.read();
-  return host;
-}
-
 const disposeAll = (outputs: Record<string, DeviceTensor>): void => {
   for (const t of Object.values(outputs)) if (!t.disposed) t.dispose();
 };
@@ -113,8 +121,9 @@ const disposeAll = (outputs: Record<string, DeviceTensor>): void => {
  * size, and the steps that run them: solve (embed and reparameterize, then the forward solver),
  * the training step (the loss at Y*, the implicit gradient, the gradient in the training
  * parameters and the AdamW update), and evaluation logits. Between programs the map's parameters,
- * the fixed point and the adjoint's gradients pass through the host: the core solvers take host
- * tensors.
+ * the fixed point, dL/dY* and the implicit gradients stay on the backend (the core solvers take
+ * and give resident tensors): per step only the inputs and targets go up and the solvers'
+ * scalars, the loss, the correct count and the gradient norm come back.
  */
 export class FixedPointRunner {
   private constructor(
@@ -125,7 +134,8 @@ export class FixedPointRunner {
     /** The programs' dtype. */
     readonly dtype: DType,
     private readonly programs: {
-      readonly mapParams: ReadonlyMap<number, Executable>;
+      /** By batch size: the training and evaluation sizes at compile time, 1 once the energy figure needs it. */
+      readonly mapParams: Map<number, Executable>;
       readonly loss: Executable;
       readonly update: Executable;
       readonly logits: Executable;
@@ -134,6 +144,8 @@ export class FixedPointRunner {
     readonly trainBatch: number,
     /** The evaluation batch size. */
     readonly evalBatch: number,
+    private readonly specs: TrainableSpecs,
+    private readonly task: TaskData,
   ) {}
 
   /** Compiles the programs; `trainer.fixedPoint` must be set. */
@@ -156,77 +168,137 @@ export class FixedPointRunner {
       update: await compile(fixedPointUpdateProgram(model, trainer.specs, task, batches.train, dtype, optimizer)),
       logits: await compile(fixedPointLogitsProgram(model, trainer.specs, batches.eval, dtype)),
     };
-    return new FixedPointRunner(backend, model, dtype, programs, batches.train, batches.eval);
+    return new FixedPointRunner(backend, model, dtype, programs, batches.train, batches.eval, trainer.specs, task);
   }
 
-  /** The map's parameters for `inputs` (a batch of `batch`, a compiled size) and the forward solve from Y_0 = the anchor. */
-  async solve(params: Feeds, inputs: HostTensor, batch: number): Promise<SolvedBatch> {
+  /**
+   * The map's parameters for `inputs` (a batch of `batch`, a compiled size) and the forward solve
+   * from Y_0 = the anchor, all kept on the backend: the caller disposes the result.
+   */
+  async solveResident(params: Feeds, inputs: HostTensor, batch: number): Promise<ResidentSolvedBatch> {
     const exe = this.programs.mapParams.get(batch);
     if (!exe) throw new Error(`FixedPointRunner.solve: no program for batch ${batch} (compiled: ${[...this.programs.mapParams.keys()].join(", ")})`);
-    const outs = await exe.run(feedsOf(exe, { ...params, [INPUT]: inputs }));
-    let mapParams: Record<string, HostTensor>;
+    const mapParams = await exe.run(feedsOf(exe, { ...params, [INPUT]: inputs }));
     try {
-      mapParams = await readAll(outs, Object.keys(outs));
-    } finally {
-      disposeAll(outs);
+      const { config } = this.model;
+      const result = await solveFixedPoint(this.model.map(batch), this.backend, {
+        state: mapParams[this.model.start]!,
+        params: mapParams,
+        solver: config.solver,
+        ...(config.tol !== undefined ? { tol: config.tol } : {}),
+        maxIterations: config.maxIterations,
+        resident: true,
+      });
+      return {
+        mapParams,
+        result,
+        dispose: () => {
+          result.state.dispose();
+          disposeAll(mapParams);
+        },
+      };
+    } catch (error) {
+      disposeAll(mapParams);
+      throw error;
     }
-    const { config } = this.model;
-    const result = await solveFixedPoint(this.model.map(batch), this.backend, {
-      state: mapParams[this.model.start]!,
-      params: mapParams,
-      solver: config.solver,
-      ...(config.tol !== undefined ? { tol: config.tol } : {}),
-      maxIterations: config.maxIterations,
-    });
-    return { mapParams, result };
+  }
+
+  /** As solveResident, with the map's parameters and the fixed point read back to the host. */
+  async solve(params: Feeds, inputs: HostTensor, batch: number): Promise<SolvedBatch> {
+    const solved = await this.solveResident(params, inputs, batch);
+    try {
+      const mapParams: Record<string, HostTensor> = {};
+      for (const [name, t] of Object.entries(solved.mapParams)) mapParams[name] = await t.read();
+      return { mapParams, result: { ...solved.result, state: await solved.result.state.read() } };
+    } finally {
+      solved.dispose();
+    }
   }
 
   /**
    * One training step on a batch: solve, the loss at Y* and dL/dY*, the gradient in the map's
    * parameters by the configured backward mode, then the update program. Returns the update
    * program's outputs (the caller carries `next.*` into its resident tensors) and the figures.
+   * Every tensor between the programs stays on the backend.
    */
   async trainStep(
     feeds: Feeds,
     batch: { readonly inputs: HostTensor; readonly targets: HostTensor },
     schedule: { readonly learningRate: HostTensor; readonly step: HostTensor },
   ): Promise<{ outputs: Record<string, DeviceTensor>; figures: FixedPointFigures }> {
-    const { mapParams, result } = await this.solve(feeds, batch.inputs, this.trainBatch);
-    const stateFeeds = { ...feeds, [FIXED_POINT_STATE]: result.state, [TARGET]: batch.targets };
-    const lossOuts = await this.programs.loss.run(feedsOf(this.programs.loss, stateFeeds));
-    let cotangent: HostTensor;
+    const solved = await this.solveResident(feeds, batch.inputs, this.trainBatch);
+    const held: Record<string, DeviceTensor>[] = [];
     try {
-      cotangent = await lossOuts[STATE_COTANGENT]!.read();
+      const { result } = solved;
+      const stateFeeds = { ...feeds, [FIXED_POINT_STATE]: result.state, [TARGET]: batch.targets };
+      const lossOuts = await this.programs.loss.run(feedsOf(this.programs.loss, stateFeeds));
+      held.push(lossOuts);
+      const { config } = this.model;
+      const options: ImplicitGradientOptions & { readonly resident: true } = {
+        state: result.state,
+        params: solved.mapParams,
+        cotangent: lossOuts[STATE_COTANGENT]!,
+        backward: config.backward,
+        ...(config.backward === "implicit" ? { adjoint: adjointOptions(config.adjoint, this.dtype) } : {}),
+        ...(config.backward === "phantom" ? { phantom: config.phantom ?? DEFAULT_PHANTOM } : {}),
+        resident: true,
+      };
+      const implicit = await implicitGradient(this.model.map(this.trainBatch), this.backend, options);
+      held.push(implicit.grads);
+      const mapGrads = Object.fromEntries(Object.entries(implicit.grads).map(([name, g]) => [mapGradFeed(name), g]));
+      const probes = this.probeFeeds(schedule.step);
+      const outputs = await this.programs.update.run(feedsOf(this.programs.update, { ...stateFeeds, ...mapGrads, ...probes, [INPUT]: batch.inputs, ...schedule }));
+      const penalty = config.jacobianPenalty ? (await outputs[JACOBIAN_PENALTY]!.read()).data[0]! : undefined;
+      const adjoint = implicit.adjoint;
+      return {
+        outputs,
+        figures: {
+          forwardIterations: result.iterations,
+          residual: result.residual,
+          converged: result.converged,
+          backwardIterations: adjoint?.iterations ?? 0,
+          backwardResidual: adjoint?.residual ?? null,
+          backwardConverged: adjoint?.converged ?? true,
+          ...(penalty !== undefined ? { jacobianPenalty: penalty } : {}),
+        },
+      };
     } finally {
-      disposeAll(lossOuts);
+      for (const outs of held) disposeAll(outs);
+      solved.dispose();
     }
-    const { config } = this.model;
-    const options: ImplicitGradientOptions = {
-      state: result.state,
-      params: mapParams,
-      cotangent,
-      backward: config.backward,
-      ...(config.backward === "implicit" ? { adjoint: adjointOptions(config.adjoint, this.dtype) } : {}),
-      ...(config.backward === "phantom" ? { phantom: config.phantom ?? DEFAULT_PHANTOM } : {}),
-    };
-    const implicit = await implicitGradient(this.model.map(this.trainBatch), this.backend, options);
-    const mapGrads = Object.fromEntries(Object.entries(implicit.grads).map(([name, g]) => [mapGradFeed(name), g]));
-    const probes = this.probeFeeds(schedule.step);
-    const outputs = await this.programs.update.run(feedsOf(this.programs.update, { ...stateFeeds, ...mapGrads, ...probes, [INPUT]: batch.inputs, ...schedule }));
-    const penalty = config.jacobianPenalty ? (await outputs[JACOBIAN_PENALTY]!.read()).data[0]! : undefined;
-    const adjoint = implicit.adjoint;
-    return {
-      outputs,
-      figures: {
-        forwardIterations: result.iterations,
-        residual: result.residual,
-        converged: result.converged,
-        backwardIterations: adjoint?.iterations ?? 0,
-        backwardResidual: adjoint?.residual ?? null,
-        backwardConverged: adjoint?.converged ?? true,
-        ...(penalty !== undefined ? { jacobianPenalty: penalty } : {}),
-      },
-    };
+  }
+
+  /** The forward solve's tolerance: model.fixedPoint.tol, else core's default for the dtype. */
+  get tolerance(): number {
+    return this.model.config.tol ?? defaultFixedPointTolerance(this.dtype);
+  }
+
+  /**
+   * One input's forward solve on its own (a batch of 1), for the energy figure: the energy of the
+   * starting state E(Y_0) and the solver's result, whose trace holds the energy after every
+   * iteration and whose iteration count is where the tolerance stopped it. Compiles the batch-1
+   * programs on first use; frees every tensor it made.
+   */
+  async profileInput(params: Feeds, input: HostTensor): Promise<{ readonly start: number; readonly result: Omit<ResidentFixedPointResult, "state"> }> {
+    if (!this.programs.mapParams.has(1)) {
+      this.programs.mapParams.set(1, await this.backend.compile(optimize(mapParamsProgram(this.model, this.specs, this.task, 1, this.dtype))));
+    }
+    const map = this.model.map(1);
+    const energy = await this.backend.compile(energyProgram(map.energy, this.model.stateShape(1), this.dtype));
+    const solved = await this.solveResident(params, input, 1);
+    try {
+      const outs = await energy.run({ ...solved.mapParams, state: solved.mapParams[this.model.start]! });
+      let start: number;
+      try {
+        start = (await outs["energy"]!.read()).data[0]!;
+      } finally {
+        disposeAll(outs);
+      }
+      const { state: _state, ...result } = solved.result;
+      return { start, result };
+    } finally {
+      solved.dispose();
+    }
   }
 
   /** The update program's probe feeds for the step in `step` (1-based); none without a penalty. */
@@ -247,9 +319,13 @@ export class FixedPointRunner {
     return {
       program: mapParams.program,
       run: async (feeds) => {
-        const { result } = await this.solve(feeds, feeds[INPUT] as HostTensor, this.evalBatch);
-        const outs = await logits.run(feedsOf(logits, { ...feeds, [FIXED_POINT_STATE]: result.state }));
-        return { [LOGITS]: outs[LOGITS]! };
+        const solved = await this.solveResident(feeds, feeds[INPUT] as HostTensor, this.evalBatch);
+        try {
+          const outs = await logits.run(feedsOf(logits, { ...feeds, [FIXED_POINT_STATE]: solved.result.state }));
+          return { [LOGITS]: outs[LOGITS]! };
+        } finally {
+          solved.dispose();
+        }
       },
     };
   }

@@ -11,6 +11,7 @@ import { INPUT, TARGET, energyTraceProgram, logitsProgram, trainingProgram } fro
 import { ResidentTensors } from "./resident.js";
 import { stopPoint, yieldToEventLoop } from "./stop.js";
 import { type FixedPointFigures, FixedPointRunner } from "../fixed-point/runner.js";
+import { fixedPointEnergyProfile } from "../fixed-point/energy-profile.js";
 
 /** What a training session trains: a built model, its task's data, and the optimization section. */
 export interface TrainingSetup {
@@ -210,14 +211,18 @@ export class TrainingSession {
 
   /**
    * The energy at every layer boundary for the first energyInputs test inputs (the paper's
-   * energy-by-layer figure); undefined for a model without an energy (the baseline, CRATE).
+   * energy-by-layer figure); for a fixed-point model, the map's energy at every solver iteration
+   * to convergence (a FixedPointEnergyProfile); undefined for a model without an energy (the
+   * baseline, CRATE).
    */
   async energyProfile(signal?: AbortSignal): Promise<EnergyProfile | undefined> {
     this.checkOpen("energyProfile");
-    const { energy } = this.programs;
-    if (!energy) return undefined;
+    const { energy, fixedPoint } = this.programs;
     const { task, model, dtype } = this.setup;
     const count = this.setup.energyInputs ?? Math.min(DEFAULT_ENERGY_INPUTS, task.testCount);
+    // A fixed-point model's figure is by solver iteration, each input solved to the tolerance.
+    if (fixedPoint) return fixedPointEnergyProfile(fixedPoint, this.resident.feeds(this.paramNames), task, range(count), signal);
+    if (!energy) return undefined;
     return energyProfile(energy, this.resident.feeds(this.paramNames), task, range(count), model.layers, dtype, signal);
   }
 

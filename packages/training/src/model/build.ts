@@ -2,7 +2,9 @@ import { ConfigError } from "../config/error.js";
 import type { ModelConfig } from "../config/schema.js";
 import type { TaskData } from "../task/task.js";
 import { crateModel } from "./crate.js";
+import { fixedPointCrateModel } from "./crate-fixed-point.js";
 import { energyTransformerModel } from "./energy-transformer.js";
+import { fixedPointEnergyTransformerModel } from "./energy-transformer-fixed-point.js";
 import type { TrainerModel } from "./model.js";
 import { transformerModel } from "./transformer.js";
 import { yangModel } from "./yang.js";
@@ -31,10 +33,10 @@ export function buildModel(config: ModelConfig, task: TaskData): TrainerModel {
     case "yang":
       return yangModel(config, task);
     case "energy-transformer":
-      return energyTransformerModel(config, task);
+      return config.fixedPoint ? fixedPointEnergyTransformerModel(config, config.fixedPoint, task) : energyTransformerModel(config, task);
     case "transformer":
       return transformerModel(config, task);
     case "crate":
-      return crateModel(config, task);
+      return config.fixedPoint ? fixedPointCrateModel(config, config.fixedPoint, task) : crateModel(config, task);
   }
 }

@@ -39,6 +39,8 @@ const CASES: readonly Case[] = [
   [["scaling", "--fit-max", "0.001"], ["--fit-max", "'0.001'", "at least 2"]],
   [["scaling", "--quick", "--points", "3", "--fit-max", "0.05"], ["--fit-max", "'0.05'", "--points 3", "at least 2"]],
   [["scaling", "--backend", "gpu"], ["--backend", "'gpu'", "cpu, reference"]],
+  [["scaling", "--threads", "0"], ["--threads", "'0'"]],
+  [["scaling", "--threads", "2", "--backend", "reference"], ["--threads 2", "--backend cpu", "reference"]],
   [["scaling", "--d-model", "0"], ["--d-model", "'0'"]],
   [["scaling", "--seeds", "0"], ["--seeds", "'0'"]],
   [["scaling", "--samples", "0"], ["--samples", "'0'"]],

@@ -36,7 +36,7 @@ describe("pnpm hessian scaling --quick --json", () => {
   it("prints a table against the predictions, and writes the growth plot", async () => {
     const io = captureIO();
     const plot = join(dir, "growth-table.svg");
-    await hessianMain(["scaling", "--d-model", "4", "--points", "3", "--seeds", "1", "--samples", "2", "--batch", "1", "--fit-max", "10", "--plot", plot], io);
+    await hessianMain(["scaling", "--d-model", "4", "--points", "3", "--seeds", "1", "--samples", "2", "--batch", "1", "--fit-max", "10", "--threads", "1", "--plot", plot], io);
     expect(io.lines.join("\n")).toMatch(/V_functional\s+0\s+0 \(identically zero\)/);
     expect(readFileSync(plot, "utf8")).toContain("stroke-dasharray");
   });

@@ -29,8 +29,8 @@ describe("--depth", () => {
   it("refuses what a fixed point cannot run, naming the flag or the field", () => {
     const dir = tempDir();
     expect(() => loadConfig({ depth: "deep" })).toThrow("--depth: 'deep' is not a depth; choose unrolled or implicit");
-    expect(() => loadConfig({ model: "energy-transformer", depth: "implicit" })).toThrow(
-      "--depth does not apply to model 'energy-transformer' (it sets model.fixedPoint, which model 'energy-transformer' does not have)",
+    expect(() => loadConfig({ model: "transformer", depth: "implicit" })).toThrow(
+      "--depth does not apply to model 'transformer' (it sets model.fixedPoint, which model 'transformer' does not have)",
     );
     const untied = writeConfigFile(dir, fixedPointJson({ tied: false }), "untied.json");
     expect(() => loadConfig({ config: untied, depth: "implicit" })).toThrow(
@@ -45,8 +45,6 @@ describe("--depth", () => {
     expect(() => loadConfig({ config: badTol })).toThrow(`${badTol}: field model.fixedPoint.tol: Too small: expected number to be >0, got -1`);
     const badBackward = writeConfigFile(dir, fixedPointJson({ fixedPoint: { backward: "unrolled" } }), "backward.json");
     expect(() => loadConfig({ config: badBackward })).toThrow(`${badBackward}: field model.fixedPoint.backward: 'unrolled' is not a backward mode; choose implicit, jfb or phantom`);
-    const onnx = writeConfigFile(dir, { ...fixedPointJson({ fixedPoint: {} }), onnx: true }, "onnx.json");
-    expect(() => loadConfig({ config: onnx })).toThrow(`${onnx}: field onnx: the trainer does not export a fixed-point model to ONNX yet`);
   });
 
   it("trains a fixed-point model and logs forward and backward iterations and the residual per step", async () => {

@@ -66,4 +66,10 @@ describe("training on every backend", async () => {
     }, timeout);
     it.skipIf(skip)(`${backend}: a run stopped at step 3 and resumed repeats the whole run bit for bit`, () => expectExactResume(backend, whole), timeout);
   }
+  it("cpu: --threads 1 and 2 (TrainOptions.threads) train exactly as the default thread count does", async () => {
+    const runs = [];
+    for (const threads of [1, 2]) runs.push(finished(await train(config("cpu"), { progressStream: quiet, threads })));
+    const byDefault = finished(await train(config("cpu"), { progressStream: quiet }));
+    for (const run of runs) expect(run.losses).toEqual(byDefault.losses);
+  });
 });

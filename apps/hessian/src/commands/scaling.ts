@@ -5,11 +5,13 @@ import { writingTo } from "@unfold/files";
 import { writeGrowthPlot } from "../plots/growth.js";
 
 const USAGE = `usage: unfold hessian scaling [--quick] [--d-model D] [--points N] [--seeds S] [--samples K]
-                              [--batch B] [--fit-max SIGMA] [--backend cpu|reference] [--plot FILE.svg] [--json]
+                              [--batch B] [--fit-max SIGMA] [--backend cpu|reference] [--threads N]
+                              [--plot FILE.svg] [--json]
 The growth-rate study: the data scale sigma on a log grid over 1e-2..1e1, block Frobenius norms by
 Hutchinson at each point and seed, log-log slopes fitted for sigma <= --fit-max (below softmax
 saturation; at least 2 of the points must lie in [0.01, --fit-max]). --quick: d_model 16, 10 points,
-3 seeds. Default: d_model 32, 20 points, 5 seeds. --plot writes the growth curves as SVG.`;
+3 seeds. Default: d_model 32, 20 points, 5 seeds. --threads: the CPU backend's threads (default:
+every core). --plot writes the growth curves as SVG.`;
 
 /** The slopes the study is judged by, the --json line's keys. */
 export const REPORTED_SLOPES = ["V_outer", "V_functional", "Q_outer", "Q_functional", "Q_full", "linear_Q", "preln_Q", "mlp"] as const;
@@ -39,6 +41,7 @@ export async function scalingCommand(argv: string[], io: CommandIO): Promise<voi
     batch: { type: "string" },
     "fit-max": { type: "string" },
     backend: { type: "string" },
+    threads: { type: "string" },
     plot: { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean" },
@@ -58,8 +61,9 @@ export async function scalingCommand(argv: string[], io: CommandIO): Promise<voi
   };
   checkFitRange(options.sigmas, options.fitRange, flags["fit-max"], points);
   checkBackendName(flags["backend"]);
+  const threads = flags["threads"] === undefined ? undefined : integerFlag("threads", flags["threads"], 1);
   const plotPath = outputFileFlag("plot", flags["plot"]);
-  const backend = backendNamed(flags["backend"], "cpu");
+  const backend = backendNamed(flags["backend"], "cpu", threads);
   let result: ScalingResult;
   try {
     result = await scalingStudy({ ...options, backend, onProgress: (m) => io.progress(m) });

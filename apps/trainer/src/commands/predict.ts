@@ -20,8 +20,17 @@ export async function predictCommand(args: string[], io: CommandIO): Promise<Pre
     io.out(`line ${p.line}: ${predicted}${label}`);
   }
   if (result.accuracy !== null) io.out(`accuracy: ${(100 * result.accuracy).toFixed(2)}% over the labelled examples`);
+  // A fixed-point model's Loop that stopped on its iteration cap gave the last iterate, not the fixed point: say where.
+  const tol = result.card.fixedPoint?.tol;
+  for (const batch of result.fixedPoint ?? []) {
+    if (batch.converged) continue;
+    io.progress(
+      `warning: lines ${batch.firstLine}-${batch.lastLine}: the model's fixed-point Loop stopped after ${batch.iterations} iterations at residual ${batch.residual.toExponential(2)}, above its tolerance ${tol}; these predictions come from the last iterate`,
+    );
+  }
   if (values["json"]) {
-    io.out(JSON.stringify({ count: result.predictions.length, accuracy: result.accuracy, predictions: result.predictions.map((p) => p.predicted) }));
+    const fixedPoint = result.fixedPoint ? { fixedPoint: result.fixedPoint } : {};
+    io.out(JSON.stringify({ count: result.predictions.length, accuracy: result.accuracy, predictions: result.predictions.map((p) => p.predicted), ...fixedPoint }));
   }
   return result;
 }

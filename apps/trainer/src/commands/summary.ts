@@ -1,6 +1,8 @@
 import { type CommandIO, fixed, formatAlignedTable } from "@unfold/cli";
 import type { PlotPaths } from "../output/plots.js";
 import type { CrateLayerFigures } from "../report/crate-layers.js";
+import { fixedPointEnergyLines } from "../report/fixed-point.js";
+import { isFixedPointProfile } from "@unfold/training";
 import type { TrainRun } from "../train/loop.js";
 
 /** The --json object: the last line of a run's output. */
@@ -9,7 +11,10 @@ export interface TrainSummary {
   readonly backend: string;
   readonly testAccuracy: number;
   readonly trainSeconds: number;
-  /** Mean over the energy inputs of E(Y^t), t = 0..K, after training ([] for the baseline). */
+  /**
+   * Mean over the energy inputs of E(Y^t), t = 0..K, after training ([] for the baseline); for a
+   * fixed-point model, by solver iteration, each input's row continued with its fixed point's energy.
+   */
   readonly energyByLayer: number[];
   /** (input, layer) pairs whose layer raised its energy, after training. */
   readonly energyIncreases: number;
@@ -38,7 +43,10 @@ export function summarize(run: TrainRun, onnx: string | null, crateLayers?: Crat
   };
 }
 
-/** What a person reads at the end of a run: accuracy, the energy-by-layer table, where things went. */
+/**
+ * What a person reads at the end of a run: accuracy, the energy-by-layer table (a fixed-point
+ * model: the solver's iterations to convergence, its energy by iteration being energy.svg), where things went.
+ */
 export function printRun(io: CommandIO, run: TrainRun, plots: PlotPaths, onnx: string | null): void {
   const { config, task } = run;
   io.out(`model: ${run.model.describe()}`);
@@ -48,7 +56,10 @@ export function printRun(io: CommandIO, run: TrainRun, plots: PlotPaths, onnx: s
       `test accuracy ${(100 * run.test.accuracy).toFixed(2)}% (${run.test.correct}/${run.test.labelled}), test loss ${run.test.loss.toFixed(4)}`,
   );
   const { energyBefore: before, energyAfter: after } = run;
-  if (after) {
+  if (after && isFixedPointProfile(after)) {
+    io.out("");
+    for (const line of fixedPointEnergyLines(before, after)) io.out(line);
+  } else if (after) {
     const inputs = after.energies.length;
     io.out("");
     io.out(`energy by layer: mean E(Y^t) over ${inputs} test inputs`);

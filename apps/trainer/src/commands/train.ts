@@ -1,13 +1,14 @@
 import { join } from "node:path";
-import { type CommandIO, parse } from "@unfold/cli";
+import { type CommandIO, integerFlag, parse } from "@unfold/cli";
 import { MANIFEST_NAME } from "@unfold/training";
 import { CONFIG_FLAGS, type ConfigFlag, ConfigError, bundledConfigNames, loadConfig, readConfigFile } from "../config/load.js";
 import { TrainerConfig } from "../config/schema.js";
-import { exportTrainedModel, writePredictSample } from "../output/onnx.js";
+import { checkFixedPointExport, describeFixedPointExport, exportTrainedModel, fixedPointCard, writePredictSample } from "../output/onnx.js";
 import { writePlots } from "../output/plots.js";
 import { reportCrateLayers } from "../report/crate-layers.js";
 import { checkpointConfig, checkpointDir } from "../train/checkpointing.js";
 import { DEFAULT_SOURCE, type InterruptedRun, type TrainOutcome, train } from "../train/loop.js";
+import { THREADED_BACKENDS } from "../train/backends.js";
 import { RUN_FILES, type RunDirectory, openRunDirectory } from "../train/run-directory.js";
 import { STOP_SIGNALS, describeStop, stopExitCode } from "../train/stop.js";
 import { printRun, summarize } from "./summary.js";
@@ -25,8 +26,10 @@ unfold train predict --onnx FILE --input FILE [--json]
   --epochs --batch-size --lr --warmup-steps --weight-decay --seed --max-seconds
   --layers --dim --heads --eval-every --checkpoint-every --energy-inputs --dtype
   --train-examples --test-examples
+  --threads N          the cpu or onnx backend's threads (default: every core); not part of the config
   --out DIR            where the run goes (default out/train); one run at a time per directory
-  --resume             continue the run saved in --out (its own config; --max-seconds may change)
+  --resume             continue the run saved in --out (its own config; --max-seconds and
+                       --threads may change)
   --overwrite          start a new run in an --out that holds one, deleting that run's
                        checkpoint, metrics, plots and model first (without it, that is refused)
   --json               end with one JSON object on the last line
@@ -73,6 +76,7 @@ export async function trainCommand(args: string[], io: CommandIO, options: Train
     data: { type: "string" },
     "test-data": { type: "string" },
     depth: { type: "string" },
+    threads: { type: "string" },
     resume: { type: "boolean" },
     overwrite: { type: "boolean" },
     json: { type: "boolean" },
@@ -89,6 +93,7 @@ export async function trainCommand(args: string[], io: CommandIO, options: Train
   const overwrite = values["overwrite"] === true;
   if (resume && overwrite) throw new ConfigError(`--resume continues the run saved in --out and --overwrite starts a new one over it: give one of them${continueHint(text("config"), flags.out)}`);
   const owner = `unfold train ${args.join(" ")}`.slice(0, 200);
+  const threads = values["threads"] === undefined ? undefined : integerFlag("threads", values["threads"], 1);
 
   let config: TrainerConfig;
   let directory: RunDirectory;
@@ -134,13 +139,17 @@ export async function trainCommand(args: string[], io: CommandIO, options: Train
   }
 
   try {
-    io.progress(`training ${config.model.kind} on ${config.task.kind} with the ${config.backend} backend${resume ? " (resumed)" : ""}; writing to ${directory.dir}`);
+    if (threads !== undefined && !THREADED_BACKENDS.includes(config.backend)) {
+      throw new ConfigError(`--threads ${threads} applies to the ${THREADED_BACKENDS.join(" and ")} backends, but the backend is ${config.backend}; drop --threads`);
+    }
+    io.progress(`training ${config.model.kind} on ${config.task.kind} with the ${config.backend} backend${threads === undefined ? "" : ` (${threads} thread${threads > 1 ? "s" : ""})`}${resume ? " (resumed)" : ""}; writing to ${directory.dir}`);
     const run = await train(config, {
       resume,
       overwrite,
       directory,
       sources: { energyInputs: energyInputsFrom },
       notice: io.progress,
+      ...(threads !== undefined ? { threads } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.progressStream ? { progressStream: options.progressStream } : {}),
     });
@@ -166,12 +175,15 @@ export async function trainCommand(args: string[], io: CommandIO, options: Train
       label: config.model.kind === "yang" && !config.model.tied ? "untied yang: E_t is layer t's own energy" : run.model.kind,
     });
     let onnx: string | null = null;
-    // A fixed-point model's export (an ONNX Loop) is not the trainer's yet; an explicit onnx: true is refused by loadConfig.
-    if (config.onnx && run.model.fixedPoint) io.progress("ONNX export: skipped (the trainer does not export fixed-point models yet)");
-    if (config.onnx && !run.model.fixedPoint) {
+    // A fixed-point model exports as one ONNX Loop to its tolerance (exportFixedPointModel), an unrolled one as its layers.
+    if (config.onnx) {
       if (stoppedLate("the ONNX export")) return run;
       onnx = await exportTrainedModel(join(run.outDir, RUN_FILES.model), run.model, run.task, run.params);
       await writePredictSample(join(run.outDir, RUN_FILES.predictSample), run.task, 16);
+      if (run.model.fixedPoint) {
+        const settings = fixedPointCard(run.model.fixedPoint);
+        io.progress(describeFixedPointExport(await checkFixedPointExport(onnx, run.task, settings, 16), settings.trainingSolver));
+      }
     }
     printRun(io, run, plots, onnx);
     const crateLayers = await reportCrateLayers(io, run);

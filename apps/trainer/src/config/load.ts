@@ -212,13 +212,16 @@ export function loadConfig(sources: ConfigSources = {}): TrainerConfig {
  */
 function refuseIgnored(raw: Record<string, unknown>, config: TrainerConfig, where: (path: readonly PropertyKey[]) => string): void {
   const { model, task } = config;
-  if (model.kind === "yang" && model.fixedPoint && valueAt(raw, ["model", "layers"]) !== undefined) {
+  const fixedPoint = model.kind !== "transformer" && model.fixedPoint !== undefined;
+  if (fixedPoint && valueAt(raw, ["model", "layers"]) !== undefined) {
     throw new ConfigError(
       `${where(["model", "layers"])}: a fixed-point model (model.fixedPoint, --depth implicit) iterates one layer until it converges, so a layer count does not apply; remove layers (model.fixedPoint.maxIterations bounds the iterations)`,
     );
   }
-  if (model.kind === "yang" && model.fixedPoint && valueAt(raw, ["onnx"]) === true) {
-    throw new ConfigError(`${where(["onnx"])}: the trainer does not export a fixed-point model to ONNX yet (its export is an ONNX Loop: see exportFixedPoint in @unfold/backend-onnx); remove onnx`);
+  if (fixedPoint && model.kind === "crate" && valueAt(raw, ["model", "mssaStep"]) !== undefined) {
+    throw new ConfigError(
+      `${where(["model", "mssaStep"])}: a fixed-point CRATE model (model.fixedPoint, --depth implicit) takes one proximal step on the compression term's exact gradient instead of MSSA's step, so mssaStep does not apply; remove mssaStep (model.istaStep sizes the step)`,
+    );
   }
   if (task.kind === "mnist" && task.tokens === "rows" && valueAt(raw, ["task", "patch"]) !== undefined) {
     throw new ConfigError(`${where(["task", "patch"])}: applies only to tokens "patches"; with tokens "rows" each pixel row is one token (remove patch)`);

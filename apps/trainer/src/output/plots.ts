@@ -1,9 +1,13 @@
 import { join } from "node:path";
 import { boxPlot, lineChart, writeSvg } from "@unfold/plot";
 import { readMetrics } from "../report/metrics.js";
-import { type EnergyProfile, aboveMinimum } from "@unfold/training";
+import { type EnergyProfile, aboveMinimum, isFixedPointProfile } from "@unfold/training";
+import { fixedPointEnergyChart, fixedPointEnergyCurves } from "./fixed-point-energy.js";
 
-/** The figures a run writes into its output directory: loss, accuracy, and (energy models) the energy by layer. */
+/**
+ * The figures a run writes into its output directory: loss, accuracy, and (energy models) the
+ * energy by layer, or for a fixed-point model by solver iteration to convergence.
+ */
 export const PLOT_FILES = ["loss.svg", "accuracy.svg", "energy.svg"] as const;
 const [LOSS_FILE, ACCURACY_FILE, ENERGY_FILE] = PLOT_FILES;
 
@@ -71,7 +75,15 @@ export function writePlots(outDir: string, metricsPath: string, energy: { before
       ],
     }),
   );
-  if (energy.before || energy.after) {
+  const profile = energy.after ?? energy.before;
+  if (profile && isFixedPointProfile(profile)) {
+    const groups = [
+      ...(energy.before && isFixedPointProfile(energy.before) ? [fixedPointEnergyCurves("before training", energy.before)] : []),
+      ...(energy.after && isFixedPointProfile(energy.after) ? [fixedPointEnergyCurves("after training", energy.after)] : []),
+    ];
+    paths.energy = join(outDir, ENERGY_FILE);
+    writeSvg(paths.energy, fixedPointEnergyChart(groups, profile.energies.length, profile.tol, energy.label));
+  } else if (energy.before || energy.after) {
     const layers = (energy.after ?? energy.before)!.meanByLayer.length;
     const groups = [
       ...(energy.before ? [{ name: "before training", profile: energy.before }] : []),

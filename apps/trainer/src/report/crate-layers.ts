@@ -61,10 +61,14 @@ async function measure(run: TrainRun, config: CrateModelConfig, params: Record<s
   }
 }
 
-/** The figures of a finished CRATE run (undefined for other models), before and after training. */
+/**
+ * The figures of a finished unrolled CRATE run (undefined for other models), before and after
+ * training. A fixed-point CRATE run has none: its map is not the unrolled MSSA + ISTA layer (see
+ * docs/fixed-points.md, section 6), and its energy figure is the solver's trace instead.
+ */
 export async function crateLayerFigures(run: TrainRun): Promise<CrateLayerFigures | undefined> {
   const config = run.config.model;
-  if (config.kind !== "crate") return undefined;
+  if (config.kind !== "crate" || config.fixedPoint !== undefined) return undefined;
   // train() checked the count against the test split before the first step (lowering only the
   // default, and saying so): a run that gets here with more was not made by train(), and is refused, not clamped.
   const count = run.config.energyInputs;

@@ -7,6 +7,7 @@ import {
   type TaskData,
   type TrainerModel,
   TrainingSession,
+  alignProfiles,
   buildModel,
   layerFigure,
   planTraining,
@@ -55,6 +56,8 @@ export interface TrainOptions {
   readonly sources?: { readonly out?: string; readonly energyInputs?: string };
   /** Told what was done on the user's behalf (a stale lock taken over, an earlier run removed, a default lowered). Default: the progress stream. */
   readonly notice?: (message: string) => void;
+  /** The cpu or onnx backend's thread count (--threads); every core when unset. Not part of the config: a resumed run may change it. */
+  readonly threads?: number;
 }
 
 /** TrainOptions.sources.energyInputs when the value is the schema's default, set by nobody. */
@@ -108,18 +111,26 @@ export interface InterruptedRun extends RunBasics {
 export type TrainOutcome = TrainRun | InterruptedRun;
 
 /**
+ * The figure a run makes of its model's layers: a fixed-point model's energy figure is by solver
+ * iteration (the session profiles energyInputs test inputs for it as for an unrolled model).
+ */
+function runFigure(model: TrainerModel): "energy figure" | "crate figures" | "none" {
+  return model.fixedPoint ? "energy figure" : layerFigure(model);
+}
+
+/**
  * Creates the backend and opens the run's training session on it (compiling its programs, which
  * takes minutes on WebGPU): with a `signal`, it stops between programs (StopRequested) once the
  * signal is aborted.
  */
-async function openSession(config: TrainerConfig, task: TaskData, model: TrainerModel, start: { params?: Record<string, HostTensor>; moments?: Record<string, HostTensor>; step: number }, signal: AbortSignal | undefined): Promise<TrainingSession> {
+async function openSession(config: TrainerConfig, task: TaskData, model: TrainerModel, start: { params?: Record<string, HostTensor>; moments?: Record<string, HostTensor>; step: number }, signal: AbortSignal | undefined, threads: number | undefined): Promise<TrainingSession> {
   await stopPoint(signal);
-  const backend = await createBackend(config.backend, config.dtype);
+  const backend = await createBackend(config.backend, config.dtype, threads);
   try {
     return await TrainingSession.open(
       backend,
       // Only a model with a layer figure profiles energyInputs test inputs: the count was checked against the test split for those alone.
-      { model, task, train: config.train, dtype: config.dtype, augment: augments(config.task), ...(layerFigure(model) !== "none" ? { energyInputs: config.energyInputs } : {}) },
+      { model, task, train: config.train, dtype: config.dtype, augment: augments(config.task), ...(runFigure(model) !== "none" ? { energyInputs: config.energyInputs } : {}) },
       { ...start, ...(signal ? { signal } : {}) },
     );
   } catch (error) {
@@ -194,7 +205,7 @@ async function trainIn(directory: RunDirectory, given: TrainerConfig, options: T
     const t = given.train;
     const { totalSteps, evalEvery, checkpointEvery } = planTraining(t, task);
     // The config the checkpoint records holds the energy-input count actually used, so a resume repeats it.
-    const figure = layerFigure(model);
+    const figure = runFigure(model);
     const config: TrainerConfig = figure === "none" ? given : { ...given, energyInputs: energyInputCount(given, task.testCount, figure, options.sources?.energyInputs, notice) };
     const metricsPath = join(outDir, RUN_FILES.metrics);
 
@@ -226,7 +237,7 @@ async function trainIn(directory: RunDirectory, given: TrainerConfig, options: T
       lastTest: undefined,
     });
 
-    const session = await stoppable(openSession(config, task, model, { ...(restored ? { params: restored.params, moments: restored.moments } : {}), step }, signal));
+    const session = await stoppable(openSession(config, task, model, { ...(restored ? { params: restored.params, moments: restored.moments } : {}), step }, signal, options.threads));
     if (!session) return stoppedBeforeFirstStep();
     held = { backend: session.backend, session };
     // The untrained model's profile: computed once, at step 0, and carried in the checkpoints.
@@ -312,7 +323,9 @@ async function trainIn(directory: RunDirectory, given: TrainerConfig, options: T
     const energyAfter = await stoppable(session.energyProfile(signal));
     if (signal?.aborted) return await stopped(true);
     const params = await session.params();
-    return { ...run, interrupted: false, test, energyBefore, energyAfter, params };
+    // A fixed-point run's two profiles stop at different iterations: compared row by row, they must be as long.
+    const [before, after] = alignProfiles(energyBefore, energyAfter);
+    return { ...run, interrupted: false, test, energyBefore: before, energyAfter: after, params };
   } finally {
     signal?.removeEventListener("abort", announce);
     await metrics?.close();

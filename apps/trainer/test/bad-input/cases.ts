@@ -93,6 +93,8 @@ function flagCases(): BadInputCase[] {
     { area, name: "--task file (a file task comes from --data)", run: () => train("--task", "file"), names: ["--task", "--data"] },
     { area, name: "--backend unknown", run: () => train("--backend", "cuda"), names: ["--backend: 'cuda' is not a backend; choose cpu, webgpu, onnx, tfjs or reference"] },
     { area, name: "--dtype unknown", run: () => train("--dtype", "float16"), names: ["--dtype: 'float16' is not a dtype; choose float32 or float64"] },
+    { area, name: "--threads zero", run: () => train("--threads", "0"), names: ["--threads", "'0'"] },
+    { area, name: "--threads on a one-thread backend (it would be ignored)", run: () => train("--threads", "2", "--backend", "tfjs"), names: ["--threads 2", "cpu and onnx", "tfjs"] },
     { area, name: "--task with --data", run: () => trainOn(dataFile(), "--task", "addition"), names: ["--task", "--data"] },
     { area, name: "--test-data without --data", run: () => train("--test-data", dataFile()), names: ["--test-data", "--data"] },
     { area, name: "--data replacing a config's task that names a test file", run: () => trainOn(dataFile(), "--config", withTestPath), names: ["--data", withTestPath, "testPath", "--test-data"] },

@@ -29,6 +29,7 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
   { name: "verify", summary: "the fidelity report: closed-form steps against autodiff, descent checks, a 12-layer unfolding", load: () => import("@unfold/verify/bin/verify") },
   { name: "bench", summary: "the backends timed against TensorFlow.js and onnxruntime-web (and `bench scaling|fidelity|soak`)", load: () => import("@unfold/bench/bin/bench") },
   { name: "hessian", summary: "the self-attention Hessian: `hessian verify|scaling|plots|bench`", load: () => import("@unfold/hessian-cli/bin/hessian") },
+  { name: "sweep", summary: "one command run over a grid of settings, here or across machines (BullMQ + Redis): `sweep run|worker|status|results`", load: () => import("@unfold/sweep/bin/sweep") },
 ];
 
 /** The subcommand called `name`, if there is one. */

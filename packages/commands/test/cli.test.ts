@@ -70,7 +70,7 @@ describe("unfold, run as a command", () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     expect(result.stderr.trim().split("\n")).toEqual([
-      "error: unknown subcommand 'trian' (did you mean 'train'?): unfold's subcommands are train, demo, verify, bench, hessian, export, hopfield and help; a line that starts with a flag runs the demo (see unfold help)",
+      "error: unknown subcommand 'trian' (did you mean 'train'?): unfold's subcommands are train, demo, verify, bench, hessian, sweep, export, hopfield and help; a line that starts with a flag runs the demo (see unfold help)",
     ]);
   });
 

@@ -15,7 +15,7 @@ function refusal(argv: string[]): string {
   return r.message;
 }
 
-const ALL_WORDS = "unfold's subcommands are train, demo, verify, bench, hessian, export, hopfield and help; a line that starts with a flag runs the demo (see unfold help)";
+const ALL_WORDS = "unfold's subcommands are train, demo, verify, bench, hessian, sweep, export, hopfield and help; a line that starts with a flag runs the demo (see unfold help)";
 
 describe("unfold's routing", () => {
   it("runs the named subcommand with the rest of the line", () => {

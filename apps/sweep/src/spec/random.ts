@@ -1,0 +1,15 @@
+/**
+ * A small seeded generator (mulberry32) for the random search: the same seed gives the same
+ * points on every machine and Node version, so a queue worker that re-expands a spec finds the
+ * very point the runner enqueued.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,3 @@
+import { unfoldProject } from "@unfold/vitest-config";
+
+export default unfoldProject("sweep");

@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import type { SweepJob } from "../spec/expand.js";
 import type { SweepSpec } from "../spec/schema.js";
 import type { Launcher } from "../job/launcher.js";
-import { type ResultRecord, writeJobResult } from "../job/result.js";
+import { type ResultRecord, resultRecord, writeJobResult } from "../job/result.js";
 import { type JobOutcome, runJob } from "../job/run.js";
 
 /** What the pool tells its caller as jobs run. */
@@ -65,18 +65,7 @@ export async function runPool(options: PoolOptions): Promise<PoolResult> {
         options.onEvent?.({ kind: "retrying", job, attempt, outcome });
         continue;
       }
-      const record: ResultRecord = {
-        id: job.id,
-        point: job.point,
-        repeat: job.repeat,
-        status: outcome.status,
-        metrics: outcome.metrics,
-        attempts: attempt,
-        host,
-        durationMs: Math.round(outcome.durationMs),
-        ...(outcome.error !== undefined && outcome.status === "failed" ? { error: outcome.error } : {}),
-        ...(outcome.resumedFromStep !== undefined ? { resumedFromStep: outcome.resumedFromStep } : {}),
-      };
+      const record = resultRecord(job, { ...outcome, status: outcome.status }, attempt, host);
       await writeJobResult(options.sweepRoot, record);
       records.push(record);
       options.onEvent?.({ kind: "ended", job, record });

@@ -2,8 +2,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "@unfold/files";
 import { z } from "zod";
+import type { SweepJob } from "../spec/expand.js";
 import { AxisValue } from "../spec/schema.js";
 import { JOB_FILES, jobDirectory, makeJobDirectory } from "./directory.js";
+import type { JobOutcome } from "./run.js";
 
 /** How a job ended for good: its metrics collected, or failed after its last attempt. */
 export const RESULT_STATUSES = ["done", "failed"] as const;
@@ -28,6 +30,26 @@ export const ResultRecord = z.strictObject({
   resumedFromStep: z.int().min(0).optional(),
 });
 export type ResultRecord = z.infer<typeof ResultRecord>;
+
+/**
+ * The result of a job whose last attempt (number `attempts`, on `host`) ended as `outcome`, done
+ * or failed: the same record whether the local pool or a queue worker ran it, so the two give
+ * the same table.
+ */
+export function resultRecord(job: SweepJob, outcome: JobOutcome & { readonly status: ResultRecord["status"] }, attempts: number, host: string): ResultRecord {
+  return {
+    id: job.id,
+    point: job.point,
+    repeat: job.repeat,
+    status: outcome.status,
+    metrics: outcome.metrics,
+    attempts,
+    host,
+    durationMs: Math.round(outcome.durationMs),
+    ...(outcome.status === "failed" && outcome.error !== undefined ? { error: outcome.error } : {}),
+    ...(outcome.resumedFromStep !== undefined ? { resumedFromStep: outcome.resumedFromStep } : {}),
+  };
+}
 
 /** Writes a job's result file atomically (making the job's folder if need be) (temp file + rename): a reader sees the old one or the new one, never half. */
 export async function writeJobResult(sweepRoot: string, record: ResultRecord): Promise<string> {

@@ -1,4 +1,4 @@
-import { type Energy, type LayerMap, type Tensor, defineEnergy, defineUnfolding, layerMap, proximalStep, termNamed } from "@unfold/core";
+import { type Energy, type Tensor, defineEnergy, proximalStep, termNamed } from "@unfold/core";
 import { CRATE_COMPRESSION_TERM, CRATE_SPARSITY_TERM, RECONSTRUCTION_TERM, crateEnergy, sparseCodingEnergy } from "@unfold/energies";
 import { countParams } from "@unfold/nn";
 import type { CrateModelConfig, FixedPointConfig } from "../config/schema.js";
@@ -6,6 +6,7 @@ import type { FixedPointModel } from "../fixed-point/model.js";
 import type { TaskData } from "../task/task.js";
 import { crateModel } from "./crate.js";
 import { inputOutput } from "./embedding.js";
+import { describeSolve, fixedPointTrainerModel, layerMapsByBatch } from "./fixed-point-trainer-model.js";
 import { type TrainerModel, layerPrefix } from "./model.js";
 import { ANCHOR_PARAM, ANCHOR_TERM, anchorEnergy } from "./yang-fixed-point.js";
 
@@ -72,18 +73,11 @@ export function fixedPointCrateModel(config: CrateModelConfig, fixedPoint: Fixed
   const specs = crateModel({ ...config, tied: true }, task).specs;
   const prefix = layerPrefix(true, 0);
   const anchor = fixedPoint.anchor;
-  const maps = new Map<number, LayerMap>();
-
-  const map = (batch: number): LayerMap => {
-    const cached = maps.get(batch);
-    if (cached) return cached;
+  const map = layerMapsByBatch((batch) => {
     const energy = anchoredCrateEnergy({ dim, heads, headDim, eps, lambda, tokens }, [batch, tokens, dim], anchor);
     const step = proximalStep(energy, { terms: [CRATE_COMPRESSION_TERM, RECONSTRUCTION_TERM, ANCHOR_TERM], proxTerm: CRATE_SPARSITY_TERM, stepSize: config.istaStep, name: "compress-ista" });
-    // The trace records any rise; training does not stop on one.
-    const built = layerMap(defineUnfolding({ energy, steps: [step], layers: 1, tiedWeights: true, guard: { mode: "off" } }));
-    maps.set(batch, built);
-    return built;
-  };
+    return { energy, steps: [step] };
+  });
 
   const model: FixedPointModel = {
     config: fixedPoint,
@@ -94,17 +88,12 @@ export function fixedPointCrateModel(config: CrateModelConfig, fixedPoint: Fixed
     head: (state, p) => io.head(state, p),
   };
 
-  return {
-    kind: "crate",
+  return fixedPointTrainerModel(
+    "crate",
     specs,
-    layers: 1,
-    fixedPoint: model,
-    logits: () => {
-      throw new Error("a fixed-point model (model.fixedPoint) has no unrolled logits program: its logits come from the solver (TrainingSession evaluates it)");
-    },
-    describe: () =>
-      `fixed-point CRATE: one tied proximal step (compression, coding of the input, anchor; size ${config.istaStep}) to ${fixedPoint.tol === undefined ? "the dtype's default tolerance" : `tolerance ${fixedPoint.tol}`} ` +
-      `(${fixedPoint.solver}, at most ${fixedPoint.maxIterations} iterations), ${fixedPoint.backward} gradients, anchor ${anchor}, dim ${dim}, ${heads} subspaces of ${headDim}, ` +
-      `lambda ${lambda}, ${countParams(specs).toLocaleString("en-US")} parameters`,
-  };
+    model,
+    () =>
+      `fixed-point CRATE: one tied proximal step (compression, coding of the input, anchor; size ${config.istaStep}) ${describeSolve(fixedPoint)}, ` +
+      `anchor ${anchor}, dim ${dim}, ${heads} subspaces of ${headDim}, lambda ${lambda}, ${countParams(specs).toLocaleString("en-US")} parameters`,
+  );
 }

@@ -1,4 +1,4 @@
-import { type Energy, type LayerMap, type Params, type Step, type Tensor, activated, defineEnergy, defineUnfolding, layerMap, ops } from "@unfold/core";
+import { type Energy, type Params, type Step, type Tensor, activated, defineEnergy, ops } from "@unfold/core";
 import { energyTransformerEnergy, energyTransformerStep } from "@unfold/energies";
 import { countParams } from "@unfold/nn";
 import type { EnergyTransformerModelConfig, FixedPointConfig } from "../config/schema.js";
@@ -6,6 +6,7 @@ import type { FixedPointModel } from "../fixed-point/model.js";
 import type { TaskData } from "../task/task.js";
 import { inputOutput } from "./embedding.js";
 import { energyTransformerModel } from "./energy-transformer.js";
+import { describeSolve, fixedPointTrainerModel, layerMapsByBatch } from "./fixed-point-trainer-model.js";
 import type { TrainerModel } from "./model.js";
 import { ANCHOR_PARAM, ANCHOR_TERM } from "./yang-fixed-point.js";
 
@@ -83,18 +84,10 @@ export function fixedPointEnergyTransformerModel(config: EnergyTransformerModelC
   const specs = energyTransformerModel({ ...config, learnedStep: false }, task).specs;
   const lambda = fixedPoint.anchor;
   const et = energyTransformerEnergy({ dim, heads, headDim, memories });
-  const maps = new Map<number, LayerMap>();
-
-  const map = (batch: number): LayerMap => {
-    const cached = maps.get(batch);
-    if (cached) return cached;
-    const energy = anchoredEnergyTransformerEnergy({ dim, heads, headDim, memories }, [batch, tokens, dim], lambda);
-    const step = anchoredEnergyTransformerStep({ dim, heads, headDim, memories }, config.stepSize, lambda);
-    // The trace records any rise; training does not stop on one.
-    const built = layerMap(defineUnfolding({ energy, steps: [step], layers: 1, tiedWeights: true, guard: { mode: "off" } }));
-    maps.set(batch, built);
-    return built;
-  };
+  const map = layerMapsByBatch((batch) => ({
+    energy: anchoredEnergyTransformerEnergy({ dim, heads, headDim, memories }, [batch, tokens, dim], lambda),
+    steps: [anchoredEnergyTransformerStep({ dim, heads, headDim, memories }, config.stepSize, lambda)],
+  }));
   const energyParams = (p: Record<string, Tensor>): Record<string, Tensor> => Object.fromEntries(ET_PARAMS.map((name) => [name, p[`et.${name}`]!]));
 
   const model: FixedPointModel = {
@@ -106,17 +99,12 @@ export function fixedPointEnergyTransformerModel(config: EnergyTransformerModelC
     head: (state, p) => io.head(activated(et, state, energyParams(p)), p),
   };
 
-  return {
-    kind: "energy-transformer",
+  return fixedPointTrainerModel(
+    "energy-transformer",
     specs,
-    layers: 1,
-    fixedPoint: model,
-    logits: () => {
-      throw new Error("a fixed-point model (model.fixedPoint) has no unrolled logits program: its logits come from the solver (TrainingSession evaluates it)");
-    },
-    describe: () =>
-      `fixed-point Energy Transformer: one descent step (size ${config.stepSize}) to ${fixedPoint.tol === undefined ? "the dtype's default tolerance" : `tolerance ${fixedPoint.tol}`} ` +
-      `(${fixedPoint.solver}, at most ${fixedPoint.maxIterations} iterations), ${fixedPoint.backward} gradients, anchor ${lambda}, dim ${dim}, ${heads} heads of ${headDim}, ` +
-      `${memories} memories, ${countParams(specs).toLocaleString("en-US")} parameters`,
-  };
+    model,
+    () =>
+      `fixed-point Energy Transformer: one descent step (size ${config.stepSize}) ${describeSolve(fixedPoint)}, ` +
+      `anchor ${lambda}, dim ${dim}, ${heads} heads of ${headDim}, ${memories} memories, ${countParams(specs).toLocaleString("en-US")} parameters`,
+  );
 }

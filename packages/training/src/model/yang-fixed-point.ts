@@ -1,10 +1,11 @@
-import { type Energy, type LayerMap, closedFormStep, defineEnergy, defineUnfolding, layerMap, ops, proximalStep, sumEnergies } from "@unfold/core";
+import { type Energy, closedFormStep, defineEnergy, ops, proximalStep, sumEnergies } from "@unfold/core";
 import { ATTENTION_TERM, FEED_FORWARD_TERM, boundedSpectrumWeight, yangEnergy } from "@unfold/energies";
 import { countParams, mergeSpecs, prefixSpecs } from "@unfold/nn";
 import type { FixedPointConfig, YangModelConfig } from "../config/schema.js";
 import type { FixedPointModel } from "../fixed-point/model.js";
 import type { TaskData } from "../task/task.js";
 import { inputOutput } from "./embedding.js";
+import { describeSolve, fixedPointTrainerModel, layerMapsByBatch } from "./fixed-point-trainer-model.js";
 import { type TrainerModel, layerPrefix } from "./model.js";
 import { yangLayerSpecs } from "./yang-layer.js";
 
@@ -49,21 +50,14 @@ export function fixedPointYangModel(config: YangModelConfig, fixedPoint: FixedPo
   const lambda = fixedPoint.anchor;
   const attentionSize = config.attentionStep.fraction;
   const feedForwardSize = (config.feedForwardStep.fraction * 2) / (1 + config.spectrum + lambda);
-  const maps = new Map<number, LayerMap>();
-
-  const map = (batch: number): LayerMap => {
-    const cached = maps.get(batch);
-    if (cached) return cached;
+  const map = layerMapsByBatch((batch) => {
     const energy = sumEnergies("yang-anchored", [yang, anchorEnergy([batch, tokens, dim], lambda)]);
     const steps = [
       closedFormStep(energy, ATTENTION_TERM, { stepSize: attentionSize, name: "attention" }),
       proximalStep(energy, { terms: [FEED_FORWARD_TERM, ANCHOR_TERM], stepSize: feedForwardSize, prox: (point) => ops.relu(point), proxName: "relu", name: "feedForward" }),
     ];
-    // The trace records any rise; training does not stop on one.
-    const built = layerMap(defineUnfolding({ energy, steps, layers: 1, tiedWeights: true, guard: { mode: "off" } }));
-    maps.set(batch, built);
-    return built;
-  };
+    return { energy, steps };
+  });
 
   const model: FixedPointModel = {
     config: fixedPoint,
@@ -79,16 +73,12 @@ export function fixedPointYangModel(config: YangModelConfig, fixedPoint: FixedPo
     head: (state, p) => io.head(state, p),
   };
 
-  return {
-    kind: "yang",
+  return fixedPointTrainerModel(
+    "yang",
     specs,
-    layers: 1,
-    fixedPoint: model,
-    logits: () => {
-      throw new Error("a fixed-point model (model.fixedPoint) has no unrolled logits program: its logits come from the solver (TrainingSession evaluates it)");
-    },
-    describe: () =>
-      `fixed-point Yang energy Transformer: one tied layer to ${fixedPoint.tol === undefined ? "the dtype's default tolerance" : `tolerance ${fixedPoint.tol}`} (${fixedPoint.solver}, at most ${fixedPoint.maxIterations} iterations), ` +
-      `${fixedPoint.backward} gradients, anchor ${lambda}, dim ${dim}, ${heads} head${heads > 1 ? "s" : ""}, ${countParams(specs).toLocaleString("en-US")} parameters`,
-  };
+    model,
+    () =>
+      `fixed-point Yang energy Transformer: one tied layer ${describeSolve(fixedPoint)}, ` +
+      `anchor ${lambda}, dim ${dim}, ${heads} head${heads > 1 ? "s" : ""}, ${countParams(specs).toLocaleString("en-US")} parameters`,
+  );
 }

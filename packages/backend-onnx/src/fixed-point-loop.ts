@@ -3,20 +3,11 @@
 // exportFixedPoint (state -> fixed point) and exportFixedPointModel (inputs -> outputs through a
 // fixed point). See docs/fixed-points.md, section 5.
 import { type DType, UnfoldError, describeValue, requireInteger, requireName, requireOptions, requirePositive } from "@unfold/core";
-import { MAX_OPSET, MIN_OPSET, type ModelMetadata } from "./export.js";
+import { MAX_OPSET, MIN_OPSET } from "./export.js";
 import type { Dim } from "./model/dim.js";
 import { DEFAULT_OPSET, type GraphBuilder } from "./model/graph-builder.js";
 import type { GraphProto } from "./model/proto.js";
-
-/** Metadata keys a fixed-point model carries beside exportOnnx's. */
-export const FIXED_POINT_METADATA = {
-  /** "loop": the model iterates one layer to convergence in an ONNX Loop. */
-  kind: "unfold.fixed_point",
-  /** The tolerance, as given (a float32 model compares with it rounded to float32). */
-  tol: "unfold.fixed_point.tol",
-  /** The loop's trip count. */
-  maxIterations: "unfold.fixed_point.max_iterations",
-} as const;
+import { FIXED_POINT_METADATA, type FixedPointMetadata } from "./fixed-point-metadata.js";
 
 /** The stopping rule and the carried state's type, as a Loop body needs them. */
 export interface LoopSettings {
@@ -86,9 +77,6 @@ export function setFixedPointMetadata(metadata: Map<string, string>, loop: LoopS
   metadata.set(FIXED_POINT_METADATA.maxIterations, String(loop.maxIterations));
   return metadata;
 }
-
-/** What a fixed-point model records about where it came from; `energyTerms` defaults to the energy's terms. */
-export type FixedPointMetadata = Omit<ModelMetadata, "steps">;
 
 /** The options both fixed-point exports take, checked. */
 export interface CheckedLoopOptions {

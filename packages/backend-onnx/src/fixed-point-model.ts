@@ -27,7 +27,8 @@ import {
 } from "@unfold/core";
 import { type BatchDimOption, checkParams, metadataEntries, resolveBatch } from "./export.js";
 import { FIXED_POINT_OUTPUTS } from "./fixed-point.js";
-import { type CheckedLoopOptions, type FixedPointMetadata, type LoopSettings, addLoop, checkLoopOptions, finishLoopBody, loopBodyInputs, setFixedPointMetadata } from "./fixed-point-loop.js";
+import { type CheckedLoopOptions, type LoopSettings, addLoop, checkLoopOptions, finishLoopBody, loopBodyInputs, setFixedPointMetadata } from "./fixed-point-loop.js";
+import type { FixedPointMetadata } from "./fixed-point-metadata.js";
 import { type BatchAxis, batchedValues } from "./lower/batch.js";
 import { lowerProgram } from "./lower/program.js";
 import type { Dim } from "./model/dim.js";

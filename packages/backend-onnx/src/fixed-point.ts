@@ -19,12 +19,13 @@ import {
   splitLongSums,
 } from "@unfold/core";
 import { checkParams, metadataEntries } from "./export.js";
-import { type CheckedLoopOptions, type FixedPointMetadata, addLoop, checkLoopOptions, finishLoopBody, loopBodyInputs, setFixedPointMetadata } from "./fixed-point-loop.js";
+import { type CheckedLoopOptions, addLoop, checkLoopOptions, finishLoopBody, loopBodyInputs, setFixedPointMetadata } from "./fixed-point-loop.js";
+import type { FixedPointMetadata } from "./fixed-point-metadata.js";
 import { lowerProgram } from "./lower/program.js";
 import { GraphBuilder } from "./model/graph-builder.js";
 import type { GraphProto } from "./model/proto.js";
 
-export { FIXED_POINT_METADATA, type FixedPointMetadata } from "./fixed-point-loop.js";
+export { FIXED_POINT_METADATA, type FixedPointMetadata } from "./fixed-point-metadata.js";
 
 
 /** Options of `exportFixedPoint`: the state's shape and dtype, the stopping rule, and what exportOnnx also takes. */

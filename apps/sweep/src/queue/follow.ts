@@ -87,21 +87,30 @@ export async function followSweep(options: FollowOptions): Promise<FollowResult>
     const previous = settling.get(queueId);
     if (previous) return previous;
     const run = (async () => {
-      const bullJob = await queue.getJob(queueId);
-      if (bullJob === undefined) {
-        if (options.requeue === undefined) return;
+      // The state first, then the job's fields. BullMQ ends a job (completed or failed) and writes
+      // its result or error in one step, so fields read after an ended state are the ended job's.
+      // Read the other way round, the fields could be from just before a worker finished the job,
+      // without its result, and a done job would be listed as failed ("returned no sweep result").
+      // That gap is widest after a Redis restart, when the follower's and the workers' waiting
+      // commands all go at once.
+      const state = await queue.getJobState(queueId);
+      if (state === "completed" || state === "failed") {
+        const bullJob = await queue.getJob(queueId);
+        // Gone, or queued again since (which clears finishedOn): the next look settles it.
+        if (bullJob?.finishedOn !== undefined) await ended(job, bullJob, state);
+        return;
+      }
+      if (state === "unknown") {
+        // In no list: lost with Redis's data, unless its fields say otherwise (then the next look settles it).
+        if (options.requeue === undefined || (await queue.getJob(queueId)) !== undefined) return;
         options.onWarning?.(`job ${job.id} is no longer on the queue (Redis lost its data?); queuing it again`);
         await options.requeue(job, queueId);
         return;
       }
-      const state = await bullJob.getState();
-      if (state === "completed" || state === "failed") await ended(job, bullJob, state);
-      else {
-        const now: Seen = state === "active" ? "active" : "waiting";
-        if (seen.get(queueId) !== now) {
-          seen.set(queueId, now);
-          report();
-        }
+      const now: Seen = state === "active" ? "active" : "waiting";
+      if (seen.get(queueId) !== now) {
+        seen.set(queueId, now);
+        report();
       }
     })()
       .catch((error: unknown) => options.onWarning?.(`job ${job.id}: ${(error as Error).message}`))

@@ -4,7 +4,7 @@ import { makeDirectory } from "@unfold/files";
 import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Launcher } from "../job/launcher.js";
-import { type ResultRecord, readJobResult, writeJobResult } from "../job/result.js";
+import { type ResultRecord, readJobResult, resultRecord, writeJobResult } from "../job/result.js";
 import { type JobOutcome, runJob } from "../job/run.js";
 import { recordSweepSpec } from "../results/sweep-file.js";
 import type { SweepJob } from "../spec/expand.js";
@@ -142,18 +142,7 @@ export function startSweepWorker(options: SweepWorkerOptions): SweepWorker {
       options.onEvent?.({ kind: "retrying", label, attempt, error: outcome.error ?? "failed" });
       throw new Error(outcome.error ?? "failed");
     }
-    const record: ResultRecord = {
-      id: job.id,
-      point: job.point,
-      repeat: job.repeat,
-      status: outcome.status,
-      metrics: outcome.metrics,
-      attempts: attempt,
-      host,
-      durationMs: Math.round(outcome.durationMs),
-      ...(outcome.status === "failed" && outcome.error !== undefined ? { error: outcome.error } : {}),
-      ...(outcome.resumedFromStep !== undefined ? { resumedFromStep: outcome.resumedFromStep } : {}),
-    };
+    const record = resultRecord(job, { ...outcome, status: outcome.status }, attempt, host);
     await writeJobResult(sweepRoot, record);
     options.onEvent?.({ kind: "ended", label, record });
     // The last attempt: BullMQ moves it to failed with this message, the table's error.

@@ -19,8 +19,9 @@ unfold train predict --onnx FILE --input FILE [--json]
   --config NAME|FILE   a bundled config (${bundledConfigNames().join(", ")}) or a JSON file
   --model KIND         yang | energy-transformer | transformer | crate (that model's defaults)
   --task KIND          mnist | addition | recall;  --data FILE [--test-data FILE]: your JSONL/CSV
-  --depth unrolled|implicit  unfold model.layers layers, or iterate the yang layer to its fixed
-                       point and train by implicit gradients (model.fixedPoint)
+  --depth unrolled|implicit  unfold model.layers layers, or iterate one tied layer (yang, crate,
+                       energy-transformer) to its fixed point and train by implicit gradients
+                       (model.fixedPoint)
   --classes N          a data file's class count (labels 0..N-1); default: the training file's labels
   --backend NAME       cpu | webgpu | onnx | tfjs | reference
   --epochs --batch-size --lr --warmup-steps --weight-decay --seed --max-seconds

@@ -143,11 +143,9 @@ export async function followSweep(options: FollowOptions): Promise<FollowResult>
       report();
     }
   };
-  events.on("completed", onEvent);
-  events.on("failed", onEvent);
-  events.on("waiting", onEvent);
-  events.on("delayed", onEvent);
-  events.on("stalled", onEvent);
+  // A job's state changed: look at it again (the look decides, not the event's payload).
+  const SETTLING_EVENTS = ["completed", "failed", "waiting", "delayed", "stalled"] as const;
+  for (const name of SETTLING_EVENTS) events.on(name, onEvent);
   events.on("active", onActive);
 
   const reconcile = async (): Promise<void> => {
@@ -163,11 +161,7 @@ export async function followSweep(options: FollowOptions): Promise<FollowResult>
   } finally {
     clearInterval(timer);
     options.signal?.removeEventListener("abort", stop);
-    events.off("completed", onEvent);
-    events.off("failed", onEvent);
-    events.off("waiting", onEvent);
-    events.off("delayed", onEvent);
-    events.off("stalled", onEvent);
+    for (const name of SETTLING_EVENTS) events.off(name, onEvent);
     events.off("active", onActive);
     await Promise.all(settling.values());
   }
